@@ -1,0 +1,260 @@
+//! Request extractors: JSON bodies and query strings that fail as problem JSON naming the field, the
+//! caller's address, and authentication and authorization as types (`CurrentUser`, `Auth<Policy>`).
+use super::AppState;
+use crate::{
+    domain::role::Role,
+    error::{AppError, FieldError},
+    services::{Actor, audit, auth},
+};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use futures_util::{StreamExt, future::LocalBoxFuture};
+use serde::de::DeserializeOwned;
+use std::{marker::PhantomData, ops::Deref};
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// The field a serde error is about: its path, plus the missing field's name when serde reports one.
+fn field_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> FieldError {
+    let path = err.path().to_string();
+    let message = err.inner().to_string();
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    let field = match (path.as_str(), missing) {
+        (".", Some(m)) => m,
+        (p, Some(m)) => format!("{p}.{m}"),
+        (".", None) => String::new(),
+        (p, None) => p.to_owned(),
+    };
+    // serde's positions describe the body as a whole, not the field: drop them.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    FieldError { field, message }
+}
+
+/// A JSON request body. Wrong media type → 415, too large → 413, not JSON → 400 `MALFORMED_JSON`,
+/// well-formed but wrong types or missing fields → 422 `VALIDATION_FAILED` with the field.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "application"
+            && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")));
+        let limit = state(req)
+            .map(|s| s.settings.max_body_bytes)
+            .unwrap_or(1024 * 1024);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::request(
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "the body must be JSON (Content-Type: application/json)",
+                ));
+            }
+            let too_large = || {
+                AppError::request(
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    format!("the body must be at most {limit} bytes"),
+                )
+            };
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    AppError::request(
+                        400,
+                        "BAD_REQUEST",
+                        format!("the body could not be read: {e}"),
+                    )
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let mut de = serde_json::Deserializer::from_slice(&body);
+            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                if e.inner().is_data() {
+                    AppError::Validation(vec![field_error(e)])
+                } else {
+                    AppError::request(
+                        400,
+                        "MALFORMED_JSON",
+                        format!("the body is not valid JSON: {}", e.inner()),
+                    )
+                }
+            })?;
+            de.end().map_err(|e| {
+                AppError::request(
+                    400,
+                    "MALFORMED_JSON",
+                    format!("the body is not valid JSON: {e}"),
+                )
+            })?;
+            Ok(Json(value))
+        })
+    }
+}
+
+/// Query parameters; a wrong type → 422 naming the parameter. Unknown parameters are ignored, so a
+/// handler can take two of these (paging and filters) from one query string.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(Query)
+                .map_err(|e| AppError::Validation(vec![field_error(e)])),
+        )
+    }
+}
+
+/// The client's address: the peer, or with `APP_TRUST_PROXY` the address a reverse proxy reports.
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
+    let info = req.connection_info();
+    let raw = if trust_proxy {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    raw.map(|addr| {
+        addr.parse::<std::net::SocketAddr>()
+            .map(|s| s.ip().to_string())
+            .unwrap_or_else(|_| addr.chars().take(64).collect())
+    })
+}
+
+/// An authenticated caller whose password may have expired: enough to see who they are, change the
+/// password and sign out.
+pub struct CurrentUser(pub Actor);
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let token = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    AppError::Unauthorized("a bearer access token is required".into())
+                })?;
+            let ip = client_ip(&req, state.settings.trust_proxy);
+            let actor = auth::authenticate(
+                &state.db,
+                &state.keys,
+                state.settings.auth.password_policy,
+                token,
+                ip,
+            )
+            .await?;
+            Ok(CurrentUser(actor))
+        })
+    }
+}
+
+impl Deref for CurrentUser {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}
+
+/// Who may call an endpoint.
+pub trait Policy {
+    const ROLES: &'static [Role];
+}
+
+macro_rules! policy {
+    ($(#[$meta:meta])* $name:ident: $($role:ident),+) => {
+        $(#[$meta])*
+        pub struct $name;
+        impl Policy for $name {
+            const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+    };
+}
+
+policy!(/// Every signed-in staff member.
+    AnyStaff: Admin, FrontDesk, Doctor, Analyst);
+policy!(/// Administration: users, the department list, doctors, the catalogue.
+    AdminOnly: Admin);
+policy!(/// Registering and looking after patients at the front desk.
+    FrontOffice: Admin, FrontDesk);
+
+/// An authenticated caller whose role the policy `P` admits. A refusal is audited and answers 403.
+pub struct Auth<P>(pub Actor, PhantomData<P>);
+
+impl<P: Policy + 'static> FromRequest for Auth<P> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let CurrentUser(actor) = current.await?;
+            if actor.password_expired {
+                return Err(AppError::PasswordExpired);
+            }
+            if !P::ROLES.contains(&actor.role) {
+                let state = state(&req)?;
+                let entry = actor
+                    .audit(
+                        "AUTHORIZATION",
+                        "endpoint",
+                        format!("{} {}", req.method(), req.path()),
+                    )
+                    .with_outcome(audit::Outcome::Denied)
+                    .with_detail(serde_json::json!({ "role": actor.role }));
+                audit::record(&state.db, entry).await?;
+                return Err(AppError::Forbidden);
+            }
+            Ok(Auth(actor, PhantomData))
+        })
+    }
+}
+
+impl<P> Deref for Auth<P> {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}

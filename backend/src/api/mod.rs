@@ -1,0 +1,270 @@
+//! HTTP: routes, DTOs, extractors and the OpenAPI document. Handlers parse, authorize and call one service.
+pub mod auth;
+pub mod charge_items;
+pub mod departments;
+pub mod doctors;
+pub mod extract;
+pub mod patients;
+pub mod problem;
+pub mod spa;
+pub mod system;
+pub mod users;
+
+use crate::{auth::jwt::JwtKeys, config::Settings, error::AppError, services};
+use actix_web::{dev::ServiceRequest, web};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{
+    IntoParams, Modify, OpenApi, ToSchema,
+    openapi::{
+        self, Content, Ref, RefOr, Response,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: JwtKeys,
+    pub settings: Arc<Settings>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Community hospital API",
+        description = "Outpatient front office (booking, check-in, visit, billing, statistics) and department value \
+accounting. Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`. \
+Every error is `application/problem+json` (RFC 9457) with a stable `code`. Money and quantities are decimal \
+strings with up to four places.",
+        version = "1.0.0"
+    ),
+    modifiers(&SecurityAndErrors),
+    tags(
+        (name = "auth", description = "Sign-in, token refresh, sign-out"),
+        (name = "departments", description = "Departments (科室)"),
+        (name = "doctors", description = "Doctors (医生)"),
+        (name = "patients", description = "Patients (患者); identity numbers and phones are masked in lists"),
+        (name = "charge-items", description = "The charge-item catalogue (收费项目)"),
+        (name = "users", description = "Staff accounts (ADMIN)"),
+        (name = "system", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+/// Adds the bearer scheme, and to every operation the error responses any request can meet: 400/413/415/422
+/// for its body and parameters, 401/403 when it needs a token, 500 always. Operation-specific errors
+/// (404, 409, 429) are declared on the handlers.
+struct SecurityAndErrors;
+
+impl Modify for SecurityAndErrors {
+    fn modify(&self, api: &mut openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        let problem = |description: &str| -> RefOr<Response> {
+            RefOr::T(
+                Response::builder()
+                    .description(description)
+                    .content(
+                        problem::PROBLEM_JSON,
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build(),
+            )
+        };
+        for item in api.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut op.responses.responses;
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if has_body {
+                    add("400", "Malformed JSON (`MALFORMED_JSON`)");
+                    add("413", "Body too large (`PAYLOAD_TOO_LARGE`)");
+                    add("415", "Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)");
+                }
+                if has_body || has_params {
+                    add(
+                        "422",
+                        "Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`)",
+                    );
+                }
+                if secured {
+                    add(
+                        "401",
+                        "Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`)",
+                    );
+                    add(
+                        "403",
+                        "The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`)",
+                    );
+                }
+                add(
+                    "500",
+                    "Unexpected error (`INTERNAL_ERROR`); details are logged, never returned",
+                );
+            }
+        }
+    }
+}
+
+/// `?page=1&page_size=20` (at most 200).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Items per page, 1–200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
+    pub page_size: Option<u64>,
+}
+
+impl TryFrom<PageParams> for services::PageRequest {
+    type Error = AppError;
+    fn try_from(p: PageParams) -> Result<Self, AppError> {
+        let page = p.page.unwrap_or(1);
+        let page_size = p.page_size.unwrap_or(20);
+        if page == 0 {
+            return Err(AppError::invalid("page", "must be at least 1"));
+        }
+        if !(1..=200).contains(&page_size) {
+            return Err(AppError::invalid("page_size", "must be between 1 and 200"));
+        }
+        Ok(Self { page, page_size })
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// Matching items over all pages.
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl<T> PageOf<T> {
+    pub fn from_page<M>(page: services::Page<M>, f: impl FnMut(M) -> T) -> Self {
+        let page = page.map(f);
+        Self {
+            items: page.items,
+            total: page.total,
+            page: page.page,
+            page_size: page.page_size,
+        }
+    }
+}
+
+/// The answer to `DELETE`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemovalResult {
+    pub id: i64,
+    /// `DELETED`, or `DEACTIVATED` when history refers to the record.
+    pub outcome: services::Removal,
+}
+
+fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(auth::routes)
+        .configure(departments::routes)
+        .configure(doctors::routes)
+        .configure(patients::routes)
+        .configure(charge_items::routes)
+        .configure(users::routes);
+}
+
+/// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and
+/// `hospital openapi`, so the router and the spec cannot disagree.
+pub fn build<T>(app: actix_web::App<T>) -> (actix_web::App<T>, openapi::OpenApi)
+where
+    T: actix_web::dev::ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    let app: UtoipaApp<T> = app
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(api_v1))
+        .configure(system::routes);
+    let (app, mut api) = app.split_for_parts();
+    SecurityAndErrors.modify(&mut api);
+    (app, api)
+}
+
+/// The OpenAPI document alone.
+pub fn openapi() -> openapi::OpenApi {
+    build(actix_web::App::new()).1
+}
+
+/// A path and its methods, to tell 405 from 404 for requests no route took.
+pub struct RouteTable(Vec<(actix_web::dev::ResourceDef, Vec<String>)>);
+
+impl RouteTable {
+    pub fn from_openapi(api: &openapi::OpenApi) -> Self {
+        Self(
+            api.paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let methods = [
+                        ("GET", item.get.is_some()),
+                        ("POST", item.post.is_some()),
+                        ("PUT", item.put.is_some()),
+                        ("DELETE", item.delete.is_some()),
+                        ("PATCH", item.patch.is_some()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, present)| *present)
+                    .map(|(m, _)| m.to_owned())
+                    .collect();
+                    (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods the path allows, if it is a known path.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let methods: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, m)| m.iter().cloned())
+            .collect();
+        (!methods.is_empty()).then_some(methods)
+    }
+}
+
+pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
+    // A path parameter that does not parse names no record that can exist.
+    cfg.app_data(
+        web::PathConfig::default().error_handler(|_, _| AppError::NotFound("record").into()),
+    );
+}

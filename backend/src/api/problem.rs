@@ -1,0 +1,123 @@
+//! RFC 9457 problem details: how every error leaves the server.
+use crate::error::{AppError, FieldError};
+use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error response (`application/problem+json`, RFC 9457). `code` is stable and meant for programs;
+/// `title` and `detail` are for people.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"type": "about:blank", "title": "Validation failed", "status": 422,
+    "detail": "the request is not valid", "code": "VALIDATION_FAILED",
+    "errors": [{"field": "id_card", "message": "the check digit does not match"}]}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use AppError::*;
+        match self {
+            Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                "Validation failed",
+            ),
+            NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"),
+            Duplicate { .. } => (StatusCode::CONFLICT, "DUPLICATE", "Already exists"),
+            Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
+            Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized"),
+            Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN", "Forbidden"),
+            PasswordExpired => (
+                StatusCode::FORBIDDEN,
+                "PASSWORD_EXPIRED",
+                "Password expired",
+            ),
+            TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_ATTEMPTS",
+                "Too many attempts",
+            ),
+            Request { status, code, .. } => {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+                (
+                    status,
+                    code,
+                    status.canonical_reason().unwrap_or("Bad request"),
+                )
+            }
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "Service unavailable",
+            ),
+            Db(_) | Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "Internal server error",
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, code, title) = self.parts();
+        let (detail, errors) = match self {
+            AppError::Validation(errors) => (self.to_string(), Some(errors.clone())),
+            AppError::Duplicate { field, message } if !field.is_empty() => (
+                format!("{field} {message}"),
+                Some(vec![FieldError {
+                    field: field.clone(),
+                    message: message.clone(),
+                }]),
+            ),
+            // Causes of 5xx go to the log, never to the client.
+            AppError::Db(_) | AppError::Internal(_) => (
+                "an unexpected error occurred; it has been logged".to_owned(),
+                None,
+            ),
+            other => (other.to_string(), None),
+        };
+        Problem {
+            type_: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+            code,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        response.content_type(PROBLEM_JSON);
+        match self {
+            AppError::TooManyAttempts { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}

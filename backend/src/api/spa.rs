@@ -1,0 +1,60 @@
+//! Whatever no route took: 405 for a known path with another method, problem 404 under the API, and
+//! otherwise the SPA's files, with `index.html` for its client-side routes so deep links survive a reload.
+use super::{AppState, RouteTable};
+use crate::error::AppError;
+use actix_files::NamedFile;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, http::Method, http::header, web};
+
+const API_PREFIXES: &[&str] = &["/api/", "/api-docs/", "/swagger-ui", "/health", "/ready"];
+
+pub async fn fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    routes: web::Data<RouteTable>,
+) -> HttpResponse {
+    let path = req.path();
+    if let Some(allowed) = routes.allowed(path) {
+        let mut response = AppError::request(
+            405,
+            "METHOD_NOT_ALLOWED",
+            format!(
+                "{} is not allowed here; use {}",
+                req.method(),
+                allowed.join(", ")
+            ),
+        )
+        .error_response();
+        if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    }
+    let not_found = || {
+        AppError::request(
+            404,
+            "NOT_FOUND",
+            format!("no route for {} {path}", req.method()),
+        )
+        .error_response()
+    };
+    if path == "/api" || API_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        return not_found();
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return not_found();
+    }
+    let root = &state.settings.static_dir;
+    let relative = path.trim_start_matches('/');
+    let safe = relative
+        .split('/')
+        .all(|seg| !seg.starts_with('.') && !seg.contains('\\'));
+    if safe && !relative.is_empty() {
+        if let Ok(file) = NamedFile::open(root.join(relative)) {
+            return file.into_response(&req);
+        }
+    }
+    match NamedFile::open(root.join("index.html")) {
+        Ok(index) => index.into_response(&req),
+        Err(_) => not_found(),
+    }
+}

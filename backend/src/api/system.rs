@@ -1,0 +1,37 @@
+//! Liveness and readiness probes.
+use super::AppState;
+use crate::error::AppError;
+use actix_web::{get, web};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health).service(ready);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    /// `ok` or `ready`.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "system", summary = "Liveness", responses((status = 200, body = Status)))]
+#[get("/health")]
+async fn health() -> web::Json<Status> {
+    web::Json(Status { status: "ok" })
+}
+
+/// The database answers.
+#[utoipa::path(tag = "system", summary = "Readiness", responses((status = 200, body = Status),
+    (status = 503, description = "The database is not reachable (`UNAVAILABLE`)", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/ready")]
+async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, AppError> {
+    state
+        .db
+        .execute_unprepared("SELECT 1")
+        .await
+        .map_err(AppError::Unavailable)?;
+    Ok(web::Json(Status { status: "ready" }))
+}

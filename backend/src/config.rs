@@ -1,0 +1,168 @@
+//! Typed settings from the environment, with safe defaults for the embedded (SQLite) mode.
+use crate::domain::password::PasswordPolicy;
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use std::{path::PathBuf, str::FromStr, time::Duration};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: SecretString,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub static_dir: PathBuf,
+    pub demo: bool,
+    pub jwt_secret: Option<SecretString>,
+    pub auth: AuthSettings,
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+    pub db_max_connections: u32,
+    pub audit_seal_interval: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub session_ttl: Duration,
+    pub password_policy: PasswordPolicy,
+    /// Failures of one account from one client address before that pair is locked.
+    pub max_failures_per_account: u32,
+    /// Failures from one client address, whatever the accounts, before the address is locked.
+    pub max_failures_per_address: u32,
+    pub failure_window: Duration,
+    pub lock_duration: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            password_policy: PasswordPolicy::Asvs,
+            max_failures_per_account: 5,
+            max_failures_per_address: 30,
+            failure_window: Duration::from_secs(15 * 60),
+            lock_duration: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Settings {
+    /// The embedded defaults: a SQLite file under `data/`.
+    pub fn embedded(data_dir: PathBuf) -> Self {
+        let db = data_dir.join("hospital.db");
+        Self {
+            database_url: format!("sqlite://{}?mode=rwc", db.display()).into(),
+            bind: "127.0.0.1:8080".into(),
+            data_dir,
+            static_dir: PathBuf::from("frontend/dist"),
+            demo: false,
+            jwt_secret: None,
+            auth: AuthSettings::default(),
+            trust_proxy: false,
+            max_body_bytes: 1024 * 1024,
+            db_max_connections: 16,
+            audit_seal_interval: Duration::from_secs(2),
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(var("APP_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let mut s = Self::embedded(data_dir);
+        if let Some(url) = var("DATABASE_URL") {
+            s.database_url = url.into();
+        }
+        s.bind = var("APP_BIND").unwrap_or(s.bind);
+        s.static_dir = var("APP_STATIC_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(s.static_dir);
+        s.demo = parse("APP_DEMO", s.demo)?;
+        s.jwt_secret = var("JWT_SECRET").map(SecretString::from);
+        s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
+        s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;
+        s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
+        let a = &mut s.auth;
+        a.access_ttl = secs("APP_ACCESS_TOKEN_TTL_SECS", a.access_ttl)?;
+        a.refresh_ttl = secs("APP_REFRESH_TOKEN_TTL_SECS", a.refresh_ttl)?;
+        a.session_ttl = secs("APP_SESSION_TTL_SECS", a.session_ttl)?;
+        a.password_policy = parse("APP_PASSWORD_POLICY", a.password_policy)?;
+        a.max_failures_per_account = parse("APP_LOGIN_MAX_FAILURES", a.max_failures_per_account)?;
+        a.max_failures_per_address = parse(
+            "APP_LOGIN_MAX_FAILURES_PER_ADDRESS",
+            a.max_failures_per_address,
+        )?;
+        a.failure_window = secs("APP_LOGIN_FAILURE_WINDOW_SECS", a.failure_window)?;
+        a.lock_duration = secs("APP_LOGIN_LOCK_SECS", a.lock_duration)?;
+        Ok(s)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// The JWT signing key: configured, or on the embedded default generated once into `data/` and reused,
+    /// so tokens survive a restart. A server database without a configured secret is refused.
+    pub fn signing_secret(&self) -> anyhow::Result<SecretString> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.expose_secret().len() < 32 {
+                bail!("JWT_SECRET must be at least 32 characters");
+            }
+            return Ok(secret.clone());
+        }
+        if !self.is_sqlite() {
+            bail!("JWT_SECRET is required when DATABASE_URL is not SQLite");
+        }
+        let path = self.data_dir.join("jwt-secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_owned();
+            if existing.len() >= 32 {
+                return Ok(existing.into());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        let secret = hex::encode(rand::random::<[u8; 32]>());
+        write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+        Ok(secret.into())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+    }
+}
+
+fn secs(name: &str, default: Duration) -> anyhow::Result<Duration> {
+    parse(name, default.as_secs()).map(Duration::from_secs)
+}

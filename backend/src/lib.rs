@@ -1,0 +1,12 @@
+//! Community hospital outpatient front office and department value accounting.
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,393 @@
+//! Signing in and out: the token pair, refresh-token rotation with reuse detection, lockout, password changes.
+use super::{
+    Actor,
+    audit::{self, Entry, Outcome},
+    throttle,
+};
+use crate::{
+    auth::{
+        jwt::{Claims, JwtKeys},
+        new_refresh_token, password, sha256_hex,
+    },
+    config::AuthSettings,
+    db::begin_write,
+    domain::{password::PasswordPolicy, role::Role},
+    entities::{app_user, auth_session, hospital, refresh_token},
+    error::AppError,
+};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, sea_query::Expr,
+};
+use serde_json::json;
+
+/// What a successful sign-in or refresh hands out.
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+    pub password_expired: bool,
+}
+
+fn wrong_credentials() -> AppError {
+    AppError::Unauthorized("wrong username or password".into())
+}
+
+fn session_ended() -> AppError {
+    AppError::Unauthorized("the session has ended; sign in again".into())
+}
+
+fn anonymous(action: &'static str, username: &str, ip: &str) -> Entry {
+    Entry {
+        hospital_id: None,
+        actor_user_id: None,
+        actor_username: Some(username.chars().take(64).collect()),
+        action,
+        resource_type: Some("session"),
+        resource_id: None,
+        outcome: Outcome::Failure,
+        client_ip: Some(ip.to_owned()),
+        detail: None,
+    }
+}
+
+fn for_user(action: &'static str, user: &app_user::Model, ip: &str) -> Entry {
+    Entry {
+        hospital_id: Some(user.hospital_id),
+        actor_user_id: Some(user.id),
+        ..anonymous(action, &user.username, ip)
+    }
+}
+
+pub async fn login(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    settings: &AuthSettings,
+    username: &str,
+    password_attempt: String,
+    ip: &str,
+) -> Result<Tokens, AppError> {
+    let now = Utc::now();
+    let address_key = throttle::address_key(ip);
+    let account_key = throttle::account_key(username, ip);
+    if let Some(retry_after_secs) =
+        throttle::locked_for(db, &[address_key.clone(), account_key.clone()], now).await?
+    {
+        audit::record(
+            db,
+            anonymous("LOGIN", username, ip).with_detail(json!({"reason": "locked"})),
+        )
+        .await?;
+        return Err(AppError::TooManyAttempts { retry_after_secs });
+    }
+
+    let user = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    let hospital_active = match &user {
+        Some(u) => hospital::Entity::find_by_id(u.hospital_id)
+            .one(db)
+            .await?
+            .is_some_and(|h| h.is_active),
+        None => false,
+    };
+    let password_ok = password::verify(
+        password_attempt,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+
+    let user = match user {
+        Some(u) if password_ok && u.is_active && hospital_active => u,
+        other => {
+            throttle::record_failure(
+                db,
+                &address_key,
+                settings.max_failures_per_address,
+                settings,
+                now,
+            )
+            .await?;
+            throttle::record_failure(
+                db,
+                &account_key,
+                settings.max_failures_per_account,
+                settings,
+                now,
+            )
+            .await?;
+            let reason = match &other {
+                None => "unknown user",
+                Some(_) if !password_ok => "wrong password",
+                Some(_) => "account disabled",
+            };
+            let entry = match &other {
+                Some(u) => for_user("LOGIN", u, ip),
+                None => anonymous("LOGIN", username, ip),
+            };
+            audit::record(db, entry.with_detail(json!({ "reason": reason }))).await?;
+            return Err(wrong_credentials());
+        }
+    };
+
+    throttle::clear(db, &account_key).await?;
+    let txn = begin_write(db).await?;
+    let session = auth_session::ActiveModel {
+        hospital_id: Set(user.hospital_id),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        expires_at: Set(now + duration(settings.session_ttl)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        client_ip: Set(Some(ip.to_owned())),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::LastLoginAt, Expr::value(now))
+        .filter(app_user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let tokens = issue(&txn, keys, settings, &user, session.id, now).await?;
+    audit::record(
+        &txn,
+        for_user("LOGIN", &user, ip)
+            .with_outcome(Outcome::Success)
+            .with_detail(json!({"session_id": session.id})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+async fn issue(
+    conn: &impl ConnectionTrait,
+    keys: &JwtKeys,
+    settings: &AuthSettings,
+    user: &app_user::Model,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Tokens, AppError> {
+    let refresh = new_refresh_token();
+    refresh_token::ActiveModel {
+        session_id: Set(session_id),
+        token_hash: Set(sha256_hex(&refresh)),
+        expires_at: Set(now + duration(settings.refresh_ttl)),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let claims = Claims {
+        sub: user.id.to_string(),
+        hid: user.hospital_id,
+        sid: session_id,
+        role: user.role.clone(),
+        iat: now.timestamp(),
+        exp: (now + duration(settings.access_ttl)).timestamp(),
+    };
+    Ok(Tokens {
+        access_token: keys.issue(&claims)?,
+        refresh_token: refresh,
+        expires_in: settings.access_ttl.as_secs(),
+        password_expired: settings
+            .password_policy
+            .is_expired(user.password_changed_at, now),
+    })
+}
+
+/// Trades a refresh token for a new pair. A refresh token works once: presenting a used one means it was
+/// copied, so the whole session (every token descended from the same sign-in) is revoked.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    settings: &AuthSettings,
+    presented: &str,
+    ip: &str,
+) -> Result<Tokens, AppError> {
+    let now = Utc::now();
+    let Some((token, Some(session))) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(sha256_hex(presented)))
+        .find_also_related(auth_session::Entity)
+        .one(db)
+        .await?
+    else {
+        return Err(session_ended());
+    };
+    let user = app_user::Entity::find_by_id(session.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(session_ended)?;
+
+    let txn = begin_write(db).await?;
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(token.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        revoke_session(&txn, session.id, "REFRESH_TOKEN_REUSED", now).await?;
+        audit::record(
+            &txn,
+            for_user("TOKEN_REFRESH", &user, ip).with_detail(json!({"reason": "refresh token reused; session revoked", "session_id": session.id})),
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(session_ended());
+    }
+    let usable = token.expires_at > now
+        && session.revoked_at.is_none()
+        && session.expires_at > now
+        && user.is_active;
+    if !usable {
+        txn.rollback().await?;
+        return Err(session_ended());
+    }
+    let tokens = issue(&txn, keys, settings, &user, session.id, now).await?;
+    audit::record(
+        &txn,
+        for_user("TOKEN_REFRESH", &user, ip).with_outcome(Outcome::Success),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+async fn revoke_session(
+    conn: &impl ConnectionTrait,
+    session_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::RevokedAt, Expr::value(now))
+        .col_expr(auth_session::Column::RevokedReason, Expr::value(reason))
+        .filter(auth_session::Column::Id.eq(session_id))
+        .filter(auth_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every live session of a user but `keep` (after a password change or when the user is disabled).
+pub async fn revoke_user_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<i64>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut update = auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(auth_session::Column::RevokedReason, Expr::value(reason))
+        .filter(auth_session::Column::UserId.eq(user_id))
+        .filter(auth_session::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        update = update.filter(auth_session::Column::Id.ne(keep));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+pub async fn logout(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
+    let txn = begin_write(db).await?;
+    revoke_session(&txn, actor.session_id, "LOGOUT", Utc::now()).await?;
+    audit::record(&txn, actor.audit("LOGOUT", "session", actor.session_id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The caller behind an access token: valid signature and expiry, a live session, an active user and
+/// hospital. Role and hospital come from the database, so a demotion takes effect at once.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    policy: PasswordPolicy,
+    token: &str,
+    client_ip: Option<String>,
+) -> Result<Actor, AppError> {
+    let invalid = || AppError::Unauthorized("the access token is invalid or has expired".into());
+    let claims = keys.verify(token).map_err(|_| invalid())?;
+    let user_id: i64 = claims.sub.parse().map_err(|_| invalid())?;
+    let (session, user) = match auth_session::Entity::find_by_id(claims.sid)
+        .find_also_related(app_user::Entity)
+        .one(db)
+        .await?
+    {
+        Some((session, Some(user))) => (session, user),
+        _ => return Err(invalid()),
+    };
+    let now = Utc::now();
+    if session.user_id != user_id || user.hospital_id != claims.hid {
+        return Err(invalid());
+    }
+    if session.revoked_at.is_some() || session.expires_at <= now || !user.is_active {
+        return Err(session_ended());
+    }
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(Actor {
+        user_id,
+        hospital_id: user.hospital_id,
+        username: user.username,
+        role,
+        session_id: session.id,
+        password_expired: policy.is_expired(user.password_changed_at, now),
+        client_ip,
+    })
+}
+
+pub async fn change_password(
+    db: &DatabaseConnection,
+    policy: PasswordPolicy,
+    actor: &Actor,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let user = app_user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    if !password::verify(current.clone(), Some(user.password_hash.clone())).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "is not the current password",
+        ));
+    }
+    policy
+        .check(&new, &user.username)
+        .map_err(|e| AppError::invalid("new_password", e.to_string()))?;
+    if new == current {
+        return Err(AppError::invalid(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let hash = password::hash(new).await?;
+    let txn = begin_write(db).await?;
+    let now = Utc::now();
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(app_user::Column::PasswordChangedAt, Expr::value(now))
+        .col_expr(app_user::Column::UpdatedAt, Expr::value(now))
+        .filter(app_user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    revoke_user_sessions(&txn, user.id, Some(actor.session_id), "PASSWORD_CHANGED").await?;
+    audit::record(&txn, actor.audit("PASSWORD_CHANGE", "user", user.id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn duration(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::MAX)
+}

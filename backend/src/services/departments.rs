@@ -1,0 +1,156 @@
+//! Departments (科室): the clinical and medical-technology units of a hospital.
+use super::{
+    Actor, Page, PageRequest, Removable, Removal, audit, delete_or_deactivate, fetch_page,
+    like_pattern, sort_by,
+};
+use crate::{db::begin_write, entities::department as dept, error::AppError};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
+};
+
+#[derive(Debug, Clone)]
+pub struct DepartmentInput {
+    pub code: String,
+    pub name: String,
+    pub location: Option<String>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DepartmentFilter {
+    pub q: Option<String>,
+    pub is_active: Option<bool>,
+    pub sort: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[
+    ("code", "is already used by another department"),
+    ("name", "is already used by another department"),
+];
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: DepartmentFilter,
+    page: PageRequest,
+) -> Result<Page<dept::Model>, AppError> {
+    let order = sort_by(
+        f.sort.as_deref(),
+        &[
+            ("code", dept::Column::Code),
+            ("name", dept::Column::Name),
+            ("created_at", dept::Column::CreatedAt),
+        ],
+    )?;
+    let mut select = dept::Entity::find().filter(dept::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(active) = f.is_active {
+        select = select.filter(dept::Column::IsActive.eq(active));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = like_pattern(q);
+        select = select.filter(
+            Condition::any()
+                .add(dept::Column::Name.like(pattern.as_str()))
+                .add(dept::Column::Code.like(pattern.as_str())),
+        );
+    }
+    let order = order.or(Some((dept::Column::Code, sea_orm::Order::Asc)));
+    fetch_page(db, select, order, dept::Column::Id, page).await
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<dept::Model, AppError> {
+    dept::Entity::find_by_id(id)
+        .filter(dept::Column::HospitalId.eq(actor.hospital_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("department"))
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: DepartmentInput,
+) -> Result<dept::Model, AppError> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let created = dept::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        code: Set(input.code),
+        name: Set(input.name),
+        location: Set(input.location),
+        is_active: Set(input.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(
+        &txn,
+        actor.audit("DEPARTMENT_CREATE", "department", created.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: DepartmentInput,
+) -> Result<dept::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let mut row: dept::ActiveModel = get(&txn, actor, id).await?.into();
+    row.code = Set(input.code);
+    row.name = Set(input.name);
+    row.location = Set(input.location);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+    let updated = row
+        .update(&txn)
+        .await
+        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("DEPARTMENT_UPDATE", "department", id)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
+    get(db, actor, id).await?;
+    delete_or_deactivate::<dept::Entity, _>(
+        db,
+        actor,
+        id,
+        Removable {
+            id: dept::Column::Id,
+            is_active: dept::Column::IsActive,
+            updated_at: dept::Column::UpdatedAt,
+            action: "DEPARTMENT_DELETE",
+            resource_type: "department",
+        },
+    )
+    .await
+}
+
+/// An active department of the caller's hospital, for references from doctors and catalogue items.
+pub async fn require_active(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    field: &str,
+) -> Result<dept::Model, AppError> {
+    match get(conn, actor, id).await {
+        Ok(d) if d.is_active => Ok(d),
+        Ok(_) => Err(AppError::invalid(field, "the department is inactive")),
+        Err(AppError::NotFound(_)) => Err(AppError::invalid(field, "no such department")),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,213 @@
+//! Use cases. Each public function is one action of one user, inside the transaction it needs, calling the
+//! domain rules; every write leaves an audit entry in the same transaction.
+pub mod audit;
+pub mod auth;
+pub mod charge_items;
+pub mod demo;
+pub mod departments;
+pub mod doctors;
+pub mod patients;
+pub mod throttle;
+pub mod users;
+
+use crate::{domain::role::Role, error::AppError};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, Select, SqlErr, sea_query::Expr,
+};
+
+/// Who is acting, from where. Every service call is scoped to `hospital_id`.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub hospital_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub session_id: i64,
+    pub password_expired: bool,
+    pub client_ip: Option<String>,
+}
+
+impl Actor {
+    /// A successful action by this actor on a resource, for the audit log.
+    pub fn audit(
+        &self,
+        action: &'static str,
+        resource_type: &'static str,
+        resource_id: impl ToString,
+    ) -> audit::Entry {
+        audit::Entry {
+            hospital_id: Some(self.hospital_id),
+            actor_user_id: Some(self.user_id),
+            actor_username: Some(self.username.clone()),
+            action,
+            resource_type: Some(resource_type),
+            resource_id: Some(resource_id.to_string()),
+            outcome: audit::Outcome::Success,
+            client_ip: self.client_ip.clone(),
+            detail: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+        }
+    }
+}
+
+/// Picks the ORDER BY from a `sort` parameter (`name` ascending, `-name` descending) among the allowed keys.
+pub fn sort_by<C: Copy>(
+    raw: Option<&str>,
+    allowed: &[(&str, C)],
+) -> Result<Option<(C, Order)>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let (key, order) = match raw.strip_prefix('-') {
+        Some(key) => (key, Order::Desc),
+        None => (raw, Order::Asc),
+    };
+    allowed
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, col)| Some((*col, order)))
+        .ok_or_else(|| {
+            let keys: Vec<&str> = allowed.iter().map(|(k, _)| *k).collect();
+            AppError::invalid(
+                "sort",
+                format!(
+                    "must be one of: {} (prefix - for descending)",
+                    keys.join(", ")
+                ),
+            )
+        })
+}
+
+/// Runs a filtered, ordered select as one page; `id` breaks ties so pages never overlap.
+pub async fn fetch_page<E, M>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    order: Option<(E::Column, Order)>,
+    id: E::Column,
+    page: PageRequest,
+) -> Result<Page<M>, AppError>
+where
+    E: EntityTrait<Model = M>,
+    M: FromQueryResult + Send + Sync,
+{
+    let mut select = select;
+    if let Some((col, ord)) = order {
+        select = select.order_by(col, ord);
+    }
+    let paginator = select.order_by(id, Order::Asc).paginate(db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.page.saturating_sub(1)).await?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}
+
+/// `%q%` for LIKE with the wildcards in `q` escaped (the escape character is `\`).
+pub fn like_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// What `DELETE` did: rows nothing refers to are deleted; rows that history refers to are deactivated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Removal {
+    Deleted,
+    Deactivated,
+}
+
+/// The columns `delete_or_deactivate` needs, and how the audit log names the resource.
+pub struct Removable<C> {
+    pub id: C,
+    pub is_active: C,
+    pub updated_at: C,
+    pub action: &'static str,
+    pub resource_type: &'static str,
+}
+
+/// Deletes a row the caller has already found in its hospital, or, when a foreign key (RESTRICT) says
+/// history refers to it, marks it inactive. The database decides, so a reference added concurrently is
+/// never lost.
+pub async fn delete_or_deactivate<E, C>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    cols: Removable<C>,
+) -> Result<Removal, AppError>
+where
+    E: EntityTrait<Column = C>,
+    C: ColumnTrait,
+{
+    let removal = deactivate_if_referenced::<E, C>(db, id, &cols).await?;
+    let entry = actor
+        .audit(cols.action, cols.resource_type, id)
+        .with_detail(serde_json::json!({ "removal": removal }));
+    audit::record(db, entry).await?;
+    Ok(removal)
+}
+
+async fn deactivate_if_referenced<E, C>(
+    db: &DatabaseConnection,
+    id: i64,
+    cols: &Removable<C>,
+) -> Result<Removal, AppError>
+where
+    E: EntityTrait<Column = C>,
+    C: ColumnTrait,
+{
+    let (id_col, is_active, updated_at) = (cols.id, cols.is_active, cols.updated_at);
+    match E::delete_many().filter(id_col.eq(id)).exec(db).await {
+        Ok(_) => Ok(Removal::Deleted),
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(SqlErr::ForeignKeyConstraintViolation(_))
+            ) =>
+        {
+            E::update_many()
+                .col_expr(is_active, Expr::value(false))
+                .col_expr(updated_at, Expr::value(chrono::Utc::now()))
+                .filter(id_col.eq(id))
+                .exec(db)
+                .await?;
+            Ok(Removal::Deactivated)
+        }
+        Err(err) => Err(err.into()),
+    }
+}

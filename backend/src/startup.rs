@@ -1,0 +1,85 @@
+//! The one application factory: used by `hospital serve` and by the integration tests.
+use crate::{
+    api::{self, AppState, RouteTable},
+    auth::jwt::JwtKeys,
+    config::Settings,
+    db,
+    services::{audit, demo},
+};
+use actix_web::{App, HttpServer, dev::Server, web};
+use sea_orm::DatabaseConnection;
+use std::{net::TcpListener, sync::Arc};
+use tracing_actix_web::TracingLogger;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects, migrates, loads the demo data when asked to and the database is empty, and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        use secrecy::ExposeSecret;
+        let db = db::connect(
+            settings.database_url.expose_secret(),
+            settings.db_max_connections,
+        )
+        .await?;
+        db::migrate(&db).await?;
+        if settings.demo && demo::is_empty(&db).await? {
+            let summary = demo::load(&db).await?;
+            tracing::info!(?summary, "loaded the demo data");
+        }
+        Self::with_database(settings, db).await
+    }
+
+    pub async fn with_database(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let keys = JwtKeys::new(&settings.signing_secret()?);
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let seal_every = settings.audit_seal_interval;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            keys,
+            settings: Arc::new(settings),
+        });
+        let routes = web::Data::new(RouteTable::from_openapi(&api::openapi()));
+        let server = HttpServer::new(move || {
+            let (app, spec) = api::build(App::new());
+            app.wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(routes.clone())
+                .configure(api::configure_extractors)
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
+                .default_service(web::to(api::spa::fallback))
+        })
+        .listen(listener)?
+        .run();
+        spawn_audit_sealer(db.clone(), seal_every);
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets running requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Links new audit entries onto the hash chain in the background, so writers never wait for it.
+fn spawn_audit_sealer(db: DatabaseConnection, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = audit::seal(&db).await {
+                tracing::warn!(error = %e, "sealing the audit log failed; will retry");
+            }
+        }
+    });
+}

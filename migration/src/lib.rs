@@ -1,0 +1,20 @@
+//! Database schema: every table, index and constraint, for SQLite, PostgreSQL and MySQL/MariaDB.
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261122_000001_foundation;
+mod m20261122_000002_outpatient;
+mod m20261122_000003_accounting;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_foundation::Migration),
+            Box::new(m20261122_000002_outpatient::Migration),
+            Box::new(m20261122_000003_accounting::Migration),
+        ]
+    }
+}
