@@ -76,7 +76,8 @@ pub struct ChargeItemRequest {
     pub item_code: String,
     #[schema(example = "血常规", max_length = 128)]
     pub item_name: String,
-    pub item_category: ItemCategory,
+    #[schema(value_type = ItemCategory)]
+    pub item_category: String,
     #[schema(example = "次", max_length = 16)]
     pub unit: Option<String>,
     /// Yuan, at most four decimal places, as a string or a number.
@@ -94,6 +95,7 @@ impl TryFrom<ChargeItemRequest> for ChargeItemInput {
         let item_code = errors.check("item_code", text::code(&r.item_code, 64));
         let item_name = errors.check("item_name", text::required(&r.item_name, 128));
         let unit = errors.check("unit", text::optional(r.unit.as_deref(), 16));
+        let item_category = errors.check("item_category", r.item_category.parse::<ItemCategory>());
         let unit_price = errors.check("unit_price", Amount::non_negative(r.unit_price));
         if unit_price.is_some_and(|p| p.to_decimal() > Decimal::from(MAX_PRICE_YUAN)) {
             errors.add("unit_price", format!("must be at most {MAX_PRICE_YUAN}"));
@@ -102,7 +104,7 @@ impl TryFrom<ChargeItemRequest> for ChargeItemInput {
             Some(Self {
                 item_code: item_code?,
                 item_name: item_name?,
-                item_category: r.item_category,
+                item_category: item_category?,
                 unit: unit?,
                 unit_price: unit_price?,
                 executing_department_id: r.executing_department_id,

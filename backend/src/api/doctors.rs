@@ -67,7 +67,8 @@ pub struct DoctorRequest {
     #[schema(example = "刘佳怡", max_length = 64)]
     pub name: String,
     pub department_id: i64,
-    pub title: DoctorTitle,
+    #[schema(value_type = DoctorTitle)]
+    pub title: String,
     /// Mainland mobile number, unique in the hospital.
     #[schema(example = "13812345678")]
     pub phone: String,
@@ -85,6 +86,7 @@ impl TryFrom<DoctorRequest> for DoctorInput {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", text::required(&r.name, 64));
         let phone = errors.check("phone", MobilePhone::parse(&r.phone));
+        let title = errors.check("title", r.title.parse::<DoctorTitle>());
         if !(0..=500).contains(&r.available_slots_per_day) {
             errors.add("available_slots_per_day", "must be between 0 and 500");
         }
@@ -92,7 +94,7 @@ impl TryFrom<DoctorRequest> for DoctorInput {
             Some(Self {
                 name: name?,
                 department_id: r.department_id,
-                title: r.title,
+                title: title?,
                 phone: phone?,
                 available_slots_per_day: r.available_slots_per_day,
                 user_id: r.user_id,

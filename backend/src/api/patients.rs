@@ -117,8 +117,10 @@ pub struct PatientRequest {
     pub phone: String,
     /// Must agree with the birth date inside the identity number. Defaults to it.
     pub dob: Option<NaiveDate>,
-    pub gender: Gender,
-    pub insurance_type: InsuranceType,
+    #[schema(value_type = Gender)]
+    pub gender: String,
+    #[schema(value_type = InsuranceType)]
+    pub insurance_type: String,
     #[schema(max_length = 255)]
     pub address: Option<String>,
     /// Default true.
@@ -133,6 +135,9 @@ impl TryFrom<PatientRequest> for PatientInput {
         let id_card = errors.check("id_card", IdCard::parse(&r.id_card));
         let phone = errors.check("phone", MobilePhone::parse(&r.phone));
         let address = errors.check("address", text::optional(r.address.as_deref(), 255));
+        let gender = errors.check("gender", r.gender.parse::<Gender>());
+        let insurance_type =
+            errors.check("insurance_type", r.insurance_type.parse::<InsuranceType>());
         let today = Utc::now().date_naive();
         let dob = r
             .dob
@@ -140,9 +145,8 @@ impl TryFrom<PatientRequest> for PatientInput {
         if dob.is_some_and(|d| d > today) {
             errors.add("dob", "must not be in the future");
         }
-        if let Some(id) = &id_card {
-            let male = r.gender == Gender::Male;
-            if id.is_male() != male {
+        if let (Some(id), Some(gender)) = (&id_card, gender) {
+            if id.is_male() != (gender == Gender::Male) {
                 errors.add(
                     "gender",
                     "does not match the sex digit of the identity number",
@@ -155,8 +159,8 @@ impl TryFrom<PatientRequest> for PatientInput {
                 id_card: id_card?,
                 phone: phone?,
                 dob: dob?,
-                gender: r.gender,
-                insurance_type: r.insurance_type,
+                gender: gender?,
+                insurance_type: insurance_type?,
                 address: address?,
                 is_active: r.is_active.unwrap_or(true),
             })

@@ -61,7 +61,8 @@ pub struct CreateUserRequest {
     pub username: String,
     #[schema(example = "张敏", max_length = 64)]
     pub display_name: String,
-    pub role: Role,
+    #[schema(value_type = Role)]
+    pub role: String,
     /// Checked against the password policy.
     #[schema(format = Password)]
     pub password: String,
@@ -72,7 +73,8 @@ pub struct CreateUserRequest {
 pub struct UpdateUserRequest {
     #[schema(max_length = 64)]
     pub display_name: String,
-    pub role: Role,
+    #[schema(value_type = Role)]
+    pub role: String,
     pub is_active: bool,
     /// Set a new password; the user's sessions end.
     #[schema(format = Password)]
@@ -94,11 +96,12 @@ impl TryFrom<CreateUserRequest> for NewUser {
         let mut errors = FieldErrors::new();
         let username = errors.check("username", username(&r.username));
         let display_name = errors.check("display_name", text::required(&r.display_name, 64));
+        let role = errors.check("role", r.role.parse::<Role>());
         errors.finish(|| {
             Some(Self {
                 username: username?,
                 display_name: display_name?,
-                role: r.role,
+                role: role?,
                 password: r.password,
             })
         })
@@ -110,10 +113,11 @@ impl TryFrom<UpdateUserRequest> for UserChanges {
     fn try_from(r: UpdateUserRequest) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
         let display_name = errors.check("display_name", text::required(&r.display_name, 64));
+        let role = errors.check("role", r.role.parse::<Role>());
         errors.finish(|| {
             Some(Self {
                 display_name: display_name?,
-                role: r.role,
+                role: role?,
                 is_active: r.is_active,
                 password: r.password,
             })

@@ -1,0 +1,14 @@
+//! The integration suite: one binary, the real server over HTTP, a fresh database per test.
+#![allow(clippy::unwrap_used, dead_code)]
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod malformed;
+mod openapi;
+mod resources;
+mod roles;
+mod smoke;
+mod tenancy;
+mod validation;
