@@ -92,6 +92,18 @@ impl Modify for SecurityAndErrors {
             .into_iter()
             .flatten()
             {
+                // Handler names repeat across resources (`list`, `create`): qualify them by tag so
+                // operation ids are unique, as generated clients need.
+                if let (Some(tag), Some(id)) = (op.tags.as_ref().and_then(|t| t.first()), op.operation_id.as_mut()) {
+                    *id = operation_id(tag, id);
+                }
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(r) = response {
+                        if r.description.is_empty() {
+                            r.description = "Success".into();
+                        }
+                    }
+                }
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
                 let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -129,6 +141,23 @@ impl Modify for SecurityAndErrors {
             }
         }
     }
+}
+
+/// `charge-items` + `list` → `chargeItemsList`.
+fn operation_id(tag: &str, handler: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in tag.split('-').chain(handler.split('_')).enumerate() {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            if i == 0 {
+                out.extend(first.to_lowercase());
+            } else {
+                out.extend(first.to_uppercase());
+            }
+            out.push_str(chars.as_str());
+        }
+    }
+    out
 }
 
 /// `?page=1&page_size=20` (at most 200).

@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+CARGO ?= cargo
+NPM ?= npm
+FRONTEND := frontend
+
+.PHONY: run test build spa spa-deps backend openapi check fmt lint test-backend test-frontend clean-data
+
+## Build the SPA and the server, then serve http://127.0.0.1:8080 on SQLite with the demo data.
+run: spa backend
+	APP_DEMO=true APP_STATIC_DIR=$(FRONTEND)/dist ./target/release/hospital serve
+
+## Every test: formatting, lints, the Rust unit, property and integration tests (SQLite, plus PostgreSQL and
+## MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set), and the frontend's checks.
+test: check test-backend test-frontend
+
+backend:
+	$(CARGO) build --release --locked -p hospital
+
+spa-deps: $(FRONTEND)/node_modules/.package-lock.json
+
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+spa: spa-deps
+	cd $(FRONTEND) && $(NPM) run build
+
+## Regenerate openapi/openapi.json from the code (a test fails when it is stale).
+openapi:
+	$(CARGO) run --locked -q -p hospital -- openapi > openapi/openapi.json
+
+check:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+test-backend:
+	$(CARGO) test --locked --workspace
+
+test-frontend: spa-deps
+	cd $(FRONTEND) && $(NPM) run typecheck && $(NPM) run lint && $(NPM) run build
+
+fmt:
+	$(CARGO) fmt --all
+
+## Forget the embedded database (and its generated JWT secret).
+clean-data:
+	rm -rf data
