@@ -98,10 +98,10 @@ impl Modify for SecurityAndErrors {
                     *id = operation_id(tag, id);
                 }
                 for response in op.responses.responses.values_mut() {
-                    if let RefOr::T(r) = response {
-                        if r.description.is_empty() {
-                            r.description = "Success".into();
-                        }
+                    if let RefOr::T(r) = response
+                        && r.description.is_empty()
+                    {
+                        r.description = "Success".into();
                     }
                 }
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());

@@ -145,13 +145,13 @@ impl TryFrom<PatientRequest> for PatientInput {
         if dob.is_some_and(|d| d > today) {
             errors.add("dob", "must not be in the future");
         }
-        if let (Some(id), Some(gender)) = (&id_card, gender) {
-            if id.is_male() != (gender == Gender::Male) {
-                errors.add(
-                    "gender",
-                    "does not match the sex digit of the identity number",
-                );
-            }
+        if let (Some(id), Some(gender)) = (&id_card, gender)
+            && id.is_male() != (gender == Gender::Male)
+        {
+            errors.add(
+                "gender",
+                "does not match the sex digit of the identity number",
+            );
         }
         errors.finish(|| {
             Some(Self {

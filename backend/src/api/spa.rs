@@ -48,10 +48,11 @@ pub async fn fallback(
     let safe = relative
         .split('/')
         .all(|seg| !seg.starts_with('.') && !seg.contains('\\'));
-    if safe && !relative.is_empty() {
-        if let Ok(file) = NamedFile::open(root.join(relative)) {
-            return file.into_response(&req);
-        }
+    if safe
+        && !relative.is_empty()
+        && let Ok(file) = NamedFile::open(root.join(relative))
+    {
+        return file.into_response(&req);
     }
     match NamedFile::open(root.join("index.html")) {
         Ok(index) => index.into_response(&req),
