@@ -39,7 +39,6 @@ RUN groupadd --system --gid 10001 hospital \
 WORKDIR /app
 COPY --from=backend /out/hospital /usr/local/bin/hospital
 COPY --from=frontend /src/frontend/dist /app/frontend/dist
-COPY seeds/ /app/seeds/
 # data/ is the only place the server writes to (e.g. the embedded SQLite database when no
 # DATABASE_URL is given); everything else stays owned by root and read-only for the service.
 RUN mkdir -p /app/data && chown hospital:hospital /app/data

@@ -73,6 +73,10 @@ pub fn date(col: &'static str) -> ColumnDef {
     ColumnDef::new(col).date().not_null().to_owned()
 }
 
+pub fn date_null(col: &'static str) -> ColumnDef {
+    ColumnDef::new(col).date().null().to_owned()
+}
+
 pub fn flag(col: &'static str, default: bool) -> ColumnDef {
     ColumnDef::new(col)
         .boolean()

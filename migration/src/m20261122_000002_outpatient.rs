@@ -322,7 +322,10 @@ impl MigrationTrait for Migration {
                     .col(string("status", 16))
                     .col(string_null("payment_method", 16))
                     .col(ts_null(b, "paid_at"))
+                    // Local calendar dates of payment and refund: the statistics group by them.
+                    .col(date_null("paid_on"))
                     .col(ts_null(b, "refunded_at"))
+                    .col(date_null("refunded_on"))
                     .col(string_null("refund_reason", 255))
                     .col(created_at(b))
                     .col(updated_at(b))
@@ -354,7 +357,10 @@ impl MigrationTrait for Migration {
             manager,
             [
                 index("billing", &["hospital_id", "status"]),
-                index("billing", &["medical_record_id"]),
+                // One bill per visit: two cashiers billing the same record race on this key.
+                unique("billing", &["medical_record_id"]),
+                index("billing", &["hospital_id", "paid_on"]),
+                index("billing", &["hospital_id", "refunded_on"]),
             ],
         )
         .await?;

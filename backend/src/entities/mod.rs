@@ -1,13 +1,20 @@
-//! SeaORM entities, one file per table. Only the tables the services use so far have one.
+//! SeaORM entities, one file per table (only the tables the services use have one).
 pub mod app_user;
+pub mod appointment;
 pub mod audit_chain_head;
 pub mod audit_log;
 pub mod auth_session;
+pub mod billing;
+pub mod billing_line;
+pub mod charge_detail;
 pub mod charge_item;
 pub mod department;
 pub mod doctor;
 pub mod hospital;
 pub mod insurance_policy;
 pub mod login_throttle;
+pub mod medical_record;
 pub mod patient;
+pub mod payment_request;
 pub mod refresh_token;
+pub mod schedule;

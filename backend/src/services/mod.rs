@@ -2,11 +2,15 @@
 //! domain rules; every write leaves an audit entry in the same transaction.
 pub mod audit;
 pub mod auth;
+pub mod billing;
+pub mod booking;
 pub mod charge_items;
 pub mod demo;
 pub mod departments;
 pub mod doctors;
 pub mod patients;
+pub mod records;
+pub mod schedules;
 pub mod throttle;
 pub mod users;
 
@@ -210,4 +214,20 @@ where
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The hospital's time zone and its local "now": schedule dates, "today" and payment dates are local.
+pub async fn local_now(
+    conn: &impl ConnectionTrait,
+    hospital_id: i64,
+) -> Result<(chrono_tz::Tz, chrono::NaiveDateTime), AppError> {
+    let hospital = crate::entities::hospital::Entity::find_by_id(hospital_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("hospital"))?;
+    let tz: chrono_tz::Tz = hospital
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    Ok((tz, chrono::Utc::now().with_timezone(&tz).naive_local()))
 }

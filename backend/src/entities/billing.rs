@@ -1,0 +1,31 @@
+//! The `billing` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "billing")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    pub medical_record_id: i64,
+    pub appointment_id: i64,
+    /// Ten-thousandths of a yuan, as every amount here.
+    pub total_amount: i64,
+    pub insurance_amount: i64,
+    pub self_pay_amount: i64,
+    pub status: String,
+    pub payment_method: Option<String>,
+    pub paid_at: Option<DateTimeUtc>,
+    /// The hospital's local date of payment, for the statistics.
+    pub paid_on: Option<Date>,
+    pub refunded_at: Option<DateTimeUtc>,
+    pub refunded_on: Option<Date>,
+    pub refund_reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

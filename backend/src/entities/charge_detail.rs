@@ -1,0 +1,31 @@
+//! The `charge_details` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "charge_details")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    /// Unique per hospital: importing or writing the same line twice changes nothing.
+    pub source_line_id: String,
+    pub business_type: String,
+    pub prescribing_dept_code: String,
+    pub executing_dept_code: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: Option<String>,
+    pub quantity: i64,
+    /// Negative for refunds.
+    pub amount: i64,
+    pub charged_at: DateTimeUtc,
+    /// YYYY-MM.
+    pub period: String,
+    pub billing_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

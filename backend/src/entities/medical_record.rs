@@ -1,0 +1,28 @@
+//! The `medical_record` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "medical_record")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    pub appointment_id: i64,
+    pub doctor_id: i64,
+    pub patient_id: i64,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub diagnosis: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub treatment: Option<String>,
+    /// JSON: the ordered catalogue items and quantities (see `services::records`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub prescription: Option<String>,
+    pub visit_time: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

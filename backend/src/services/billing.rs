@@ -1,0 +1,519 @@
+//! Billing (结算): a bill drawn from a medical record at catalogue prices, the insurance / self-pay split,
+//! idempotent payment that writes the paid lines to `charge_details`, and refunds that reverse them.
+use super::{Actor, Page, PageRequest, audit, booking, fetch_page, local_now, records};
+use crate::{
+    auth::sha256_hex,
+    db::begin_write,
+    domain::{
+        appointment::AppointmentAction,
+        billing::{self as rules, BillingStatus, PaymentMethod},
+        money::Amount,
+        vocab::{DoctorTitle, InsuranceType},
+    },
+    entities::{
+        billing, billing_line, charge_detail, charge_item, department, doctor, insurance_policy,
+        medical_record, patient, payment_request,
+    },
+    error::AppError,
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Expr,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A bill before it is saved: what the cashier sees and may adjust (the insurance amount).
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub record: medical_record::Model,
+    pub patient: patient::Model,
+    pub lines: Vec<billing_line::ActiveModel>,
+    pub total: Amount,
+    /// Ten-thousandths of the total that insurance pays for this patient's insurance type.
+    pub ratio: Amount,
+    pub insurance: Amount,
+}
+
+fn catalogue_missing(code: &str) -> AppError {
+    AppError::Conflict {
+        code: "CATALOGUE_INCOMPLETE",
+        message: format!("the catalogue has no active item {code}"),
+    }
+}
+
+async fn item_by_code(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    code: &str,
+) -> Result<charge_item::Model, AppError> {
+    charge_item::Entity::find()
+        .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
+        .filter(charge_item::Column::ItemCode.eq(code))
+        .filter(charge_item::Column::IsActive.eq(true))
+        .one(conn)
+        .await?
+        .ok_or_else(|| catalogue_missing(code))
+}
+
+fn line(
+    item: &charge_item::Model,
+    quantity: Amount,
+    default_department: i64,
+    sort: i32,
+) -> Result<(billing_line::ActiveModel, Amount), AppError> {
+    let price = Amount::from_scaled(item.unit_price);
+    let amount = rules::line_amount(price, quantity)
+        .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
+    Ok((
+        billing_line::ActiveModel {
+            charge_item_id: Set(Some(item.id)),
+            item_code: Set(item.item_code.clone()),
+            item_name: Set(item.item_name.clone()),
+            item_category: Set(item.item_category.clone()),
+            unit_price: Set(item.unit_price),
+            quantity: Set(quantity.scaled()),
+            amount: Set(amount.scaled()),
+            executing_department_id: Set(Some(
+                item.executing_department_id.unwrap_or(default_department),
+            )),
+            sort: Set(sort),
+            ..Default::default()
+        },
+        amount,
+    ))
+}
+
+/// Registration (by the doctor's title) and consultation, then the prescribed items, at today's prices.
+pub async fn draft(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record_id: i64,
+) -> Result<Draft, AppError> {
+    let record = records::get(conn, actor, record_id).await?;
+    let doc = doctor::Entity::find_by_id(record.doctor_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("doctor"))?;
+    let patient = patient::Entity::find_by_id(record.patient_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("patient"))?;
+    let title: DoctorTitle = doc
+        .title
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let one = Amount::from_scaled(10_000);
+    let mut items = vec![
+        (
+            item_by_code(conn, actor, rules::registration_item_code(title)).await?,
+            one,
+        ),
+        (
+            item_by_code(conn, actor, rules::CONSULTATION_ITEM_CODE).await?,
+            one,
+        ),
+    ];
+    for p in records::prescription_of(&record) {
+        let item = charge_item::Entity::find_by_id(p.charge_item_id)
+            .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
+            .one(conn)
+            .await?
+            .ok_or_else(|| catalogue_missing(&p.item_code))?;
+        items.push((item, Amount::from_scaled(p.quantity)));
+    }
+    let mut lines = Vec::with_capacity(items.len());
+    let mut amounts = Vec::with_capacity(items.len());
+    for (i, (item, quantity)) in items.iter().enumerate() {
+        let (l, amount) = line(item, *quantity, doc.department_id, i as i32)?;
+        lines.push(l);
+        amounts.push(amount);
+    }
+    let total =
+        rules::total(amounts).map_err(|e| AppError::invalid("prescription", e.to_string()))?;
+    let insurance_type: InsuranceType = patient
+        .insurance_type
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let ratio = insurance_policy::Entity::find()
+        .filter(insurance_policy::Column::HospitalId.eq(actor.hospital_id))
+        .filter(insurance_policy::Column::InsuranceType.eq(insurance_type.as_str()))
+        .one(conn)
+        .await?
+        .map(|p| Amount::from_scaled(p.ratio))
+        .unwrap_or(Amount::ZERO);
+    let insurance = rules::insurance_share(total, ratio);
+    Ok(Draft {
+        record,
+        patient,
+        lines,
+        total,
+        ratio,
+        insurance,
+    })
+}
+
+/// Saves the bill (PENDING) and moves the appointment COMPLETED → BILLED, in one transaction. The insurance
+/// amount defaults to the policy's share and may be set anywhere within the total.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    record_id: i64,
+    insurance: Option<Amount>,
+) -> Result<(billing::Model, Vec<billing_line::Model>), AppError> {
+    let txn = begin_write(db).await?;
+    let draft = match draft(&txn, actor, record_id).await {
+        Err(AppError::NotFound(_)) => {
+            return Err(AppError::invalid(
+                "medical_record_id",
+                "no such medical record",
+            ));
+        }
+        other => other?,
+    };
+    let (insurance, self_pay) = rules::split(draft.total, insurance.unwrap_or(draft.insurance))
+        .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))?;
+    booking::apply(
+        &txn,
+        actor,
+        draft.record.appointment_id,
+        AppointmentAction::Bill,
+    )
+    .await?;
+    let now = Utc::now();
+    let bill = billing::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        medical_record_id: Set(draft.record.id),
+        appointment_id: Set(draft.record.appointment_id),
+        total_amount: Set(draft.total.scaled()),
+        insurance_amount: Set(insurance.scaled()),
+        self_pay_amount: Set(self_pay.scaled()),
+        status: Set(BillingStatus::Pending.as_str().to_owned()),
+        payment_method: Set(None),
+        paid_at: Set(None),
+        paid_on: Set(None),
+        refunded_at: Set(None),
+        refunded_on: Set(None),
+        refund_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, &[("medical_record_id", "has already been billed")]))?;
+    for mut l in draft.lines {
+        l.billing_id = Set(bill.id);
+        l.insert(&txn).await?;
+    }
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_CREATE", "billing", bill.id)
+            .with_detail(
+                json!({"total": draft.total.to_decimal(), "insurance": insurance.to_decimal()}),
+            ),
+    )
+    .await?;
+    let lines = lines_of(&txn, bill.id).await?;
+    txn.commit().await?;
+    Ok((bill, lines))
+}
+
+pub async fn lines_of(
+    conn: &impl ConnectionTrait,
+    billing_id: i64,
+) -> Result<Vec<billing_line::Model>, AppError> {
+    Ok(billing_line::Entity::find()
+        .filter(billing_line::Column::BillingId.eq(billing_id))
+        .order_by_asc(billing_line::Column::Sort)
+        .all(conn)
+        .await?)
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<billing::Model, AppError> {
+    billing::Entity::find_by_id(id)
+        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("billing"))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    status: Option<BillingStatus>,
+    page: PageRequest,
+) -> Result<Page<billing::Model>, AppError> {
+    let mut select =
+        billing::Entity::find().filter(billing::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(s) = status {
+        select = select.filter(billing::Column::Status.eq(s.as_str()));
+    }
+    fetch_page(
+        db,
+        select,
+        Some((billing::Column::CreatedAt, Order::Desc)),
+        billing::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// What a payment request answered, kept under its idempotency key.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Pays a PENDING bill. The idempotency key is claimed in the same transaction as the payment, so the
+/// same key sent twice — one after the other or at the same moment — pays once and answers the same.
+/// `render` makes the response body that is stored and replayed.
+pub async fn pay(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    method: PaymentMethod,
+    key: &str,
+    render: impl Fn(&billing::Model, &[billing_line::Model]) -> Value,
+) -> Result<Answer, AppError> {
+    let request_hash = sha256_hex(&format!("pay:{id}:{}", method.as_str()));
+    if let Some(answer) = replay(db, actor, key, &request_hash).await? {
+        return Ok(answer);
+    }
+    let txn = begin_write(db).await?;
+    let claimed = payment_request::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        idempotency_key: Set(key.to_owned()),
+        billing_id: Set(get(&txn, actor, id).await?.id),
+        request_hash: Set(request_hash.clone()),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let claim = match claimed {
+        Ok(c) => c,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // The same key committed meanwhile: answer what it answered.
+            txn.rollback().await?;
+            return replay(db, actor, key, &request_hash)
+                .await?
+                .ok_or(AppError::Conflict {
+                    code: "IDEMPOTENCY_KEY_IN_USE",
+                    message: "a request with this Idempotency-Key is still being processed".into(),
+                });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let now = Utc::now();
+    let paid = billing::Entity::update_many()
+        .col_expr(
+            billing::Column::Status,
+            Expr::value(BillingStatus::Paid.as_str()),
+        )
+        .col_expr(billing::Column::PaymentMethod, Expr::value(method.as_str()))
+        .col_expr(billing::Column::PaidAt, Expr::value(now))
+        .col_expr(billing::Column::PaidOn, Expr::value(local.date()))
+        .col_expr(billing::Column::UpdatedAt, Expr::value(now))
+        .filter(billing::Column::Id.eq(id))
+        .filter(billing::Column::Status.eq(BillingStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !paid {
+        let current = get(&txn, actor, id).await?;
+        return Err(AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            message: format!("a bill that is {} cannot become PAID", current.status),
+        });
+    }
+    let bill = get(&txn, actor, id).await?;
+    booking::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
+    let lines = lines_of(&txn, id).await?;
+    write_charges(
+        &txn,
+        actor,
+        &bill,
+        &lines,
+        1,
+        now,
+        &local.format("%Y-%m").to_string(),
+    )
+    .await?;
+    let body = render(&bill, &lines);
+    let mut claim: payment_request::ActiveModel = claim.into();
+    claim.response_status = Set(Some(200));
+    claim.response_body = Set(Some(body.to_string()));
+    claim.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_PAY", "billing", id)
+            .with_detail(json!({"method": method, "idempotency_key": key})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Answer { status: 200, body })
+}
+
+async fn replay(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Answer>, AppError> {
+    let Some(found) = payment_request::Entity::find()
+        .filter(payment_request::Column::HospitalId.eq(actor.hospital_id))
+        .filter(payment_request::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if found.request_hash != request_hash {
+        return Err(AppError::Conflict {
+            code: "IDEMPOTENCY_KEY_REUSED",
+            message: "this Idempotency-Key was used for a different request".into(),
+        });
+    }
+    match (found.response_status, found.response_body) {
+        (Some(status), Some(body)) => Ok(Some(Answer {
+            status: u16::try_from(status).unwrap_or(200),
+            body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// One `charge_details` row per bill line (`sign` −1 for a refund): outpatient business, the doctor's
+/// department as the prescribing one, the line's executing department, the period of the money's movement.
+async fn write_charges(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    bill: &billing::Model,
+    lines: &[billing_line::Model],
+    sign: i64,
+    at: chrono::DateTime<Utc>,
+    period: &str,
+) -> Result<(), AppError> {
+    let record = medical_record::Entity::find_by_id(bill.medical_record_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("medical record"))?;
+    let doc = doctor::Entity::find_by_id(record.doctor_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("doctor"))?;
+    let codes: HashMap<i64, String> = department::Entity::find()
+        .filter(department::Column::HospitalId.eq(actor.hospital_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
+    let code = |id: i64| {
+        codes
+            .get(&id)
+            .cloned()
+            .ok_or(AppError::NotFound("department"))
+    };
+    let prescribing = code(doc.department_id)?;
+    let rows = lines
+        .iter()
+        .map(|l| {
+            Ok(charge_detail::ActiveModel {
+                hospital_id: Set(actor.hospital_id),
+                source_line_id: Set(if sign > 0 {
+                    format!("OP-{}", l.id)
+                } else {
+                    format!("OP-{}-R", l.id)
+                }),
+                business_type: Set("OUTPATIENT".into()),
+                prescribing_dept_code: Set(prescribing.clone()),
+                executing_dept_code: Set(code(
+                    l.executing_department_id.unwrap_or(doc.department_id),
+                )?),
+                item_code: Set(l.item_code.clone()),
+                item_name: Set(l.item_name.clone()),
+                item_category: Set(Some(l.item_category.clone())),
+                quantity: Set(sign * l.quantity),
+                amount: Set(sign * l.amount),
+                charged_at: Set(at),
+                period: Set(period.to_owned()),
+                billing_id: Set(Some(bill.id)),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if !rows.is_empty() {
+        charge_detail::Entity::insert_many(rows).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Refunds a PAID bill (ADMIN, with a reason): REFUNDED, and negative charge rows reverse its income.
+pub async fn refund(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    reason: String,
+) -> Result<billing::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let now = Utc::now();
+    let refunded = billing::Entity::update_many()
+        .col_expr(
+            billing::Column::Status,
+            Expr::value(BillingStatus::Refunded.as_str()),
+        )
+        .col_expr(billing::Column::RefundedAt, Expr::value(now))
+        .col_expr(billing::Column::RefundedOn, Expr::value(local.date()))
+        .col_expr(billing::Column::RefundReason, Expr::value(reason.clone()))
+        .col_expr(billing::Column::UpdatedAt, Expr::value(now))
+        .filter(billing::Column::Id.eq(id))
+        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
+        .filter(billing::Column::Status.eq(BillingStatus::Paid.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    let bill = get(&txn, actor, id).await?;
+    if !refunded {
+        return Err(AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            message: format!("a bill that is {} cannot become REFUNDED", bill.status),
+        });
+    }
+    let lines = lines_of(&txn, id).await?;
+    write_charges(
+        &txn,
+        actor,
+        &bill,
+        &lines,
+        -1,
+        now,
+        &local.format("%Y-%m").to_string(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_REFUND", "billing", id)
+            .with_detail(json!({"reason": reason})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(bill)
+}

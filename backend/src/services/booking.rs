@@ -1,0 +1,432 @@
+//! Booking, walk-ins, cancellation, check-in and no-shows: every appointment write goes through
+//! `domain::appointment::transition` and lands as a compare-and-set on the current status.
+//!
+//! Capacity is taken with one conditional update of the schedule row (`booked_count < capacity`), which
+//! is race-free on every backend; on SQLite the transaction also opens with `BEGIN IMMEDIATE`.
+use super::{Actor, audit, local_now, patients, schedules};
+use crate::{
+    db::begin_write,
+    domain::{
+        appointment::{AppointmentAction, AppointmentStatus, transition},
+        schedule::{ScheduleStatus, TimeSlot, has_ended},
+    },
+    entities::{appointment, medical_record, schedule},
+    error::AppError,
+};
+use chrono::{NaiveDateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use serde_json::json;
+
+impl From<crate::domain::appointment::InvalidTransition> for AppError {
+    fn from(e: crate::domain::appointment::InvalidTransition) -> Self {
+        AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            message: format!("an appointment that is {} cannot become {}", e.from, e.to),
+        }
+    }
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    appointment::Entity::find_by_id(id)
+        .filter(appointment::Column::HospitalId.eq(actor.hospital_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("appointment"))
+}
+
+fn status_of(a: &appointment::Model) -> Result<AppointmentStatus, AppError> {
+    a.status
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+}
+
+/// Moves an appointment by `action`, checked by the status machine and applied as a compare-and-set on
+/// the status it was read in: a concurrent change makes this one fail with `INVALID_TRANSITION` from the
+/// state it found, never overwrite it.
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    action: AppointmentAction,
+) -> Result<appointment::Model, AppError> {
+    let current = get(conn, actor, id).await?;
+    let from = status_of(&current)?;
+    let to = transition(from, action)?;
+    let now = Utc::now();
+    let mut update = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::Status.eq(from.as_str()));
+    if action == AppointmentAction::CheckIn {
+        update = update.col_expr(appointment::Column::CheckInTime, Expr::value(now));
+    }
+    if update.exec(conn).await?.rows_affected == 0 {
+        let now_status = status_of(&get(conn, actor, id).await?)?;
+        return Err(transition(now_status, action)
+            .err()
+            .map(AppError::from)
+            .unwrap_or(AppError::Conflict {
+                code: "CONCURRENT_UPDATE",
+                message: "the appointment changed while this request ran; try again".into(),
+            }));
+    }
+    get(conn, actor, id).await
+}
+
+fn slot_of(s: &schedule::Model) -> Result<TimeSlot, AppError> {
+    s.time_slot
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+}
+
+/// Takes a place on the schedule: one conditional update, so two bookings can never take the last place.
+async fn take_place(conn: &impl ConnectionTrait, schedule_id: i64) -> Result<Option<i32>, DbErr> {
+    let taken = schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::BookedCount,
+            Expr::col(schedule::Column::BookedCount).add(1),
+        )
+        .col_expr(
+            schedule::Column::LastQueueNo,
+            Expr::col(schedule::Column::LastQueueNo).add(1),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .filter(schedule::Column::Status.eq(ScheduleStatus::Open.as_str()))
+        .filter(Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if !taken {
+        return Ok(None);
+    }
+    // Our own update holds the row, so the counter read back is the number we were given.
+    let queue_no: Option<i32> = schedule::Entity::find_by_id(schedule_id)
+        .select_only()
+        .column(schedule::Column::LastQueueNo)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(queue_no)
+}
+
+async fn give_back_place(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+    places: u64,
+) -> Result<(), DbErr> {
+    schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::BookedCount,
+            Expr::col(schedule::Column::BookedCount).sub(places as i64),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn book_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+    walk_in: bool,
+    now: NaiveDateTime,
+) -> Result<(appointment::Model, schedule::Model), AppError> {
+    match patients::get(conn, actor, patient_id).await {
+        Ok(p) if p.is_active => {}
+        Ok(_) => return Err(AppError::invalid("patient_id", "the patient is inactive")),
+        Err(AppError::NotFound(_)) => {
+            return Err(AppError::invalid("patient_id", "no such patient"));
+        }
+        Err(e) => return Err(e),
+    }
+    let slot = match schedules::get(conn, actor, schedule_id).await {
+        Ok(s) => s,
+        Err(AppError::NotFound(_)) => {
+            return Err(AppError::invalid("schedule_id", "no such schedule"));
+        }
+        Err(e) => return Err(e),
+    };
+    if slot.status != ScheduleStatus::Open.as_str() {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_NOT_OPEN",
+            message: format!("the schedule is {}", slot.status),
+        });
+    }
+    if has_ended(slot.schedule_date, slot_of(&slot)?, now) {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_ENDED",
+            message: "the schedule's time slot has ended".into(),
+        });
+    }
+    if walk_in && slot.schedule_date != now.date() {
+        return Err(AppError::Conflict {
+            code: "NOT_TODAY",
+            message: "a walk-in is for one of today's schedules".into(),
+        });
+    }
+    let duplicate = || AppError::Duplicate {
+        field: "patient_id".into(),
+        message: "already has an appointment on this schedule".into(),
+    };
+    let existing = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .filter(appointment::Column::ScheduleId.eq(schedule_id))
+        .one(conn)
+        .await?;
+    if existing.is_some() {
+        return Err(duplicate());
+    }
+    let Some(queue_no) = take_place(conn, schedule_id).await? else {
+        return Err(AppError::Conflict {
+            code: "SLOT_FULL",
+            message: "the schedule has no place left".into(),
+        });
+    };
+    let now_utc = Utc::now();
+    let created = appointment::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        patient_id: Set(patient_id),
+        schedule_id: Set(schedule_id),
+        queue_no: Set(queue_no),
+        status: Set(AppointmentStatus::Booked.as_str().to_owned()),
+        check_in_time: Set(None),
+        assigned_room: Set(None),
+        is_walk_in: Set(walk_in),
+        created_at: Set(now_utc),
+        updated_at: Set(now_utc),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(),
+        _ => e.into(),
+    })?;
+    Ok((created, slot))
+}
+
+/// Books a place: `BOOKED` with the next queue number.
+pub async fn book(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let (created, _) = book_in(&txn, actor, patient_id, schedule_id, false, now).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("APPOINTMENT_BOOK", "appointment", created.id)
+            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A patient who walks in: booked and checked in at once, in one transaction.
+pub async fn walk_in(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, true, now).await?;
+    let (checked_in, record) = check_in_in(&txn, actor, created.id, &slot).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("APPOINTMENT_WALK_IN", "appointment", created.id)
+            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((checked_in, record))
+}
+
+/// Cancels a booked appointment and gives its place back (not its queue number).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let cancelled = apply(&txn, actor, id, AppointmentAction::Cancel).await?;
+    give_back_place(&txn, cancelled.schedule_id, 1).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_CANCEL", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// Cancels every booked appointment of a schedule (the schedule is being cancelled); returns how many.
+pub async fn cancel_all_booked(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<u64, AppError> {
+    let to = transition(AppointmentStatus::Booked, AppointmentAction::Cancel)?;
+    let cancelled = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::ScheduleId.eq(schedule_id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if cancelled > 0 {
+        give_back_place(conn, schedule_id, cancelled).await?;
+    }
+    Ok(cancelled)
+}
+
+async fn check_in_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    slot: &schedule::Model,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let checked_in = apply(conn, actor, id, AppointmentAction::CheckIn).await?;
+    appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::AssignedRoom,
+            Expr::value(slot.room_no.clone()),
+        )
+        .filter(appointment::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    let now = Utc::now();
+    let record = medical_record::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        appointment_id: Set(id),
+        doctor_id: Set(slot.doctor_id),
+        patient_id: Set(checked_in.patient_id),
+        diagnosis: Set(None),
+        treatment: Set(None),
+        prescription: Set(None),
+        visit_time: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((get(conn, actor, id).await?, record))
+}
+
+/// Check-in on the day: COMPLETED, the time and the room recorded, and the empty medical record created.
+pub async fn check_in(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    let slot = schedules::get(&txn, actor, current.schedule_id).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    if slot.schedule_date != now.date() && status_of(&current)? == AppointmentStatus::Booked {
+        return Err(AppError::Conflict {
+            code: "NOT_TODAY",
+            message: format!("the appointment is for {}, not today", slot.schedule_date),
+        });
+    }
+    let result = check_in_in(&txn, actor, id, &slot).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_CHECK_IN", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Marks a booked appointment whose slot has ended as a no-show.
+pub async fn mark_no_show(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    let slot = schedules::get(&txn, actor, current.schedule_id).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    if status_of(&current)? == AppointmentStatus::Booked
+        && !has_ended(slot.schedule_date, slot_of(&slot)?, now)
+    {
+        return Err(AppError::Conflict {
+            code: "SLOT_NOT_ENDED",
+            message: "a patient is a no-show only once the slot has ended".into(),
+        });
+    }
+    let marked = apply(&txn, actor, id, AppointmentAction::MarkNoShow).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_NO_SHOW", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(marked)
+}
+
+/// The periodic job: every booked appointment of every hospital whose slot has ended becomes a no-show.
+/// Set-based, one statement per hospital and slot boundary; returns how many were marked.
+pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
+    let to = transition(AppointmentStatus::Booked, AppointmentAction::MarkNoShow)?;
+    let hospitals = crate::entities::hospital::Entity::find().all(db).await?;
+    let mut total = 0;
+    for h in hospitals {
+        let txn = begin_write(db).await?;
+        let (_, now) = local_now(&txn, h.id).await?;
+        let ended_today: Vec<&str> = TimeSlot::ALL
+            .iter()
+            .filter(|s| has_ended(now.date(), **s, now))
+            .map(|s| s.as_str())
+            .collect();
+        let ended = Query::select()
+            .column(schedule::Column::Id)
+            .from(schedule::Entity)
+            .and_where(schedule::Column::HospitalId.eq(h.id))
+            .and_where(
+                schedule::Column::ScheduleDate
+                    .lt(now.date())
+                    .or(schedule::Column::ScheduleDate
+                        .eq(now.date())
+                        .and(schedule::Column::TimeSlot.is_in(ended_today))),
+            )
+            .to_owned();
+        let marked = appointment::Entity::update_many()
+            .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+            .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(appointment::Column::HospitalId.eq(h.id))
+            .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+            .filter(appointment::Column::ScheduleId.in_subquery(ended))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if marked > 0 {
+            let entry = audit::Entry {
+                hospital_id: Some(h.id),
+                actor_user_id: None,
+                actor_username: Some("system".into()),
+                action: "APPOINTMENT_NO_SHOW_SWEEP",
+                resource_type: Some("appointment"),
+                resource_id: None,
+                outcome: audit::Outcome::Success,
+                client_ip: None,
+                detail: Some(json!({ "marked": marked })),
+            };
+            audit::record(&txn, entry).await?;
+        }
+        txn.commit().await?;
+        total += marked;
+    }
+    Ok(total)
+}

@@ -1,0 +1,366 @@
+//! Schedules (排班): creating them one at a time or a week from a template, closing and cancelling them,
+//! and listing them with the places left.
+use super::{Actor, Page, PageRequest, audit, booking, doctors, fetch_page, local_now};
+use crate::{
+    db::begin_write,
+    domain::{
+        appointment::AppointmentStatus,
+        schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot},
+    },
+    entities::{appointment, schedule},
+    error::AppError,
+};
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub doctor_id: i64,
+    pub date: NaiveDate,
+    pub time_slot: TimeSlot,
+    pub room_no: String,
+    pub capacity: i32,
+}
+
+/// One line of a week template: a doctor on some weekdays and slots, in a room, with a capacity.
+#[derive(Debug, Clone)]
+pub struct TemplateLine {
+    pub doctor_id: i64,
+    pub weekdays: Vec<Weekday>,
+    pub time_slots: Vec<TimeSlot>,
+    pub room_no: String,
+    pub capacity: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleFilter {
+    pub department_id: Option<i64>,
+    pub doctor_id: Option<i64>,
+    pub date_from: Option<NaiveDate>,
+    pub date_to: Option<NaiveDate>,
+    pub status: Option<ScheduleStatus>,
+    /// Only slots with a place left.
+    pub available: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct WeekOutcome {
+    /// Schedules created.
+    pub created: Vec<i64>,
+    /// Slots that already had a schedule for that doctor, left as they were.
+    pub skipped: u32,
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<schedule::Model, AppError> {
+    schedule::Entity::find_by_id(id)
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("schedule"))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: ScheduleFilter,
+    page: PageRequest,
+) -> Result<Page<schedule::Model>, AppError> {
+    let mut select =
+        schedule::Entity::find().filter(schedule::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(d) = f.department_id {
+        select = select.filter(schedule::Column::DepartmentId.eq(d));
+    }
+    if let Some(d) = f.doctor_id {
+        select = select.filter(schedule::Column::DoctorId.eq(d));
+    }
+    if let Some(from) = f.date_from {
+        select = select.filter(schedule::Column::ScheduleDate.gte(from));
+    }
+    if let Some(to) = f.date_to {
+        select = select.filter(schedule::Column::ScheduleDate.lte(to));
+    }
+    if let Some(s) = f.status {
+        select = select.filter(schedule::Column::Status.eq(s.as_str()));
+    }
+    if f.available == Some(true) {
+        select = select
+            .filter(schedule::Column::Status.eq(ScheduleStatus::Open.as_str()))
+            .filter(
+                Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)),
+            );
+    }
+    // Date, then slot in the order of the day (MORNING < AFTERNOON < EVENING happens to be wrong
+    // alphabetically, so the id — creation order within a template — breaks ties instead).
+    fetch_page(
+        db,
+        select,
+        Some((schedule::Column::ScheduleDate, Order::Asc)),
+        schedule::Column::Id,
+        page,
+    )
+    .await
+}
+
+fn check_capacity(capacity: i32) -> Result<(), AppError> {
+    if (1..=MAX_CAPACITY).contains(&capacity) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "capacity",
+            format!("must be between 1 and {MAX_CAPACITY}"),
+        ))
+    }
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    department_id: i64,
+    s: &NewSchedule,
+) -> Result<schedule::Model, sea_orm::DbErr> {
+    let now = Utc::now();
+    schedule::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        doctor_id: Set(s.doctor_id),
+        department_id: Set(department_id),
+        schedule_date: Set(s.date),
+        time_slot: Set(s.time_slot.as_str().to_owned()),
+        room_no: Set(s.room_no.clone()),
+        capacity: Set(s.capacity),
+        booked_count: Set(0),
+        last_queue_no: Set(0),
+        status: Set(ScheduleStatus::Open.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// The doctor's department, checking the doctor is active in the caller's hospital.
+async fn doctor_department(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    doctor_id: i64,
+) -> Result<i64, AppError> {
+    match doctors::get(conn, actor, doctor_id).await {
+        Ok(d) if d.is_active => Ok(d.department_id),
+        Ok(_) => Err(AppError::invalid("doctor_id", "the doctor is inactive")),
+        Err(AppError::NotFound(_)) => Err(AppError::invalid("doctor_id", "no such doctor")),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    s: NewSchedule,
+) -> Result<schedule::Model, AppError> {
+    check_capacity(s.capacity)?;
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    if s.date < now.date() {
+        return Err(AppError::invalid("date", "is in the past"));
+    }
+    let department_id = doctor_department(&txn, actor, s.doctor_id).await?;
+    let created = insert(&txn, actor, department_id, &s).await.map_err(|e| {
+        AppError::from_unique(e, &[("doctor_id", "already has a schedule in that slot")])
+    })?;
+    audit::record(&txn, actor.audit("SCHEDULE_CREATE", "schedule", created.id)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Applies a template to the week starting on `monday`: every (doctor, weekday, slot) not yet scheduled
+/// gets a schedule; those already there are left alone, so applying a template twice changes nothing.
+pub async fn create_week(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    monday: NaiveDate,
+    lines: Vec<TemplateLine>,
+) -> Result<WeekOutcome, AppError> {
+    if monday.weekday() != Weekday::Mon {
+        return Err(AppError::invalid("week_start", "must be a Monday"));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        check_capacity(line.capacity).map_err(|_| {
+            AppError::invalid(
+                format!("lines[{i}].capacity"),
+                format!("must be between 1 and {MAX_CAPACITY}"),
+            )
+        })?;
+    }
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let mut outcome = WeekOutcome::default();
+    for (i, line) in lines.iter().enumerate() {
+        let department_id = doctor_department(&txn, actor, line.doctor_id)
+            .await
+            .map_err(|e| match e {
+                AppError::Validation(mut errs) => {
+                    errs.iter_mut()
+                        .for_each(|f| f.field = format!("lines[{i}].{}", f.field));
+                    AppError::Validation(errs)
+                }
+                other => other,
+            })?;
+        for weekday in &line.weekdays {
+            let date = monday + Duration::days(i64::from(weekday.num_days_from_monday()));
+            if date < now.date() {
+                outcome.skipped += line.time_slots.len() as u32;
+                continue;
+            }
+            for slot in &line.time_slots {
+                let exists = schedule::Entity::find()
+                    .filter(schedule::Column::DoctorId.eq(line.doctor_id))
+                    .filter(schedule::Column::ScheduleDate.eq(date))
+                    .filter(schedule::Column::TimeSlot.eq(slot.as_str()))
+                    .count(&txn)
+                    .await?
+                    > 0;
+                if exists {
+                    outcome.skipped += 1;
+                    continue;
+                }
+                let s = NewSchedule {
+                    doctor_id: line.doctor_id,
+                    date,
+                    time_slot: *slot,
+                    room_no: line.room_no.clone(),
+                    capacity: line.capacity,
+                };
+                outcome
+                    .created
+                    .push(insert(&txn, actor, department_id, &s).await?.id);
+            }
+        }
+    }
+    let detail = json!({ "week_start": monday, "created": outcome.created.len(), "skipped": outcome.skipped });
+    audit::record(
+        &txn,
+        actor
+            .audit("SCHEDULE_WEEK_CREATE", "schedule", monday)
+            .with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Stops new bookings; the appointments already made stay.
+pub async fn close(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<schedule::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    let changed = schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::Status,
+            Expr::value(ScheduleStatus::Closed.as_str()),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(id))
+        .filter(schedule::Column::Status.eq(ScheduleStatus::Open.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_NOT_OPEN",
+            message: format!("the schedule is {}, not OPEN", current.status),
+        });
+    }
+    audit::record(&txn, actor.audit("SCHEDULE_CLOSE", "schedule", id)).await?;
+    let updated = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CancelOutcome {
+    pub schedule_id: i64,
+    /// Booked appointments cancelled with the schedule (only with `force`).
+    pub cancelled_appointments: u64,
+}
+
+/// Cancels the schedule. With booked appointments it is refused unless `force`, which cancels them too.
+/// Patients already checked in cannot be cancelled away.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    force: bool,
+) -> Result<CancelOutcome, AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    if current.status == ScheduleStatus::Cancelled.as_str() {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_NOT_OPEN",
+            message: "the schedule is already CANCELLED".into(),
+        });
+    }
+    let count = |statuses: &[AppointmentStatus]| {
+        appointment::Entity::find()
+            .filter(appointment::Column::ScheduleId.eq(id))
+            .filter(appointment::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+            .count(&txn)
+    };
+    let booked = count(&[AppointmentStatus::Booked]).await?;
+    let seen = count(&[
+        AppointmentStatus::Completed,
+        AppointmentStatus::Billed,
+        AppointmentStatus::Paid,
+    ])
+    .await?;
+    if seen > 0 {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_IN_USE",
+            message:
+                "patients of this schedule have already been checked in; it cannot be cancelled"
+                    .into(),
+        });
+    }
+    if booked > 0 && !force {
+        return Err(AppError::Conflict {
+            code: "SCHEDULE_HAS_BOOKINGS",
+            message: format!(
+                "{booked} booked appointment(s); cancel with force=true to cancel them too"
+            ),
+        });
+    }
+    let cancelled = booking::cancel_all_booked(&txn, id).await?;
+    schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::Status,
+            Expr::value(ScheduleStatus::Cancelled.as_str()),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let detail = json!({ "force": force, "cancelled_appointments": cancelled });
+    audit::record(
+        &txn,
+        actor
+            .audit("SCHEDULE_CANCEL", "schedule", id)
+            .with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CancelOutcome {
+        schedule_id: id,
+        cancelled_appointments: cancelled,
+    })
+}
