@@ -7,6 +7,7 @@ pub mod extract;
 pub mod patients;
 pub mod problem;
 pub mod spa;
+pub mod statistics;
 pub mod system;
 pub mod users;
 
@@ -223,7 +224,8 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(doctors::routes)
         .configure(patients::routes)
         .configure(charge_items::routes)
-        .configure(users::routes);
+        .configure(users::routes)
+        .configure(statistics::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and

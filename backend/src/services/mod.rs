@@ -11,6 +11,7 @@ pub mod doctors;
 pub mod patients;
 pub mod records;
 pub mod schedules;
+pub mod statistics;
 pub mod throttle;
 pub mod users;
 

@@ -1,0 +1,1 @@
+//! Outpatient statistics (to be written).
