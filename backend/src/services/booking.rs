@@ -89,7 +89,8 @@ fn slot_of(s: &schedule::Model) -> Result<TimeSlot, AppError> {
 }
 
 /// Takes a place on the schedule: one conditional update, so two bookings can never take the last place.
-async fn take_place(conn: &impl ConnectionTrait, schedule_id: i64) -> Result<Option<i32>, DbErr> {
+/// Returns the queue number, or `None` when the schedule is full or not open.
+pub async fn take_place(conn: &impl ConnectionTrait, schedule_id: i64) -> Result<Option<i32>, DbErr> {
     let taken = schedule::Entity::update_many()
         .col_expr(
             schedule::Column::BookedCount,
@@ -429,4 +430,99 @@ pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
         total += marked;
     }
     Ok(total)
+}
+
+/// An appointment with what the front desk needs to see beside it.
+#[derive(Debug, Clone)]
+pub struct AppointmentView {
+    pub appointment: appointment::Model,
+    pub schedule: schedule::Model,
+    pub patient: crate::entities::patient::Model,
+    pub doctor: crate::entities::doctor::Model,
+    pub department: crate::entities::department::Model,
+    pub medical_record_id: Option<i64>,
+}
+
+/// Loads the schedules, patients, doctors, departments and records of `rows` in one query each.
+pub async fn views(conn: &impl ConnectionTrait, rows: Vec<appointment::Model>) -> Result<Vec<AppointmentView>, AppError> {
+    use crate::entities::{department, doctor, patient};
+    use std::collections::HashMap;
+    fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> i64) -> HashMap<i64, M> {
+        rows.into_iter().map(|m| (id(&m), m)).collect()
+    }
+    let ids = |f: &dyn Fn(&appointment::Model) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+    let schedules = by_id(schedule::Entity::find().filter(schedule::Column::Id.is_in(ids(&|a| a.schedule_id))).all(conn).await?, |s| s.id);
+    let patients = by_id(patient::Entity::find().filter(patient::Column::Id.is_in(ids(&|a| a.patient_id))).all(conn).await?, |p| p.id);
+    let doctors = by_id(
+        doctor::Entity::find().filter(doctor::Column::Id.is_in(schedules.values().map(|s| s.doctor_id))).all(conn).await?,
+        |d| d.id,
+    );
+    let departments = by_id(
+        department::Entity::find().filter(department::Column::Id.is_in(schedules.values().map(|s| s.department_id))).all(conn).await?,
+        |d| d.id,
+    );
+    let records: HashMap<i64, i64> = medical_record::Entity::find()
+        .filter(medical_record::Column::AppointmentId.is_in(ids(&|a| a.id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.appointment_id, r.id))
+        .collect();
+    let missing = || AppError::Internal(anyhow::anyhow!("an appointment refers to a missing row"));
+    rows.into_iter()
+        .map(|a| {
+            let schedule = schedules.get(&a.schedule_id).cloned().ok_or_else(missing)?;
+            Ok(AppointmentView {
+                patient: patients.get(&a.patient_id).cloned().ok_or_else(missing)?,
+                doctor: doctors.get(&schedule.doctor_id).cloned().ok_or_else(missing)?,
+                department: departments.get(&schedule.department_id).cloned().ok_or_else(missing)?,
+                medical_record_id: records.get(&a.id).copied(),
+                schedule,
+                appointment: a,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    pub date: Option<chrono::NaiveDate>,
+    pub schedule_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub status: Option<AppointmentStatus>,
+    /// A whole identity number or phone: the front desk finding a patient's appointments.
+    pub identity: Option<String>,
+}
+
+/// Appointments of the caller's hospital, newest schedule first; `today` limits them to today's schedules.
+pub async fn list(db: &DatabaseConnection, actor: &Actor, f: AppointmentFilter, today: bool, page: super::PageRequest) -> Result<super::Page<AppointmentView>, AppError> {
+    use crate::entities::patient;
+    let mut select = appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
+    let date = if today { Some(local_now(db, actor.hospital_id).await?.1.date()) } else { f.date };
+    let mut schedule_ids = Query::select().column(schedule::Column::Id).from(schedule::Entity).and_where(schedule::Column::HospitalId.eq(actor.hospital_id)).to_owned();
+    if let Some(d) = date {
+        schedule_ids.and_where(schedule::Column::ScheduleDate.eq(d));
+        select = select.filter(appointment::Column::ScheduleId.in_subquery(schedule_ids));
+    }
+    if let Some(s) = f.schedule_id {
+        select = select.filter(appointment::Column::ScheduleId.eq(s));
+    }
+    if let Some(p) = f.patient_id {
+        select = select.filter(appointment::Column::PatientId.eq(p));
+    }
+    if let Some(s) = f.status {
+        select = select.filter(appointment::Column::Status.eq(s.as_str()));
+    }
+    if let Some(q) = f.identity.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let matching = Query::select()
+            .column(patient::Column::Id)
+            .from(patient::Entity)
+            .and_where(patient::Column::HospitalId.eq(actor.hospital_id))
+            .and_where(patient::Column::IdCard.eq(q.to_ascii_uppercase()).or(patient::Column::Phone.eq(q)))
+            .to_owned();
+        select = select.filter(appointment::Column::PatientId.in_subquery(matching));
+    }
+    let page = super::fetch_page(db, select, Some((appointment::Column::QueueNo, sea_orm::Order::Asc)), appointment::Column::Id, page).await?;
+    let items = views(db, page.items).await?;
+    Ok(super::Page { items, total: page.total, page: page.page, page_size: page.page_size })
 }

@@ -1,0 +1,343 @@
+//! Booking under concurrent load: bookings per second, p50/p99 latency and the overbooking count, over HTTP
+//! against the real server, beside the same conditional-update transaction driven directly against the
+//! database (`services::booking::take_place` + the appointment insert), side by side in one run.
+//!
+//! `bench/booking.sh` runs it on SQLite and, with `BENCH_POSTGRES_URL` (a server URL), on PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+use hospital::{
+    auth::password,
+    config::Settings,
+    db,
+    domain::{id_card, role::Role},
+    entities::{appointment, department, doctor, hospital as hospital_entity, patient, schedule},
+    services::{booking, users},
+    startup::Application,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Load {
+    schedules: usize,
+    capacity: usize,
+    attempts: usize,
+    concurrency: usize,
+}
+
+#[derive(Default)]
+struct Outcome {
+    latencies: Vec<Duration>,
+    booked: usize,
+    full: usize,
+    other: usize,
+    elapsed: Duration,
+    overbooked: i64,
+}
+
+impl Outcome {
+    fn percentile(&mut self, p: f64) -> f64 {
+        self.latencies.sort();
+        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(i).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    }
+}
+
+async fn fresh_database(kind: &str, name: &str) -> String {
+    match kind {
+        "sqlite" => {
+            let dir = std::env::temp_dir().join(format!("bench-{name}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())
+        }
+        _ => {
+            let server = std::env::var("BENCH_POSTGRES_URL").unwrap();
+            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            format!("{server}/{name}")
+        }
+    }
+}
+
+/// A hospital with a front-desk user, a doctor, `schedules` schedules of `capacity` places from tomorrow on,
+/// and `attempts` patients; returns (hospital id, schedule ids, patient ids).
+async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>) {
+    let now = chrono::Utc::now();
+    let h = hospital_entity::ActiveModel { code: Set("B".into()), name: Set("压测医院".into()), timezone: Set("Asia/Shanghai".into()), is_active: Set(true), created_at: Set(now), ..Default::default() }
+        .insert(db)
+        .await
+        .unwrap();
+    let input = users::NewUser { username: "bench_desk".into(), display_name: "压测前台".into(), role: Role::FrontDesk, password: String::new() };
+    users::insert(db, h.id, input, password::hash_blocking("bench-password-1").unwrap()).await.unwrap();
+    let d = department::ActiveModel { hospital_id: Set(h.id), code: Set("INT".into()), name: Set("内科".into()), location: Set(None), is_active: Set(true), created_at: Set(now), updated_at: Set(now), ..Default::default() }
+        .insert(db)
+        .await
+        .unwrap();
+    let doc = doctor::ActiveModel { hospital_id: Set(h.id), department_id: Set(d.id), user_id: Set(None), name: Set("王医生".into()), title: Set("ATTENDING".into()), phone: Set("13900000000".into()), available_slots_per_day: Set(60), is_active: Set(true), created_at: Set(now), updated_at: Set(now), ..Default::default() }
+        .insert(db)
+        .await
+        .unwrap();
+    let tomorrow = (now + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(1);
+    let slots = ["MORNING", "AFTERNOON", "EVENING"];
+    let rows: Vec<schedule::ActiveModel> = (0..load.schedules)
+        .map(|k| schedule::ActiveModel {
+            hospital_id: Set(h.id),
+            doctor_id: Set(doc.id),
+            department_id: Set(d.id),
+            schedule_date: Set(tomorrow + chrono::Duration::days((k / 3) as i64)),
+            time_slot: Set(slots[k % 3].into()),
+            room_no: Set("101".into()),
+            capacity: Set(load.capacity as i32),
+            booked_count: Set(0),
+            last_queue_no: Set(0),
+            status: Set("OPEN".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(200) {
+        schedule::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+    }
+    let patients: Vec<patient::ActiveModel> = (0..load.attempts)
+        .map(|i| {
+            let body = format!("11010519800101{i:03}");
+            let id = format!("{body}{}", id_card::check_char(body.as_bytes()).unwrap());
+            patient::ActiveModel {
+                hospital_id: Set(h.id),
+                name: Set(format!("患者{i}")),
+                id_card: Set(id),
+                phone: Set(format!("138{i:08}")),
+                dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
+                gender: Set(if i % 2 == 1 { "MALE" } else { "FEMALE" }.into()),
+                insurance_type: Set("EMPLOYEE".into()),
+                address: Set(None),
+                is_active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in patients.chunks(200) {
+        patient::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+    }
+    let schedules = schedule::Entity::find().filter(schedule::Column::HospitalId.eq(h.id)).all(db).await.unwrap().into_iter().map(|s| s.id).collect();
+    let patients = patient::Entity::find().filter(patient::Column::HospitalId.eq(h.id)).all(db).await.unwrap().into_iter().map(|p| p.id).collect();
+    (h.id, schedules, patients)
+}
+
+/// Every (patient, schedule) pair once, interleaved so concurrent requests hit the same schedules.
+fn requests(schedules: &[i64], patients: &[i64]) -> Vec<(i64, i64)> {
+    patients.iter().flat_map(|p| schedules.iter().map(move |s| (*p, *s))).collect()
+}
+
+/// Runs `work` over `reqs` with `concurrency` workers; `work` answers 0 booked, 1 full, 2 anything else.
+async fn drive<F, Fut>(reqs: Vec<(i64, i64)>, concurrency: usize, work: F) -> Outcome
+where
+    F: Fn(i64, i64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = u8> + Send,
+{
+    let reqs = Arc::new(reqs);
+    let next = Arc::new(AtomicUsize::new(0));
+    let work = Arc::new(work);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (reqs, next, work) = (reqs.clone(), next.clone(), work.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(p, s)) = reqs.get(i) else { break };
+                    let t = Instant::now();
+                    let kind = work(p, s).await;
+                    seen.push((t.elapsed(), kind));
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut out = Outcome::default();
+    for w in workers {
+        for (latency, kind) in w.await.unwrap() {
+            out.latencies.push(latency);
+            match kind {
+                0 => out.booked += 1,
+                1 => out.full += 1,
+                _ => out.other += 1,
+            }
+        }
+    }
+    out.elapsed = started.elapsed();
+    out
+}
+
+/// Places taken beyond capacity, counted from the appointments themselves.
+async fn overbooked(db: &DatabaseConnection, schedules: &[i64], capacity: usize) -> i64 {
+    let mut over = 0;
+    for s in schedules {
+        let n = appointment::Entity::find().filter(appointment::Column::ScheduleId.eq(*s)).all(db).await.unwrap().len();
+        over += (n as i64 - capacity as i64).max(0);
+    }
+    over
+}
+
+async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
+    let url = fresh_database(kind, &format!("bench_http_{round}")).await;
+    let db = db::connect(&url, 32).await.unwrap();
+    db::migrate(&db).await.unwrap();
+    let (_, schedules, patients) = seed(&db, load).await;
+    let mut settings = Settings::embedded(std::env::temp_dir());
+    settings.database_url = url.into();
+    settings.bind = "127.0.0.1:0".into();
+    settings.jwt_secret = Some("bench-secret-bench-secret-bench-secret-1".to_owned().into());
+    settings.db_max_connections = 32;
+    let app = Application::with_database(settings, db.clone()).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(load.concurrency).build().unwrap();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "bench_desk", "password": "bench-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let url = format!("{base}/api/v1/appointments");
+    let mut out = drive(requests(&schedules, &patients), load.concurrency, move |p, s| {
+        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        async move {
+            let r = client.post(&url).bearer_auth(&token).json(&serde_json::json!({"patient_id": p, "schedule_id": s})).send().await;
+            match r.map(|r| r.status().as_u16()) {
+                Ok(201) => 0,
+                Ok(409) => 1,
+                _ => 2,
+            }
+        }
+    })
+    .await;
+    out.overbooked = overbooked(&db, &schedules, load.capacity).await;
+    out
+}
+
+async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
+    let url = fresh_database(kind, &format!("bench_direct_{round}")).await;
+    let db = db::connect(&url, 32).await.unwrap();
+    db::migrate(&db).await.unwrap();
+    let (hospital_id, schedules, patients) = seed(&db, load).await;
+    let pool = db.clone();
+    let mut out = drive(requests(&schedules, &patients), load.concurrency, move |p, s| {
+        let db = pool.clone();
+        async move {
+            let txn = db::begin_write(&db).await.unwrap();
+            let Some(queue_no) = booking::take_place(&txn, s).await.unwrap() else {
+                txn.rollback().await.unwrap();
+                return 1;
+            };
+            let now = chrono::Utc::now();
+            let row = appointment::ActiveModel {
+                hospital_id: Set(hospital_id),
+                patient_id: Set(p),
+                schedule_id: Set(s),
+                queue_no: Set(queue_no),
+                status: Set("BOOKED".into()),
+                check_in_time: Set(None),
+                assigned_room: Set(None),
+                is_walk_in: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            match row.insert(&txn).await {
+                Ok(_) => {
+                    txn.commit().await.unwrap();
+                    0
+                }
+                Err(_) => 2,
+            }
+        }
+    })
+    .await;
+    out.overbooked = overbooked(&db, &schedules, load.capacity).await;
+    out
+}
+
+/// One path's figures over the rounds.
+#[derive(Default)]
+struct Series {
+    rate: Vec<f64>,
+    p50: Vec<f64>,
+    p99: Vec<f64>,
+    total: Outcome,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let load = Load {
+        schedules: env("BENCH_SCHEDULES", 30),
+        capacity: env("BENCH_CAPACITY", 20),
+        attempts: env("BENCH_ATTEMPTS", 40),
+        concurrency: env("BENCH_CONCURRENCY", 32),
+    };
+    let rounds = env("BENCH_ROUNDS", 3);
+    let mut kinds = vec!["sqlite"];
+    if std::env::var("BENCH_POSTGRES_URL").is_ok() {
+        kinds.push("postgres");
+    }
+    println!(
+        "{} schedules × {} places, {} patients each (so half the attempts find the slot full), {} concurrent clients, median of {rounds} rounds",
+        load.schedules, load.capacity, load.attempts, load.concurrency
+    );
+    println!("| database | path | bookings/s | p50 ms | p99 ms | booked | full | other | overbooked |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for kind in kinds {
+        let mut rows = [("HTTP", Series::default()), ("direct", Series::default())];
+        for round in 0..rounds {
+            // Side by side: each round measures both paths, alternating which goes first.
+            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for i in order {
+                let mut o = if i == 0 { over_http(kind, &load, round).await } else { direct(kind, &load, round).await };
+                let series = &mut rows[i].1;
+                series.rate.push(o.booked as f64 / o.elapsed.as_secs_f64());
+                series.p50.push(o.percentile(0.5));
+                series.p99.push(o.percentile(0.99));
+                series.total.booked += o.booked;
+                series.total.full += o.full;
+                series.total.other += o.other;
+                series.total.overbooked += o.overbooked;
+            }
+        }
+        for (path, s) in rows {
+            println!(
+                "| {kind} | {path} | {:.0} | {:.1} | {:.1} | {} | {} | {} | {} |",
+                median(s.rate),
+                median(s.p50),
+                median(s.p99),
+                s.total.booked,
+                s.total.full,
+                s.total.other,
+                s.total.overbooked
+            );
+        }
+    }
+}
