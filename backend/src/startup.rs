@@ -4,7 +4,7 @@ use crate::{
     auth::jwt::JwtKeys,
     config::Settings,
     db,
-    services::{audit, demo},
+    services::{audit, booking, demo},
 };
 use actix_web::{App, HttpServer, dev::Server, web};
 use sea_orm::DatabaseConnection;
@@ -48,7 +48,8 @@ impl Application {
         let routes = web::Data::new(RouteTable::from_openapi(&api::openapi()));
         let server = HttpServer::new(move || {
             let (app, spec) = api::build(App::new());
-            app.wrap(TracingLogger::default())
+            app.wrap(actix_web::middleware::from_fn(api::extract::authenticate))
+                .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(routes.clone())
                 .configure(api::configure_extractors)
@@ -58,6 +59,7 @@ impl Application {
         .listen(listener)?
         .run();
         spawn_audit_sealer(db.clone(), seal_every);
+        spawn_no_show_sweeper(db.clone());
         Ok(Self { port, server, db })
     }
 
@@ -69,6 +71,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Marks booked appointments whose slot has ended as no-shows, once a minute. Safe with several servers: the
+/// update is a compare-and-set on BOOKED.
+fn spawn_no_show_sweeper(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            ticker.tick().await;
+            match booking::sweep_no_shows(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(marked = n, "marked no-shows"),
+                Err(e) => tracing::warn!(error = %e, "the no-show sweep failed; will retry"),
+            }
+        }
+    });
 }
 
 /// Links new audit entries onto the hash chain in the background, so writers never wait for it.

@@ -125,9 +125,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-            req.query_string().as_bytes(),
-        ));
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        // No parameter has a use for control characters, and PostgreSQL cannot even compare a NUL.
+        if let Some((name, _)) = pairs.clone().find(|(_, v)| v.chars().any(char::is_control)) {
+            let error = AppError::invalid(name.into_owned(), "must not contain control characters");
+            return std::future::ready(Err(error));
+        }
+        let de = serde_urlencoded::Deserializer::new(pairs);
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)
@@ -151,42 +155,60 @@ pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
     })
 }
 
+/// The outcome of authenticating the request's bearer token, left by [`authenticate`] for the extractors.
+struct Authentication(Result<Actor, AppError>);
+
+/// A refusal for [`authenticate`] to write to the audit log once the response is ready.
+struct Refusal(audit::Entry);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// Middleware: authenticates the bearer token before any extractor runs, so `CurrentUser` and `Auth<P>`
+/// answer at once and their 401/403 comes before any complaint about the body (actix polls a handler's
+/// extractors together and returns the first error); and writes the refusals `Auth<P>` reports to the
+/// audit log before the response leaves.
+pub async fn authenticate(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let (Some(state), Some(token)) = (&state, bearer(req.request())) {
+        let ip = client_ip(req.request(), state.settings.trust_proxy);
+        let outcome = auth::authenticate(&state.db, &state.keys, state.settings.auth.password_policy, &token, ip).await;
+        req.extensions_mut().insert(Authentication(outcome));
+    }
+    let response = next.call(req).await?;
+    let refusal = response.request().extensions_mut().remove::<Refusal>();
+    if let (Some(Refusal(entry)), Some(state)) = (refusal, &state)
+        && let Err(e) = audit::record(&state.db, entry).await
+    {
+        tracing::error!(error = %e, "writing a refused authorization to the audit log failed");
+    }
+    Ok(response)
+}
+
 /// An authenticated caller whose password may have expired: enough to see who they are, change the
 /// password and sign out.
 pub struct CurrentUser(pub Actor);
 
 impl FromRequest for CurrentUser {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            let token = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    AppError::Unauthorized("a bearer access token is required".into())
-                })?;
-            let ip = client_ip(&req, state.settings.trust_proxy);
-            let actor = auth::authenticate(
-                &state.db,
-                &state.keys,
-                state.settings.auth.password_policy,
-                token,
-                ip,
-            )
-            .await?;
-            Ok(CurrentUser(actor))
-        })
+        let outcome = match req.extensions_mut().remove::<Authentication>() {
+            Some(Authentication(outcome)) => outcome.map(CurrentUser),
+            None => Err(AppError::Unauthorized("a bearer access token is required".into())),
+        };
+        std::future::ready(outcome)
     }
 }
 
@@ -218,37 +240,36 @@ policy!(/// Administration: users, the department list, doctors, the catalogue.
     AdminOnly: Admin);
 policy!(/// Registering and looking after patients at the front desk.
     FrontOffice: Admin, FrontDesk);
+policy!(/// A doctor at their workstation.
+    DoctorOnly: Doctor);
+policy!(/// Reading visits: the front desk (to bill them), doctors (their own) and administrators.
+    Clinical: Admin, FrontDesk, Doctor);
+policy!(/// Statistics and the accounting module.
+    Analytics: Admin, Analyst);
 
 /// An authenticated caller whose role the policy `P` admits. A refusal is audited and answers 403.
 pub struct Auth<P>(pub Actor, PhantomData<P>);
 
 impl<P: Policy + 'static> FromRequest for Auth<P> {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let CurrentUser(actor) = current.await?;
+        let authorized = CurrentUser::from_request(req, payload).into_inner().and_then(|CurrentUser(actor)| {
             if actor.password_expired {
                 return Err(AppError::PasswordExpired);
             }
             if !P::ROLES.contains(&actor.role) {
-                let state = state(&req)?;
                 let entry = actor
-                    .audit(
-                        "AUTHORIZATION",
-                        "endpoint",
-                        format!("{} {}", req.method(), req.path()),
-                    )
+                    .audit("AUTHORIZATION", "endpoint", format!("{} {}", req.method(), req.path()))
                     .with_outcome(audit::Outcome::Denied)
                     .with_detail(serde_json::json!({ "role": actor.role }));
-                audit::record(&state.db, entry).await?;
+                req.extensions_mut().insert(Refusal(entry));
                 return Err(AppError::Forbidden);
             }
             Ok(Auth(actor, PhantomData))
-        })
+        });
+        std::future::ready(authorized)
     }
 }
 

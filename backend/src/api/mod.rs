@@ -1,11 +1,16 @@
 //! HTTP: routes, DTOs, extractors and the OpenAPI document. Handlers parse, authorize and call one service.
+pub mod appointments;
+pub mod audit_logs;
 pub mod auth;
+pub mod billings;
 pub mod charge_items;
 pub mod departments;
 pub mod doctors;
 pub mod extract;
+pub mod medical_records;
 pub mod patients;
 pub mod problem;
+pub mod schedules;
 pub mod spa;
 pub mod statistics;
 pub mod system;
@@ -49,6 +54,12 @@ strings with up to four places.",
         (name = "patients", description = "Patients (患者); identity numbers and phones are masked in lists"),
         (name = "charge-items", description = "The charge-item catalogue (收费项目)"),
         (name = "users", description = "Staff accounts (ADMIN)"),
+        (name = "schedules", description = "Doctors' schedules (排班) and their places"),
+        (name = "appointments", description = "Booking, walk-ins, check-in, cancellation, no-shows"),
+        (name = "medical-records", description = "The doctor's queue and the visit records (就诊记录)"),
+        (name = "billings", description = "Bills, idempotent payment, refunds (结算)"),
+        (name = "statistics", description = "Outpatient statistics"),
+        (name = "audit-logs", description = "The tamper-evident audit trail (ADMIN)"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]
@@ -225,7 +236,12 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(patients::routes)
         .configure(charge_items::routes)
         .configure(users::routes)
-        .configure(statistics::routes);
+        .configure(schedules::routes)
+        .configure(appointments::routes)
+        .configure(medical_records::routes)
+        .configure(billings::routes)
+        .configure(statistics::routes)
+        .configure(audit_logs::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and

@@ -4,9 +4,12 @@
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
+        // The texts are the variant names in SCREAMING_SNAKE_CASE (a unit test holds them to it): utoipa does
+        // not see a `rename` whose literal comes through a macro, but it does see `rename_all`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($variant),+
         }
 
         impl $name {
@@ -84,5 +87,26 @@ mod tests {
                 .as_deref(),
             Some("\"SELF_PAY\"")
         );
+    }
+
+    /// serde's names (`rename_all`) and the stored texts must agree for every vocabulary.
+    #[test]
+    fn serde_names_are_the_stored_texts() {
+        fn check<T: serde::Serialize + Copy + std::fmt::Display>(all: &[T]) {
+            for v in all {
+                let expected = serde_json::Value::String(v.to_string());
+                assert_eq!(serde_json::to_value(v).ok(), Some(expected));
+            }
+        }
+        check(DoctorTitle::ALL);
+        check(Gender::ALL);
+        check(InsuranceType::ALL);
+        check(ItemCategory::ALL);
+        check(crate::domain::role::Role::ALL);
+        check(crate::domain::appointment::AppointmentStatus::ALL);
+        check(crate::domain::billing::BillingStatus::ALL);
+        check(crate::domain::billing::PaymentMethod::ALL);
+        check(crate::domain::schedule::TimeSlot::ALL);
+        check(crate::domain::schedule::ScheduleStatus::ALL);
     }
 }

@@ -221,3 +221,37 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, DbErr> {
         problems,
     })
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub to: Option<chrono::DateTime<Utc>>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub outcome: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+}
+
+/// A hospital's entries, newest first.
+pub async fn list(db: &DatabaseConnection, hospital_id: i64, f: AuditFilter, page: super::PageRequest) -> Result<super::Page<audit_log::Model>, crate::error::AppError> {
+    let mut select = audit_log::Entity::find().filter(audit_log::Column::HospitalId.eq(hospital_id));
+    if let Some(from) = f.from {
+        select = select.filter(audit_log::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        select = select.filter(audit_log::Column::CreatedAt.lt(to));
+    }
+    for (col, value) in [
+        (audit_log::Column::Action, f.action),
+        (audit_log::Column::ActorUsername, f.actor),
+        (audit_log::Column::Outcome, f.outcome),
+        (audit_log::Column::ResourceType, f.resource_type),
+        (audit_log::Column::ResourceId, f.resource_id),
+    ] {
+        if let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            select = select.filter(col.eq(v));
+        }
+    }
+    super::fetch_page(db, select, Some((audit_log::Column::Id, sea_orm::Order::Desc)), audit_log::Column::Id, page).await
+}

@@ -39,11 +39,16 @@ fn session_ended() -> AppError {
     AppError::Unauthorized("the session has ended; sign in again".into())
 }
 
+/// A username as the audit log may record it: printable, at most 64 characters.
+fn printable(username: &str) -> String {
+    username.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
 fn anonymous(action: &'static str, username: &str, ip: &str) -> Entry {
     Entry {
         hospital_id: None,
         actor_user_id: None,
-        actor_username: Some(username.chars().take(64).collect()),
+        actor_username: Some(printable(username)),
         action,
         resource_type: Some("session"),
         resource_id: None,
@@ -83,10 +88,13 @@ pub async fn login(
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
 
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username))
-        .one(db)
-        .await?;
+    // A username no account can have is not looked up (a control character would even fail the query).
+    let plausible = username.chars().count() <= 64 && !username.chars().any(char::is_control);
+    let user = if plausible {
+        app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?
+    } else {
+        None
+    };
     let hospital_active = match &user {
         Some(u) => hospital::Entity::find_by_id(u.hospital_id)
             .one(db)

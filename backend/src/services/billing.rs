@@ -24,12 +24,25 @@ use sea_orm::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// One line of a bill before it is saved; amounts in ten-thousandths.
+#[derive(Debug, Clone)]
+pub struct DraftLine {
+    pub charge_item_id: i64,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub amount: i64,
+    pub executing_department_id: i64,
+}
+
 /// A bill before it is saved: what the cashier sees and may adjust (the insurance amount).
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub record: medical_record::Model,
     pub patient: patient::Model,
-    pub lines: Vec<billing_line::ActiveModel>,
+    pub lines: Vec<DraftLine>,
     pub total: Amount,
     /// Ten-thousandths of the total that insurance pays for this patient's insurance type.
     pub ratio: Amount,
@@ -57,32 +70,21 @@ async fn item_by_code(
         .ok_or_else(|| catalogue_missing(code))
 }
 
-fn line(
-    item: &charge_item::Model,
-    quantity: Amount,
-    default_department: i64,
-    sort: i32,
-) -> Result<(billing_line::ActiveModel, Amount), AppError> {
-    let price = Amount::from_scaled(item.unit_price);
-    let amount = rules::line_amount(price, quantity)
+/// Items without an executing department of their own (registration, consultation) are performed by the
+/// doctor's department.
+fn line(item: &charge_item::Model, quantity: Amount, doctor_department: i64) -> Result<DraftLine, AppError> {
+    let amount = rules::line_amount(Amount::from_scaled(item.unit_price), quantity)
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
-    Ok((
-        billing_line::ActiveModel {
-            charge_item_id: Set(Some(item.id)),
-            item_code: Set(item.item_code.clone()),
-            item_name: Set(item.item_name.clone()),
-            item_category: Set(item.item_category.clone()),
-            unit_price: Set(item.unit_price),
-            quantity: Set(quantity.scaled()),
-            amount: Set(amount.scaled()),
-            executing_department_id: Set(Some(
-                item.executing_department_id.unwrap_or(default_department),
-            )),
-            sort: Set(sort),
-            ..Default::default()
-        },
-        amount,
-    ))
+    Ok(DraftLine {
+        charge_item_id: item.id,
+        item_code: item.item_code.clone(),
+        item_name: item.item_name.clone(),
+        item_category: item.item_category.clone(),
+        unit_price: item.unit_price,
+        quantity: quantity.scaled(),
+        amount: amount.scaled(),
+        executing_department_id: item.executing_department_id.unwrap_or(doctor_department),
+    })
 }
 
 /// Registration (by the doctor's title) and consultation, then the prescribed items, at today's prices.
@@ -123,15 +125,12 @@ pub async fn draft(
             .ok_or_else(|| catalogue_missing(&p.item_code))?;
         items.push((item, Amount::from_scaled(p.quantity)));
     }
-    let mut lines = Vec::with_capacity(items.len());
-    let mut amounts = Vec::with_capacity(items.len());
-    for (i, (item, quantity)) in items.iter().enumerate() {
-        let (l, amount) = line(item, *quantity, doc.department_id, i as i32)?;
-        lines.push(l);
-        amounts.push(amount);
-    }
-    let total =
-        rules::total(amounts).map_err(|e| AppError::invalid("prescription", e.to_string()))?;
+    let lines = items
+        .iter()
+        .map(|(item, quantity)| line(item, *quantity, doc.department_id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = rules::total(lines.iter().map(|l| Amount::from_scaled(l.amount)))
+        .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
     let insurance_type: InsuranceType = patient
         .insurance_type
         .parse()
@@ -203,10 +202,20 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| AppError::from_unique(e, &[("medical_record_id", "has already been billed")]))?;
-    for mut l in draft.lines {
-        l.billing_id = Set(bill.id);
-        l.insert(&txn).await?;
-    }
+    let rows = draft.lines.into_iter().enumerate().map(|(i, l)| billing_line::ActiveModel {
+        billing_id: Set(bill.id),
+        charge_item_id: Set(Some(l.charge_item_id)),
+        item_code: Set(l.item_code),
+        item_name: Set(l.item_name),
+        item_category: Set(l.item_category),
+        unit_price: Set(l.unit_price),
+        quantity: Set(l.quantity),
+        amount: Set(l.amount),
+        executing_department_id: Set(Some(l.executing_department_id)),
+        sort: Set(i as i32),
+        ..Default::default()
+    });
+    billing_line::Entity::insert_many(rows).exec(&txn).await?;
     audit::record(
         &txn,
         actor
@@ -398,7 +407,7 @@ async fn replay(
 
 /// One `charge_details` row per bill line (`sign` −1 for a refund): outpatient business, the doctor's
 /// department as the prescribing one, the line's executing department, the period of the money's movement.
-async fn write_charges(
+pub(crate) async fn write_charges(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     bill: &billing::Model,

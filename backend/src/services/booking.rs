@@ -513,7 +513,7 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor, f: AppointmentFilter, 
     if let Some(s) = f.status {
         select = select.filter(appointment::Column::Status.eq(s.as_str()));
     }
-    if let Some(q) = f.identity.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = super::search_term(f.identity.as_deref())? {
         let matching = Query::select()
             .column(patient::Column::Id)
             .from(patient::Entity)

@@ -62,12 +62,12 @@ pub async fn list(
     if let Some(active) = f.is_active {
         select = select.filter(item::Column::IsActive.eq(active));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = super::search_term(f.q.as_deref())? {
         let pattern = like_pattern(q);
         select = select.filter(
             Condition::any()
-                .add(item::Column::ItemName.like(pattern.as_str()))
-                .add(item::Column::ItemCode.like(pattern.as_str())),
+                .add(item::Column::ItemName.like(pattern.clone()))
+                .add(item::Column::ItemCode.like(pattern.clone())),
         );
     }
     let order = order.or(Some((item::Column::ItemCode, sea_orm::Order::Asc)));

@@ -5,7 +5,7 @@ use super::{
 };
 use crate::{db::begin_write, entities::department as dept, error::AppError};
 use chrono::Utc;
-use sea_orm::{
+use sea_orm::{QuerySelect, 
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, Set,
 };
@@ -48,12 +48,12 @@ pub async fn list(
     if let Some(active) = f.is_active {
         select = select.filter(dept::Column::IsActive.eq(active));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = super::search_term(f.q.as_deref())? {
         let pattern = like_pattern(q);
         select = select.filter(
             Condition::any()
-                .add(dept::Column::Name.like(pattern.as_str()))
-                .add(dept::Column::Code.like(pattern.as_str())),
+                .add(dept::Column::Name.like(pattern.clone()))
+                .add(dept::Column::Code.like(pattern.clone())),
         );
     }
     let order = order.or(Some((dept::Column::Code, sea_orm::Order::Asc)));
@@ -147,7 +147,15 @@ pub async fn require_active(
     id: i64,
     field: &str,
 ) -> Result<dept::Model, AppError> {
-    match get(conn, actor, id).await {
+    // FOR SHARE: a concurrent DELETE of the department waits until the reference is committed, then finds
+    // it and deactivates instead (SQLite's write transactions are serialised anyway).
+    let found = dept::Entity::find_by_id(id)
+        .filter(dept::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("department"));
+    match found {
         Ok(d) if d.is_active => Ok(d),
         Ok(_) => Err(AppError::invalid(field, "the department is inactive")),
         Err(AppError::NotFound(_)) => Err(AppError::invalid(field, "no such department")),

@@ -18,7 +18,7 @@ pub mod users;
 use crate::{domain::role::Role, error::AppError};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, Select, SqlErr, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
 };
 
 /// Who is acting, from where. Every service call is scoped to `hospital_id`.
@@ -135,8 +135,17 @@ where
     })
 }
 
-/// `%q%` for LIKE with the wildcards in `q` escaped (the escape character is `\`).
-pub fn like_pattern(q: &str) -> String {
+/// The `q` of a list: trimmed, blank meaning none, at most 100 characters.
+pub fn search_term(q: Option<&str>) -> Result<Option<&str>, AppError> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) if q.chars().count() > 100 => Err(AppError::invalid("q", "must be at most 100 characters")),
+        other => Ok(other),
+    }
+}
+
+/// `%q%` for LIKE with the wildcards in `q` escaped and the escape character named: SQLite has no default
+/// escape character, so without `ESCAPE` a `_` in the search would never match itself there.
+pub fn like_pattern(q: &str) -> sea_orm::sea_query::LikeExpr {
     let mut out = String::with_capacity(q.len() + 2);
     out.push('%');
     for c in q.chars() {
@@ -146,7 +155,7 @@ pub fn like_pattern(q: &str) -> String {
         out.push(c);
     }
     out.push('%');
-    out
+    sea_orm::sea_query::LikeExpr::new(out).escape('\\')
 }
 
 /// What `DELETE` did: rows nothing refers to are deleted; rows that history refers to are deactivated.
@@ -199,11 +208,7 @@ where
     let (id_col, is_active, updated_at) = (cols.id, cols.is_active, cols.updated_at);
     match E::delete_many().filter(id_col.eq(id)).exec(db).await {
         Ok(_) => Ok(Removal::Deleted),
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(SqlErr::ForeignKeyConstraintViolation(_))
-            ) =>
+        Err(err) if crate::error::is_foreign_key_violation(&err) =>
         {
             E::update_many()
                 .col_expr(is_active, Expr::value(false))

@@ -71,7 +71,7 @@ pub async fn list(
     if let Some(active) = f.is_active {
         select = select.filter(patient::Column::IsActive.eq(active));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = super::search_term(f.q.as_deref())? {
         select = select.filter(
             Condition::any()
                 .add(patient::Column::Name.like(like_pattern(q)))

@@ -364,3 +364,43 @@ pub async fn cancel(
         cancelled_appointments: cancelled,
     })
 }
+
+/// A schedule with its doctor's and department's names.
+#[derive(Debug, Clone)]
+pub struct ScheduleView {
+    pub schedule: schedule::Model,
+    pub doctor_name: String,
+    pub doctor_title: String,
+    pub department_name: String,
+}
+
+pub async fn views(conn: &impl ConnectionTrait, rows: Vec<schedule::Model>) -> Result<Vec<ScheduleView>, AppError> {
+    use crate::entities::{department, doctor};
+    use std::collections::HashMap;
+    let doctors: HashMap<i64, doctor::Model> = doctor::Entity::find()
+        .filter(doctor::Column::Id.is_in(rows.iter().map(|s| s.doctor_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let departments: HashMap<i64, String> = department::Entity::find()
+        .filter(department::Column::Id.is_in(rows.iter().map(|s| s.department_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|s| {
+            let doctor = doctors.get(&s.doctor_id);
+            ScheduleView {
+                doctor_name: doctor.map(|d| d.name.clone()).unwrap_or_default(),
+                doctor_title: doctor.map(|d| d.title.clone()).unwrap_or_default(),
+                department_name: departments.get(&s.department_id).cloned().unwrap_or_default(),
+                schedule: s,
+            }
+        })
+        .collect())
+}

@@ -10,13 +10,12 @@ use sea_orm::{
 };
 
 pub fn address_key(ip: &str) -> String {
-    format!("addr:{ip}")
+    format!("addr:{}", crate::auth::sha256_hex(ip))
 }
 
+/// Hashed, so neither a long username nor a long address can overflow the column.
 pub fn account_key(username: &str, ip: &str) -> String {
-    // Bounded so a hostile username cannot overflow the column.
-    let name: String = username.chars().take(64).collect();
-    format!("acct:{}@{ip}", name.to_lowercase())
+    format!("acct:{}", crate::auth::sha256_hex(&format!("{}\n{ip}", username.to_lowercase())))
 }
 
 /// Seconds until the longest lock among `keys` ends, if any is locked.

@@ -63,12 +63,12 @@ pub async fn list(
     if let Some(active) = f.is_active {
         select = select.filter(user::Column::IsActive.eq(active));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = super::search_term(f.q.as_deref())? {
         let pattern = like_pattern(q);
         select = select.filter(
             Condition::any()
-                .add(user::Column::Username.like(pattern.as_str()))
-                .add(user::Column::DisplayName.like(pattern.as_str())),
+                .add(user::Column::Username.like(pattern.clone()))
+                .add(user::Column::DisplayName.like(pattern.clone())),
         );
     }
     let order = order.or(Some((user::Column::Username, sea_orm::Order::Asc)));

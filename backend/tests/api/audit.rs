@@ -1,1 +1,370 @@
-//! (to be written)
+//! The audit log: sign-ins, refusals, writes and identity reads leave entries naming who, where and what;
+//! sealing links them into a hash chain that `verify` (and `hospital audit verify`) recomputes, so an
+//! altered, deleted or truncated entry is reported.
+use crate::{
+    db_tests,
+    helpers::{Backend, PASSWORD, TestApp},
+};
+use hospital::{entities::audit_log, services::audit};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
+use serde_json::{Value, json};
+
+db_tests!(
+    sign_ins_refusals_writes_and_identity_reads_are_audited,
+    a_sealed_log_verifies_intact,
+    altering_an_entrys_action_is_detected,
+    altering_an_entrys_detail_is_detected,
+    deleting_a_middle_entry_is_detected,
+    deleting_the_last_entry_is_detected,
+    the_cli_verifies_the_chain_and_fails_once_it_is_broken,
+);
+
+/// Every entry, in the order written.
+async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// The single entry with this action, outcome and actor.
+#[track_caller]
+fn the_entry<'a>(
+    log: &'a [audit_log::Model],
+    action: &str,
+    outcome: &str,
+    actor: &str,
+) -> &'a audit_log::Model {
+    let found: Vec<_> = log
+        .iter()
+        .filter(|e| {
+            e.action == action && e.outcome == outcome && e.actor_username.as_deref() == Some(actor)
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one {action} {outcome} entry by {actor} in {log:#?}"
+    );
+    found[0]
+}
+
+fn detail(entry: &audit_log::Model) -> Value {
+    entry
+        .detail
+        .as_deref()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .unwrap_or(Value::Null)
+}
+
+async fn register_patient(app: &TestApp) -> i64 {
+    let created = app
+        .post(
+            "/api/v1/patients",
+            &app.front_desk().await,
+            json!({
+                "name": "王秀英",
+                "id_card": "11010519491231002X",
+                "phone": "13800138000",
+                "dob": "1949-12-31",
+                "gender": "FEMALE",
+                "insurance_type": "EMPLOYEE"
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    created.body["id"].as_i64().unwrap()
+}
+
+async fn sign_ins_refusals_writes_and_identity_reads_are_audited(app: TestApp) {
+    let login = app.login_from("a_admin", PASSWORD, "10.7.7.7").await;
+    assert_eq!(login.status, 200);
+    assert_eq!(
+        app.login_from("a_doctor", "wrong-password", "10.8.8.8")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.login_from("no_such_user", "wrong-password", "10.8.8.8")
+            .await
+            .status,
+        401
+    );
+    let analyst = app.token('a', hospital::domain::role::Role::Analyst).await;
+    assert_eq!(app.get("/api/v1/patients", &analyst).await.status, 403);
+    let admin = login.body["access_token"].as_str().unwrap();
+    let department = app
+        .post(
+            "/api/v1/departments",
+            admin,
+            json!({"code": "INT", "name": "内科"}),
+        )
+        .await;
+    assert_eq!(department.status, 201, "{:?}", department.body);
+    let patient = register_patient(&app).await;
+    let read = app
+        .get(
+            &format!("/api/v1/patients/{patient}"),
+            &app.front_desk().await,
+        )
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body["id_card"], "11010519491231002X");
+
+    let log = entries(&app).await;
+    let a = Some(app.hospital_a);
+
+    let signed_in = the_entry(&log, "LOGIN", "SUCCESS", "a_admin");
+    assert_eq!(signed_in.hospital_id, a);
+    assert!(signed_in.actor_user_id.is_some());
+    assert_eq!(signed_in.client_ip.as_deref(), Some("10.7.7.7"));
+    assert!(detail(signed_in)["session_id"].is_i64(), "{signed_in:?}");
+
+    let wrong_password = the_entry(&log, "LOGIN", "FAILURE", "a_doctor");
+    assert_eq!(wrong_password.hospital_id, a);
+    assert_eq!(wrong_password.client_ip.as_deref(), Some("10.8.8.8"));
+    assert_eq!(detail(wrong_password)["reason"], "wrong password");
+    let unknown = the_entry(&log, "LOGIN", "FAILURE", "no_such_user");
+    assert_eq!((unknown.hospital_id, unknown.actor_user_id), (None, None));
+    assert_eq!(detail(unknown)["reason"], "unknown user");
+
+    let refused = the_entry(&log, "AUTHORIZATION", "DENIED", "a_analyst");
+    assert_eq!(refused.hospital_id, a);
+    assert_eq!(refused.resource_id.as_deref(), Some("GET /api/v1/patients"));
+    assert_eq!(detail(refused)["role"], "ANALYST");
+
+    let created = the_entry(&log, "DEPARTMENT_CREATE", "SUCCESS", "a_admin");
+    assert_eq!(created.hospital_id, a);
+    assert_eq!(created.resource_type.as_deref(), Some("department"));
+    assert_eq!(
+        created.resource_id.as_deref(),
+        Some(department.body["id"].to_string().as_str())
+    );
+
+    the_entry(&log, "PATIENT_CREATE", "SUCCESS", "a_front_desk");
+    let identity = the_entry(&log, "PATIENT_IDENTITY_READ", "SUCCESS", "a_front_desk");
+    assert_eq!(identity.hospital_id, a);
+    assert_eq!(identity.resource_type.as_deref(), Some("patient"));
+    assert_eq!(
+        identity.resource_id.as_deref(),
+        Some(patient.to_string().as_str())
+    );
+    // The log itself never holds the identity number it protects.
+    assert!(
+        log.iter().all(|e| !e
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("11010519491231002X")),
+        "{log:#?}"
+    );
+}
+
+/// Some activity of every kind, sealed and verified intact; returns the log in chain order.
+async fn sealed_log(app: &TestApp) -> Vec<audit_log::Model> {
+    assert_eq!(app.login("a_doctor", "wrong-password").await.status, 401);
+    let admin = app.admin().await;
+    for (code, name) in [("INT", "内科"), ("SUR", "外科"), ("PED", "儿科")] {
+        let created = app
+            .post(
+                "/api/v1/departments",
+                &admin,
+                json!({"code": code, "name": name}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/users", &app.front_desk().await)
+            .await
+            .status,
+        403
+    );
+
+    audit::seal(&app.db).await.unwrap();
+    let report = audit::verify(&app.db).await.unwrap();
+    assert!(report.intact, "{report:?}");
+    let mut log = entries(app).await;
+    assert!(log.len() >= 7, "{log:#?}");
+    log.sort_by_key(|e| e.chain_seq);
+    log
+}
+
+/// Verifies the chain and returns its problems, asserting it is reported broken.
+async fn problems_after_tampering(app: &TestApp) -> Vec<String> {
+    let report = audit::verify(&app.db).await.unwrap();
+    assert!(!report.intact, "tampering went unnoticed: {report:?}");
+    report.problems
+}
+
+async fn a_sealed_log_verifies_intact(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let report = audit::verify(&app.db).await.unwrap();
+    assert!(report.intact && report.problems.is_empty(), "{report:?}");
+    assert_eq!(report.sealed_entries, log.len() as i64);
+    assert_eq!(report.unsealed_entries, 0);
+    for (i, entry) in log.iter().enumerate() {
+        assert_eq!(entry.chain_seq, Some(i as i64 + 1), "{entry:?}");
+        assert!(
+            entry.hash.as_deref().is_some_and(|h| h.len() == 64),
+            "{entry:?}"
+        );
+        if i > 0 {
+            assert_eq!(
+                entry.prev_hash,
+                log[i - 1].hash,
+                "entry {} links to the one before",
+                i + 1
+            );
+        }
+    }
+}
+
+async fn altering_an_entrys_action_is_detected(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let victim = &log[log.len() / 2];
+    app.execute(&format!(
+        "UPDATE audit_log SET action = 'X' WHERE id = {}",
+        victim.id
+    ))
+    .await;
+    let problems = problems_after_tampering(&app).await;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("altered") && problems[0].contains(&format!("(id {})", victim.id)),
+        "the problem names entry {}: {problems:?}",
+        victim.id
+    );
+}
+
+async fn altering_an_entrys_detail_is_detected(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let victim = log
+        .iter()
+        .find(|e| e.action == "LOGIN" && e.outcome == "FAILURE")
+        .unwrap();
+    app.execute(&format!(
+        "UPDATE audit_log SET detail = '{{\"reason\":\"nothing happened\"}}' WHERE id = {}",
+        victim.id
+    ))
+    .await;
+    let problems = problems_after_tampering(&app).await;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("altered") && problems[0].contains(&format!("(id {})", victim.id)),
+        "the problem names entry {}: {problems:?}",
+        victim.id
+    );
+}
+
+async fn deleting_a_middle_entry_is_detected(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let victim = &log[log.len() / 2];
+    let seq = victim.chain_seq.unwrap();
+    app.execute(&format!("DELETE FROM audit_log WHERE id = {}", victim.id))
+        .await;
+    let problems = problems_after_tampering(&app).await;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("missing") && p.contains(&format!("{seq}..{seq}"))),
+        "a gap at {seq}: {problems:?}"
+    );
+}
+
+async fn deleting_the_last_entry_is_detected(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let last = log.last().unwrap();
+    app.execute(&format!("DELETE FROM audit_log WHERE id = {}", last.id))
+        .await;
+    let problems = problems_after_tampering(&app).await;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("chain head") && problems[0].contains(&log.len().to_string()),
+        "the head still counts {} entries: {problems:?}",
+        log.len()
+    );
+}
+
+/// The URL of the test's own database, for the command line.
+async fn database_url(app: &TestApp) -> String {
+    let sql = match app.backend {
+        Backend::Sqlite => "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        Backend::Postgres => "SELECT current_database()::text",
+        Backend::MySql => "SELECT DATABASE()",
+    };
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let name: String = row.try_get_by_index(0).unwrap();
+    let server = |var: &str| {
+        let url = std::env::var(var).unwrap();
+        let url = url.trim().split('?').next().unwrap().to_owned();
+        let host_start = url.find("://").unwrap() + 3;
+        match url[host_start..].find('/') {
+            Some(slash) => url[..host_start + slash].to_owned(),
+            None => url,
+        }
+    };
+    match app.backend {
+        Backend::Sqlite => format!("sqlite://{name}"),
+        Backend::Postgres => format!("{}/{name}", server("TEST_POSTGRES_URL")),
+        Backend::MySql => format!("{}/{name}", server("TEST_MYSQL_URL")),
+    }
+}
+
+/// Runs `hospital audit verify` on the test database: exit success and the printed report.
+async fn cli_verify(url: String) -> (bool, Value) {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hospital"))
+            .args(["audit", "verify"])
+            .env("DATABASE_URL", url)
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report = stdout
+        .find('{')
+        .and_then(|start| serde_json::from_str(&stdout[start..]).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "a JSON report on stdout: {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    (output.status.success(), report)
+}
+
+async fn the_cli_verifies_the_chain_and_fails_once_it_is_broken(app: TestApp) {
+    let log = sealed_log(&app).await;
+    let url = database_url(&app).await;
+
+    let (ok, report) = cli_verify(url.clone()).await;
+    assert!(ok, "exit status on an intact chain: {report}");
+    assert_eq!(report["intact"], true);
+    assert_eq!(report["sealed_entries"], log.len());
+
+    let victim = &log[1];
+    app.execute(&format!(
+        "UPDATE audit_log SET actor_username = 'someone_else' WHERE id = {}",
+        victim.id
+    ))
+    .await;
+    let (ok, report) = cli_verify(url).await;
+    assert!(!ok, "exit status on a broken chain: {report}");
+    assert_eq!(report["intact"], false);
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains(&format!("(id {})", victim.id)),
+        "{report}"
+    );
+}

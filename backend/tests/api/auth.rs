@@ -167,9 +167,9 @@ fn b64url(bytes: &[u8]) -> String {
         let n = chunk
             .iter()
             .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
     }
     out
@@ -201,8 +201,16 @@ async fn login_returns_a_bearer_pair_and_me_describes_the_user(app: TestApp) {
     let resp = app.login("a_front_desk", PASSWORD).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     let body = &resp.body;
-    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
-    assert!(body["refresh_token"].as_str().is_some_and(|t| t.len() >= 32));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 32)
+    );
     assert_ne!(body["access_token"], body["refresh_token"]);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
@@ -281,7 +289,14 @@ async fn five_failures_lock_the_account_from_that_address_only(app: TestApp) {
 /// With `max_failures_per_address = 6`: six failures spread over accounts lock the address for everyone.
 async fn failures_across_accounts_lock_the_address(app: TestApp) {
     let (attacker, colleague) = ("10.3.3.3", "10.4.4.4");
-    let targets = ["a_admin", "a_doctor", "a_analyst", "b_admin", "b_doctor", "ghost"];
+    let targets = [
+        "a_admin",
+        "a_doctor",
+        "a_analyst",
+        "b_admin",
+        "b_doctor",
+        "ghost",
+    ];
     for name in targets {
         let resp = app.login_from(name, WRONG, attacker).await;
         assert_unauthorized(&resp, &format!("failure for {name}"));
@@ -297,7 +312,11 @@ async fn failures_across_accounts_lock_the_address(app: TestApp) {
     );
     for name in ["a_admin", "b_front_desk"] {
         let resp = app.login_from(name, PASSWORD, colleague).await;
-        assert_eq!(resp.status, 200, "{name} from another address: {:?}", resp.body);
+        assert_eq!(
+            resp.status, 200,
+            "{name} from another address: {:?}",
+            resp.body
+        );
     }
 }
 
@@ -336,12 +355,20 @@ async fn refresh_rotates_the_pair_and_a_replayed_token_ends_the_session(app: Tes
     assert_eq!(who.body["username"], "a_analyst");
 
     // The old refresh token presented again: somebody copied it. The whole session ends.
-    assert_unauthorized(&refresh(&app, &first.refresh).await, "replayed refresh token");
+    assert_unauthorized(
+        &refresh(&app, &first.refresh).await,
+        "replayed refresh token",
+    );
     assert_unauthorized(
         &refresh(&app, &second.refresh).await,
         "the rotated refresh token after a replay",
     );
-    assert_access_refused(&app, &second.access, "the rotated access token after a replay").await;
+    assert_access_refused(
+        &app,
+        &second.access,
+        "the rotated access token after a replay",
+    )
+    .await;
     assert_access_refused(&app, &first.access, "the first access token after a replay").await;
 
     // Signing in again starts a new, working session.
@@ -375,7 +402,12 @@ async fn logout_ends_that_session_only(app: TestApp) {
     let staying = sign_in(&app, "a_front_desk", PASSWORD).await;
 
     let out = app
-        .call(Method::POST, "/api/v1/auth/logout", Some(&leaving.access), None)
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            Some(&leaving.access),
+            None,
+        )
         .await;
     assert_eq!(out.status, 204, "{:?}", out.body);
 
@@ -396,18 +428,19 @@ async fn forged_tokens_are_rejected(app: TestApp) {
     let claims = claims_of(&genuine);
     let parts: Vec<&str> = genuine.split('.').collect();
 
-    let unsigned = format!(
-        "{}.{}.",
-        b64url(br#"{"alg":"none","typ":"JWT"}"#),
-        parts[1]
-    );
+    let unsigned = format!("{}.{}.", b64url(br#"{"alg":"none","typ":"JWT"}"#), parts[1]);
     assert_access_refused(&app, &unsigned, "alg none without a signature").await;
 
     let mut signature = parts[2].to_owned();
     let first = if signature.starts_with('A') { "B" } else { "A" };
     signature.replace_range(0..1, first);
     let bad_signature = format!("{}.{}.{signature}", parts[0], parts[1]);
-    assert_access_refused(&app, &bad_signature, "one character of the signature changed").await;
+    assert_access_refused(
+        &app,
+        &bad_signature,
+        "one character of the signature changed",
+    )
+    .await;
 
     let promoted = Claims {
         role: "ADMIN".into(),
@@ -430,7 +463,12 @@ async fn forged_tokens_are_rejected(app: TestApp) {
     )
     .await;
     // The surgery itself is sound: the unchanged claims re-encoded keep a valid token.
-    assert_access_works(&app, &with_claims(&genuine, &claims), "claims re-encoded unchanged").await;
+    assert_access_works(
+        &app,
+        &with_claims(&genuine, &claims),
+        "claims re-encoded unchanged",
+    )
+    .await;
 }
 
 async fn expired_tokens_and_tokens_signed_otherwise_are_rejected(app: TestApp) {
@@ -450,7 +488,12 @@ async fn expired_tokens_and_tokens_signed_otherwise_are_rejected(app: TestApp) {
         exp: now - 60,
         ..claims.clone()
     };
-    assert_access_refused(&app, &mint(&expired, Algorithm::HS256, JWT_SECRET), "expired").await;
+    assert_access_refused(
+        &app,
+        &mint(&expired, Algorithm::HS256, JWT_SECRET),
+        "expired",
+    )
+    .await;
     let other_secret = "another-secret-that-is-at-least-32-characters";
     assert_access_refused(
         &app,
@@ -478,12 +521,16 @@ async fn expired_tokens_and_tokens_signed_otherwise_are_rejected(app: TestApp) {
 
 async fn requests_without_a_bearer_token_are_rejected(app: TestApp) {
     let url = app.url("/api/v1/departments");
+    let bare_token = app.admin().await;
     let cases: [(&str, Option<&str>); 5] = [
         ("no Authorization header", None),
-        ("Basic credentials", Some("Basic YV9hZG1pbjpUZXN0LXBhc3N3b3JkLTIwMjY=")),
+        (
+            "Basic credentials",
+            Some("Basic YV9hZG1pbjpUZXN0LXBhc3N3b3JkLTIwMjY="),
+        ),
         ("an empty bearer token", Some("Bearer ")),
         ("a bearer token that is not a JWT", Some("Bearer not-a-jwt")),
-        ("a token without a scheme", Some(&*app.admin().await)),
+        ("a token without a scheme", Some(bare_token.as_str())),
     ];
     for (what, header) in cases {
         let mut req = app.client.get(&url);
@@ -506,7 +553,9 @@ async fn password_change_checks_both_passwords_and_ends_the_other_sessions(app: 
     let wrong_current = change_password(&app, &current.access, WRONG, new_password).await;
     wrong_current.assert_problem(422, "VALIDATION_FAILED");
     assert!(
-        wrong_current.field_errors().contains_key("current_password"),
+        wrong_current
+            .field_errors()
+            .contains_key("current_password"),
         "{:?}",
         wrong_current.body
     );
@@ -534,7 +583,12 @@ async fn password_change_checks_both_passwords_and_ends_the_other_sessions(app: 
         &refresh(&app, &other.refresh).await,
         "another session's refresh token after the change",
     );
-    assert_access_works(&app, &current.access, "the session that changed the password").await;
+    assert_access_works(
+        &app,
+        &current.access,
+        "the session that changed the password",
+    )
+    .await;
 }
 
 /// Under the strict policy a password older than 90 days must be changed before any other work.
@@ -564,7 +618,11 @@ async fn an_expired_password_must_be_changed_before_anything_else(app: TestApp) 
     // Strict asks for three of lower-case, upper-case, digits and symbols.
     let weak = change_password(&app, &token, PASSWORD, "correct horse battery").await;
     weak.assert_problem(422, "VALIDATION_FAILED");
-    assert!(weak.field_errors().contains_key("new_password"), "{:?}", weak.body);
+    assert!(
+        weak.field_errors().contains_key("new_password"),
+        "{:?}",
+        weak.body
+    );
     let changed = change_password(&app, &token, PASSWORD, "Correct horse battery 9").await;
     assert_eq!(changed.status, 204, "{:?}", changed.body);
 

@@ -1,6 +1,7 @@
 //! The integration suite: one binary, the real server over HTTP, a fresh database per test.
 #![allow(clippy::unwrap_used, dead_code)]
 
+mod fixtures;
 mod helpers;
 
 mod audit;
@@ -10,5 +11,6 @@ mod openapi;
 mod resources;
 mod roles;
 mod smoke;
+mod statistics;
 mod tenancy;
 mod validation;
