@@ -14,7 +14,10 @@ use hospital::{
     services::{booking, users},
     startup::Application,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use std::{
     sync::{
         Arc,
@@ -24,7 +27,10 @@ use std::{
 };
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Load {
@@ -48,7 +54,10 @@ impl Outcome {
     fn percentile(&mut self, p: f64) -> f64 {
         self.latencies.sort();
         let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies.get(i).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+        self.latencies
+            .get(i)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
     }
 }
 
@@ -62,9 +71,17 @@ async fn fresh_database(kind: &str, name: &str) -> String {
         }
         _ => {
             let server = std::env::var("BENCH_POSTGRES_URL").unwrap();
-            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
-            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             format!("{server}/{name}")
         }
     }
@@ -74,20 +91,60 @@ async fn fresh_database(kind: &str, name: &str) -> String {
 /// and `attempts` patients; returns (hospital id, schedule ids, patient ids).
 async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>) {
     let now = chrono::Utc::now();
-    let h = hospital_entity::ActiveModel { code: Set("B".into()), name: Set("压测医院".into()), timezone: Set("Asia/Shanghai".into()), is_active: Set(true), created_at: Set(now), ..Default::default() }
-        .insert(db)
-        .await
-        .unwrap();
-    let input = users::NewUser { username: "bench_desk".into(), display_name: "压测前台".into(), role: Role::FrontDesk, password: String::new() };
-    users::insert(db, h.id, input, password::hash_blocking("bench-password-1").unwrap()).await.unwrap();
-    let d = department::ActiveModel { hospital_id: Set(h.id), code: Set("INT".into()), name: Set("内科".into()), location: Set(None), is_active: Set(true), created_at: Set(now), updated_at: Set(now), ..Default::default() }
-        .insert(db)
-        .await
-        .unwrap();
-    let doc = doctor::ActiveModel { hospital_id: Set(h.id), department_id: Set(d.id), user_id: Set(None), name: Set("王医生".into()), title: Set("ATTENDING".into()), phone: Set("13900000000".into()), available_slots_per_day: Set(60), is_active: Set(true), created_at: Set(now), updated_at: Set(now), ..Default::default() }
-        .insert(db)
-        .await
-        .unwrap();
+    let h = hospital_entity::ActiveModel {
+        code: Set("B".into()),
+        name: Set("压测医院".into()),
+        timezone: Set("Asia/Shanghai".into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let input = users::NewUser {
+        username: "bench_desk".into(),
+        display_name: "压测前台".into(),
+        role: Role::FrontDesk,
+        password: String::new(),
+    };
+    users::insert(
+        db,
+        h.id,
+        input,
+        password::hash_blocking("bench-password-1").unwrap(),
+    )
+    .await
+    .unwrap();
+    let d = department::ActiveModel {
+        hospital_id: Set(h.id),
+        code: Set("INT".into()),
+        name: Set("内科".into()),
+        location: Set(None),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let doc = doctor::ActiveModel {
+        hospital_id: Set(h.id),
+        department_id: Set(d.id),
+        user_id: Set(None),
+        name: Set("王医生".into()),
+        title: Set("ATTENDING".into()),
+        phone: Set("13900000000".into()),
+        available_slots_per_day: Set(60),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
     let tomorrow = (now + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(1);
     let slots = ["MORNING", "AFTERNOON", "EVENING"];
     let rows: Vec<schedule::ActiveModel> = (0..load.schedules)
@@ -108,7 +165,10 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
         })
         .collect();
     for chunk in rows.chunks(200) {
-        schedule::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+        schedule::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
     }
     let patients: Vec<patient::ActiveModel> = (0..load.attempts)
         .map(|i| {
@@ -131,16 +191,36 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
         })
         .collect();
     for chunk in patients.chunks(200) {
-        patient::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+        patient::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
     }
-    let schedules = schedule::Entity::find().filter(schedule::Column::HospitalId.eq(h.id)).all(db).await.unwrap().into_iter().map(|s| s.id).collect();
-    let patients = patient::Entity::find().filter(patient::Column::HospitalId.eq(h.id)).all(db).await.unwrap().into_iter().map(|p| p.id).collect();
+    let schedules = schedule::Entity::find()
+        .filter(schedule::Column::HospitalId.eq(h.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let patients = patient::Entity::find()
+        .filter(patient::Column::HospitalId.eq(h.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     (h.id, schedules, patients)
 }
 
 /// Every (patient, schedule) pair once, interleaved so concurrent requests hit the same schedules.
 fn requests(schedules: &[i64], patients: &[i64]) -> Vec<(i64, i64)> {
-    patients.iter().flat_map(|p| schedules.iter().map(move |s| (*p, *s))).collect()
+    patients
+        .iter()
+        .flat_map(|p| schedules.iter().map(move |s| (*p, *s)))
+        .collect()
 }
 
 /// Runs `work` over `reqs` with `concurrency` workers; `work` answers 0 booked, 1 full, 2 anything else.
@@ -188,7 +268,12 @@ where
 async fn overbooked(db: &DatabaseConnection, schedules: &[i64], capacity: usize) -> i64 {
     let mut over = 0;
     for s in schedules {
-        let n = appointment::Entity::find().filter(appointment::Column::ScheduleId.eq(*s)).all(db).await.unwrap().len();
+        let n = appointment::Entity::find()
+            .filter(appointment::Column::ScheduleId.eq(*s))
+            .all(db)
+            .await
+            .unwrap()
+            .len();
         over += (n as i64 - capacity as i64).max(0);
     }
     over
@@ -204,10 +289,15 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
     settings.bind = "127.0.0.1:0".into();
     settings.jwt_secret = Some("bench-secret-bench-secret-bench-secret-1".to_owned().into());
     settings.db_max_connections = 32;
-    let app = Application::with_database(settings, db.clone()).await.unwrap();
+    let app = Application::with_database(settings, db.clone())
+        .await
+        .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().pool_max_idle_per_host(load.concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(load.concurrency)
+        .build()
+        .unwrap();
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "bench_desk", "password": "bench-password-1"}))
@@ -219,17 +309,26 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
         .unwrap();
     let token = login["access_token"].as_str().unwrap().to_owned();
     let url = format!("{base}/api/v1/appointments");
-    let mut out = drive(requests(&schedules, &patients), load.concurrency, move |p, s| {
-        let (client, url, token) = (client.clone(), url.clone(), token.clone());
-        async move {
-            let r = client.post(&url).bearer_auth(&token).json(&serde_json::json!({"patient_id": p, "schedule_id": s})).send().await;
-            match r.map(|r| r.status().as_u16()) {
-                Ok(201) => 0,
-                Ok(409) => 1,
-                _ => 2,
+    let mut out = drive(
+        requests(&schedules, &patients),
+        load.concurrency,
+        move |p, s| {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            async move {
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"patient_id": p, "schedule_id": s}))
+                    .send()
+                    .await;
+                match r.map(|r| r.status().as_u16()) {
+                    Ok(201) => 0,
+                    Ok(409) => 1,
+                    _ => 2,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
     out.overbooked = overbooked(&db, &schedules, load.capacity).await;
     out
@@ -241,37 +340,41 @@ async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
     db::migrate(&db).await.unwrap();
     let (hospital_id, schedules, patients) = seed(&db, load).await;
     let pool = db.clone();
-    let mut out = drive(requests(&schedules, &patients), load.concurrency, move |p, s| {
-        let db = pool.clone();
-        async move {
-            let txn = db::begin_write(&db).await.unwrap();
-            let Some(queue_no) = booking::take_place(&txn, s).await.unwrap() else {
-                txn.rollback().await.unwrap();
-                return 1;
-            };
-            let now = chrono::Utc::now();
-            let row = appointment::ActiveModel {
-                hospital_id: Set(hospital_id),
-                patient_id: Set(p),
-                schedule_id: Set(s),
-                queue_no: Set(queue_no),
-                status: Set("BOOKED".into()),
-                check_in_time: Set(None),
-                assigned_room: Set(None),
-                is_walk_in: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            match row.insert(&txn).await {
-                Ok(_) => {
-                    txn.commit().await.unwrap();
-                    0
+    let mut out = drive(
+        requests(&schedules, &patients),
+        load.concurrency,
+        move |p, s| {
+            let db = pool.clone();
+            async move {
+                let txn = db::begin_write(&db).await.unwrap();
+                let Some(queue_no) = booking::take_place(&txn, s).await.unwrap() else {
+                    txn.rollback().await.unwrap();
+                    return 1;
+                };
+                let now = chrono::Utc::now();
+                let row = appointment::ActiveModel {
+                    hospital_id: Set(hospital_id),
+                    patient_id: Set(p),
+                    schedule_id: Set(s),
+                    queue_no: Set(queue_no),
+                    status: Set("BOOKED".into()),
+                    check_in_time: Set(None),
+                    assigned_room: Set(None),
+                    is_walk_in: Set(false),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                match row.insert(&txn).await {
+                    Ok(_) => {
+                        txn.commit().await.unwrap();
+                        0
+                    }
+                    Err(_) => 2,
                 }
-                Err(_) => 2,
             }
-        }
-    })
+        },
+    )
     .await;
     out.overbooked = overbooked(&db, &schedules, load.capacity).await;
     out
@@ -308,7 +411,9 @@ async fn main() {
         "{} schedules × {} places, {} patients each (so half the attempts find the slot full), {} concurrent clients, median of {rounds} rounds",
         load.schedules, load.capacity, load.attempts, load.concurrency
     );
-    println!("| database | path | bookings/s | p50 ms | p99 ms | booked | full | other | overbooked |");
+    println!(
+        "| database | path | bookings/s | p50 ms | p99 ms | booked | full | other | overbooked |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for kind in kinds {
         let mut rows = [("HTTP", Series::default()), ("direct", Series::default())];
@@ -316,7 +421,11 @@ async fn main() {
             // Side by side: each round measures both paths, alternating which goes first.
             let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
             for i in order {
-                let mut o = if i == 0 { over_http(kind, &load, round).await } else { direct(kind, &load, round).await };
+                let mut o = if i == 0 {
+                    over_http(kind, &load, round).await
+                } else {
+                    direct(kind, &load, round).await
+                };
                 let series = &mut rows[i].1;
                 series.rate.push(o.booked as f64 / o.elapsed.as_secs_f64());
                 series.p50.push(o.percentile(0.5));

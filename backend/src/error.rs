@@ -85,8 +85,10 @@ impl AppError {
 /// A foreign-key violation. SQLite reports a RESTRICT refusal as SQLITE_CONSTRAINT_TRIGGER (1811), which
 /// SeaORM's classification misses, so its message is recognised too.
 pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
-        || err.to_string().contains("FOREIGN KEY constraint failed")
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) || err.to_string().contains("FOREIGN KEY constraint failed")
 }
 
 impl From<DbErr> for AppError {

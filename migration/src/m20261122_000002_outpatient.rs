@@ -255,6 +255,8 @@ impl MigrationTrait for Migration {
                     .col(int("queue_no"))
                     .col(string("status", 16))
                     .col(ts_null(b, "check_in_time"))
+                    // When the doctor called the patient in (叫号); the queue board shows the latest per room.
+                    .col(ts_null(b, "called_at"))
                     .col(string_null("assigned_room", 32))
                     .col(flag("is_walk_in", false))
                     .col(created_at(b))

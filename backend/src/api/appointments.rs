@@ -1,11 +1,15 @@
 //! `/appointments` (ADMIN, FRONT_DESK): booking, walk-ins, today's check-in list, check-in, cancel, no-show.
 use super::{
     AppState, PageOf, PageParams,
-    extract::{Auth, FrontOffice, Json, Query},
+    extract::{AnyStaff, Auth, FrontOffice, Json, Query},
     problem::Problem,
 };
 use crate::{
-    domain::{appointment::AppointmentStatus, masking::{mask_id_card, mask_phone}, schedule::TimeSlot},
+    domain::{
+        appointment::AppointmentStatus,
+        masking::{mask_id_card, mask_phone},
+        schedule::TimeSlot,
+    },
     error::AppError,
     services::booking::{self as service, AppointmentFilter, AppointmentView},
 };
@@ -15,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
+    cfg.service(board)
+        .service(list)
         .service(today)
         .service(read)
         .service(book)
@@ -53,7 +58,8 @@ pub struct Appointment {
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+    raw.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
 }
 
 impl TryFrom<AppointmentView> for Appointment {
@@ -85,13 +91,30 @@ impl TryFrom<AppointmentView> for Appointment {
     }
 }
 
-async fn one(state: &AppState, row: crate::entities::appointment::Model) -> Result<Appointment, AppError> {
-    service::views(&state.db, vec![row]).await?.into_iter().next().ok_or(AppError::NotFound("appointment"))?.try_into()
+async fn one(
+    state: &AppState,
+    row: crate::entities::appointment::Model,
+) -> Result<Appointment, AppError> {
+    service::views(&state.db, vec![row])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound("appointment"))?
+        .try_into()
 }
 
 fn page_of(found: crate::services::Page<AppointmentView>) -> Result<PageOf<Appointment>, AppError> {
-    let items = found.items.into_iter().map(Appointment::try_from).collect::<Result<_, _>>()?;
-    Ok(PageOf { items, total: found.total, page: found.page, page_size: found.page_size })
+    let items = found
+        .items
+        .into_iter()
+        .map(Appointment::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(PageOf {
+        items,
+        total: found.total,
+        page: found.page,
+        page_size: found.page_size,
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -108,14 +131,25 @@ pub struct AppointmentQuery {
 
 impl From<AppointmentQuery> for AppointmentFilter {
     fn from(q: AppointmentQuery) -> Self {
-        Self { date: q.date, schedule_id: q.schedule_id, patient_id: q.patient_id, status: q.status, identity: q.q }
+        Self {
+            date: q.date,
+            schedule_id: q.schedule_id,
+            patient_id: q.patient_id,
+            status: q.status,
+            identity: q.q,
+        }
     }
 }
 
 #[utoipa::path(tag = "appointments", summary = "List appointments", params(PageParams, AppointmentQuery),
     responses((status = 200, body = PageOf<Appointment>)), security(("bearer" = [])))]
 #[get("/appointments")]
-async fn list(state: web::Data<AppState>, user: Auth<FrontOffice>, page: Query<PageParams>, query: Query<AppointmentQuery>) -> Result<web::Json<PageOf<Appointment>>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    page: Query<PageParams>,
+    query: Query<AppointmentQuery>,
+) -> Result<web::Json<PageOf<Appointment>>, AppError> {
     let found = service::list(&state.db, &user, query.0.into(), false, page.0.try_into()?).await?;
     Ok(web::Json(page_of(found)?))
 }
@@ -125,7 +159,12 @@ async fn list(state: web::Data<AppState>, user: Auth<FrontOffice>, page: Query<P
 #[utoipa::path(tag = "appointments", summary = "Today's appointments (check-in list)", params(PageParams, AppointmentQuery),
     responses((status = 200, body = PageOf<Appointment>)), security(("bearer" = [])))]
 #[get("/appointments/today")]
-async fn today(state: web::Data<AppState>, user: Auth<FrontOffice>, page: Query<PageParams>, query: Query<AppointmentQuery>) -> Result<web::Json<PageOf<Appointment>>, AppError> {
+async fn today(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    page: Query<PageParams>,
+    query: Query<AppointmentQuery>,
+) -> Result<web::Json<PageOf<Appointment>>, AppError> {
     let found = service::list(&state.db, &user, query.0.into(), true, page.0.try_into()?).await?;
     Ok(web::Json(page_of(found)?))
 }
@@ -135,7 +174,11 @@ const NOT_FOUND: &str = "No such appointment in your hospital (`NOT_FOUND`)";
 #[utoipa::path(tag = "appointments", summary = "Get an appointment", responses((status = 200, body = Appointment),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/appointments/{id}")]
-async fn read(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<Appointment>, AppError> {
+async fn read(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Appointment>, AppError> {
     let found = service::get(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, found).await?))
 }
@@ -152,7 +195,11 @@ pub struct BookingRequest {
     (status = 409, description = "No place left (`SLOT_FULL`), already booked on this schedule (`DUPLICATE`), schedule closed or cancelled (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments")]
-async fn book(state: web::Data<AppState>, user: Auth<FrontOffice>, body: Json<BookingRequest>) -> Result<HttpResponse, AppError> {
+async fn book(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    body: Json<BookingRequest>,
+) -> Result<HttpResponse, AppError> {
     let created = service::book(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
     Ok(HttpResponse::Created().json(one(&state, created).await?))
 }
@@ -163,12 +210,18 @@ async fn book(state: web::Data<AppState>, user: Auth<FrontOffice>, body: Json<Bo
     (status = 409, description = "As for booking, or not one of today's schedules (`NOT_TODAY`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments/walk-in")]
-async fn walk_in(state: web::Data<AppState>, user: Auth<FrontOffice>, body: Json<BookingRequest>) -> Result<HttpResponse, AppError> {
-    let (created, _) = service::walk_in(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
+async fn walk_in(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    body: Json<BookingRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (created, _) =
+        service::walk_in(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
     Ok(HttpResponse::Created().json(one(&state, created).await?))
 }
 
-const TRANSITION: &str = "The appointment is not in a state that allows this (`INVALID_TRANSITION`, naming both states)";
+const TRANSITION: &str =
+    "The appointment is not in a state that allows this (`INVALID_TRANSITION`, naming both states)";
 
 /// COMPLETED, with the check-in time and room, and the empty medical record created.
 #[utoipa::path(tag = "appointments", summary = "Check in", responses((status = 200, body = Appointment),
@@ -176,7 +229,11 @@ const TRANSITION: &str = "The appointment is not in a state that allows this (`I
     (status = 409, description = TRANSITION, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments/{id}/check-in")]
-async fn check_in(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<Appointment>, AppError> {
+async fn check_in(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Appointment>, AppError> {
     let (checked_in, _) = service::check_in(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, checked_in).await?))
 }
@@ -187,7 +244,11 @@ async fn check_in(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::
     (status = 409, description = TRANSITION, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments/{id}/cancel")]
-async fn cancel(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<Appointment>, AppError> {
+async fn cancel(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Appointment>, AppError> {
     let cancelled = service::cancel(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, cancelled).await?))
 }
@@ -198,7 +259,61 @@ async fn cancel(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Pa
     (status = 409, description = "Not booked (`INVALID_TRANSITION`) or the slot has not ended (`SLOT_NOT_ENDED`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments/{id}/no-show")]
-async fn no_show(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<Appointment>, AppError> {
+async fn no_show(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Appointment>, AppError> {
     let marked = service::mark_no_show(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, marked).await?))
+}
+
+/// One consulting room on the waiting-room screen.
+#[derive(Serialize, ToSchema)]
+pub struct BoardRoom {
+    pub room_no: String,
+    pub department_name: String,
+    pub doctor_name: String,
+    pub time_slot: TimeSlot,
+    /// The patient called in last, or null.
+    pub current: Option<BoardPatient>,
+    /// Checked-in patients not yet called, in queue order (at most five).
+    pub waiting: Vec<BoardPatient>,
+}
+
+/// A patient as a public screen may show them.
+#[derive(Serialize, ToSchema)]
+pub struct BoardPatient {
+    pub queue_no: i32,
+    #[schema(example = "王*英")]
+    pub masked_name: String,
+}
+
+/// The waiting-room screen (叫号屏): per room of today, the number called last and the next ones waiting.
+/// Names are masked. Poll it every few seconds.
+#[utoipa::path(tag = "appointments", summary = "Queue board", responses((status = 200, body = Vec<BoardRoom>)), security(("bearer" = [])))]
+#[get("/queue-board")]
+async fn board(
+    state: web::Data<AppState>,
+    user: Auth<AnyStaff>,
+) -> Result<web::Json<Vec<BoardRoom>>, AppError> {
+    let rooms = crate::services::records::board(&state.db, &user).await?;
+    let patient = |(queue_no, masked_name): (i32, String)| BoardPatient {
+        queue_no,
+        masked_name,
+    };
+    let out = rooms
+        .into_iter()
+        .map(|r| {
+            Ok(BoardRoom {
+                room_no: r.room_no,
+                department_name: r.department_name,
+                doctor_name: r.doctor_name,
+                time_slot: parse(&r.time_slot)?,
+                current: r.current.map(patient),
+                waiting: r.waiting.into_iter().map(patient).collect(),
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(web::Json(out))
 }

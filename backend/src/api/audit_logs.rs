@@ -54,9 +54,22 @@ pub struct AuditQuery {
 #[utoipa::path(tag = "audit-logs", summary = "List audit entries", params(PageParams, AuditQuery),
     responses((status = 200, body = PageOf<AuditEntry>)), security(("bearer" = [])))]
 #[get("/audit-logs")]
-async fn list(state: web::Data<AppState>, user: Auth<AdminOnly>, page: Query<PageParams>, query: Query<AuditQuery>) -> Result<web::Json<PageOf<AuditEntry>>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    page: Query<PageParams>,
+    query: Query<AuditQuery>,
+) -> Result<web::Json<PageOf<AuditEntry>>, AppError> {
     let Query(q) = query;
-    let filter = AuditFilter { from: q.from, to: q.to, action: q.action, actor: q.actor, outcome: q.outcome, resource_type: q.resource_type, resource_id: q.resource_id };
+    let filter = AuditFilter {
+        from: q.from,
+        to: q.to,
+        action: q.action,
+        actor: q.actor,
+        outcome: q.outcome,
+        resource_type: q.resource_type,
+        resource_id: q.resource_id,
+    };
     let found = service::list(&state.db, user.hospital_id, filter, page.0.try_into()?).await?;
     Ok(web::Json(PageOf::from_page(found, |e| AuditEntry {
         id: e.id,
@@ -76,7 +89,10 @@ async fn list(state: web::Data<AppState>, user: Auth<AdminOnly>, page: Query<Pag
 /// Seals pending entries and recomputes the whole chain (all hospitals: the chain is one).
 #[utoipa::path(tag = "audit-logs", summary = "Verify the audit chain", responses((status = 200, body = ChainReport)), security(("bearer" = [])))]
 #[get("/audit-logs/verify")]
-async fn verify(state: web::Data<AppState>, _user: Auth<AdminOnly>) -> Result<web::Json<ChainReport>, AppError> {
+async fn verify(
+    state: web::Data<AppState>,
+    _user: Auth<AdminOnly>,
+) -> Result<web::Json<ChainReport>, AppError> {
     service::seal(&state.db).await?;
     Ok(web::Json(service::verify(&state.db).await?))
 }

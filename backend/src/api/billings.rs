@@ -22,7 +22,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(preview).service(list).service(read).service(create).service(pay).service(refund);
+    cfg.service(preview)
+        .service(list)
+        .service(read)
+        .service(create)
+        .service(pay)
+        .service(refund);
 }
 
 fn money(scaled: i64) -> Decimal {
@@ -83,7 +88,10 @@ pub struct Bill {
 }
 
 pub fn bill(b: &billing::Model, lines: &[billing_line::Model]) -> Result<Bill, AppError> {
-    let parse = |s: &str| s.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)));
+    let parse = |s: &str| {
+        s.parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+    };
     Ok(Bill {
         id: b.id,
         medical_record_id: b.medical_record_id,
@@ -92,7 +100,14 @@ pub fn bill(b: &billing::Model, lines: &[billing_line::Model]) -> Result<Bill, A
         total_amount: money(b.total_amount),
         insurance_amount: money(b.insurance_amount),
         self_pay_amount: money(b.self_pay_amount),
-        payment_method: b.payment_method.as_deref().map(|m| m.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))).transpose()?,
+        payment_method: b
+            .payment_method
+            .as_deref()
+            .map(|m| {
+                m.parse()
+                    .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+            })
+            .transpose()?,
         paid_at: b.paid_at,
         paid_on: b.paid_on,
         refunded_at: b.refunded_at,
@@ -144,7 +159,8 @@ impl From<Draft> for BillPreview {
             insurance_ratio: d.ratio.to_decimal(),
             total_amount: d.total.to_decimal(),
             insurance_amount: d.insurance.to_decimal(),
-            self_pay_amount: Amount::from_scaled(d.total.scaled() - d.insurance.scaled()).to_decimal(),
+            self_pay_amount: Amount::from_scaled(d.total.scaled() - d.insurance.scaled())
+                .to_decimal(),
             lines,
         }
     }
@@ -158,8 +174,16 @@ const NOT_FOUND: &str = "No such bill in your hospital (`NOT_FOUND`)";
     (status = 409, description = "The catalogue lacks the registration or consultation fee (`CATALOGUE_INCOMPLETE`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/medical-records/{id}/bill-preview")]
-async fn preview(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<BillPreview>, AppError> {
-    Ok(web::Json(service::draft(&state.db, &user, id.into_inner()).await?.into()))
+async fn preview(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<BillPreview>, AppError> {
+    Ok(web::Json(
+        service::draft(&state.db, &user, id.into_inner())
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -171,21 +195,38 @@ pub struct BillQuery {
 #[utoipa::path(tag = "billings", summary = "List bills, newest first", params(PageParams, BillQuery),
     responses((status = 200, body = PageOf<Bill>)), security(("bearer" = [])))]
 #[get("/billings")]
-async fn list(state: web::Data<AppState>, user: Auth<FrontOffice>, page: Query<PageParams>, query: Query<BillQuery>) -> Result<web::Json<PageOf<Bill>>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    page: Query<PageParams>,
+    query: Query<BillQuery>,
+) -> Result<web::Json<PageOf<Bill>>, AppError> {
     let found = service::list(&state.db, &user, query.0.status, page.0.try_into()?).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for b in &found.items {
         items.push(bill(b, &service::lines_of(&state.db, b.id).await?)?);
     }
-    Ok(web::Json(PageOf { items, total: found.total, page: found.page, page_size: found.page_size }))
+    Ok(web::Json(PageOf {
+        items,
+        total: found.total,
+        page: found.page,
+        page_size: found.page_size,
+    }))
 }
 
 #[utoipa::path(tag = "billings", summary = "Get a bill", responses((status = 200, body = Bill),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/billings/{id}")]
-async fn read(state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>) -> Result<web::Json<Bill>, AppError> {
+async fn read(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Bill>, AppError> {
     let b = service::get(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(bill(&b, &service::lines_of(&state.db, b.id).await?)?))
+    Ok(web::Json(bill(
+        &b,
+        &service::lines_of(&state.db, b.id).await?,
+    )?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -199,14 +240,21 @@ pub struct BillRequest {
 
 #[utoipa::path(tag = "billings", summary = "Bill a visit", request_body = BillRequest, responses(
     (status = 201, body = Bill),
-    (status = 409, description = "The visit is not COMPLETED (`INVALID_TRANSITION`), already billed (`DUPLICATE`), or the catalogue lacks a fee (`CATALOGUE_INCOMPLETE`)", body = Problem, content_type = "application/problem+json")),
+    (status = 409, description = "The visit is not COMPLETED, e.g. already billed (`INVALID_TRANSITION`), or the catalogue lacks a fee (`CATALOGUE_INCOMPLETE`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/billings")]
-async fn create(state: web::Data<AppState>, user: Auth<FrontOffice>, body: Json<BillRequest>) -> Result<HttpResponse, AppError> {
+async fn create(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    body: Json<BillRequest>,
+) -> Result<HttpResponse, AppError> {
     let insurance = body
         .0
         .insurance_amount
-        .map(|d| Amount::non_negative(d).map_err(|e| AppError::invalid("insurance_amount", e.to_string())))
+        .map(|d| {
+            Amount::non_negative(d)
+                .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))
+        })
         .transpose()?;
     let (b, lines) = service::create(&state.db, &user, body.0.medical_record_id, insurance).await?;
     Ok(HttpResponse::Created().json(bill(&b, &lines)?))
@@ -229,19 +277,42 @@ pub struct PayRequest {
     (status = 409, description = "Not PENDING (`INVALID_TRANSITION`), or the key was used for another request (`IDEMPOTENCY_KEY_REUSED`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/billings/{id}/pay")]
-async fn pay(req: HttpRequest, state: web::Data<AppState>, user: Auth<FrontOffice>, id: web::Path<i64>, body: Json<PayRequest>) -> Result<HttpResponse, AppError> {
+async fn pay(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+    body: Json<PayRequest>,
+) -> Result<HttpResponse, AppError> {
     let key = req
         .headers()
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 128 && k.chars().all(|c| c.is_ascii_graphic()))
-        .ok_or_else(|| AppError::invalid("Idempotency-Key", "the header is required: 1–128 visible ASCII characters, unique per payment"))?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "Idempotency-Key",
+                "the header is required: 1–128 visible ASCII characters, unique per payment",
+            )
+        })?
         .to_owned();
-    let method: PaymentMethod = body.0.payment_method.parse().map_err(|e: String| AppError::invalid("payment_method", e))?;
-    let render = |b: &billing::Model, lines: &[billing_line::Model]| bill(b, lines).ok().and_then(|b| serde_json::to_value(b).ok()).unwrap_or_default();
+    let method: PaymentMethod = body
+        .0
+        .payment_method
+        .parse()
+        .map_err(|e: String| AppError::invalid("payment_method", e))?;
+    let render = |b: &billing::Model, lines: &[billing_line::Model]| {
+        bill(b, lines)
+            .ok()
+            .and_then(|b| serde_json::to_value(b).ok())
+            .unwrap_or_default()
+    };
     let answer = service::pay(&state.db, &user, id.into_inner(), method, &key, render).await?;
-    Ok(HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK)).json(answer.body))
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK))
+            .json(answer.body),
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -257,8 +328,17 @@ pub struct RefundRequest {
     (status = 409, description = "Not PAID (`INVALID_TRANSITION`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/billings/{id}/refund")]
-async fn refund(state: web::Data<AppState>, user: Auth<AdminOnly>, id: web::Path<i64>, body: Json<RefundRequest>) -> Result<web::Json<Bill>, AppError> {
-    let reason = text::required(&body.0.reason, 255).map_err(|e| AppError::invalid("reason", e.to_string()))?;
+async fn refund(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    id: web::Path<i64>,
+    body: Json<RefundRequest>,
+) -> Result<web::Json<Bill>, AppError> {
+    let reason = text::required(&body.0.reason, 255)
+        .map_err(|e| AppError::invalid("reason", e.to_string()))?;
     let b = service::refund(&state.db, &user, id.into_inner(), reason).await?;
-    Ok(web::Json(bill(&b, &service::lines_of(&state.db, b.id).await?)?))
+    Ok(web::Json(bill(
+        &b,
+        &service::lines_of(&state.db, b.id).await?,
+    )?))
 }

@@ -165,7 +165,10 @@ fn bearer(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
@@ -182,7 +185,14 @@ pub async fn authenticate(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(state), Some(token)) = (&state, bearer(req.request())) {
         let ip = client_ip(req.request(), state.settings.trust_proxy);
-        let outcome = auth::authenticate(&state.db, &state.keys, state.settings.auth.password_policy, &token, ip).await;
+        let outcome = auth::authenticate(
+            &state.db,
+            &state.keys,
+            state.settings.auth.password_policy,
+            &token,
+            ip,
+        )
+        .await;
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await?;
@@ -206,7 +216,9 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let outcome = match req.extensions_mut().remove::<Authentication>() {
             Some(Authentication(outcome)) => outcome.map(CurrentUser),
-            None => Err(AppError::Unauthorized("a bearer access token is required".into())),
+            None => Err(AppError::Unauthorized(
+                "a bearer access token is required".into(),
+            )),
         };
         std::future::ready(outcome)
     }
@@ -255,20 +267,26 @@ impl<P: Policy + 'static> FromRequest for Auth<P> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let authorized = CurrentUser::from_request(req, payload).into_inner().and_then(|CurrentUser(actor)| {
-            if actor.password_expired {
-                return Err(AppError::PasswordExpired);
-            }
-            if !P::ROLES.contains(&actor.role) {
-                let entry = actor
-                    .audit("AUTHORIZATION", "endpoint", format!("{} {}", req.method(), req.path()))
-                    .with_outcome(audit::Outcome::Denied)
-                    .with_detail(serde_json::json!({ "role": actor.role }));
-                req.extensions_mut().insert(Refusal(entry));
-                return Err(AppError::Forbidden);
-            }
-            Ok(Auth(actor, PhantomData))
-        });
+        let authorized = CurrentUser::from_request(req, payload)
+            .into_inner()
+            .and_then(|CurrentUser(actor)| {
+                if actor.password_expired {
+                    return Err(AppError::PasswordExpired);
+                }
+                if !P::ROLES.contains(&actor.role) {
+                    let entry = actor
+                        .audit(
+                            "AUTHORIZATION",
+                            "endpoint",
+                            format!("{} {}", req.method(), req.path()),
+                        )
+                        .with_outcome(audit::Outcome::Denied)
+                        .with_detail(serde_json::json!({ "role": actor.role }));
+                    req.extensions_mut().insert(Refusal(entry));
+                    return Err(AppError::Forbidden);
+                }
+                Ok(Auth(actor, PhantomData))
+            });
         std::future::ready(authorized)
     }
 }

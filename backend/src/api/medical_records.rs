@@ -10,14 +10,17 @@ use crate::{
     error::{AppError, FieldErrors},
     services::records::{self as service, RecordInput},
 };
-use actix_web::{get, put, web};
+use actix_web::{get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(queue).service(read).service(update);
+    cfg.service(queue)
+        .service(call_next)
+        .service(read)
+        .service(update);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -34,12 +37,15 @@ pub struct QueueEntry {
     pub gender: String,
     pub dob: NaiveDate,
     pub check_in_time: Option<DateTime<Utc>>,
+    /// When the doctor called the patient in; null while waiting.
+    pub called_at: Option<DateTime<Utc>>,
     /// Present once the patient has checked in.
     pub medical_record_id: Option<i64>,
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+    raw.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
 }
 
 /// Today's patients of the signed-in doctor, by slot and queue number: checked-in ones wait (COMPLETED),
@@ -48,28 +54,53 @@ fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
     (status = 409, description = "The account is not linked to a doctor (`NO_DOCTOR_PROFILE`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/doctor/queue")]
-async fn queue(state: web::Data<AppState>, user: Auth<DoctorOnly>) -> Result<web::Json<Vec<QueueEntry>>, AppError> {
+async fn queue(
+    state: web::Data<AppState>,
+    user: Auth<DoctorOnly>,
+) -> Result<web::Json<Vec<QueueEntry>>, AppError> {
     let entries = service::queue(&state.db, &user).await?;
-    let out = entries
-        .into_iter()
-        .map(|e| {
-            Ok(QueueEntry {
-                appointment_id: e.appointment.id,
-                queue_no: e.appointment.queue_no,
-                status: parse(&e.appointment.status)?,
-                date: e.schedule.schedule_date,
-                time_slot: parse(&e.schedule.time_slot)?,
-                room_no: e.appointment.assigned_room.unwrap_or(e.schedule.room_no),
-                patient_id: e.patient.id,
-                patient_name: e.patient.name,
-                gender: e.patient.gender,
-                dob: e.patient.dob,
-                check_in_time: e.appointment.check_in_time,
-                medical_record_id: e.record.map(|r| r.id),
-            })
+    Ok(web::Json(
+        entries
+            .into_iter()
+            .map(QueueEntry::try_from)
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// Calls the next checked-in patient (叫号): the lowest queue number not yet called. The waiting-room board
+/// shows them as the room's current patient.
+#[utoipa::path(tag = "medical-records", summary = "Call the next patient", responses((status = 200, body = QueueEntry),
+    (status = 409, description = "Nobody checked in is waiting (`QUEUE_EMPTY`), or no doctor profile (`NO_DOCTOR_PROFILE`)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/doctor/queue/call-next")]
+async fn call_next(
+    state: web::Data<AppState>,
+    user: Auth<DoctorOnly>,
+) -> Result<web::Json<QueueEntry>, AppError> {
+    Ok(web::Json(
+        service::call_next(&state.db, &user).await?.try_into()?,
+    ))
+}
+
+impl TryFrom<service::QueueEntry> for QueueEntry {
+    type Error = AppError;
+    fn try_from(e: service::QueueEntry) -> Result<Self, AppError> {
+        Ok(QueueEntry {
+            appointment_id: e.appointment.id,
+            queue_no: e.appointment.queue_no,
+            status: parse(&e.appointment.status)?,
+            date: e.schedule.schedule_date,
+            time_slot: parse(&e.schedule.time_slot)?,
+            room_no: e.appointment.assigned_room.unwrap_or(e.schedule.room_no),
+            patient_id: e.patient.id,
+            patient_name: e.patient.name,
+            gender: e.patient.gender,
+            dob: e.patient.dob,
+            check_in_time: e.appointment.check_in_time,
+            called_at: e.appointment.called_at,
+            medical_record_id: e.record.map(|r| r.id),
         })
-        .collect::<Result<_, AppError>>()?;
-    Ok(web::Json(out))
+    }
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -128,8 +159,16 @@ const NOT_FOUND: &str = "No such record in your hospital, or another doctor's (`
 #[utoipa::path(tag = "medical-records", summary = "Get a medical record", responses((status = 200, body = MedicalRecord),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/medical-records/{id}")]
-async fn read(state: web::Data<AppState>, user: Auth<Clinical>, id: web::Path<i64>) -> Result<web::Json<MedicalRecord>, AppError> {
-    Ok(web::Json(service::get(&state.db, &user, id.into_inner()).await?.into()))
+async fn read(
+    state: web::Data<AppState>,
+    user: Auth<Clinical>,
+    id: web::Path<i64>,
+) -> Result<web::Json<MedicalRecord>, AppError> {
+    Ok(web::Json(
+        service::get(&state.db, &user, id.into_inner())
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -158,12 +197,20 @@ impl TryFrom<RecordRequest> for RecordInput {
             let field = format!("prescription[{i}].quantity");
             match errors.check(&field, Amount::non_negative(p.quantity)) {
                 Some(q) if q.scaled() == 0 => errors.add(&field, "must be greater than zero"),
-                Some(q) if q.to_decimal() > Decimal::from(10_000) => errors.add(&field, "must be at most 10000"),
+                Some(q) if q.to_decimal() > Decimal::from(10_000) => {
+                    errors.add(&field, "must be at most 10000")
+                }
                 Some(q) => prescription.push((p.charge_item_id, q)),
                 None => {}
             }
         }
-        errors.finish(|| Some(Self { diagnosis: diagnosis?, treatment: treatment?, prescription }))
+        errors.finish(|| {
+            Some(Self {
+                diagnosis: diagnosis?,
+                treatment: treatment?,
+                prescription,
+            })
+        })
     }
 }
 
@@ -174,6 +221,15 @@ impl TryFrom<RecordRequest> for RecordInput {
     (status = 409, description = "Already billed (`RECORD_LOCKED`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/medical-records/{id}")]
-async fn update(state: web::Data<AppState>, user: Auth<DoctorOnly>, id: web::Path<i64>, body: Json<RecordRequest>) -> Result<web::Json<MedicalRecord>, AppError> {
-    Ok(web::Json(service::update(&state.db, &user, id.into_inner(), body.0.try_into()?).await?.into()))
+async fn update(
+    state: web::Data<AppState>,
+    user: Auth<DoctorOnly>,
+    id: web::Path<i64>,
+    body: Json<RecordRequest>,
+) -> Result<web::Json<MedicalRecord>, AppError> {
+    Ok(web::Json(
+        service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
+            .await?
+            .into(),
+    ))
 }

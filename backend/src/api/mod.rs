@@ -106,7 +106,10 @@ impl Modify for SecurityAndErrors {
             {
                 // Handler names repeat across resources (`list`, `create`): qualify them by tag so
                 // operation ids are unique, as generated clients need.
-                if let (Some(tag), Some(id)) = (op.tags.as_ref().and_then(|t| t.first()), op.operation_id.as_mut()) {
+                if let (Some(tag), Some(id)) = (
+                    op.tags.as_ref().and_then(|t| t.first()),
+                    op.operation_id.as_mut(),
+                ) {
                     *id = operation_id(tag, id);
                 }
                 for response in op.responses.responses.values_mut() {

@@ -10,7 +10,10 @@ use crate::{
         text,
     },
     error::{AppError, FieldErrors},
-    services::schedules::{self as service, CancelOutcome, NewSchedule, ScheduleFilter, ScheduleView, TemplateLine, WeekOutcome},
+    services::schedules::{
+        self as service, CancelOutcome, NewSchedule, ScheduleFilter, ScheduleView, TemplateLine,
+        WeekOutcome,
+    },
 };
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{NaiveDate, Weekday};
@@ -18,7 +21,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list).service(read).service(create).service(create_week).service(close).service(cancel);
+    cfg.service(list)
+        .service(read)
+        .service(create)
+        .service(create_week)
+        .service(close)
+        .service(cancel);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -44,7 +52,8 @@ pub struct Schedule {
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+    raw.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
 }
 
 impl TryFrom<ScheduleView> for Schedule {
@@ -69,8 +78,16 @@ impl TryFrom<ScheduleView> for Schedule {
     }
 }
 
-async fn one(state: &AppState, rows: Vec<crate::entities::schedule::Model>) -> Result<Schedule, AppError> {
-    service::views(&state.db, rows).await?.into_iter().next().ok_or(AppError::NotFound("schedule"))?.try_into()
+async fn one(
+    state: &AppState,
+    rows: Vec<crate::entities::schedule::Model>,
+) -> Result<Schedule, AppError> {
+    service::views(&state.db, rows)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound("schedule"))?
+        .try_into()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -90,17 +107,38 @@ pub struct ScheduleQuery {
 #[utoipa::path(tag = "schedules", summary = "List schedules with the places left", params(PageParams, ScheduleQuery),
     responses((status = 200, body = PageOf<Schedule>)), security(("bearer" = [])))]
 #[get("/schedules")]
-async fn list(state: web::Data<AppState>, user: Auth<AnyStaff>, page: Query<PageParams>, query: Query<ScheduleQuery>) -> Result<web::Json<PageOf<Schedule>>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: Auth<AnyStaff>,
+    page: Query<PageParams>,
+    query: Query<ScheduleQuery>,
+) -> Result<web::Json<PageOf<Schedule>>, AppError> {
     let Query(q) = query;
     if let (Some(from), Some(to)) = (q.date_from, q.date_to)
         && from > to
     {
         return Err(AppError::invalid("date_from", "must not be after date_to"));
     }
-    let filter = ScheduleFilter { department_id: q.department_id, doctor_id: q.doctor_id, date_from: q.date_from, date_to: q.date_to, status: q.status, available: q.available };
+    let filter = ScheduleFilter {
+        department_id: q.department_id,
+        doctor_id: q.doctor_id,
+        date_from: q.date_from,
+        date_to: q.date_to,
+        status: q.status,
+        available: q.available,
+    };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    let items = service::views(&state.db, found.items).await?.into_iter().map(Schedule::try_from).collect::<Result<_, _>>()?;
-    Ok(web::Json(PageOf { items, total: found.total, page: found.page, page_size: found.page_size }))
+    let items = service::views(&state.db, found.items)
+        .await?
+        .into_iter()
+        .map(Schedule::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(web::Json(PageOf {
+        items,
+        total: found.total,
+        page: found.page,
+        page_size: found.page_size,
+    }))
 }
 
 const NOT_FOUND: &str = "No such schedule in your hospital (`NOT_FOUND`)";
@@ -108,7 +146,11 @@ const NOT_FOUND: &str = "No such schedule in your hospital (`NOT_FOUND`)";
 #[utoipa::path(tag = "schedules", summary = "Get a schedule", responses((status = 200, body = Schedule),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/schedules/{id}")]
-async fn read(state: web::Data<AppState>, user: Auth<AnyStaff>, id: web::Path<i64>) -> Result<web::Json<Schedule>, AppError> {
+async fn read(
+    state: web::Data<AppState>,
+    user: Auth<AnyStaff>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Schedule>, AppError> {
     let found = service::get(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, vec![found]).await?))
 }
@@ -133,7 +175,15 @@ impl TryFrom<ScheduleRequest> for NewSchedule {
         let mut errors = FieldErrors::new();
         let time_slot = errors.check("time_slot", r.time_slot.parse::<TimeSlot>());
         let room_no = errors.check("room_no", text::required(&r.room_no, 32));
-        errors.finish(|| Some(Self { doctor_id: r.doctor_id, date: r.date, time_slot: time_slot?, room_no: room_no?, capacity: r.capacity }))
+        errors.finish(|| {
+            Some(Self {
+                doctor_id: r.doctor_id,
+                date: r.date,
+                time_slot: time_slot?,
+                room_no: room_no?,
+                capacity: r.capacity,
+            })
+        })
     }
 }
 
@@ -142,7 +192,11 @@ impl TryFrom<ScheduleRequest> for NewSchedule {
     (status = 409, description = "The doctor already has a schedule in that slot (`DUPLICATE`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/schedules")]
-async fn create(state: web::Data<AppState>, user: Auth<AdminOnly>, body: Json<ScheduleRequest>) -> Result<HttpResponse, AppError> {
+async fn create(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    body: Json<ScheduleRequest>,
+) -> Result<HttpResponse, AppError> {
     let created = service::create(&state.db, &user, body.0.try_into()?).await?;
     Ok(HttpResponse::Created().json(one(&state, vec![created]).await?))
 }
@@ -183,14 +237,34 @@ fn template(r: WeekRequest) -> Result<(NaiveDate, Vec<TemplateLine>), AppError> 
     }
     let mut lines = Vec::new();
     for (i, l) in r.lines.into_iter().enumerate() {
-        let weekdays: Vec<_> = l.weekdays.iter().filter_map(|d| errors.check(&format!("lines[{i}].weekdays"), weekday(*d))).collect();
-        let slots: Vec<_> = l.time_slots.iter().filter_map(|s| errors.check(&format!("lines[{i}].time_slots"), s.parse::<TimeSlot>())).collect();
+        let weekdays: Vec<_> = l
+            .weekdays
+            .iter()
+            .filter_map(|d| errors.check(&format!("lines[{i}].weekdays"), weekday(*d)))
+            .collect();
+        let slots: Vec<_> = l
+            .time_slots
+            .iter()
+            .filter_map(|s| errors.check(&format!("lines[{i}].time_slots"), s.parse::<TimeSlot>()))
+            .collect();
         if l.weekdays.is_empty() || l.time_slots.is_empty() {
-            errors.add(&format!("lines[{i}]"), "needs at least one weekday and one time slot");
+            errors.add(
+                &format!("lines[{i}]"),
+                "needs at least one weekday and one time slot",
+            );
         }
-        let room_no = errors.check(&format!("lines[{i}].room_no"), text::required(&l.room_no, 32));
+        let room_no = errors.check(
+            &format!("lines[{i}].room_no"),
+            text::required(&l.room_no, 32),
+        );
         if let Some(room_no) = room_no {
-            lines.push(TemplateLine { doctor_id: l.doctor_id, weekdays, time_slots: slots, room_no, capacity: l.capacity });
+            lines.push(TemplateLine {
+                doctor_id: l.doctor_id,
+                weekdays,
+                time_slots: slots,
+                room_no,
+                capacity: l.capacity,
+            });
         }
     }
     errors.finish(|| Some((r.week_start, lines)))
@@ -201,7 +275,11 @@ fn template(r: WeekRequest) -> Result<(NaiveDate, Vec<TemplateLine>), AppError> 
 #[utoipa::path(tag = "schedules", summary = "Create a week of schedules from a template", request_body = WeekRequest,
     responses((status = 201, body = WeekOutcome)), security(("bearer" = [])))]
 #[post("/schedules/week")]
-async fn create_week(state: web::Data<AppState>, user: Auth<AdminOnly>, body: Json<WeekRequest>) -> Result<HttpResponse, AppError> {
+async fn create_week(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    body: Json<WeekRequest>,
+) -> Result<HttpResponse, AppError> {
     let (monday, lines) = template(body.0)?;
     Ok(HttpResponse::Created().json(service::create_week(&state.db, &user, monday, lines).await?))
 }
@@ -212,7 +290,11 @@ async fn create_week(state: web::Data<AppState>, user: Auth<AdminOnly>, body: Js
     (status = 409, description = "Not OPEN (`SCHEDULE_NOT_OPEN`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/schedules/{id}/close")]
-async fn close(state: web::Data<AppState>, user: Auth<AdminOnly>, id: web::Path<i64>) -> Result<web::Json<Schedule>, AppError> {
+async fn close(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Schedule>, AppError> {
     let closed = service::close(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(one(&state, vec![closed]).await?))
 }
@@ -229,6 +311,19 @@ pub struct CancelQuery {
     (status = 409, description = "Has bookings and no `force` (`SCHEDULE_HAS_BOOKINGS`), patients already checked in (`SCHEDULE_IN_USE`), or already cancelled (`SCHEDULE_NOT_OPEN`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/schedules/{id}/cancel")]
-async fn cancel(state: web::Data<AppState>, user: Auth<AdminOnly>, id: web::Path<i64>, query: Query<CancelQuery>) -> Result<web::Json<CancelOutcome>, AppError> {
-    Ok(web::Json(service::cancel(&state.db, &user, id.into_inner(), query.0.force.unwrap_or(false)).await?))
+async fn cancel(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    id: web::Path<i64>,
+    query: Query<CancelQuery>,
+) -> Result<web::Json<CancelOutcome>, AppError> {
+    Ok(web::Json(
+        service::cancel(
+            &state.db,
+            &user,
+            id.into_inner(),
+            query.0.force.unwrap_or(false),
+        )
+        .await?,
+    ))
 }

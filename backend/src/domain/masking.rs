@@ -10,6 +10,16 @@ pub fn mask_phone(phone: &str) -> String {
     mask_middle(phone, 3, 4)
 }
 
+/// `王*英`, `李*`: how a waiting-room screen names a patient.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 | 1 => name.to_owned(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= keep_start + keep_end {
@@ -31,5 +41,8 @@ mod tests {
         assert_eq!(mask_id_card("11010519491231002X"), "110105********002X");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");
+        assert_eq!(mask_name("王秀英"), "王*英");
+        assert_eq!(mask_name("李娜"), "李*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧**娜");
     }
 }

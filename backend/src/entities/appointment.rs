@@ -12,6 +12,8 @@ pub struct Model {
     pub queue_no: i32,
     pub status: String,
     pub check_in_time: Option<DateTimeUtc>,
+    /// When the doctor called the patient in (叫号).
+    pub called_at: Option<DateTimeUtc>,
     pub assigned_room: Option<String>,
     pub is_walk_in: bool,
     pub created_at: DateTimeUtc,

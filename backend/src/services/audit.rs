@@ -234,8 +234,14 @@ pub struct AuditFilter {
 }
 
 /// A hospital's entries, newest first.
-pub async fn list(db: &DatabaseConnection, hospital_id: i64, f: AuditFilter, page: super::PageRequest) -> Result<super::Page<audit_log::Model>, crate::error::AppError> {
-    let mut select = audit_log::Entity::find().filter(audit_log::Column::HospitalId.eq(hospital_id));
+pub async fn list(
+    db: &DatabaseConnection,
+    hospital_id: i64,
+    f: AuditFilter,
+    page: super::PageRequest,
+) -> Result<super::Page<audit_log::Model>, crate::error::AppError> {
+    let mut select =
+        audit_log::Entity::find().filter(audit_log::Column::HospitalId.eq(hospital_id));
     if let Some(from) = f.from {
         select = select.filter(audit_log::Column::CreatedAt.gte(from));
     }
@@ -253,5 +259,12 @@ pub async fn list(db: &DatabaseConnection, hospital_id: i64, f: AuditFilter, pag
             select = select.filter(col.eq(v));
         }
     }
-    super::fetch_page(db, select, Some((audit_log::Column::Id, sea_orm::Order::Desc)), audit_log::Column::Id, page).await
+    super::fetch_page(
+        db,
+        select,
+        Some((audit_log::Column::Id, sea_orm::Order::Desc)),
+        audit_log::Column::Id,
+        page,
+    )
+    .await
 }

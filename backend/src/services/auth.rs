@@ -41,7 +41,11 @@ fn session_ended() -> AppError {
 
 /// A username as the audit log may record it: printable, at most 64 characters.
 fn printable(username: &str) -> String {
-    username.chars().filter(|c| !c.is_control()).take(64).collect()
+    username
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
 }
 
 fn anonymous(action: &'static str, username: &str, ip: &str) -> Entry {
@@ -91,7 +95,10 @@ pub async fn login(
     // A username no account can have is not looked up (a control character would even fail the query).
     let plausible = username.chars().count() <= 64 && !username.chars().any(char::is_control);
     let user = if plausible {
-        app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?
+        app_user::Entity::find()
+            .filter(app_user::Column::Username.eq(username))
+            .one(db)
+            .await?
     } else {
         None
     };

@@ -72,7 +72,11 @@ async fn item_by_code(
 
 /// Items without an executing department of their own (registration, consultation) are performed by the
 /// doctor's department.
-fn line(item: &charge_item::Model, quantity: Amount, doctor_department: i64) -> Result<DraftLine, AppError> {
+fn line(
+    item: &charge_item::Model,
+    quantity: Amount,
+    doctor_department: i64,
+) -> Result<DraftLine, AppError> {
     let amount = rules::line_amount(Amount::from_scaled(item.unit_price), quantity)
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
     Ok(DraftLine {
@@ -202,19 +206,23 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| AppError::from_unique(e, &[("medical_record_id", "has already been billed")]))?;
-    let rows = draft.lines.into_iter().enumerate().map(|(i, l)| billing_line::ActiveModel {
-        billing_id: Set(bill.id),
-        charge_item_id: Set(Some(l.charge_item_id)),
-        item_code: Set(l.item_code),
-        item_name: Set(l.item_name),
-        item_category: Set(l.item_category),
-        unit_price: Set(l.unit_price),
-        quantity: Set(l.quantity),
-        amount: Set(l.amount),
-        executing_department_id: Set(Some(l.executing_department_id)),
-        sort: Set(i as i32),
-        ..Default::default()
-    });
+    let rows = draft
+        .lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| billing_line::ActiveModel {
+            billing_id: Set(bill.id),
+            charge_item_id: Set(Some(l.charge_item_id)),
+            item_code: Set(l.item_code),
+            item_name: Set(l.item_name),
+            item_category: Set(l.item_category),
+            unit_price: Set(l.unit_price),
+            quantity: Set(l.quantity),
+            amount: Set(l.amount),
+            executing_department_id: Set(Some(l.executing_department_id)),
+            sort: Set(i as i32),
+            ..Default::default()
+        });
     billing_line::Entity::insert_many(rows).exec(&txn).await?;
     audit::record(
         &txn,
@@ -297,34 +305,11 @@ pub async fn pay(
         return Ok(answer);
     }
     let txn = begin_write(db).await?;
-    let claimed = payment_request::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        idempotency_key: Set(key.to_owned()),
-        billing_id: Set(get(&txn, actor, id).await?.id),
-        request_hash: Set(request_hash.clone()),
-        response_status: Set(None),
-        response_body: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await;
-    let claim = match claimed {
-        Ok(c) => c,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // The same key committed meanwhile: answer what it answered.
-            txn.rollback().await?;
-            return replay(db, actor, key, &request_hash)
-                .await?
-                .ok_or(AppError::Conflict {
-                    code: "IDEMPOTENCY_KEY_IN_USE",
-                    message: "a request with this Idempotency-Key is still being processed".into(),
-                });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    get(&txn, actor, id).await?;
     let (_, local) = local_now(&txn, actor.hospital_id).await?;
     let now = Utc::now();
+    // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
+    // here (no lock-order deadlock with the key's insert), then finds it PAID.
     let paid = billing::Entity::update_many()
         .col_expr(
             billing::Column::Status,
@@ -335,18 +320,50 @@ pub async fn pay(
         .col_expr(billing::Column::PaidOn, Expr::value(local.date()))
         .col_expr(billing::Column::UpdatedAt, Expr::value(now))
         .filter(billing::Column::Id.eq(id))
+        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
         .filter(billing::Column::Status.eq(BillingStatus::Pending.as_str()))
         .exec(&txn)
         .await?
         .rows_affected
         == 1;
     if !paid {
-        let current = get(&txn, actor, id).await?;
+        txn.rollback().await?;
+        // Paid meanwhile, perhaps by this very key: then its answer is ours.
+        if let Some(answer) = replay(db, actor, key, &request_hash).await? {
+            return Ok(answer);
+        }
+        let current = get(db, actor, id).await?;
         return Err(AppError::Conflict {
             code: "INVALID_TRANSITION",
             message: format!("a bill that is {} cannot become PAID", current.status),
         });
     }
+    let claimed = payment_request::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        idempotency_key: Set(key.to_owned()),
+        billing_id: Set(id),
+        request_hash: Set(request_hash.clone()),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let claim = match claimed {
+        Ok(c) => c,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // The key was taken by another request meanwhile: answer what it answered.
+            txn.rollback().await?;
+            return replay(db, actor, key, &request_hash)
+                .await?
+                .ok_or(AppError::Conflict {
+                    code: "IDEMPOTENCY_KEY_IN_USE",
+                    message: "a request with this Idempotency-Key is still being processed".into(),
+                });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let bill = get(&txn, actor, id).await?;
     booking::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
     let lines = lines_of(&txn, id).await?;

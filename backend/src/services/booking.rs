@@ -70,7 +70,14 @@ pub async fn apply(
         update = update.col_expr(appointment::Column::CheckInTime, Expr::value(now));
     }
     if update.exec(conn).await?.rows_affected == 0 {
-        let now_status = status_of(&get(conn, actor, id).await?)?;
+        // A locking read: under MySQL's REPEATABLE READ a plain one would still see the status we lost to.
+        let latest = appointment::Entity::find_by_id(id)
+            .filter(appointment::Column::HospitalId.eq(actor.hospital_id))
+            .lock_shared()
+            .one(conn)
+            .await?
+            .ok_or(AppError::NotFound("appointment"))?;
+        let now_status = status_of(&latest)?;
         return Err(transition(now_status, action)
             .err()
             .map(AppError::from)
@@ -90,7 +97,10 @@ fn slot_of(s: &schedule::Model) -> Result<TimeSlot, AppError> {
 
 /// Takes a place on the schedule: one conditional update, so two bookings can never take the last place.
 /// Returns the queue number, or `None` when the schedule is full or not open.
-pub async fn take_place(conn: &impl ConnectionTrait, schedule_id: i64) -> Result<Option<i32>, DbErr> {
+pub async fn take_place(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<Option<i32>, DbErr> {
     let taken = schedule::Entity::update_many()
         .col_expr(
             schedule::Column::BookedCount,
@@ -192,6 +202,17 @@ async fn book_in(
         return Err(duplicate());
     }
     let Some(queue_no) = take_place(conn, schedule_id).await? else {
+        // Full — or closed or cancelled since it was read: a locking read sees the latest status.
+        let latest = schedule::Entity::find_by_id(schedule_id)
+            .lock_shared()
+            .one(conn)
+            .await?;
+        if let Some(s) = latest.filter(|s| s.status != ScheduleStatus::Open.as_str()) {
+            return Err(AppError::Conflict {
+                code: "SCHEDULE_NOT_OPEN",
+                message: format!("the schedule is {}", s.status),
+            });
+        }
         return Err(AppError::Conflict {
             code: "SLOT_FULL",
             message: "the schedule has no place left".into(),
@@ -444,21 +465,42 @@ pub struct AppointmentView {
 }
 
 /// Loads the schedules, patients, doctors, departments and records of `rows` in one query each.
-pub async fn views(conn: &impl ConnectionTrait, rows: Vec<appointment::Model>) -> Result<Vec<AppointmentView>, AppError> {
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    rows: Vec<appointment::Model>,
+) -> Result<Vec<AppointmentView>, AppError> {
     use crate::entities::{department, doctor, patient};
     use std::collections::HashMap;
     fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> i64) -> HashMap<i64, M> {
         rows.into_iter().map(|m| (id(&m), m)).collect()
     }
     let ids = |f: &dyn Fn(&appointment::Model) -> i64| rows.iter().map(f).collect::<Vec<_>>();
-    let schedules = by_id(schedule::Entity::find().filter(schedule::Column::Id.is_in(ids(&|a| a.schedule_id))).all(conn).await?, |s| s.id);
-    let patients = by_id(patient::Entity::find().filter(patient::Column::Id.is_in(ids(&|a| a.patient_id))).all(conn).await?, |p| p.id);
+    let schedules = by_id(
+        schedule::Entity::find()
+            .filter(schedule::Column::Id.is_in(ids(&|a| a.schedule_id)))
+            .all(conn)
+            .await?,
+        |s| s.id,
+    );
+    let patients = by_id(
+        patient::Entity::find()
+            .filter(patient::Column::Id.is_in(ids(&|a| a.patient_id)))
+            .all(conn)
+            .await?,
+        |p| p.id,
+    );
     let doctors = by_id(
-        doctor::Entity::find().filter(doctor::Column::Id.is_in(schedules.values().map(|s| s.doctor_id))).all(conn).await?,
+        doctor::Entity::find()
+            .filter(doctor::Column::Id.is_in(schedules.values().map(|s| s.doctor_id)))
+            .all(conn)
+            .await?,
         |d| d.id,
     );
     let departments = by_id(
-        department::Entity::find().filter(department::Column::Id.is_in(schedules.values().map(|s| s.department_id))).all(conn).await?,
+        department::Entity::find()
+            .filter(department::Column::Id.is_in(schedules.values().map(|s| s.department_id)))
+            .all(conn)
+            .await?,
         |d| d.id,
     );
     let records: HashMap<i64, i64> = medical_record::Entity::find()
@@ -474,8 +516,14 @@ pub async fn views(conn: &impl ConnectionTrait, rows: Vec<appointment::Model>) -
             let schedule = schedules.get(&a.schedule_id).cloned().ok_or_else(missing)?;
             Ok(AppointmentView {
                 patient: patients.get(&a.patient_id).cloned().ok_or_else(missing)?,
-                doctor: doctors.get(&schedule.doctor_id).cloned().ok_or_else(missing)?,
-                department: departments.get(&schedule.department_id).cloned().ok_or_else(missing)?,
+                doctor: doctors
+                    .get(&schedule.doctor_id)
+                    .cloned()
+                    .ok_or_else(missing)?,
+                department: departments
+                    .get(&schedule.department_id)
+                    .cloned()
+                    .ok_or_else(missing)?,
                 medical_record_id: records.get(&a.id).copied(),
                 schedule,
                 appointment: a,
@@ -495,11 +543,26 @@ pub struct AppointmentFilter {
 }
 
 /// Appointments of the caller's hospital, newest schedule first; `today` limits them to today's schedules.
-pub async fn list(db: &DatabaseConnection, actor: &Actor, f: AppointmentFilter, today: bool, page: super::PageRequest) -> Result<super::Page<AppointmentView>, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: AppointmentFilter,
+    today: bool,
+    page: super::PageRequest,
+) -> Result<super::Page<AppointmentView>, AppError> {
     use crate::entities::patient;
-    let mut select = appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
-    let date = if today { Some(local_now(db, actor.hospital_id).await?.1.date()) } else { f.date };
-    let mut schedule_ids = Query::select().column(schedule::Column::Id).from(schedule::Entity).and_where(schedule::Column::HospitalId.eq(actor.hospital_id)).to_owned();
+    let mut select =
+        appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
+    let date = if today {
+        Some(local_now(db, actor.hospital_id).await?.1.date())
+    } else {
+        f.date
+    };
+    let mut schedule_ids = Query::select()
+        .column(schedule::Column::Id)
+        .from(schedule::Entity)
+        .and_where(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .to_owned();
     if let Some(d) = date {
         schedule_ids.and_where(schedule::Column::ScheduleDate.eq(d));
         select = select.filter(appointment::Column::ScheduleId.in_subquery(schedule_ids));
@@ -518,11 +581,27 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor, f: AppointmentFilter, 
             .column(patient::Column::Id)
             .from(patient::Entity)
             .and_where(patient::Column::HospitalId.eq(actor.hospital_id))
-            .and_where(patient::Column::IdCard.eq(q.to_ascii_uppercase()).or(patient::Column::Phone.eq(q)))
+            .and_where(
+                patient::Column::IdCard
+                    .eq(q.to_ascii_uppercase())
+                    .or(patient::Column::Phone.eq(q)),
+            )
             .to_owned();
         select = select.filter(appointment::Column::PatientId.in_subquery(matching));
     }
-    let page = super::fetch_page(db, select, Some((appointment::Column::QueueNo, sea_orm::Order::Asc)), appointment::Column::Id, page).await?;
+    let page = super::fetch_page(
+        db,
+        select,
+        Some((appointment::Column::QueueNo, sea_orm::Order::Asc)),
+        appointment::Column::Id,
+        page,
+    )
+    .await?;
     let items = views(db, page.items).await?;
-    Ok(super::Page { items, total: page.total, page: page.page, page_size: page.page_size })
+    Ok(super::Page {
+        items,
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }

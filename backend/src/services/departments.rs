@@ -5,9 +5,9 @@ use super::{
 };
 use crate::{db::begin_write, entities::department as dept, error::AppError};
 use chrono::Utc;
-use sea_orm::{QuerySelect, 
+use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, QuerySelect, Set,
 };
 
 #[derive(Debug, Clone)]

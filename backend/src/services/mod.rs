@@ -138,7 +138,9 @@ where
 /// The `q` of a list: trimmed, blank meaning none, at most 100 characters.
 pub fn search_term(q: Option<&str>) -> Result<Option<&str>, AppError> {
     match q.map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) if q.chars().count() > 100 => Err(AppError::invalid("q", "must be at most 100 characters")),
+        Some(q) if q.chars().count() > 100 => {
+            Err(AppError::invalid("q", "must be at most 100 characters"))
+        }
         other => Ok(other),
     }
 }
@@ -208,8 +210,7 @@ where
     let (id_col, is_active, updated_at) = (cols.id, cols.is_active, cols.updated_at);
     match E::delete_many().filter(id_col.eq(id)).exec(db).await {
         Ok(_) => Ok(Removal::Deleted),
-        Err(err) if crate::error::is_foreign_key_violation(&err) =>
-        {
+        Err(err) if crate::error::is_foreign_key_violation(&err) => {
             E::update_many()
                 .col_expr(is_active, Expr::value(false))
                 .col_expr(updated_at, Expr::value(chrono::Utc::now()))

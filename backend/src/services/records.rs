@@ -208,3 +208,113 @@ pub async fn update(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// Calls the next checked-in patient of the signed-in doctor (叫号): the lowest queue number not yet called,
+/// morning before afternoon. A compare-and-set on `called_at`, so two clicks never call one patient twice.
+pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEntry, AppError> {
+    let me = doctor_of(db, actor).await?;
+    for _ in 0..5 {
+        let waiting = queue(db, actor).await?.into_iter().find(|e| {
+            e.appointment.status == AppointmentStatus::Completed.as_str()
+                && e.appointment.called_at.is_none()
+        });
+        let Some(mut next) = waiting else {
+            return Err(AppError::Conflict {
+                code: "QUEUE_EMPTY",
+                message: "no checked-in patient is waiting".into(),
+            });
+        };
+        let now = Utc::now();
+        let called = appointment::Entity::update_many()
+            .col_expr(appointment::Column::CalledAt, Expr::value(now))
+            .filter(appointment::Column::Id.eq(next.appointment.id))
+            .filter(appointment::Column::CalledAt.is_null())
+            .exec(db)
+            .await?
+            .rows_affected
+            == 1;
+        if called {
+            audit::record(db, actor.audit("QUEUE_CALL", "appointment", next.appointment.id).with_detail(serde_json::json!({"doctor_id": me.id, "queue_no": next.appointment.queue_no}))).await?;
+            next.appointment.called_at = Some(now);
+            return Ok(next);
+        }
+    }
+    Err(AppError::Conflict {
+        code: "CONCURRENT_UPDATE",
+        message: "the queue changed while calling; try again".into(),
+    })
+}
+
+/// One room on the waiting-room screen: who was called last and who waits next.
+#[derive(Debug, Clone)]
+pub struct RoomBoard {
+    pub room_no: String,
+    pub department_name: String,
+    pub doctor_name: String,
+    pub time_slot: String,
+    /// The patient called last: (queue number, masked name).
+    pub current: Option<(i32, String)>,
+    /// Checked-in patients not yet called, by queue number (at most five).
+    pub waiting: Vec<(i32, String)>,
+}
+
+/// Today's rooms of the hospital for the queue board (叫号屏).
+pub async fn board(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<RoomBoard>, AppError> {
+    use crate::{domain::masking::mask_name, entities::department};
+    let (_, now) = local_now(db, actor.hospital_id).await?;
+    let slots = schedule::Entity::find()
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .filter(schedule::Column::ScheduleDate.eq(now.date()))
+        .filter(schedule::Column::Status.ne(ScheduleStatus::Cancelled.as_str()))
+        .all(db)
+        .await?;
+    let mut rooms = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let seen = appointment::Entity::find()
+            .filter(appointment::Column::ScheduleId.eq(slot.id))
+            .filter(appointment::Column::Status.is_in([
+                AppointmentStatus::Completed.as_str(),
+                AppointmentStatus::Billed.as_str(),
+                AppointmentStatus::Paid.as_str(),
+            ]))
+            .order_by_asc(appointment::Column::QueueNo)
+            .find_also_related(patient::Entity)
+            .all(db)
+            .await?;
+        let named = |(a, p): &(appointment::Model, Option<patient::Model>)| {
+            (
+                a.queue_no,
+                p.as_ref().map(|p| mask_name(&p.name)).unwrap_or_default(),
+            )
+        };
+        let current = seen
+            .iter()
+            .filter(|(a, _)| a.called_at.is_some())
+            .max_by_key(|(a, _)| a.called_at)
+            .map(named);
+        let waiting: Vec<_> = seen
+            .iter()
+            .filter(|(a, _)| {
+                a.called_at.is_none() && a.status == AppointmentStatus::Completed.as_str()
+            })
+            .take(5)
+            .map(named)
+            .collect();
+        let doctor = doctor::Entity::find_by_id(slot.doctor_id).one(db).await?;
+        let dept = department::Entity::find_by_id(slot.department_id)
+            .one(db)
+            .await?;
+        rooms.push(RoomBoard {
+            room_no: slot.room_no,
+            department_name: dept.map(|d| d.name).unwrap_or_default(),
+            doctor_name: doctor.map(|d| d.name).unwrap_or_default(),
+            time_slot: slot.time_slot,
+            current,
+            waiting,
+        });
+    }
+    rooms.sort_by(|a, b| {
+        (slot_order(&a.time_slot), &a.room_no).cmp(&(slot_order(&b.time_slot), &b.room_no))
+    });
+    Ok(rooms)
+}

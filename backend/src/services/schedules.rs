@@ -304,6 +304,18 @@ pub async fn cancel(
     force: bool,
 ) -> Result<CancelOutcome, AppError> {
     let txn = begin_write(db).await?;
+    // Take the schedule row before reading anything: bookings in flight finish first and are counted,
+    // later ones wait and then find it CANCELLED (and on MySQL the snapshot starts after the lock).
+    let locked = schedule::Entity::update_many()
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(id))
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if locked == 0 {
+        return Err(AppError::NotFound("schedule"));
+    }
     let current = get(&txn, actor, id).await?;
     if current.status == ScheduleStatus::Cancelled.as_str() {
         return Err(AppError::Conflict {
@@ -374,7 +386,10 @@ pub struct ScheduleView {
     pub department_name: String,
 }
 
-pub async fn views(conn: &impl ConnectionTrait, rows: Vec<schedule::Model>) -> Result<Vec<ScheduleView>, AppError> {
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    rows: Vec<schedule::Model>,
+) -> Result<Vec<ScheduleView>, AppError> {
     use crate::entities::{department, doctor};
     use std::collections::HashMap;
     let doctors: HashMap<i64, doctor::Model> = doctor::Entity::find()
@@ -398,7 +413,10 @@ pub async fn views(conn: &impl ConnectionTrait, rows: Vec<schedule::Model>) -> R
             ScheduleView {
                 doctor_name: doctor.map(|d| d.name.clone()).unwrap_or_default(),
                 doctor_title: doctor.map(|d| d.title.clone()).unwrap_or_default(),
-                department_name: departments.get(&s.department_id).cloned().unwrap_or_default(),
+                department_name: departments
+                    .get(&s.department_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 schedule: s,
             }
         })

@@ -15,7 +15,10 @@ pub fn address_key(ip: &str) -> String {
 
 /// Hashed, so neither a long username nor a long address can overflow the column.
 pub fn account_key(username: &str, ip: &str) -> String {
-    format!("acct:{}", crate::auth::sha256_hex(&format!("{}\n{ip}", username.to_lowercase())))
+    format!(
+        "acct:{}",
+        crate::auth::sha256_hex(&format!("{}\n{ip}", username.to_lowercase()))
+    )
 }
 
 /// Seconds until the longest lock among `keys` ends, if any is locked.

@@ -6,10 +6,16 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod billing;
+mod booking;
+mod clinic;
+mod demo;
+mod flow;
 mod malformed;
 mod openapi;
 mod resources;
 mod roles;
+mod schedules;
 mod smoke;
 mod statistics;
 mod tenancy;

@@ -21,17 +21,31 @@ fn committed_spec_matches_the_code() {
 #[test]
 fn every_operation_has_a_summary_a_tag_and_its_errors() {
     let spec = spec();
-    let public = ["/health", "/ready", "/api/v1/auth/login", "/api/v1/auth/refresh"];
+    let public = [
+        "/health",
+        "/ready",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+    ];
     let mut operations = 0;
     let mut ids = std::collections::HashSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
             let at = format!("{method} {path}");
-            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{at} has no summary");
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{at} has no tag");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at} has no summary"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{at} has no tag"
+            );
             let id = op["operationId"].as_str().unwrap_or_default().to_owned();
-            assert!(ids.insert(id.clone()), "{at}: operationId {id:?} is not unique");
+            assert!(
+                ids.insert(id.clone()),
+                "{at}: operationId {id:?} is not unique"
+            );
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.contains_key("500"), "{at} does not document 500");
             let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
@@ -39,17 +53,26 @@ fn every_operation_has_a_summary_a_tag_and_its_errors() {
             if secured {
                 for code in ["401", "403"] {
                     let content = &responses[code]["content"]["application/problem+json"];
-                    assert!(content.is_object(), "{at} does not document {code} as problem JSON");
+                    assert!(
+                        content.is_object(),
+                        "{at} does not document {code} as problem JSON"
+                    );
                 }
             }
             if op.get("requestBody").is_some() {
                 for code in ["400", "413", "415", "422"] {
-                    assert!(responses.contains_key(code), "{at} does not document {code}");
+                    assert!(
+                        responses.contains_key(code),
+                        "{at} does not document {code}"
+                    );
                 }
             }
         }
     }
     assert!(operations >= 25, "only {operations} operations");
     let scheme = &spec["components"]["securitySchemes"]["bearer"];
-    assert_eq!((scheme["type"].as_str(), scheme["scheme"].as_str()), (Some("http"), Some("bearer")));
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
+    );
 }

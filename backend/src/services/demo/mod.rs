@@ -1,5 +1,10 @@
 //! The demo data set (`seeds/demo/*.csv`, compiled in): two hospitals with departments, doctors, patients,
-//! the catalogue, insurance ratios and the demo logins. Loaded only into an empty database.
+//! the catalogue, insurance ratios and the demo logins; then, generated (`visits`), their schedules for the
+//! coming two weeks and a month of past visits with records, bills, refunds and income. Loaded only into an
+//! empty database, in one transaction.
+mod clinic;
+mod visits;
+
 use crate::{
     auth::password,
     db::begin_write,
@@ -111,6 +116,13 @@ pub struct DemoSummary {
     pub patients: usize,
     pub charge_items: usize,
     pub users: usize,
+    pub schedules: usize,
+    pub appointments: usize,
+    pub medical_records: usize,
+    /// Paid bills, the refunded ones included.
+    pub billings: usize,
+    pub refunded_billings: usize,
+    pub charge_details: usize,
 }
 
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
@@ -131,7 +143,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let mut hospitals = HashMap::new();
     for h in rows::<HospitalRow>(
         "hospitals.csv",
-        include_str!("../../../seeds/demo/hospitals.csv"),
+        include_str!("../../../../seeds/demo/hospitals.csv"),
     )? {
         let saved = hospital::ActiveModel {
             code: Set(h.code.clone()),
@@ -156,7 +168,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let mut departments = HashMap::new();
     for d in rows::<DepartmentRow>(
         "departments.csv",
-        include_str!("../../../seeds/demo/departments.csv"),
+        include_str!("../../../../seeds/demo/departments.csv"),
     )? {
         let hospital_id = hospital(&d.hospital_code)?;
         let saved = department::ActiveModel {
@@ -182,7 +194,10 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     };
 
     let mut users = HashMap::new();
-    for u in rows::<UserRow>("users.csv", include_str!("../../../seeds/demo/users.csv"))? {
+    for u in rows::<UserRow>(
+        "users.csv",
+        include_str!("../../../../seeds/demo/users.csv"),
+    )? {
         let role: Role = parse("role", &u.role)?;
         let saved = app_user::ActiveModel {
             hospital_id: Set(hospital(&u.hospital_code)?),
@@ -206,7 +221,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let mut doctors = Vec::new();
     for d in rows::<DoctorRow>(
         "doctors.csv",
-        include_str!("../../../seeds/demo/doctors.csv"),
+        include_str!("../../../../seeds/demo/doctors.csv"),
     )? {
         let title: DoctorTitle = parse("title", &d.title)?;
         let phone =
@@ -240,7 +255,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let mut patients = Vec::new();
     for p in rows::<PatientRow>(
         "patients.csv",
-        include_str!("../../../seeds/demo/patients.csv"),
+        include_str!("../../../../seeds/demo/patients.csv"),
     )? {
         let id_card =
             IdCard::parse(&p.id_card).map_err(|e| anyhow::anyhow!("patient {}: {e}", p.name))?;
@@ -273,7 +288,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let mut items = Vec::new();
     for i in rows::<ItemRow>(
         "charge_items.csv",
-        include_str!("../../../seeds/demo/charge_items.csv"),
+        include_str!("../../../../seeds/demo/charge_items.csv"),
     )? {
         let executing = match i
             .executing_department_code
@@ -310,7 +325,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
 
     for p in rows::<PolicyRow>(
         "insurance_policies.csv",
-        include_str!("../../../seeds/demo/insurance_policies.csv"),
+        include_str!("../../../../seeds/demo/insurance_policies.csv"),
     )? {
         let ratio = Amount::non_negative(p.ratio).map_err(|e| anyhow::anyhow!("ratio {e}"))?;
         insurance_policy::ActiveModel {
@@ -325,6 +340,19 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
         .insert(&txn)
         .await?;
     }
+
+    let mut codes: Vec<(&String, &i64)> = hospitals.iter().collect();
+    codes.sort();
+    let mut activity = visits::Counts::default();
+    for (code, id) in codes {
+        activity.add(visits::generate(&txn, *id, code).await?);
+    }
+    summary.schedules = activity.schedules;
+    summary.appointments = activity.appointments;
+    summary.medical_records = activity.medical_records;
+    summary.billings = activity.billings;
+    summary.refunded_billings = activity.refunded_billings;
+    summary.charge_details = activity.charge_details;
     txn.commit().await?;
     Ok(summary)
 }

@@ -1,0 +1,302 @@
+//! The demo data set on a fresh database of its own (the harness's HA/HB would make `demo::load` refuse):
+//! schedules for the coming two weeks, a month of visits whose counters, bills, lines and income agree with
+//! each other as the product would have left them, and statistics that have something to show.
+use crate::{
+    db_tests,
+    helpers::{Backend, TestApp},
+};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use hospital::{
+    db,
+    domain::{role::Role, schedule::TimeSlot},
+    entities::{
+        app_user, appointment, billing as billing_entity, billing_line, charge_detail,
+        hospital as hospital_entity, schedule,
+    },
+    services::{Actor, billing, demo, local_now, statistics},
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::{collections::HashMap, time::Instant};
+
+db_tests!(the_demo_clinic_is_alive_and_consistent);
+
+fn actor(user: &app_user::Model, role: Role) -> Actor {
+    Actor {
+        user_id: user.id,
+        hospital_id: user.hospital_id,
+        username: user.username.clone(),
+        role,
+        session_id: 0,
+        password_expired: false,
+        client_ip: None,
+    }
+}
+
+async fn fresh_sqlite(dir: &tempfile::TempDir, name: &str) -> DatabaseConnection {
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join(name).display());
+    let conn = db::connect(&url, 5).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    conn
+}
+
+async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
+    // The server backends would need a second database created and dropped beside the harness's; the
+    // loader is backend-neutral (chunked multi-row inserts), so SQLite checks it.
+    if app.backend != Backend::Sqlite {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = fresh_sqlite(&dir, "demo.db").await;
+    let started = Instant::now();
+    let summary = demo::load(&conn).await.expect("load the demo");
+    let took = started.elapsed();
+    println!("demo::load took {took:?} (SQLite): {summary:?}");
+    assert!(summary.schedules > 0 && summary.appointments > 0 && summary.billings > 0);
+
+    let hospitals = hospital_entity::Entity::find().all(&conn).await.unwrap();
+    assert_eq!(hospitals.len(), 2);
+    let schedules = schedule::Entity::find().all(&conn).await.unwrap();
+    let appointments = appointment::Entity::find().all(&conn).await.unwrap();
+    assert_eq!(schedules.len(), summary.schedules);
+    assert_eq!(appointments.len(), summary.appointments);
+
+    // Schedules every day of the coming two weeks but Sundays, in each hospital's local calendar.
+    for h in &hospitals {
+        let (_, now) = local_now(&conn, h.id).await.unwrap();
+        let today = now.date();
+        let dates: HashMap<NaiveDate, usize> = schedules
+            .iter()
+            .filter(|s| s.hospital_id == h.id)
+            .fold(HashMap::new(), |mut m, s| {
+                *m.entry(s.schedule_date).or_default() += 1;
+                m
+            });
+        for offset in 0..14 {
+            let date = today + Duration::days(offset);
+            let n = dates.get(&date).copied().unwrap_or_default();
+            if date.weekday() == Weekday::Sun {
+                assert_eq!(n, 0, "{}: schedules on Sunday {date}", h.code);
+            } else if h.code == "H001" || date.weekday() != Weekday::Sat {
+                assert!(n > 0, "{}: no schedule on {date}", h.code);
+            }
+        }
+        assert!(
+            (1..=30).all(|d| {
+                let date = today - Duration::days(d);
+                date.weekday() == Weekday::Sun || dates.contains_key(&date)
+            }),
+            "{}: a past weekday without schedules",
+            h.code
+        );
+        assert!(dates.keys().all(|d| *d >= today - Duration::days(30)));
+        assert!(dates.keys().all(|d| *d < today + Duration::days(14)));
+    }
+
+    // Counters: booked_count = the appointments holding a place, within capacity; queue numbers 1..=last.
+    let mut by_schedule: HashMap<i64, Vec<&appointment::Model>> = HashMap::new();
+    for a in &appointments {
+        by_schedule.entry(a.schedule_id).or_default().push(a);
+    }
+    for s in &schedules {
+        let list = by_schedule
+            .get(&s.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let held = list.iter().filter(|a| a.status != "CANCELLED").count() as i32;
+        assert_eq!(s.booked_count, held, "schedule {}", s.id);
+        assert!(s.booked_count <= s.capacity, "schedule {}", s.id);
+        assert!(s.capacity >= 8, "schedule {}", s.id);
+        assert_eq!(s.last_queue_no, list.len() as i32, "schedule {}", s.id);
+        let mut numbers: Vec<i32> = list.iter().map(|a| a.queue_no).collect();
+        numbers.sort_unstable();
+        assert!(numbers.iter().copied().eq(1..=list.len() as i32));
+        // Visits happen within the slot (local time) and after the booking.
+        let (tz, _) = local_now(&conn, s.hospital_id).await.unwrap();
+        let slot: TimeSlot = s.time_slot.parse().unwrap();
+        let (start, end) = slot.hours();
+        for a in list {
+            assert!(a.created_at <= a.updated_at, "appointment {}", a.id);
+            if let Some(t) = a.check_in_time {
+                let local = t.with_timezone(&tz).naive_local();
+                assert_eq!(local.date(), s.schedule_date, "appointment {}", a.id);
+                assert!(local.time() >= start && local.time() < end, "{local}");
+                assert!(a.created_at <= t, "appointment {}", a.id);
+            }
+        }
+    }
+    let count = |status: &str| appointments.iter().filter(|a| a.status == status).count();
+    let (paid, no_show, cancelled, booked) = (
+        count("PAID"),
+        count("NO_SHOW"),
+        count("CANCELLED"),
+        count("BOOKED"),
+    );
+    println!(
+        "appointments: {} PAID, {no_show} NO_SHOW, {cancelled} CANCELLED, {booked} BOOKED (coming days)",
+        paid
+    );
+    assert!(paid > 0 && no_show > 0 && cancelled > 0 && booked > 0);
+    assert_eq!(
+        paid + no_show + cancelled + booked,
+        appointments.len(),
+        "no other state"
+    );
+
+    // Bills: split, lines and income add up.
+    let bills = billing_entity::Entity::find().all(&conn).await.unwrap();
+    assert_eq!(bills.len(), paid);
+    let mut line_sums: HashMap<i64, i64> = HashMap::new();
+    for l in billing_line::Entity::find().all(&conn).await.unwrap() {
+        *line_sums.entry(l.billing_id).or_default() += l.amount;
+    }
+    let mut charge_sums: HashMap<i64, i64> = HashMap::new();
+    for c in charge_detail::Entity::find().all(&conn).await.unwrap() {
+        *charge_sums.entry(c.billing_id.unwrap()).or_default() += c.amount;
+    }
+    let mut refunded = 0;
+    let appointments_by_id: HashMap<i64, &appointment::Model> =
+        appointments.iter().map(|a| (a.id, a)).collect();
+    for b in &bills {
+        assert_eq!(
+            b.total_amount,
+            b.insurance_amount + b.self_pay_amount,
+            "bill {}",
+            b.id
+        );
+        assert_eq!(
+            line_sums.get(&b.id).copied(),
+            Some(b.total_amount),
+            "bill {}",
+            b.id
+        );
+        assert_eq!(appointments_by_id[&b.appointment_id].status, "PAID");
+        let paid_at = b.paid_at.expect("paid_at");
+        assert!(b.created_at <= paid_at && b.paid_on.is_some() && b.payment_method.is_some());
+        let income = charge_sums.get(&b.id).copied().unwrap_or_default();
+        match b.status.as_str() {
+            "PAID" => assert_eq!(income, b.total_amount, "bill {}", b.id),
+            "REFUNDED" => {
+                refunded += 1;
+                assert_eq!(income, 0, "bill {}", b.id);
+                assert!(b.refunded_at.expect("refunded_at") > paid_at);
+                assert!(b.refunded_on > b.paid_on && b.refund_reason.is_some());
+            }
+            other => panic!("bill {} is {other}", b.id),
+        }
+    }
+    assert_eq!(refunded, summary.refunded_billings);
+    assert!(refunded > 0, "some bills were refunded");
+
+    // The bills are what the product prices from their records (a sample: every 20th).
+    let h001 = hospitals.iter().find(|h| h.code == "H001").unwrap();
+    let admins = app_user::Entity::find()
+        .filter(app_user::Column::Role.eq("ADMIN"))
+        .all(&conn)
+        .await
+        .unwrap();
+    let mut lines: HashMap<i64, Vec<billing_line::Model>> = HashMap::new();
+    for l in billing_line::Entity::find()
+        .order_by_asc(billing_line::Column::Sort)
+        .all(&conn)
+        .await
+        .unwrap()
+    {
+        lines.entry(l.billing_id).or_default().push(l);
+    }
+    for b in bills.iter().step_by(20) {
+        let admin = admins
+            .iter()
+            .find(|u| u.hospital_id == b.hospital_id)
+            .unwrap();
+        let actor = actor(admin, Role::Admin);
+        let draft = billing::draft(&conn, &actor, b.medical_record_id)
+            .await
+            .unwrap();
+        assert_eq!(draft.total.scaled(), b.total_amount, "bill {}", b.id);
+        assert_eq!(
+            draft.insurance.scaled(),
+            b.insurance_amount,
+            "bill {}",
+            b.id
+        );
+        let saved: Vec<_> = lines[&b.id]
+            .iter()
+            .map(|l| {
+                (
+                    l.charge_item_id,
+                    l.item_code.clone(),
+                    l.unit_price,
+                    l.quantity,
+                    l.amount,
+                    l.executing_department_id,
+                )
+            })
+            .collect();
+        let drafted: Vec<_> = draft
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    Some(l.charge_item_id),
+                    l.item_code.clone(),
+                    l.unit_price,
+                    l.quantity,
+                    l.amount,
+                    Some(l.executing_department_id),
+                )
+            })
+            .collect();
+        assert_eq!(saved, drafted, "bill {}", b.id);
+    }
+
+    // The statistics have a month to show, for the analyst of H001.
+    let analyst = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq("analyst"))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let report = statistics::outpatient(&conn, &actor(&analyst, Role::Analyst), Default::default())
+        .await
+        .expect("statistics");
+    let t = report.totals;
+    println!("H001, last 30 days: {t:?}");
+    assert!(t.visits > 0 && t.appointments > t.visits && t.no_shows > 0);
+    assert!(t.revenue.scaled() > 0 && t.refunds.scaled() > 0);
+    assert_eq!(
+        t.revenue.scaled(),
+        t.insurance.scaled() + t.self_pay.scaled()
+    );
+    assert!(report.rows.len() > 30, "rows by day and department");
+
+    // The same day gives the same data (unless the day changed in between).
+    let day = |conn: &DatabaseConnection| {
+        let conn = conn.clone();
+        async move { local_now(&conn, h001.id).await.unwrap().1.date() }
+    };
+    let first_day = day(&conn).await;
+    let again = fresh_sqlite(&dir, "again.db").await;
+    let second = demo::load(&again).await.expect("load again");
+    if day(&again).await != first_day {
+        return;
+    }
+    assert_eq!(format!("{second:?}"), format!("{summary:?}"));
+    let fingerprint = |bills: &[billing_entity::Model]| {
+        let mut v: Vec<_> = bills
+            .iter()
+            .map(|b| {
+                (
+                    b.id,
+                    b.total_amount,
+                    b.insurance_amount,
+                    b.status.clone(),
+                    b.paid_at,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let bills_again = billing_entity::Entity::find().all(&again).await.unwrap();
+    assert_eq!(fingerprint(&bills_again), fingerprint(&bills));
+}
