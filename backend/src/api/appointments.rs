@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams,
     extract::{AnyStaff, Auth, FrontOffice, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{
@@ -57,18 +58,13 @@ pub struct Appointment {
     pub created_at: DateTime<Utc>,
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 impl TryFrom<AppointmentView> for Appointment {
     type Error = AppError;
     fn try_from(v: AppointmentView) -> Result<Self, AppError> {
         let a = v.appointment;
         Ok(Self {
             id: a.id,
-            status: parse(&a.status)?,
+            status: stored(&a.status)?,
             queue_no: a.queue_no,
             is_walk_in: a.is_walk_in,
             patient_id: v.patient.id,
@@ -77,7 +73,7 @@ impl TryFrom<AppointmentView> for Appointment {
             patient_phone_masked: mask_phone(&v.patient.phone),
             schedule_id: v.schedule.id,
             date: v.schedule.schedule_date,
-            time_slot: parse(&v.schedule.time_slot)?,
+            time_slot: stored(&v.schedule.time_slot)?,
             room_no: v.schedule.room_no,
             doctor_id: v.doctor.id,
             doctor_name: v.doctor.name,
@@ -104,17 +100,7 @@ async fn one(
 }
 
 fn page_of(found: crate::services::Page<AppointmentView>) -> Result<PageOf<Appointment>, AppError> {
-    let items = found
-        .items
-        .into_iter()
-        .map(Appointment::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(PageOf {
-        items,
-        total: found.total,
-        page: found.page,
-        page_size: found.page_size,
-    })
+    PageOf::try_from_page(found, Appointment::try_from)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -309,7 +295,7 @@ async fn board(
                 room_no: r.room_no,
                 department_name: r.department_name,
                 doctor_name: r.doctor_name,
-                time_slot: parse(&r.time_slot)?,
+                time_slot: stored(&r.time_slot)?,
                 current: r.current.map(patient),
                 waiting: r.waiting.into_iter().map(patient).collect(),
             })

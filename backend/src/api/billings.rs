@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams,
     extract::{AdminOnly, Auth, FrontOffice, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{
@@ -88,26 +89,15 @@ pub struct Bill {
 }
 
 pub fn bill(b: &billing::Model, lines: &[billing_line::Model]) -> Result<Bill, AppError> {
-    let parse = |s: &str| {
-        s.parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-    };
     Ok(Bill {
         id: b.id,
         medical_record_id: b.medical_record_id,
         appointment_id: b.appointment_id,
-        status: parse(&b.status)?,
+        status: stored(&b.status)?,
         total_amount: money(b.total_amount),
         insurance_amount: money(b.insurance_amount),
         self_pay_amount: money(b.self_pay_amount),
-        payment_method: b
-            .payment_method
-            .as_deref()
-            .map(|m| {
-                m.parse()
-                    .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-            })
-            .transpose()?,
+        payment_method: b.payment_method.as_deref().map(stored).transpose()?,
         paid_at: b.paid_at,
         paid_on: b.paid_on,
         refunded_at: b.refunded_at,

@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{money::Amount, text, vocab::ItemCategory},
@@ -54,10 +55,7 @@ impl TryFrom<charge_item::Model> for ChargeItem {
             id: m.id,
             item_code: m.item_code,
             item_name: m.item_name,
-            item_category: m
-                .item_category
-                .parse()
-                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            item_category: stored(&m.item_category)?,
             unit: m.unit,
             unit_price: Amount::from_scaled(m.unit_price).to_decimal(),
             executing_department_id: m.executing_department_id,
@@ -147,17 +145,10 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    let items = found
-        .items
-        .into_iter()
-        .map(ChargeItem::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(PageOf {
-        items,
-        total: found.total,
-        page: found.page,
-        page_size: found.page_size,
-    }))
+    Ok(web::Json(PageOf::try_from_page(
+        found,
+        ChargeItem::try_from,
+    )?))
 }
 
 #[utoipa::path(tag = "charge-items", summary = "Get a catalogue item", responses((status = 200, body = ChargeItem),

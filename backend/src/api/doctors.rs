@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{phone::MobilePhone, text, vocab::DoctorTitle},
@@ -48,10 +49,7 @@ impl TryFrom<doctor::Model> for Doctor {
             department_id: m.department_id,
             user_id: m.user_id,
             name: m.name,
-            title: m
-                .title
-                .parse()
-                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            title: stored(&m.title)?,
             phone: m.phone,
             available_slots_per_day: m.available_slots_per_day,
             is_active: m.is_active,
@@ -117,17 +115,7 @@ pub struct DoctorQuery {
 }
 
 fn page_of(found: crate::services::Page<doctor::Model>) -> Result<PageOf<Doctor>, AppError> {
-    let items = found
-        .items
-        .into_iter()
-        .map(Doctor::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(PageOf {
-        items,
-        total: found.total,
-        page: found.page,
-        page_size: found.page_size,
-    })
+    PageOf::try_from_page(found, Doctor::try_from)
 }
 
 #[utoipa::path(tag = "doctors", summary = "List doctors", params(PageParams, DoctorQuery),

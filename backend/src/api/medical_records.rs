@@ -3,6 +3,7 @@ use super::{
     AppState,
     extract::{Auth, Clinical, DoctorOnly, Json},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{appointment::AppointmentStatus, money::Amount, schedule::TimeSlot, text},
@@ -41,11 +42,6 @@ pub struct QueueEntry {
     pub called_at: Option<DateTime<Utc>>,
     /// Present once the patient has checked in.
     pub medical_record_id: Option<i64>,
-}
-
-fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
 }
 
 /// Today's patients of the signed-in doctor, by slot and queue number: checked-in ones wait (COMPLETED),
@@ -88,9 +84,9 @@ impl TryFrom<service::QueueEntry> for QueueEntry {
         Ok(QueueEntry {
             appointment_id: e.appointment.id,
             queue_no: e.appointment.queue_no,
-            status: parse(&e.appointment.status)?,
+            status: stored(&e.appointment.status)?,
             date: e.schedule.schedule_date,
-            time_slot: parse(&e.schedule.time_slot)?,
+            time_slot: stored(&e.schedule.time_slot)?,
             room_no: e.appointment.assigned_room.unwrap_or(e.schedule.room_no),
             patient_id: e.patient.id,
             patient_name: e.patient.name,

@@ -202,6 +202,12 @@ impl TryFrom<PageParams> for services::PageRequest {
     }
 }
 
+/// A vocabulary value as the database stores it; one that does not parse is a bug, not a bad request.
+pub fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
+    raw.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored value {raw:?}: {e}")))
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageOf<T> {
@@ -221,6 +227,20 @@ impl<T> PageOf<T> {
             page: page.page,
             page_size: page.page_size,
         }
+    }
+
+    /// Like `from_page`, for conversions that can fail.
+    pub fn try_from_page<M>(
+        page: services::Page<M>,
+        f: impl FnMut(M) -> Result<T, AppError>,
+    ) -> Result<Self, AppError> {
+        let items = page.items.into_iter().map(f).collect::<Result<_, _>>()?;
+        Ok(Self {
+            items,
+            total: page.total,
+            page: page.page,
+            page_size: page.page_size,
+        })
     }
 }
 

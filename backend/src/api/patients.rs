@@ -4,6 +4,7 @@ use super::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, Auth, FrontOffice, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{
@@ -64,11 +65,6 @@ pub struct Patient {
     pub updated_at: DateTime<Utc>,
 }
 
-fn vocab<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 impl TryFrom<patient::Model> for PatientSummary {
     type Error = AppError;
     fn try_from(m: patient::Model) -> Result<Self, AppError> {
@@ -78,8 +74,8 @@ impl TryFrom<patient::Model> for PatientSummary {
             id_card_masked: mask_id_card(&m.id_card),
             phone_masked: mask_phone(&m.phone),
             dob: m.dob,
-            gender: vocab(&m.gender)?,
-            insurance_type: vocab(&m.insurance_type)?,
+            gender: stored(&m.gender)?,
+            insurance_type: stored(&m.insurance_type)?,
             is_active: m.is_active,
         })
     }
@@ -94,8 +90,8 @@ impl TryFrom<patient::Model> for Patient {
             id_card: m.id_card,
             phone: m.phone,
             dob: m.dob,
-            gender: vocab(&m.gender)?,
-            insurance_type: vocab(&m.insurance_type)?,
+            gender: stored(&m.gender)?,
+            insurance_type: stored(&m.insurance_type)?,
             address: m.address,
             is_active: m.is_active,
             created_at: m.created_at,
@@ -201,17 +197,10 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    let items = found
-        .items
-        .into_iter()
-        .map(PatientSummary::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(PageOf {
-        items,
-        total: found.total,
-        page: found.page,
-        page_size: found.page_size,
-    }))
+    Ok(web::Json(PageOf::try_from_page(
+        found,
+        PatientSummary::try_from,
+    )?))
 }
 
 /// The full record with the identity number and phone; the read is written to the audit log.

@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{
@@ -51,11 +52,6 @@ pub struct Schedule {
     pub status: ScheduleStatus,
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 impl TryFrom<ScheduleView> for Schedule {
     type Error = AppError;
     fn try_from(v: ScheduleView) -> Result<Self, AppError> {
@@ -68,12 +64,12 @@ impl TryFrom<ScheduleView> for Schedule {
             department_id: s.department_id,
             department_name: v.department_name,
             date: s.schedule_date,
-            time_slot: parse(&s.time_slot)?,
+            time_slot: stored(&s.time_slot)?,
             room_no: s.room_no,
             capacity: s.capacity,
             booked_count: s.booked_count,
             remaining: s.capacity - s.booked_count,
-            status: parse(&s.status)?,
+            status: stored(&s.status)?,
         })
     }
 }
@@ -128,17 +124,14 @@ async fn list(
         available: q.available,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    let items = service::views(&state.db, found.items)
-        .await?
-        .into_iter()
-        .map(Schedule::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(PageOf {
-        items,
+    let views = service::views(&state.db, found.items).await?;
+    let found = crate::services::Page {
+        items: views,
         total: found.total,
         page: found.page,
         page_size: found.page_size,
-    }))
+    };
+    Ok(web::Json(PageOf::try_from_page(found, Schedule::try_from)?))
 }
 
 const NOT_FOUND: &str = "No such schedule in your hospital (`NOT_FOUND`)";

@@ -3,6 +3,7 @@ use super::{
     AppState, PageOf, PageParams,
     extract::{AdminOnly, Auth, Json, Query},
     problem::Problem,
+    stored,
 };
 use crate::{
     domain::{role::Role, text},
@@ -41,10 +42,7 @@ impl TryFrom<app_user::Model> for User {
             id: m.id,
             username: m.username,
             display_name: m.display_name,
-            role: m
-                .role
-                .parse()
-                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            role: stored(&m.role)?,
             is_active: m.is_active,
             last_login_at: m.last_login_at,
             password_changed_at: m.password_changed_at,
@@ -155,17 +153,7 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    let items = found
-        .items
-        .into_iter()
-        .map(User::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(PageOf {
-        items,
-        total: found.total,
-        page: found.page,
-        page_size: found.page_size,
-    }))
+    Ok(web::Json(PageOf::try_from_page(found, User::try_from)?))
 }
 
 #[utoipa::path(tag = "users", summary = "Get a staff account", responses((status = 200, body = User),
