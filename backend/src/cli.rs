@@ -90,8 +90,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let db = connect(&Settings::from_env()?).await?;
-            let summary = demo::load(&db).await?;
+            let settings = Settings::from_env()?;
+            let db = connect(&settings).await?;
+            let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
             println!("loaded the demo data: {summary:?}");
             print_demo_logins();
             Ok(())

@@ -11,6 +11,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub static_dir: PathBuf,
     pub demo: bool,
+    /// The demo hospitals' time zone (default Asia/Shanghai).
+    pub demo_timezone: Option<String>,
     pub jwt_secret: Option<SecretString>,
     pub auth: AuthSettings,
     pub trust_proxy: bool,
@@ -58,6 +60,7 @@ impl Settings {
             data_dir,
             static_dir: PathBuf::from("frontend/dist"),
             demo: false,
+            demo_timezone: None,
             jwt_secret: None,
             auth: AuthSettings::default(),
             trust_proxy: false,
@@ -78,6 +81,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or(s.static_dir);
         s.demo = parse("APP_DEMO", s.demo)?;
+        s.demo_timezone = var("APP_DEMO_TIMEZONE");
         s.jwt_secret = var("JWT_SECRET").map(SecretString::from);
         s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
         s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;

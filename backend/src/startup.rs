@@ -29,7 +29,7 @@ impl Application {
         .await?;
         db::migrate(&db).await?;
         if settings.demo && demo::is_empty(&db).await? {
-            let summary = demo::load(&db).await?;
+            let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
             tracing::info!(?summary, "loaded the demo data");
         }
         Self::with_database(settings, db).await

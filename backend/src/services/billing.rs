@@ -422,9 +422,78 @@ async fn replay(
     }
 }
 
-/// One `charge_details` row per bill line (`sign` −1 for a refund): outpatient business, the doctor's
-/// department as the prescribing one, the line's executing department, the period of the money's movement.
-pub(crate) async fn write_charges(
+/// Money moving for a bill: its payment (`sign` 1) or its refund (−1), in the period of that moment.
+pub(crate) struct ChargeMovement<'a> {
+    pub hospital_id: i64,
+    pub billing_id: i64,
+    pub lines: &'a [billing_line::Model],
+    /// The doctor's department: the prescribing one, and the executing one of lines without their own.
+    pub department_id: i64,
+    pub sign: i64,
+    pub at: chrono::DateTime<Utc>,
+    pub period: String,
+}
+
+/// The `charge_details` rows of a movement, one per bill line: outpatient business, the doctor's department
+/// as the prescribing one, the line's executing department; `codes` maps department ids to codes.
+pub(crate) fn charge_rows(
+    m: &ChargeMovement<'_>,
+    codes: &HashMap<i64, String>,
+) -> Result<Vec<charge_detail::ActiveModel>, AppError> {
+    let code = |id: i64| {
+        codes
+            .get(&id)
+            .cloned()
+            .ok_or(AppError::NotFound("department"))
+    };
+    let prescribing = code(m.department_id)?;
+    let now = Utc::now();
+    m.lines
+        .iter()
+        .map(|l| {
+            Ok(charge_detail::ActiveModel {
+                hospital_id: Set(m.hospital_id),
+                source_line_id: Set(if m.sign > 0 {
+                    format!("OP-{}", l.id)
+                } else {
+                    format!("OP-{}-R", l.id)
+                }),
+                business_type: Set("OUTPATIENT".into()),
+                prescribing_dept_code: Set(prescribing.clone()),
+                executing_dept_code: Set(code(
+                    l.executing_department_id.unwrap_or(m.department_id),
+                )?),
+                item_code: Set(l.item_code.clone()),
+                item_name: Set(l.item_name.clone()),
+                item_category: Set(Some(l.item_category.clone())),
+                quantity: Set(m.sign * l.quantity),
+                amount: Set(m.sign * l.amount),
+                charged_at: Set(m.at),
+                period: Set(m.period.clone()),
+                billing_id: Set(Some(m.billing_id)),
+                created_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// The department codes of a hospital, by id.
+pub(crate) async fn department_codes(
+    conn: &impl ConnectionTrait,
+    hospital_id: i64,
+) -> Result<HashMap<i64, String>, AppError> {
+    Ok(department::Entity::find()
+        .filter(department::Column::HospitalId.eq(hospital_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect())
+}
+
+/// Writes the `charge_details` rows of one bill's payment (`sign` 1) or refund (−1).
+async fn write_charges(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     bill: &billing::Model,
@@ -441,48 +510,16 @@ pub(crate) async fn write_charges(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("doctor"))?;
-    let codes: HashMap<i64, String> = department::Entity::find()
-        .filter(department::Column::HospitalId.eq(actor.hospital_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.code))
-        .collect();
-    let code = |id: i64| {
-        codes
-            .get(&id)
-            .cloned()
-            .ok_or(AppError::NotFound("department"))
+    let movement = ChargeMovement {
+        hospital_id: actor.hospital_id,
+        billing_id: bill.id,
+        lines,
+        department_id: doc.department_id,
+        sign,
+        at,
+        period: period.to_owned(),
     };
-    let prescribing = code(doc.department_id)?;
-    let rows = lines
-        .iter()
-        .map(|l| {
-            Ok(charge_detail::ActiveModel {
-                hospital_id: Set(actor.hospital_id),
-                source_line_id: Set(if sign > 0 {
-                    format!("OP-{}", l.id)
-                } else {
-                    format!("OP-{}-R", l.id)
-                }),
-                business_type: Set("OUTPATIENT".into()),
-                prescribing_dept_code: Set(prescribing.clone()),
-                executing_dept_code: Set(code(
-                    l.executing_department_id.unwrap_or(doc.department_id),
-                )?),
-                item_code: Set(l.item_code.clone()),
-                item_name: Set(l.item_name.clone()),
-                item_category: Set(Some(l.item_category.clone())),
-                quantity: Set(sign * l.quantity),
-                amount: Set(sign * l.amount),
-                charged_at: Set(at),
-                period: Set(period.to_owned()),
-                billing_id: Set(Some(bill.id)),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let rows = charge_rows(&movement, &department_codes(conn, actor.hospital_id).await?)?;
     if !rows.is_empty() {
         charge_detail::Entity::insert_many(rows).exec(conn).await?;
     }

@@ -129,7 +129,17 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     Ok(hospital::Entity::find().count(db).await? == 0)
 }
 
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
+/// Loads the demo data set. `timezone` (an IANA name) overrides the hospitals' Asia/Shanghai: browser tests
+/// choose one where the morning slot of "today" is still open, whatever the hour.
+pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Result<DemoSummary> {
+    let timezone = match timezone {
+        Some(tz) => {
+            tz.parse::<chrono_tz::Tz>()
+                .map_err(|e| anyhow::anyhow!("time zone {tz:?}: {e}"))?;
+            tz
+        }
+        None => "Asia/Shanghai",
+    };
     if !is_empty(db).await? {
         bail!(
             "the database already has data; the demo data set is loaded only into an empty database"
@@ -148,7 +158,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
         let saved = hospital::ActiveModel {
             code: Set(h.code.clone()),
             name: Set(h.name),
-            timezone: Set("Asia/Shanghai".into()),
+            timezone: Set(timezone.into()),
             is_active: Set(true),
             created_at: Set(now),
             ..Default::default()
