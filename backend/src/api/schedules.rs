@@ -96,7 +96,7 @@ pub struct ScheduleQuery {
     /// Last date, inclusive.
     pub date_to: Option<NaiveDate>,
     pub status: Option<ScheduleStatus>,
-    /// `true`: only open schedules with a place left.
+    /// `true`: only bookable schedules: open, a place left, the slot not over yet.
     pub available: Option<bool>,
 }
 

@@ -5,7 +5,7 @@ use crate::{
     db::begin_write,
     domain::{
         appointment::AppointmentStatus,
-        schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot},
+        schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot, has_ended},
     },
     entities::{appointment, schedule},
     error::AppError,
@@ -92,10 +92,24 @@ pub async fn list(
         select = select.filter(schedule::Column::Status.eq(s.as_str()));
     }
     if f.available == Some(true) {
+        // Bookable: open, a place left, and a slot that has not ended yet.
+        let (_, now) = local_now(db, actor.hospital_id).await?;
+        let open_today: Vec<&str> = TimeSlot::ALL
+            .iter()
+            .filter(|slot| !has_ended(now.date(), **slot, now))
+            .map(|slot| slot.as_str())
+            .collect();
         select = select
             .filter(schedule::Column::Status.eq(ScheduleStatus::Open.as_str()))
             .filter(
                 Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)),
+            )
+            .filter(
+                schedule::Column::ScheduleDate
+                    .gt(now.date())
+                    .or(schedule::Column::ScheduleDate
+                        .eq(now.date())
+                        .and(schedule::Column::TimeSlot.is_in(open_today))),
             );
     }
     // Date, then slot in the order of the day (MORNING < AFTERNOON < EVENING happens to be wrong
