@@ -37,8 +37,12 @@ check:
 test-backend:
 	$(CARGO) test --locked --workspace
 
+## The SPA: types, lint, unit tests, generated API types up to date, then the browser tests (Playwright driving
+## Debian's Chromium) against the real server on a fresh database.
 test-frontend: spa-deps
-	cd $(FRONTEND) && $(NPM) run typecheck && $(NPM) run lint && $(NPM) run build
+	cd $(FRONTEND) && $(NPM) run typecheck && $(NPM) run lint && $(NPM) run test:unit && $(NPM) run check:api
+	$(CARGO) build --locked -p hospital
+	cd $(FRONTEND) && $(NPM) run test:e2e
 
 fmt:
 	$(CARGO) fmt --all

@@ -5,7 +5,8 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'coverage/']),
+  // Generated: src/api/schema.d.ts (openapi-typescript) and src/components.d.ts (unplugin-vue-components).
+  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'test-results/', 'src/api/schema.d.ts', 'src/components.d.ts']),
   js.configs.recommended,
   tseslint.configs.recommended,
   pluginVue.configs['flat/recommended'],
@@ -24,7 +25,12 @@ export default defineConfig(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['*.config.{js,ts}'],
+    files: ['*.config.{js,ts}', 'scripts/**/*.mjs', 'e2e/**/*.mjs'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The e2e scripts run functions inside the page.
+    files: ['e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 )

@@ -1,0 +1,401 @@
+// End-to-end tests in Debian's headless Chromium (playwright-core, no downloaded browser) against the real
+// server on a fresh database. `npm run test:e2e` builds the SPA first.
+//
+// Environment: HOSPITAL_BIN (default $CARGO_TARGET_DIR/debug/hospital or ../target/debug/hospital; built
+// with `cargo build -p hospital` when missing),
+// CHROMIUM (default /usr/bin/chromium), E2E_TIMEZONE (the demo hospital's zone; default a fixed-offset zone
+// where it is 09:xx now), E2E_BASE_URL (use a running server instead of starting one), E2E_HEADED=1.
+import { rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { ensureBinary, morningZone, startServer } from './server.mjs'
+import {
+  Suite,
+  apiAs,
+  assert,
+  badCheckDigit,
+  fieldError,
+  idCard,
+  localNow,
+  login,
+  message,
+  mobile,
+  openSlot,
+  screenshots,
+  settled,
+} from './helpers.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const shotsDir = join(root, 'test-results/screenshots')
+const bin = process.env.HOSPITAL_BIN
+  ? resolve(root, process.env.HOSPITAL_BIN)
+  : process.env.CARGO_TARGET_DIR
+    ? resolve(process.env.CARGO_TARGET_DIR, 'debug/hospital')
+    : resolve(root, '../target/debug/hospital')
+const timezone = process.env.E2E_TIMEZONE ?? morningZone()
+const DOCTOR_NAME = '刘佳怡'
+
+rmSync(shotsDir, { recursive: true, force: true })
+const shot = screenshots(shotsDir)
+
+let server = null
+let browser = null
+async function cleanup() {
+  await browser?.close().catch(() => undefined)
+  await server?.stop().catch(() => undefined)
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => void cleanup().then(() => process.exit(130)))
+}
+
+const suite = new Suite()
+try {
+  let base = process.env.E2E_BASE_URL
+  if (!base) {
+    ensureBinary(root, bin)
+    console.log(`starting ${bin} on a fresh database (hospital time zone ${timezone})…`)
+    server = await startServer({ bin, staticDir: join(root, 'dist'), timezone, log: !!process.env.E2E_SERVER_LOG })
+    base = server.base
+  }
+  console.log(`server ${base}`)
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: !process.env.E2E_HEADED,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  // One browser context per person: each has its own storage, hence its own session.
+  const person = async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1366, height: 768 },
+      locale: 'zh-CN',
+      timezoneId: timezone,
+    })
+    context.setDefaultTimeout(15_000)
+    const page = await context.newPage()
+    page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`))
+    return page
+  }
+
+  // The demo doctor's schedule today, in a slot that is still open (created when the demo has none today).
+  const admin = await apiAs(base, 'admin')
+  const { date: today, minutes } = localNow(timezone)
+  const slot = openSlot(minutes)
+  assert(slot, `no slot is still open at ${Math.floor(minutes / 60)}:${minutes % 60} in ${timezone}`)
+  const doctors = await admin('GET', `/doctors?q=${encodeURIComponent(DOCTOR_NAME)}`)
+  const doctor = doctors.body.items.find((d) => d.name === DOCTOR_NAME)
+  assert(doctor, `demo doctor ${DOCTOR_NAME} exists`)
+  const existing = await admin('GET', `/schedules?doctor_id=${doctor.id}&date_from=${today}&date_to=${today}`)
+  let schedule = existing.body.items.find((s) => s.time_slot === slot && s.status === 'OPEN' && s.remaining > 0)
+  if (!schedule) {
+    const created = await admin('POST', '/schedules', {
+      doctor_id: doctor.id,
+      date: today,
+      time_slot: slot,
+      room_no: '门诊楼1层B区2诊室',
+      capacity: 30,
+    })
+    assert(created.status === 201, `schedule created: ${JSON.stringify(created.body)}`)
+    schedule = created.body
+  }
+  console.log(`booking on schedule ${schedule.id}: ${DOCTOR_NAME} ${today} ${slot} (hospital time ${timezone})`)
+
+  let paidBillId = null
+  const patient = { name: `测试${String(Date.now()).slice(-4)}`, id: idCard('19880315', false), phone: mobile() }
+  const desk = await person()
+  const doc = await person()
+  let failures = 0
+  suite.onFailure = async () => {
+    failures += 1
+    await shot(desk, `failure-${failures}-front-desk`)
+    await shot(doc, `failure-${failures}-doctor`)
+  }
+
+  await suite.test('front desk: login, register a patient (ID checked as typed), book, check in', async () => {
+    await desk.goto(`${base}/check-in`)
+    await desk.waitForURL(/\/login\?redirect=/)
+    await shot(desk, '01-login')
+    await login(desk, base, 'frontdesk')
+    assert(desk.url().endsWith('/check-in'), `lands on the redirect target, got ${desk.url()}`)
+    await shot(desk, '02-check-in-list')
+
+    await desk.getByTestId('nav-patients').click()
+    await desk.getByTestId('patients-table').locator('.el-table__row').first().waitFor()
+    await shot(desk, '03-patients')
+    await desk.getByTestId('register-patient').click()
+    await desk.getByTestId('patient-name').fill(patient.name)
+    await desk.getByTestId('patient-id-card').pressSequentially(patient.id, { delay: 15 })
+    await desk.getByTestId('id-card-ok').waitFor()
+    const dob = await desk.getByTestId('patient-dob').locator('input').inputValue()
+    assert(dob === '1988-03-15', `dob filled from the ID number, got ${dob}`)
+    const female = desk.getByTestId('patient-gender').locator('.el-radio.is-checked')
+    assert((await female.textContent()).includes('女'), 'gender filled from the ID number')
+    await desk.getByTestId('patient-phone').fill(patient.phone)
+    await shot(desk, '04-patient-register')
+    await desk.getByTestId('patient-save').click()
+    await message(desk, `已登记患者 ${patient.name}`)
+
+    await desk.getByTestId('nav-booking').click()
+    await desk.getByTestId('patient-picker').locator('.el-select__selected-item', { hasText: patient.name }).waitFor()
+    await desk.getByTestId('booking-departments').getByText('内科', { exact: true }).click()
+    await desk.getByTestId('booking-doctors').locator('label', { hasText: DOCTOR_NAME }).click()
+    await desk.locator(`[data-date="${today}"]`).click()
+    await desk.getByTestId('booking-slots').locator(`[data-slot="${slot}"]`).click()
+    await shot(desk, '05-booking')
+    await desk.getByTestId('booking-submit').click()
+    await desk.getByTestId('booking-result').waitFor()
+    await shot(desk, '06-booked')
+
+    await desk.getByTestId('nav-check-in').click()
+    await desk.getByTestId('checkin-search').fill(patient.id)
+    await desk.getByTestId('checkin-search-submit').click()
+    const row = desk.getByTestId('checkin-table').locator('.el-table__row', { hasText: patient.name })
+    await row.locator('[data-status="BOOKED"]').first().waitFor()
+    await row.locator('.checkin-button').first().click()
+    await message(desk, `${patient.name} 已签到`)
+    await desk
+      .getByTestId('checkin-table')
+      .locator('.el-table__row', { hasText: patient.name })
+      .locator('[data-status="COMPLETED"]')
+      .first()
+      .waitFor()
+    await shot(desk, '07-checked-in')
+  })
+
+  await suite.test('doctor: login, call the patient, write the record with a prescription', async () => {
+    await login(doc, base, 'doctor')
+    assert(doc.url().endsWith('/doctor'), `doctor lands on the workstation, got ${doc.url()}`)
+    const entry = doc.getByTestId('doctor-queue').locator(`[data-patient="${patient.name}"]`)
+    await entry.waitFor()
+    await doc.getByTestId('call-next').click()
+    await message(doc, '请')
+    await entry.click()
+    await doc.getByTestId('record-diagnosis').fill('急性上呼吸道感染')
+    await doc.getByTestId('record-treatment').fill('多饮水，注意休息；三日后复诊')
+    await doc.getByTestId('open-catalogue').click()
+    await doc.getByTestId('catalogue-search').fill('阿莫西林')
+    await doc.getByTestId('catalogue-search').press('Enter')
+    await doc.getByTestId('pick-DRUG-0001').click()
+    await shot(doc, '09-catalogue-picker')
+    await doc.getByTestId('catalogue-done').click()
+    await doc.getByTestId('prescription-table').locator('.el-table__row', { hasText: '阿莫西林' }).waitFor()
+    await doc.getByTestId('record-save').click()
+    await message(doc, '病历已保存')
+    await shot(doc, '08-doctor-workstation')
+
+    // The waiting-room board shows the called patient (name masked) as the room's current number.
+    const board = await doc.context().newPage()
+    await board.goto(`${base}/board`)
+    await board.getByTestId('board-current').first().waitFor()
+    await shot(board, '10-queue-board')
+    await board.close()
+  })
+
+  await suite.test('front desk: bill, pay, open the receipt; the appointment is PAID', async () => {
+    await desk.getByTestId('nav-cashier').click()
+    await desk.getByTestId('cashier-search').fill(patient.id)
+    await desk.getByTestId('cashier-search').press('Enter')
+    const row = desk.getByTestId('tobill-table').locator('.el-table__row', { hasText: patient.name })
+    await row.waitFor()
+    await shot(desk, '11-cashier')
+    await row.locator('[data-testid^="settle-"]').click()
+    const dialog = desk.getByTestId('bill-dialog')
+    await dialog.getByTestId('bill-lines').locator('.el-table__row', { hasText: '阿莫西林' }).waitFor()
+    await desk.waitForTimeout(400) // the dialog's opening animation
+    await shot(desk, '12-bill-preview')
+    await dialog.getByTestId('bill-create').click()
+    await dialog.getByTestId('bill-pay').waitFor()
+    await dialog.getByTestId('pay-method').getByText('微信', { exact: true }).click()
+    await dialog.getByTestId('bill-pay').click()
+    await dialog.getByTestId('bill-paid').waitFor()
+    await shot(desk, '13-paid')
+    await dialog.getByTestId('bill-receipt').click()
+    await desk.waitForURL(/\/cashier\/receipts\/\d+$/)
+    paidBillId = Number(/receipts\/(\d+)$/.exec(desk.url())[1])
+    const receipt = desk.getByTestId('receipt')
+    await receipt.waitFor()
+    await desk.getByTestId('receipt-patient').filter({ hasText: patient.name }).waitFor()
+    assert((await desk.getByTestId('receipt-method').textContent()).includes('微信'), 'receipt names the method')
+    assert(/¥\d/.test(await desk.getByTestId('receipt-total').textContent()), 'receipt shows the total')
+    await shot(desk, '14-receipt')
+    await desk.emulateMedia({ media: 'print' })
+    await shot(desk, '15-receipt-print', { fullPage: true })
+    await desk.emulateMedia({ media: 'screen' })
+
+    // Deep links survive a reload.
+    await desk.reload()
+    await desk.getByTestId('receipt').waitFor()
+
+    await desk.getByTestId('nav-check-in').click()
+    await desk.getByTestId('checkin-search').fill(patient.id)
+    await desk.getByTestId('checkin-search-submit').click()
+    await desk
+      .getByTestId('checkin-table')
+      .locator('.el-table__row', { hasText: patient.name })
+      .locator('[data-status="PAID"]')
+      .first()
+      .waitFor()
+    const api = await apiAs(base, 'frontdesk')
+    const found = await api('GET', `/appointments/today?q=${patient.id}`)
+    assert(found.body.items[0]?.status === 'PAID', `appointment status is PAID, got ${found.body.items[0]?.status}`)
+  })
+
+  await suite.test('roles: the front desk never sees administration, and the server refuses it', async () => {
+    const admins = desk.locator('[data-testid^="nav-admin-"]')
+    assert((await admins.count()) === 0, 'no administration entries in the front desk menu')
+    await desk.goto(`${base}/admin/users`)
+    await desk.getByTestId('forbidden').waitFor()
+    await shot(desk, '16-forbidden')
+    const status = await desk.evaluate(async () => {
+      const s = JSON.parse(localStorage.getItem('hospital.session') ?? '{}')
+      const r = await fetch('/api/v1/users', { headers: { Authorization: `Bearer ${s.accessToken}` } })
+      return r.status
+    })
+    assert(status === 403, `GET /users as front desk answers 403, got ${status}`)
+  })
+
+  await suite.test('forms: bad input shows the field errors (as typed, and from the server)', async () => {
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('register-patient').click()
+    const dialog = desk.getByTestId('patient-dialog')
+    await desk.getByTestId('patient-name').fill('错误示例')
+    await desk.getByTestId('patient-id-card').pressSequentially(badCheckDigit(idCard()), { delay: 10 })
+    const idError = fieldError(desk.getByTestId('patient-id-card'))
+    await idError.waitFor()
+    assert((await idError.textContent()).includes('校验位'), 'the check digit error shows while typing')
+    await shot(desk, '17-form-error-id-card')
+
+    // A valid number, but the phone of the patient registered above: the server refuses it (409 DUPLICATE)
+    // and its field error appears at the phone field.
+    await desk.getByTestId('patient-id-card').fill('')
+    await desk.getByTestId('patient-id-card').pressSequentially(idCard('19750101', true), { delay: 5 })
+    await desk.getByTestId('id-card-ok').waitFor()
+    await desk.getByTestId('patient-phone').fill(patient.phone)
+    await desk.getByTestId('patient-save').click()
+    const phoneError = fieldError(desk.getByTestId('patient-phone'))
+    await phoneError.waitFor()
+    await shot(desk, '18-form-error-server')
+    assert((await phoneError.textContent()).trim().length > 0, 'the server error shows at the phone field')
+    await dialog.getByRole('button', { name: '取消' }).click()
+  })
+
+  await suite.test('session: an expired access token is refreshed silently; a revoked session goes to login', async () => {
+    // Spoil the stored access token: the next request gets 401, refreshes once, and succeeds.
+    await desk.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('hospital.session'))
+      s.accessToken = 'expired.token.value'
+      localStorage.setItem('hospital.session', JSON.stringify(s))
+    })
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('patients-table').locator('.el-table__row').first().waitFor()
+    assert(desk.url().endsWith('/patients'), 'still signed in after the refresh')
+    // End the session on the server: the app notices on its next request and asks to sign in again.
+    await desk.evaluate(async () => {
+      const s = JSON.parse(localStorage.getItem('hospital.session'))
+      await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${s.accessToken}` } })
+    })
+    await desk.getByTestId('patient-search-submit').click()
+    await desk.waitForURL(/\/login\?redirect=(%2F|\/)patients/)
+    await desk.locator('.el-alert', { hasText: '登录已过期' }).waitFor()
+  })
+
+  await suite.test('administration screens, with field errors from the server', async () => {
+    const adm = await person()
+    await login(adm, base, 'admin')
+    await adm.getByTestId('schedule-grid').locator('.chip').first().waitFor()
+    await settled(adm)
+    await shot(adm, '19-admin-schedules')
+    // Two weeks on, past the demo's schedules, so the template creates new ones.
+    await adm.getByTestId('week-next').click()
+    await adm.getByTestId('week-next').click()
+    await adm.getByTestId('schedule-template').click()
+    const tpl = adm.getByTestId('template-dialog')
+    await tpl.locator('.f-doctor .el-select').click()
+    await adm.locator('.el-select-dropdown__item:visible', { hasText: DOCTOR_NAME }).first().click()
+    await tpl.locator('.f-room input').fill('门诊楼1层B区2诊室')
+    await tpl.getByTestId('line-capacity-0').locator('input').fill('0')
+    await tpl.getByTestId('template-apply').click()
+    const capError = tpl.locator('.f-cap .el-form-item__error')
+    await capError.waitFor()
+    await shot(adm, '20-admin-schedule-template-error')
+    await tpl.getByTestId('line-capacity-0').locator('input').fill('20')
+    await tpl.getByTestId('template-apply').click()
+    await message(adm, '已生成')
+    await settled(adm)
+    await shot(adm, '21-admin-schedules-next-week')
+
+    for (const [nav, name] of [
+      ['nav-admin-departments', '22-admin-departments'],
+      ['nav-admin-doctors', '23-admin-doctors'],
+      ['nav-admin-catalogue', '24-admin-catalogue'],
+      ['nav-admin-users', '25-admin-users'],
+    ]) {
+      await adm.getByTestId(nav).click()
+      await adm.locator('.el-table__row').first().waitFor()
+      await settled(adm)
+      await shot(adm, name)
+    }
+    await adm.getByTestId('nav-admin-departments').click()
+    await adm.getByTestId('department-create').click()
+    await adm.getByTestId('department-code').fill('INT')
+    await adm.getByTestId('department-name').fill('重复的内科')
+    await adm.getByTestId('department-save').click()
+    await fieldError(adm.getByTestId('department-code')).waitFor()
+    await shot(adm, '26-admin-department-duplicate')
+    await adm.getByTestId('department-dialog').getByRole('button', { name: '取消' }).click()
+
+    // Refunds are for administrators: the bill paid above (the newest in the paid list).
+    assert(paidBillId, 'the flow paid a bill')
+    await adm.getByTestId('nav-cashier').click()
+    await adm.locator('#tab-paid').click()
+    const paidRow = adm.getByTestId('paid-table').locator('.el-table__row', { hasText: patient.name })
+    await paidRow.locator('[data-testid="refund"]').click()
+    await adm.getByTestId('refund-reason').fill('患者放弃取药，全额退费')
+    await adm.getByTestId('refund-submit').click()
+    await adm.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+    await message(adm, '已退费')
+    await adm.locator('.el-radio-button', { hasText: '已退费' }).click()
+    await adm.getByTestId('paid-table').locator('.el-table__row', { hasText: patient.name }).waitFor()
+    await settled(adm)
+    await shot(adm, '27-admin-refunded')
+    const bill = await admin('GET', `/billings/${paidBillId}`)
+    assert(bill.body.status === 'REFUNDED', `bill ${paidBillId} is REFUNDED, got ${bill.body.status}`)
+    await adm.context().close()
+  })
+
+  await suite.test('analyst: placeholder home with the statistics download', async () => {
+    const an = await person()
+    await login(an, base, 'analyst')
+    assert(an.url().endsWith('/analytics'), `analyst lands on analytics, got ${an.url()}`)
+    const download = an.waitForEvent('download')
+    await an.getByTestId('download-xlsx').click()
+    const file = await download
+    assert(file.suggestedFilename().endsWith('.xlsx'), `an .xlsx file, got ${file.suggestedFilename()}`)
+    await shot(an, '28-analyst-home')
+    // The English catalogue.
+    await an.getByTestId('locale-menu').hover()
+    await an.getByTestId('locale-en').click()
+    await an.getByText('Analytics screens come next').waitFor()
+    await shot(an, '29-analyst-home-english')
+    await an.context().close()
+  })
+} catch (e) {
+  console.error(e)
+  suite.results.push({ name: 'setup', ok: false, error: e })
+} finally {
+  await cleanup()
+}
+
+const failed = suite.failed
+console.log('')
+console.log(`${suite.results.length - failed.length} passed, ${failed.length} failed; screenshots in ${shotsDir}`)
+process.exit(failed.length > 0 ? 1 : 0)

@@ -1,0 +1,59 @@
+// Short names for the generated schema types (src/api/schema.d.ts, from openapi/openapi.json).
+import type { components } from './schema'
+
+type S = components['schemas']
+
+export type Appointment = S['Appointment']
+export type AppointmentStatus = S['AppointmentStatus']
+export type BoardRoom = S['BoardRoom']
+export type Bill = S['Bill']
+export type BillLine = S['BillLine']
+export type BillPreview = S['BillPreview']
+export type BillingStatus = S['BillingStatus']
+export type ChargeItem = S['ChargeItem']
+export type ChargeItemRequest = S['ChargeItemRequest']
+export type Department = S['Department']
+export type DepartmentRequest = S['DepartmentRequest']
+export type Doctor = S['Doctor']
+export type DoctorRequest = S['DoctorRequest']
+export type DoctorTitle = S['DoctorTitle']
+export type FieldError = S['FieldError']
+export type Gender = S['Gender']
+export type InsuranceType = S['InsuranceType']
+export type ItemCategory = S['ItemCategory']
+export type Me = S['Me']
+export type MedicalRecord = S['MedicalRecord']
+export type Patient = S['Patient']
+export type PatientRequest = S['PatientRequest']
+export type PatientSummary = S['PatientSummary']
+export type PaymentMethod = S['PaymentMethod']
+export type PrescriptionItem = S['PrescriptionItem']
+export type Problem = S['Problem']
+export type QueueEntry = S['QueueEntry']
+export type Role = S['Role']
+export type Schedule = S['Schedule']
+export type ScheduleStatus = S['ScheduleStatus']
+export type TemplateLineRequest = S['TemplateLineRequest']
+export type TimeSlot = S['TimeSlot']
+export type TokenResponse = S['TokenResponse']
+export type User = S['User']
+
+export const ROLES: Role[] = ['ADMIN', 'FRONT_DESK', 'DOCTOR', 'ANALYST']
+export const TIME_SLOTS: TimeSlot[] = ['MORNING', 'AFTERNOON', 'EVENING']
+export const DOCTOR_TITLES: DoctorTitle[] = ['CHIEF', 'ASSOCIATE_CHIEF', 'ATTENDING', 'RESIDENT']
+export const INSURANCE_TYPES: InsuranceType[] = ['EMPLOYEE', 'RESIDENT', 'SELF_PAY']
+export const GENDERS: Gender[] = ['MALE', 'FEMALE']
+export const PAYMENT_METHODS: PaymentMethod[] = ['CASH', 'CARD', 'WECHAT', 'ALIPAY', 'INSURANCE_CARD']
+export const ITEM_CATEGORIES: ItemCategory[] = [
+  'REGISTRATION',
+  'CONSULTATION',
+  'DRUG',
+  'LAB',
+  'IMAGING',
+  'EXAM',
+  'TREATMENT',
+  'SURGERY',
+  'NURSING',
+  'MATERIAL',
+  'OTHER',
+]

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { canAccess, homeFor, menuFor, safeRedirect } from './access'
+
+describe('screens by role', () => {
+  it('never shows administration to the front desk', () => {
+    const items = menuFor('FRONT_DESK').flatMap((g) => g.items)
+    expect(items.filter((s) => s.startsWith('admin-'))).toEqual([])
+    expect(items).toEqual(expect.arrayContaining(['check-in', 'booking', 'patients', 'cashier', 'board']))
+    expect(canAccess('FRONT_DESK', 'admin-users')).toBe(false)
+    expect(canAccess('FRONT_DESK', 'admin-schedules')).toBe(false)
+  })
+
+  it('gives each role its own screens', () => {
+    expect(menuFor('DOCTOR').flatMap((g) => g.items)).toEqual(['board', 'doctor'])
+    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'analytics'])
+    expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics'])
+    expect(canAccess('ADMIN', 'doctor')).toBe(false) // the workstation needs a doctor profile
+    expect(canAccess(null, 'patients')).toBe(false)
+    expect(menuFor(null)).toEqual([])
+  })
+
+  it('sends each role home', () => {
+    expect(homeFor('FRONT_DESK')).toBe('check-in')
+    expect(homeFor('DOCTOR')).toBe('doctor')
+    expect(homeFor('ANALYST')).toBe('analytics')
+    expect(homeFor('ADMIN')).toBe('admin-schedules')
+  })
+
+  it('redirects only within the app after signing in', () => {
+    expect(safeRedirect('/cashier?tab=toPay')).toBe('/cashier?tab=toPay')
+    expect(safeRedirect('//evil.example')).toBeNull()
+    expect(safeRedirect('https://evil.example')).toBeNull()
+    expect(safeRedirect('/login')).toBeNull()
+    expect(safeRedirect(['/x'])).toBeNull()
+  })
+})

@@ -1,0 +1,85 @@
+// Which role reaches which screen. The server enforces the same on every endpoint; this only decides what
+// the SPA shows.
+import type { Role } from '@/api/types'
+
+export type ScreenName =
+  | 'patients'
+  | 'booking'
+  | 'check-in'
+  | 'cashier'
+  | 'receipt'
+  | 'board'
+  | 'doctor'
+  | 'admin-departments'
+  | 'admin-doctors'
+  | 'admin-schedules'
+  | 'admin-catalogue'
+  | 'admin-users'
+  | 'analytics'
+  | 'password'
+
+const FRONT_OFFICE: Role[] = ['ADMIN', 'FRONT_DESK']
+const ADMIN: Role[] = ['ADMIN']
+const EVERYONE: Role[] = ['ADMIN', 'FRONT_DESK', 'DOCTOR', 'ANALYST']
+
+export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
+  patients: FRONT_OFFICE,
+  booking: FRONT_OFFICE,
+  'check-in': FRONT_OFFICE,
+  cashier: FRONT_OFFICE,
+  receipt: FRONT_OFFICE,
+  board: EVERYONE,
+  doctor: ['DOCTOR'],
+  'admin-departments': ADMIN,
+  'admin-doctors': ADMIN,
+  'admin-schedules': ADMIN,
+  'admin-catalogue': ADMIN,
+  'admin-users': ADMIN,
+  analytics: ['ADMIN', 'ANALYST'],
+  password: EVERYONE,
+}
+
+export function canAccess(role: Role | null | undefined, screen: ScreenName): boolean {
+  return !!role && SCREEN_ROLES[screen].includes(role)
+}
+
+/** Where a role lands after signing in. */
+export function homeFor(role: Role): ScreenName {
+  switch (role) {
+    case 'FRONT_DESK':
+      return 'check-in'
+    case 'DOCTOR':
+      return 'doctor'
+    case 'ANALYST':
+      return 'analytics'
+    case 'ADMIN':
+      return 'admin-schedules'
+  }
+}
+
+export interface MenuGroup {
+  key: 'front' | 'doctor' | 'admin' | 'analytics'
+  items: ScreenName[]
+}
+
+const MENU: MenuGroup[] = [
+  { key: 'front', items: ['check-in', 'booking', 'patients', 'cashier', 'board'] },
+  { key: 'doctor', items: ['doctor'] },
+  { key: 'admin', items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users'] },
+  { key: 'analytics', items: ['analytics'] },
+]
+
+/** The menu a role sees: only groups with at least one screen it may open. */
+export function menuFor(role: Role | null | undefined): MenuGroup[] {
+  if (!role) return []
+  return MENU.map((g) => ({ key: g.key, items: g.items.filter((s) => canAccess(role, s)) })).filter(
+    (g) => g.items.length > 0,
+  )
+}
+
+/** A redirect target from the login page's query, only within this app. */
+export function safeRedirect(value: unknown): string | null {
+  if (typeof value !== 'string') return null
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/login')) return null
+  return value
+}

@@ -1,0 +1,159 @@
+// Routes, lazy-loaded per screen, and the guard that sends visitors to the login page and keeps each role
+// to its screens.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useAuthStore } from '@/stores/auth'
+import { canAccess, homeFor, safeRedirect, type ScreenName } from './access'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    screen?: ScreenName
+    /** i18n key of the page title */
+    title?: string
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, title: 'login.title' },
+  },
+  {
+    path: '/board',
+    name: 'board',
+    component: () => import('@/views/front/QueueBoardView.vue'),
+    meta: { screen: 'board', title: 'nav.board' },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/AppLayout.vue'),
+    children: [
+      // Replaced by the role's home screen in the guard below.
+      { path: '', name: 'home', component: { render: () => null } },
+      {
+        path: 'patients',
+        name: 'patients',
+        component: () => import('@/views/front/PatientsView.vue'),
+        meta: { screen: 'patients', title: 'nav.patients' },
+      },
+      {
+        path: 'booking',
+        name: 'booking',
+        component: () => import('@/views/front/BookingView.vue'),
+        meta: { screen: 'booking', title: 'nav.booking' },
+      },
+      {
+        path: 'check-in',
+        name: 'check-in',
+        component: () => import('@/views/front/CheckInView.vue'),
+        meta: { screen: 'check-in', title: 'nav.check-in' },
+      },
+      {
+        path: 'cashier',
+        name: 'cashier',
+        component: () => import('@/views/cashier/CashierView.vue'),
+        meta: { screen: 'cashier', title: 'nav.cashier' },
+      },
+      {
+        path: 'cashier/receipts/:id(\\d+)',
+        name: 'receipt',
+        component: () => import('@/views/cashier/ReceiptView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+        meta: { screen: 'receipt', title: 'receipt.title' },
+      },
+      {
+        path: 'doctor',
+        name: 'doctor',
+        component: () => import('@/views/doctor/WorkstationView.vue'),
+        meta: { screen: 'doctor', title: 'nav.doctor' },
+      },
+      {
+        path: 'admin/departments',
+        name: 'admin-departments',
+        component: () => import('@/views/admin/DepartmentsView.vue'),
+        meta: { screen: 'admin-departments', title: 'nav.admin-departments' },
+      },
+      {
+        path: 'admin/doctors',
+        name: 'admin-doctors',
+        component: () => import('@/views/admin/DoctorsView.vue'),
+        meta: { screen: 'admin-doctors', title: 'nav.admin-doctors' },
+      },
+      {
+        path: 'admin/schedules',
+        name: 'admin-schedules',
+        component: () => import('@/views/admin/SchedulesView.vue'),
+        meta: { screen: 'admin-schedules', title: 'nav.admin-schedules' },
+      },
+      {
+        path: 'admin/catalogue',
+        name: 'admin-catalogue',
+        component: () => import('@/views/admin/CatalogueView.vue'),
+        meta: { screen: 'admin-catalogue', title: 'nav.admin-catalogue' },
+      },
+      {
+        path: 'admin/users',
+        name: 'admin-users',
+        component: () => import('@/views/admin/UsersView.vue'),
+        meta: { screen: 'admin-users', title: 'nav.admin-users' },
+      },
+      {
+        path: 'analytics',
+        name: 'analytics',
+        component: () => import('@/views/analyst/AnalyticsHome.vue'),
+        meta: { screen: 'analytics', title: 'nav.analytics' },
+      },
+      {
+        path: 'account/password',
+        name: 'password',
+        component: () => import('@/views/PasswordView.vue'),
+        meta: { screen: 'password', title: 'password.title' },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('@/views/ForbiddenView.vue'),
+        meta: { title: 'forbidden.title' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { title: 'notFound.title' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+})
+
+let restoring: Promise<boolean> | null = null
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  if (!auth.me) {
+    // After a reload: resume the stored session once, however many navigations wait for it.
+    restoring ??= auth.restore().finally(() => {
+      restoring = null
+    })
+    await restoring
+  }
+  const role = auth.me?.role ?? null
+
+  if (to.meta.public) {
+    if (to.name === 'login' && role) return safeRedirect(to.query.redirect) ?? { name: homeFor(role) }
+    return true
+  }
+  if (!role) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (auth.me?.password_expired && to.name !== 'password') return { name: 'password' }
+  if (to.name === 'home') return { name: homeFor(role) }
+  if (to.meta.screen && !canAccess(role, to.meta.screen)) {
+    return { name: 'forbidden', query: { from: to.fullPath } }
+  }
+  return true
+})

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest'
+import { localizeFieldMessage } from './fieldMessages'
+
+describe('server field messages in Chinese', () => {
+  it('translates the messages the server sends', () => {
+    expect(localizeFieldMessage('must be between 1 and 500', 'zh-CN')).toBe('须在 1 到 500 之间')
+    expect(localizeFieldMessage('must be between 0 and the total', 'zh-CN')).toBe('须在 0 到 总金额 之间')
+    expect(localizeFieldMessage('the check digit does not match', 'zh-CN')).toBe('身份证号校验位不正确')
+    expect(localizeFieldMessage('is already registered to another patient', 'zh-CN')).toBe('已被使用，请换一个')
+    expect(localizeFieldMessage('must be at most 64 characters', 'zh-CN')).toBe('最多 64 个字符')
+    expect(localizeFieldMessage('no such doctor', 'zh-CN')).toBe('不存在')
+  })
+
+  it('keeps unknown messages, and English as it is', () => {
+    expect(localizeFieldMessage('something new', 'zh-CN')).toBe('something new')
+    expect(localizeFieldMessage('must be between 1 and 500', 'en')).toBe('must be between 1 and 500')
+  })
+})

@@ -1,0 +1,58 @@
+// The server's field messages are English sentences; in Chinese they are shown through this table of the
+// messages it sends. A message not listed is shown as it came.
+
+type Rule = [RegExp, string | ((m: RegExpExecArray) => string)]
+
+const WORDS: Record<string, string> = { 'the total': '总金额' }
+const word = (w: string | undefined): string => (w === undefined ? '' : (WORDS[w] ?? w))
+
+const ZH: Rule[] = [
+  [/^must not be empty$/, '不能为空'],
+  [/^must be at most (\d+) characters$/, (m) => `最多 ${m[1]} 个字符`],
+  [/^must be at least (\d+) characters$/, (m) => `至少 ${m[1]} 个字符`],
+  [/^must be between (.+) and (.+)$/, (m) => `须在 ${word(m[1])} 到 ${word(m[2])} 之间`],
+  [/^the insurance share must be between 0 and the total$/, '医保支付须在 0 到总金额之间'],
+  [/^must be 1 \(Monday\) to 7 \(Sunday\)$/, '须为 1（周一）到 7（周日）'],
+  [/^must be at least (\S+)$/, (m) => `不能小于 ${m[1]}`],
+  [/^must be at most (\S+)$/, (m) => `不能大于 ${m[1]}`],
+  [/^must not be negative$/, '不能为负数'],
+  [/^must have at most 4 decimal places$/, '最多四位小数'],
+  [/^is out of range$|^a line amount is out of range$/, '数值超出范围'],
+  [/^must be a Monday$/, '必须是周一'],
+  [/^is in the past$/, '不能早于今天'],
+  [/^must not be after date_to$/, '不能晚于结束日期'],
+  [/^must be a date/, '请输入有效日期'],
+  [/is not a real date$/, '日期无效'],
+  [/^the check digit does not match$/, '身份证号校验位不正确'],
+  [/^must be 18 characters/, '身份证号应为 18 位：17 位数字加 1 位校验码（0–9 或 X）'],
+  [/^does not match the birth date in the identity number$/, '与身份证号中的出生日期不一致'],
+  [/^does not match the sex digit of the identity number$/, '与身份证号中的性别不一致'],
+  [/^must be an 11-digit mainland mobile number/, '请输入 11 位手机号码'],
+  [/already has a schedule in that slot/, '该医生在这个时段已有排班'],
+  [/already has an appointment on this schedule/, '该患者已预约这个排班'],
+  [/has already been billed/, '这次就诊已生成账单'],
+  [/is already linked to another doctor/, '该账号已关联其他医生'],
+  [/already (registered|taken|used|exists)|is already (used|registered) (by|to) another/, '已被使用，请换一个'],
+  [/^is one of the most common passwords$/, '密码过于常见，请换一个'],
+  [/^must mix at least three of/, '须包含大写字母、小写字母、数字、符号中的至少三类'],
+  [/^must not contain the username$/, '不能包含用户名'],
+  [/^may contain only letters, digits/, "只能包含字母、数字和 '-'、'_'、'.'"],
+  [/^is not the current password$/, '当前密码不正确'],
+  [/^is not DOCTOR$/, '只能关联医生角色的账号'],
+  [/^no such catalogue item$/, '收费项目不存在'],
+  [/^no such \w+$/, '不存在'],
+  [/^the item is no longer offered$/, '该收费项目已停用'],
+  [/^the (doctor|patient|department) is inactive$/, '已停用'],
+  [/^must not contain control characters$/, '不能包含控制字符'],
+  [/^must be an integer$/, '须为整数'],
+  [/^is not valid/, '格式不正确'],
+]
+
+export function localizeFieldMessage(message: string, locale: string): string {
+  if (!locale.startsWith('zh')) return message
+  for (const [pattern, out] of ZH) {
+    const m = pattern.exec(message)
+    if (m) return typeof out === 'string' ? out : out(m)
+  }
+  return message
+}
