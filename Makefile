@@ -8,7 +8,7 @@ FRONTEND := frontend
 
 ## Build the SPA and the server, then serve http://127.0.0.1:8080 on SQLite with the demo data.
 run: spa backend
-	APP_DEMO=true APP_STATIC_DIR=$(FRONTEND)/dist ./target/release/hospital serve
+	APP_DEMO=true APP_STATIC_DIR=$(FRONTEND)/dist $(or $(CARGO_TARGET_DIR),target)/release/hospital serve
 
 ## Every test: formatting, lints, the Rust unit, property and integration tests (SQLite, plus PostgreSQL and
 ## MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set), and the frontend's checks.
