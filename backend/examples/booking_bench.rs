@@ -331,7 +331,19 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
     )
     .await;
     out.overbooked = overbooked(&db, &schedules, load.capacity).await;
+    server.stop(false).await;
+    finish(kind, db, &format!("bench_http_{round}")).await;
     out
+}
+
+/// Closes the pool and drops the round's database, so rounds do not pile up server connections.
+async fn finish(kind: &str, db: DatabaseConnection, name: &str) {
+    let _ = db.close().await;
+    if kind != "sqlite" {
+        let server = std::env::var("BENCH_POSTGRES_URL").unwrap();
+        let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    }
 }
 
 async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
@@ -370,13 +382,17 @@ async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
                         txn.commit().await.unwrap();
                         0
                     }
-                    Err(_) => 2,
+                    Err(_) => {
+                        let _ = txn.rollback().await;
+                        2
+                    }
                 }
             }
         },
     )
     .await;
     out.overbooked = overbooked(&db, &schedules, load.capacity).await;
+    finish(kind, db, &format!("bench_direct_{round}")).await;
     out
 }
 

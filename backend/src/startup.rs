@@ -67,6 +67,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from elsewhere (benchmarks start several in one process).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM, then lets running requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
