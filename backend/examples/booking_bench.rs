@@ -293,6 +293,7 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(load.concurrency)
@@ -341,8 +342,13 @@ async fn finish(kind: &str, db: DatabaseConnection, name: &str) {
     let _ = db.close().await;
     if kind != "sqlite" {
         let server = std::env::var("BENCH_POSTGRES_URL").unwrap();
-        let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+        let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .unwrap();
     }
 }
 
