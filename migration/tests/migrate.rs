@@ -290,8 +290,11 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
              {TS}, {TS})"
         )
     };
+    // One bill per medical record (uq_billing_medical_record_id): each valid bill is removed before the next.
     ok(db, &billing(1, 1_000_000, 600_000, 400_000, "NULL")).await?;
+    ok(db, "DELETE FROM billing WHERE id = 1").await?;
     ok(db, &billing(2, 1_000_000, 0, 1_000_000, "'WECHAT'")).await?;
+    ok(db, "DELETE FROM billing WHERE id = 2").await?;
     rejected(
         db,
         &billing(3, 1_000_000, 600_000, 300_000, "NULL"),
