@@ -12,8 +12,11 @@ export interface PageResult<T> {
   total: number
 }
 
+/** The filters as the fetcher gets them: empty ones ('', null) are left out, so none of them is ''. */
+export type ListQuery<F> = { [K in keyof F]?: Exclude<F[K], '' | null> }
+
 export function usePagedList<T, F extends object>(
-  fetcher: (query: PageQuery & F) => Promise<PageResult<T>>,
+  fetcher: (query: PageQuery & ListQuery<F>) => Promise<PageResult<T>>,
   initialFilters: F,
   pageSize = 20,
 ) {
@@ -33,7 +36,7 @@ export function usePagedList<T, F extends object>(
     try {
       const cleaned = Object.fromEntries(
         Object.entries(filters as Record<string, unknown>).filter(([, v]) => v !== '' && v !== null && v !== undefined),
-      ) as F
+      ) as ListQuery<F>
       const result = await fetcher({ ...cleaned, page: page.value, page_size: size.value })
       if (mine !== seq) return
       items.value = result.items
