@@ -111,6 +111,15 @@ impl From<DbErr> for AppError {
     }
 }
 
+impl From<crate::domain::appointment::InvalidTransition> for AppError {
+    fn from(e: crate::domain::appointment::InvalidTransition) -> Self {
+        AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            message: format!("an appointment that is {} cannot become {}", e.from, e.to),
+        }
+    }
+}
+
 /// Collects field errors while a request is parsed into domain values, so one response names them all.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);

@@ -4,14 +4,8 @@ use super::{
     extract::{CurrentUser, Json, client_ip},
     problem::Problem,
 };
-use crate::{
-    domain::role::Role,
-    entities::{app_user, hospital},
-    error::AppError,
-    services::auth,
-};
+use crate::{domain::role::Role, error::AppError, services::auth};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -146,14 +140,7 @@ pub struct Me {
 #[utoipa::path(tag = "auth", summary = "Current user", responses((status = 200, body = Me)), security(("bearer" = [])))]
 #[get("/auth/me")]
 async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Me>, AppError> {
-    let account = app_user::Entity::find_by_id(user.user_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
-    let h = hospital::Entity::find_by_id(user.hospital_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("hospital"))?;
+    let (account, h) = auth::profile(&state.db, &user).await?;
     Ok(web::Json(Me {
         id: account.id,
         username: account.username,

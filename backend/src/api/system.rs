@@ -2,7 +2,6 @@
 use super::AppState;
 use crate::error::AppError;
 use actix_web::{get, web};
-use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,9 +27,7 @@ async fn health() -> web::Json<Status> {
     (status = 503, description = "The database is not reachable (`UNAVAILABLE`)", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, AppError> {
-    state
-        .db
-        .execute_unprepared("SELECT 1")
+    crate::db::ping(&state.db)
         .await
         .map_err(AppError::Unavailable)?;
     Ok(web::Json(Status { status: "ready" }))

@@ -406,3 +406,19 @@ pub async fn change_password(
 fn duration(d: std::time::Duration) -> Duration {
     Duration::from_std(d).unwrap_or(Duration::MAX)
 }
+
+/// The signed-in user's account and hospital.
+pub async fn profile(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> Result<(app_user::Model, hospital::Model), AppError> {
+    let account = app_user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let hospital = hospital::Entity::find_by_id(actor.hospital_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("hospital"))?;
+    Ok((account, hospital))
+}

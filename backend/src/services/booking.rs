@@ -21,15 +21,6 @@ use sea_orm::{
 };
 use serde_json::json;
 
-impl From<crate::domain::appointment::InvalidTransition> for AppError {
-    fn from(e: crate::domain::appointment::InvalidTransition) -> Self {
-        AppError::Conflict {
-            code: "INVALID_TRANSITION",
-            message: format!("an appointment that is {} cannot become {}", e.from, e.to),
-        }
-    }
-}
-
 pub async fn get(
     conn: &impl ConnectionTrait,
     actor: &Actor,
