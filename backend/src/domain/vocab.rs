@@ -108,5 +108,10 @@ mod tests {
         check(crate::domain::billing::PaymentMethod::ALL);
         check(crate::domain::schedule::TimeSlot::ALL);
         check(crate::domain::schedule::ScheduleStatus::ALL);
+        check(crate::domain::dimension::Series::ALL);
+        check(crate::domain::dimension::NodeKind::ALL);
+        check(crate::domain::dimension::DeptField::ALL);
+        check(crate::domain::dimension::BusinessTypeScope::ALL);
+        check(crate::domain::dimension::BusinessType::ALL);
     }
 }

@@ -1,0 +1,304 @@
+//! The value formulas of the accounting pipeline, on integer ten-thousandths.
+//!
+//! The pipeline computes these in SQL; these functions are their definition, used by the orientation step (a few
+//! rows, computed here) and by the tests that hold the SQL to them. Every division rounds half away from zero.
+use chrono::{Datelike, NaiveDate};
+
+/// 1.0 in ten-thousandths.
+pub const ONE: i64 = 10_000;
+
+/// `numerator ÷ denominator`, rounded half away from zero; `None` when the denominator is zero.
+pub fn div_round(numerator: i128, denominator: i128) -> Option<i128> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (numerator.abs(), denominator.abs());
+    let q = (2 * n + d) / (2 * d);
+    Some(if (numerator < 0) != (denominator < 0) {
+        -q
+    } else {
+        q
+    })
+}
+
+/// `a × b` of two ten-thousandths values, in ten-thousandths (a value from an amount and a weight).
+pub fn mul(a: i64, b: i64) -> i64 {
+    let product = div_round(i128::from(a) * i128::from(b), i128::from(ONE)).unwrap_or_default();
+    i64::try_from(product).unwrap_or(if product < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// `part ÷ whole` in ten-thousandths (a ratio to four places); `None` when `whole` is zero.
+pub fn ratio(part: i64, whole: i64) -> Option<i64> {
+    div_round(i128::from(part) * i128::from(ONE), i128::from(whole))
+        .and_then(|r| i64::try_from(r).ok())
+}
+
+/// The relative change from `previous` to `current` ((current − previous) ÷ |previous|), in ten-thousandths.
+pub fn change(current: i64, previous: i64) -> Option<i64> {
+    ratio(current - previous, previous.abs())
+}
+
+/// A rung of an orientation ladder: `[lower, upper)` of the ratio actual ÷ benchmark (ten-thousandths), open
+/// upwards when `upper` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    pub lower: i64,
+    pub upper: Option<i64>,
+    pub intensity: i64,
+}
+
+impl Band {
+    pub fn contains(&self, ratio: i64) -> bool {
+        ratio >= self.lower && self.upper.is_none_or(|u| ratio < u)
+    }
+}
+
+/// Why an orientation rule did not change a weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// No orientation value was imported for the department, node and period.
+    NoActualValue,
+    /// The ratio falls in no band of the ladder.
+    NoMatchingBand,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::NoActualValue => "NO_ACTUAL_VALUE",
+            Skip::NoMatchingBand => "NO_MATCHING_BAND",
+        }
+    }
+}
+
+/// The outcome of one rule for one department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adjustment {
+    pub ratio: Option<i64>,
+    pub intensity: Option<i64>,
+    pub adjusted_weight: i64,
+    pub skipped: Option<Skip>,
+}
+
+/// weight = node weight × the intensity of the band that actual ÷ benchmark (rounded to four places first) falls
+/// in. `benchmark` is positive (the database checks it).
+pub fn orient(weight: i64, actual: Option<i64>, benchmark: i64, ladder: &[Band]) -> Adjustment {
+    let skip = |ratio, reason| Adjustment {
+        ratio,
+        intensity: None,
+        adjusted_weight: weight,
+        skipped: Some(reason),
+    };
+    let Some(actual) = actual else {
+        return skip(None, Skip::NoActualValue);
+    };
+    let Some(r) = ratio(actual, benchmark) else {
+        return skip(None, Skip::NoMatchingBand);
+    };
+    match ladder.iter().find(|b| b.contains(r)) {
+        Some(band) => Adjustment {
+            ratio: Some(r),
+            intensity: Some(band.intensity),
+            adjusted_weight: mul(weight, band.intensity),
+            skipped: None,
+        },
+        None => skip(Some(r), Skip::NoMatchingBand),
+    }
+}
+
+/// Whether two ladders' bands overlap (a ratio would pick more than one).
+pub fn overlapping(bands: &[Band]) -> bool {
+    bands.iter().enumerate().any(|(i, a)| {
+        bands[i + 1..].iter().any(|b| {
+            let a_below_b = a.upper.is_some_and(|u| u <= b.lower);
+            let b_below_a = b.upper.is_some_and(|u| u <= a.lower);
+            !(a_below_b || b_below_a)
+        })
+    })
+}
+
+/// An accounting month, `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    year: i32,
+    month: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a month as YYYY-MM")]
+pub struct PeriodError;
+
+impl Period {
+    pub fn parse(text: &str) -> Result<Self, PeriodError> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 7 || bytes[4] != b'-' {
+            return Err(PeriodError);
+        }
+        let year: i32 = text[..4].parse().map_err(|_| PeriodError)?;
+        let month: u32 = text[5..].parse().map_err(|_| PeriodError)?;
+        if !(1900..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || !text[..4].bytes().all(|b| b.is_ascii_digit())
+            || !text[5..].bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(PeriodError);
+        }
+        Ok(Self { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Self {
+        Self {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Self {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    pub fn year_before(self) -> Self {
+        Self {
+            year: self.year - 1,
+            month: self.month,
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn divisions_round_half_away_from_zero() {
+        assert_eq!(div_round(5, 2), Some(3));
+        assert_eq!(div_round(-5, 2), Some(-3));
+        assert_eq!(div_round(5, -2), Some(-3));
+        assert_eq!(div_round(4, 3), Some(1));
+        assert_eq!(div_round(-4, 3), Some(-1));
+        assert_eq!(div_round(1, 0), None);
+        // 12.3456 yuan × 1.5 = 18.5184; 0.0001 × 0.5 = 0.00005 → 0.0001.
+        assert_eq!(mul(123_456, 15_000), 185_184);
+        assert_eq!(mul(1, 5_000), 1);
+        assert_eq!(mul(-1, 5_000), -1);
+        assert_eq!(ratio(1, 3), Some(3_333));
+        assert_eq!(ratio(2, 3), Some(6_667));
+        assert_eq!(ratio(-2, 3), Some(-6_667));
+        assert_eq!(ratio(5, 0), None);
+        assert_eq!(change(120, 100), Some(2_000));
+        assert_eq!(change(-50, -100), Some(5_000));
+        assert_eq!(change(0, 0), None);
+    }
+
+    #[test]
+    fn orientation_picks_the_half_open_band() {
+        let ladder = [
+            Band {
+                lower: 0,
+                upper: Some(8_000),
+                intensity: 9_000,
+            },
+            Band {
+                lower: 8_000,
+                upper: Some(12_000),
+                intensity: 10_000,
+            },
+            Band {
+                lower: 12_000,
+                upper: None,
+                intensity: 12_000,
+            },
+        ];
+        // 80 ÷ 100 = 0.8 → the second band (lower bounds are inclusive).
+        let a = orient(15_000, Some(800_000), 1_000_000, &ladder);
+        assert_eq!(
+            (a.ratio, a.intensity, a.adjusted_weight),
+            (Some(8_000), Some(10_000), 15_000)
+        );
+        // 0.79995 rounds to 0.8000 before the band is chosen.
+        let a = orient(15_000, Some(79_995), 100_000, &ladder);
+        assert_eq!(a.ratio, Some(8_000));
+        let a = orient(15_000, Some(2_000_000), 1_000_000, &ladder);
+        assert_eq!((a.intensity, a.adjusted_weight), (Some(12_000), 18_000));
+        let a = orient(15_000, None, 1_000_000, &ladder);
+        assert_eq!(
+            (a.skipped, a.adjusted_weight),
+            (Some(Skip::NoActualValue), 15_000)
+        );
+        // −0.000001 rounds to 0.0000, inside the first band.
+        let a = orient(15_000, Some(-1), 1_000_000, &ladder);
+        assert_eq!((a.skipped, a.intensity), (None, Some(9_000)));
+        let a = orient(15_000, Some(-100), 1_000_000, &ladder);
+        assert_eq!((a.skipped, a.ratio), (Some(Skip::NoMatchingBand), Some(-1)));
+    }
+
+    #[test]
+    fn overlapping_bands_are_found() {
+        let b = |lower, upper| Band {
+            lower,
+            upper,
+            intensity: ONE,
+        };
+        assert!(!overlapping(&[
+            b(0, Some(10)),
+            b(10, Some(20)),
+            b(20, None)
+        ]));
+        assert!(overlapping(&[b(0, Some(11)), b(10, Some(20))]));
+        assert!(overlapping(&[b(0, None), b(10, Some(20))]));
+        assert!(overlapping(&[b(5, None), b(10, None)]));
+    }
+
+    #[test]
+    fn periods_parse_and_step() {
+        let p = Period::parse("2026-01").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.previous().to_string(), "2025-12");
+        assert_eq!(p.year_before().to_string(), "2025-01");
+        assert_eq!(
+            Period::parse("2026-11").map(|p| p.previous().to_string()),
+            Ok("2026-10".into())
+        );
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-+1", "",
+        ] {
+            assert_eq!(Period::parse(bad), Err(PeriodError), "{bad}");
+        }
+    }
+
+    proptest! {
+        /// Rounding is symmetric: −x rounds to −(x rounded), so a cost's value mirrors the amount's.
+        #[test]
+        fn rounding_is_symmetric(a in -10_000_000_000i64..10_000_000_000, w in 0i64..200_000) {
+            prop_assert_eq!(mul(-a, w), -mul(a, w));
+        }
+
+        /// The rounded value is within half a unit of the exact product.
+        #[test]
+        fn rounding_is_nearest(a in -10_000_000_000i64..10_000_000_000, w in 0i64..200_000) {
+            let exact = i128::from(a) * i128::from(w);
+            let err = (i128::from(mul(a, w)) * 10_000 - exact).abs();
+            prop_assert!(err <= 5_000);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The `dimension_node` table: a node of a model version's dimension tree; weight in ten-thousandths (a coefficient or a unit price).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "dimension_node")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    pub model_version_id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub series: String,
+    pub kind: String,
+    pub dept_field: String,
+    pub splits_business_type: bool,
+    pub business_type_scope: String,
+    pub weight: i64,
+    pub sort: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
