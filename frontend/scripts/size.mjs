@@ -1,5 +1,6 @@
 // Prints the gzipped size of the built app per route: what the first page load costs (the entry and
-// everything it imports) and what each lazy route adds on top (its chunks and CSS not already loaded).
+// everything it imports), what each lazy route adds on top (its chunks and CSS not already loaded), and
+// what the other dynamic imports (charts, the second language) cost when first needed.
 // Reads dist/.vite/manifest.json, so run `npm run build` first.
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -61,6 +62,18 @@ for (const r of routes) {
   const css = sum(extra.filter((f) => f.endsWith('.css')))
   const path = r.path.startsWith('/') ? r.path : `/${r.path}`
   console.log(`${path.padEnd(28)} ${r.src.replace('src/', '').padEnd(40)} ${kb(js)} ${kb(css)} ${kb(js + css)}`)
+}
+
+// Dynamic imports that are not routes (ECharts, the English catalogue): fetched when first needed.
+const routeSources = new Set(routes.map((r) => r.src))
+const onDemand = Object.keys(manifest).filter((k) => manifest[k].isDynamicEntry && !routeSources.has(k))
+if (onDemand.length > 0) {
+  console.log('')
+  console.log('Loaded on demand (gzipped, beyond the initial load):')
+  for (const key of onDemand) {
+    const extra = files(closure(key)).filter((f) => !initial.has(f))
+    console.log(`${key.padEnd(69)} ${kb(sum(extra))}`)
+  }
 }
 
 const all = Object.values(manifest).flatMap((c) => [c.file, ...(c.css ?? [])])

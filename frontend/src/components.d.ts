@@ -13,6 +13,7 @@ declare module 'vue' {
   export interface GlobalComponents {
     BillDialog: typeof import('./components/BillDialog.vue')['default']
     CataloguePicker: typeof import('./components/CataloguePicker.vue')['default']
+    EChart: typeof import('./components/EChart.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
     ElButton: typeof import('element-plus/es')['ElButton']

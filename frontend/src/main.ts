@@ -7,7 +7,7 @@ import 'element-plus/es/components/message-box/style/css'
 import 'element-plus/es/components/loading/style/css'
 import './styles/main.css'
 import App from './App.vue'
-import { i18n } from './i18n'
+import { i18n, restoreLocale } from './i18n'
 import { router } from './router'
 import { useAuthStore } from './stores/auth'
 
@@ -25,5 +25,4 @@ auth.onSessionEnded((reason) => {
   })
 })
 
-document.documentElement.lang = i18n.global.locale.value
-app.mount('#app')
+void restoreLocale().finally(() => app.mount('#app'))

@@ -12,18 +12,32 @@ describe('screens by role', () => {
 
   it('gives each role its own screens', () => {
     expect(menuFor('DOCTOR').flatMap((g) => g.items)).toEqual(['board', 'doctor'])
-    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'analytics'])
+    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'dashboard', 'statistics'])
     expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics'])
+    expect(menuFor('ADMIN').flatMap((g) => g.items)).toEqual(expect.arrayContaining(['admin-audit', 'dashboard']))
     expect(canAccess('ADMIN', 'doctor')).toBe(false) // the workstation needs a doctor profile
     expect(canAccess(null, 'patients')).toBe(false)
     expect(menuFor(null)).toEqual([])
   })
 
+  it('keeps the audit log to administrators and statistics to analysts and administrators', () => {
+    expect(canAccess('ANALYST', 'admin-audit')).toBe(false)
+    expect(canAccess('FRONT_DESK', 'statistics')).toBe(false)
+    expect(canAccess('DOCTOR', 'dashboard')).toBe(false)
+    expect(canAccess('ANALYST', 'statistics')).toBe(true)
+  })
+
+  it('hides a menu group that has no screens yet', () => {
+    for (const role of ['ADMIN', 'ANALYST'] as const) {
+      expect(menuFor(role).every((g) => g.items.length > 0)).toBe(true)
+    }
+  })
+
   it('sends each role home', () => {
     expect(homeFor('FRONT_DESK')).toBe('check-in')
     expect(homeFor('DOCTOR')).toBe('doctor')
-    expect(homeFor('ANALYST')).toBe('analytics')
-    expect(homeFor('ADMIN')).toBe('admin-schedules')
+    expect(homeFor('ANALYST')).toBe('dashboard')
+    expect(homeFor('ADMIN')).toBe('dashboard')
   })
 
   it('redirects only within the app after signing in', () => {

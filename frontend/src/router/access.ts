@@ -15,11 +15,14 @@ export type ScreenName =
   | 'admin-schedules'
   | 'admin-catalogue'
   | 'admin-users'
-  | 'analytics'
+  | 'admin-audit'
+  | 'dashboard'
+  | 'statistics'
   | 'password'
 
 const FRONT_OFFICE: Role[] = ['ADMIN', 'FRONT_DESK']
 const ADMIN: Role[] = ['ADMIN']
+const ANALYTICS: Role[] = ['ADMIN', 'ANALYST']
 const EVERYONE: Role[] = ['ADMIN', 'FRONT_DESK', 'DOCTOR', 'ANALYST']
 
 export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
@@ -35,7 +38,9 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-schedules': ADMIN,
   'admin-catalogue': ADMIN,
   'admin-users': ADMIN,
-  analytics: ['ADMIN', 'ANALYST'],
+  'admin-audit': ADMIN,
+  dashboard: ANALYTICS,
+  statistics: ANALYTICS,
   password: EVERYONE,
 }
 
@@ -51,22 +56,27 @@ export function homeFor(role: Role): ScreenName {
     case 'DOCTOR':
       return 'doctor'
     case 'ANALYST':
-      return 'analytics'
     case 'ADMIN':
-      return 'admin-schedules'
+      return 'dashboard'
   }
 }
 
 export interface MenuGroup {
-  key: 'front' | 'doctor' | 'admin' | 'analytics'
+  key: 'front' | 'doctor' | 'admin' | 'analytics' | 'accounting'
   items: ScreenName[]
 }
 
 const MENU: MenuGroup[] = [
   { key: 'front', items: ['check-in', 'booking', 'patients', 'cashier', 'board'] },
   { key: 'doctor', items: ['doctor'] },
-  { key: 'admin', items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users'] },
-  { key: 'analytics', items: ['analytics'] },
+  {
+    key: 'admin',
+    items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users', 'admin-audit'],
+  },
+  { key: 'analytics', items: ['dashboard', 'statistics'] },
+  // Department value accounting (model versions, imports, tasks, results): its screens go here. A group
+  // without screens is not shown.
+  { key: 'accounting', items: [] },
 ]
 
 /** The menu a role sees: only groups with at least one screen it may open. */

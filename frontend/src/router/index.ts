@@ -100,10 +100,22 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'admin-users', title: 'nav.admin-users' },
       },
       {
+        path: 'admin/audit-logs',
+        name: 'admin-audit',
+        component: () => import('@/views/admin/AuditLogView.vue'),
+        meta: { screen: 'admin-audit', title: 'nav.admin-audit' },
+      },
+      {
         path: 'analytics',
-        name: 'analytics',
-        component: () => import('@/views/analyst/AnalyticsHome.vue'),
-        meta: { screen: 'analytics', title: 'nav.analytics' },
+        name: 'dashboard',
+        component: () => import('@/views/analyst/DashboardView.vue'),
+        meta: { screen: 'dashboard', title: 'nav.dashboard' },
+      },
+      {
+        path: 'analytics/statistics',
+        name: 'statistics',
+        component: () => import('@/views/analyst/StatisticsView.vue'),
+        meta: { screen: 'statistics', title: 'nav.statistics' },
       },
       {
         path: 'account/password',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, ageOn, isoWeekday, mondayOf, slotEnded, weekDates } from './dates'
+import { addDays, ageOn, dayRangeInstants, formatDateTime, isoWeekday, mondayOf, slotEnded, weekDates } from './dates'
 
 describe('calendar helpers', () => {
   it('finds the Monday of a week, across month ends', () => {
@@ -20,6 +20,19 @@ describe('calendar helpers', () => {
       '2027-01-03',
     ])
     expect(addDays('2024-02-28', 1)).toBe('2024-02-29')
+  })
+
+  it('turns calendar days into a half-open range of instants, local midnight to the midnight after', () => {
+    const r = dayRangeInstants('2026-11-20', '2026-11-22')
+    expect(new Date(r.from).getTime()).toBe(new Date(2026, 10, 20).getTime())
+    expect(new Date(r.to).getTime()).toBe(new Date(2026, 10, 23).getTime())
+    expect(r.from.endsWith('Z')).toBe(true)
+  })
+
+  it('formats a time with or without seconds', () => {
+    const at = new Date(2026, 10, 22, 9, 5, 7).toISOString()
+    expect(formatDateTime(at)).toBe('2026-11-22 09:05')
+    expect(formatDateTime(at, true)).toBe('2026-11-22 09:05:07')
   })
 
   it('computes ages', () => {

@@ -42,12 +42,21 @@ export function today(): string {
   return isoDate(new Date())
 }
 
-/** "2026-11-22T04:34:28Z" → "2026-11-22 12:34" in the browser's zone. */
-export function formatDateTime(value: string | null | undefined): string {
+/** "2026-11-22T04:34:28Z" → "2026-11-22 12:34" (or "2026-11-22 12:34:28") in the browser's zone. */
+export function formatDateTime(value: string | null | undefined, seconds = false): string {
   if (!value) return ''
   const d = new Date(value)
   if (Number.isNaN(d.getTime())) return value
-  return `${isoDate(d)} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}${seconds ? `:${pad2(d.getSeconds())}` : ''}`
+  return `${isoDate(d)} ${time}`
+}
+
+/**
+ * Local calendar days from `from` to `to` (both included) as instants for an API that filters by time:
+ * `from`'s midnight, inclusive, and the midnight after `to`, exclusive (RFC 3339, UTC).
+ */
+export function dayRangeInstants(from: string, to: string): { from: string; to: string } {
+  return { from: parseIsoDate(from).toISOString(), to: parseIsoDate(addDays(to, 1)).toISOString() }
 }
 
 /** Age in whole years on `on` (default today) of someone born on `dob`. */
