@@ -311,6 +311,8 @@ try {
   await suite.test('administration screens, with field errors from the server', async () => {
     const adm = await person()
     await login(adm, base, 'admin')
+    assert(adm.url().endsWith('/analytics'), `admin lands on the dashboard, got ${adm.url()}`)
+    await adm.getByTestId('nav-admin-schedules').click()
     await adm.getByTestId('schedule-grid').locator('.chip').first().waitFor()
     await settled(adm)
     await shot(adm, '19-admin-schedules')
@@ -369,23 +371,90 @@ try {
     await shot(adm, '27-admin-refunded')
     const bill = await admin('GET', `/billings/${paidBillId}`)
     assert(bill.body.status === 'REFUNDED', `bill ${paidBillId} is REFUNDED, got ${bill.body.status}`)
+
+    // The audit log: the chain verifies, and the refund above is there with its user and outcome.
+    await adm.getByTestId('nav-admin-audit').click()
+    await adm.locator('[data-testid="audit-chain"][data-intact="true"]').waitFor()
+    await adm.getByTestId('audit-table').locator('.el-table__row').first().waitFor()
+    await settled(adm)
+    await shot(adm, '28-admin-audit-log')
+    await adm.getByTestId('audit-action').click()
+    await adm.locator('.el-select-dropdown__item:visible', { hasText: '退费' }).first().click()
+    const refundRow = adm.getByTestId('audit-table').locator('.el-table__row', { hasText: String(paidBillId) })
+    await refundRow.first().waitFor()
+    await refundRow.first().locator('[data-outcome="SUCCESS"]').waitFor()
+    assert((await refundRow.first().textContent()).includes('admin'), 'the refund names its user')
+    await refundRow.first().locator('.el-table__expand-icon').click()
+    await adm.locator('.el-table__expanded-cell').first().waitFor()
+    await settled(adm)
+    await shot(adm, '29-admin-audit-log-refund')
     await adm.context().close()
   })
 
-  await suite.test('analyst: placeholder home with the statistics download', async () => {
+  await suite.test('analyst: dashboard and statistics with charts, table and the Excel export', async () => {
     const an = await person()
     await login(an, base, 'analyst')
-    assert(an.url().endsWith('/analytics'), `analyst lands on analytics, got ${an.url()}`)
+    assert(an.url().endsWith('/analytics'), `analyst lands on the dashboard, got ${an.url()}`)
+    // The demo's month of history: the 30-day trend and the department ranking draw.
+    await an.locator('[data-testid="dashboard-trend"][data-ready="true"] canvas').first().waitFor()
+    await an.locator('[data-testid="dashboard-departments"][data-ready="true"] canvas').first().waitFor()
+    const visits = (await an.getByTestId('kpi-visits').locator('.kpi__value').textContent()).trim()
+    assert(/^[\d,]+$/.test(visits), `today's visits is a number, got ${visits}`)
+    await settled(an)
+    await shot(an, '30-analyst-dashboard')
+
+    await an.getByTestId('nav-statistics').click()
+    const table = an.getByTestId('statistics-table')
+    await table.locator('.el-table__body .el-table__row').first().waitFor()
+    await an.locator('[data-testid="statistics-period-chart"][data-ready="true"] canvas').first().waitFor()
+    await an.locator('[data-testid="statistics-department-chart"][data-ready="true"] canvas').first().waitFor()
+    const rows = await table.locator('.el-table__body .el-table__row').count()
+    assert(rows > 0, 'the statistics table has rows')
+    assert((await table.locator('.el-table__footer').textContent()).includes('合计'), 'the table ends with the totals')
+    await settled(an)
+    await shot(an, '31-analyst-statistics')
+    await table.locator('.el-table__footer').scrollIntoViewIfNeeded()
+    await shot(an, '32-analyst-statistics-table')
+    await an.locator('h1').scrollIntoViewIfNeeded()
+
     const download = an.waitForEvent('download')
     await an.getByTestId('download-xlsx').click()
     const file = await download
     assert(file.suggestedFilename().endsWith('.xlsx'), `an .xlsx file, got ${file.suggestedFilename()}`)
-    await shot(an, '28-analyst-home')
-    // The English catalogue.
+    const bytes = await new Promise((done, fail) => {
+      file.createReadStream().then((stream) => {
+        const chunks = []
+        stream.on('data', (c) => chunks.push(c))
+        stream.on('end', () => done(Buffer.concat(chunks)))
+        stream.on('error', fail)
+      }, fail)
+    })
+    assert(bytes.subarray(0, 2).toString() === 'PK', 'the export is a workbook (a zip file)')
+
+    // By month, one department: every row is that department's, and the address keeps the filters.
+    await an.getByTestId('statistics-granularity').getByText('按月', { exact: true }).click()
+    await an.getByTestId('statistics-department').click()
+    await an.locator('.el-select-dropdown__item:visible').getByText('内科', { exact: true }).first().click()
+    await an.getByTestId('statistics-query').click()
+    await an.waitForURL(/granularity=month/)
+    await settled(an)
+    const names = await table.locator('.el-table__body .el-table__row td:nth-child(2)').allTextContents()
+    assert(names.length > 0 && names.every((n) => n.trim() === '内科'), `only 内科 rows, got ${names.join(',')}`)
+    await an.locator('[data-testid="statistics-period-chart"][data-ready="true"] canvas').first().waitFor()
+    await shot(an, '33-analyst-statistics-month')
+    await an.reload()
+    await table.locator('.el-table__body .el-table__row').first().waitFor()
+    const kept = await table.locator('.el-table__body .el-table__row td:nth-child(2)').allTextContents()
+    assert(kept.every((n) => n.trim() === '内科'), 'the filters survive a reload')
+
+    // The English catalogue, fetched when chosen.
     await an.getByTestId('locale-menu').hover()
     await an.getByTestId('locale-en').click()
-    await an.getByText('Analytics screens come next').waitFor()
-    await shot(an, '29-analyst-home-english')
+    await an.locator('h1', { hasText: 'Statistics' }).waitFor()
+    await an.locator('[data-testid="statistics-period-chart"][data-ready="true"]').waitFor()
+    await an.locator('[data-testid="statistics-department-chart"][data-ready="true"]').waitFor()
+    await settled(an)
+    await shot(an, '34-analyst-statistics-english')
     await an.context().close()
   })
 } catch (e) {

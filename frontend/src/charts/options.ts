@@ -51,7 +51,13 @@ export function trendOption(
     xAxis: { type: 'category', data: labels, axisLabel: TEXT, axisTick: { alignWithLabel: true } },
     yAxis: [
       { type: 'value', minInterval: 1, axisLabel: TEXT, splitLine: SPLIT },
-      { type: 'value', axisLabel: { ...TEXT, formatter: formats.moneyAxis }, splitLine: { show: false } },
+      // Ticks aligned with the left axis, so one set of grid lines serves both.
+      {
+        type: 'value',
+        alignTicks: true,
+        axisLabel: { ...TEXT, formatter: formats.moneyAxis },
+        splitLine: { show: false },
+      },
     ],
     series: [
       {
@@ -66,7 +72,6 @@ export function trendOption(
         name: line.name,
         data: line.data,
         yAxisIndex: 1,
-        smooth: true,
         symbolSize: 5,
         tooltip: { valueFormatter: tooltipValue(formats.money) },
       },

@@ -25,7 +25,7 @@ const en: typeof zhCN = {
     'admin-users': 'Users',
     'admin-audit': 'Audit log',
     dashboard: 'Dashboard',
-    statistics: 'Outpatient statistics',
+    statistics: 'Statistics',
     password: 'Change password',
   },
   common: {
@@ -418,7 +418,7 @@ const en: typeof zhCN = {
     rangeTooLong: 'A report covers at most 5 years',
     metrics: {
       visits: 'Visits',
-      appointments: 'Appointments',
+      appointments: 'Booked',
       no_shows: 'No-shows',
       revenue: 'Charged',
       insurance: 'Insurance',
