@@ -4,7 +4,7 @@ use crate::{
     auth::jwt::JwtKeys,
     config::Settings,
     db,
-    services::{audit, booking, demo},
+    services::{accounting::tasks, audit, booking, demo},
 };
 use actix_web::{App, HttpServer, dev::Server, web};
 use sea_orm::DatabaseConnection;
@@ -60,6 +60,7 @@ impl Application {
         .run();
         spawn_audit_sealer(db.clone(), seal_every);
         spawn_no_show_sweeper(db.clone());
+        tasks::spawn_runner(db.clone());
         Ok(Self { port, server, db })
     }
 

@@ -3,6 +3,7 @@ pub mod appointments;
 pub mod audit_logs;
 pub mod auth;
 pub mod billings;
+pub mod calculation_tasks;
 pub mod charge_items;
 pub mod departments;
 pub mod doctors;
@@ -264,6 +265,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(medical_records::routes)
         .configure(billings::routes)
         .configure(statistics::routes)
+        .configure(calculation_tasks::routes)
         .configure(audit_logs::routes);
 }
 

@@ -192,11 +192,11 @@ impl From<Report> for OutpatientStatistics {
 /// An Excel workbook (.xlsx).
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
-pub struct XlsxFile(Vec<u8>);
+pub struct XlsxFile(pub Vec<u8>);
 
 impl XlsxFile {
     /// A download: the file name is ours (ASCII, no quotes), so it needs no escaping.
-    fn attachment(self, filename: &str) -> HttpResponse {
+    pub fn attachment(self, filename: &str) -> HttpResponse {
         HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header((

@@ -1,6 +1,7 @@
 //! Pure business rules: no database, no HTTP. Parsed values that are valid by construction.
 pub mod appointment;
 pub mod billing;
+pub mod calculation;
 pub mod dimension;
 pub mod id_card;
 pub mod masking;

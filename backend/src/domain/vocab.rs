@@ -109,6 +109,8 @@ mod tests {
         check(crate::domain::schedule::TimeSlot::ALL);
         check(crate::domain::schedule::ScheduleStatus::ALL);
         check(crate::domain::dimension::Series::ALL);
+        check(crate::domain::calculation::StepKind::ALL);
+        check(crate::domain::calculation::TaskStatus::ALL);
         check(crate::domain::dimension::NodeKind::ALL);
         check(crate::domain::dimension::DeptField::ALL);
         check(crate::domain::dimension::BusinessTypeScope::ALL);

@@ -1,5 +1,6 @@
 //! Use cases. Each public function is one action of one user, inside the transaction it needs, calling the
 //! domain rules; every write leaves an audit entry in the same transaction.
+pub mod accounting;
 pub mod audit;
 pub mod auth;
 pub mod billing;

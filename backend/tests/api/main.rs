@@ -4,6 +4,7 @@
 mod fixtures;
 mod helpers;
 
+mod accounting;
 mod audit;
 mod auth;
 mod billing;

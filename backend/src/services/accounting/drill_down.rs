@@ -1,0 +1,286 @@
+//! Drill-down (下钻): the charge items behind one cell of a task's results.
+//!
+//! From `calculation_details` when the run made them; otherwise from `charge_details` under the node's rules
+//! (its department field, business-type scope and split), so tasks of a workflow without details stay
+//! drillable without being recomputed. A parent drills into the CHARGE leaves under it (closure table); the
+//! two sources give the same items and totals for the same data.
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE};
+use crate::{
+    domain::dimension::{BusinessType, NodeKind},
+    entities::{calculation_task, department, dimension_node},
+    error::AppError,
+    services::{Actor, PageRequest},
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    CalculationDetails,
+    ChargeDetails,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CalculationDetails => "calculation_details",
+            Source::ChargeDetails => "charge_details",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Amount,
+    Quantity,
+    ItemCode,
+    ItemName,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Self {
+            key: SortKey::Amount,
+            descending: true,
+        }
+    }
+}
+
+impl std::str::FromStr for Sort {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let key = match name {
+            "amount" => SortKey::Amount,
+            "quantity" => SortKey::Quantity,
+            "item_code" => SortKey::ItemCode,
+            "item_name" => SortKey::ItemName,
+            _ => {
+                return Err(
+                    "must be amount, quantity, item_code or item_name, with - for descending",
+                );
+            }
+        };
+        Ok(Self { key, descending })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DrillRequest {
+    pub task_id: i64,
+    /// `None`: the whole hospital.
+    pub department_id: Option<i64>,
+    pub node_id: i64,
+    pub business_type: Option<BusinessType>,
+    pub sort: Sort,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub item_code: String,
+    pub item_name: Option<String>,
+    pub item_category: Option<String>,
+    /// `None` when the node does not keep business type.
+    pub business_type: Option<String>,
+    pub amount: i64,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DrillDown {
+    pub source: Source,
+    pub node: dimension_node::Model,
+    pub items: Vec<Item>,
+    /// Items in all pages.
+    pub total: u64,
+    pub total_amount: i64,
+    pub total_quantity: i64,
+    pub page: PageRequest,
+}
+
+pub fn not_drillable(node: &dimension_node::Model) -> AppError {
+    AppError::request(
+        422,
+        "NODE_NOT_DRILLABLE",
+        format!(
+            "{} ({}) is a {} node: its numbers come from per-department records, not charge items",
+            node.name,
+            node.code,
+            node.kind.to_lowercase()
+        ),
+    )
+}
+
+/// The task (with a finished run) and the node of its model version, or why the cell cannot be drilled.
+pub async fn cell_context(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    task_id: i64,
+    node_id: i64,
+) -> Result<(calculation_task::Model, dimension_node::Model), AppError> {
+    let task = super::tasks::get(conn, actor, task_id).await?;
+    if task.run_no == 0 {
+        return Err(AppError::Conflict {
+            code: "TASK_NOT_READY",
+            message: "the task has no finished run yet".into(),
+        });
+    }
+    let node = dimension_node::Entity::find_by_id(node_id)
+        .filter(dimension_node::Column::ModelVersionId.eq(task.model_version_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::invalid("node_id", "no such node in the task's model version"))?;
+    Ok((task, node))
+}
+
+pub async fn drill(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    request: DrillRequest,
+) -> Result<DrillDown, AppError> {
+    let (task, node) = cell_context(conn, actor, request.task_id, request.node_id).await?;
+    if node.kind != NodeKind::Charge.as_str() {
+        return Err(not_drillable(&node));
+    }
+    if let Some(id) = request.department_id {
+        department::Entity::find_by_id(id)
+            .filter(department::Column::HospitalId.eq(actor.hospital_id))
+            .one(conn)
+            .await?
+            .ok_or_else(|| AppError::invalid("department_id", "no such department"))?;
+    }
+    let d = Dialect::of(conn);
+    let (source, grouped, mut values) = if task.has_details {
+        let mut sql = format!(
+            "SELECT cd.item_code AS item_code, MAX(cd.item_name) AS item_name, \
+             MAX(cd.item_category) AS item_category, cd.business_type AS business_type, \
+             {} AS amount, {} AS quantity \
+             FROM calculation_details cd \
+             JOIN dimension_closure cl ON cl.descendant_id = cd.node_id AND cl.ancestor_id = ? \
+             WHERE cd.hospital_id = ? AND cd.task_id = ? AND cd.run_no = ?",
+            d.sum("cd.amount"),
+            d.sum("cd.quantity")
+        );
+        let mut values: Vec<Value> = vec![
+            node.id.into(),
+            task.hospital_id.into(),
+            task.id.into(),
+            task.run_no.into(),
+        ];
+        if let Some(id) = request.department_id {
+            sql.push_str(" AND cd.department_id = ?");
+            values.push(id.into());
+        }
+        if let Some(bt) = request.business_type {
+            sql.push_str(" AND cd.business_type = ?");
+            values.push(bt.as_str().into());
+        }
+        sql.push_str(" GROUP BY cd.item_code, cd.business_type");
+        (Source::CalculationDetails, sql, values)
+    } else {
+        let mut sql = format!(
+            "SELECT c.item_code AS item_code, MAX(c.item_name) AS item_name, \
+             MAX(c.item_category) AS item_category, {bt} AS business_type, \
+             {amount} AS amount, {quantity} AS quantity \
+             FROM dimension_closure cl \
+             JOIN dimension_node n ON n.id = cl.descendant_id AND n.kind = 'CHARGE' \
+             JOIN dimension_item_mapping m ON m.node_id = n.id \
+             JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
+             AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type) \
+             JOIN department d ON d.hospital_id = c.hospital_id AND d.code = CASE n.dept_field \
+             WHEN 'PRESCRIBING' THEN c.prescribing_dept_code ELSE c.executing_dept_code END \
+             WHERE cl.ancestor_id = ?",
+            bt = KEPT_BUSINESS_TYPE,
+            amount = d.sum("c.amount"),
+            quantity = d.sum("c.quantity"),
+        );
+        let mut values: Vec<Value> = vec![
+            task.hospital_id.into(),
+            task.period.clone().into(),
+            node.id.into(),
+        ];
+        if let Some(id) = request.department_id {
+            sql.push_str(" AND d.id = ?");
+            values.push(id.into());
+        }
+        if let Some(bt) = request.business_type {
+            sql.push_str(&format!(" AND {KEPT_BUSINESS_TYPE} = ?"));
+            values.push(bt.as_str().into());
+        }
+        sql.push_str(&format!(" GROUP BY c.item_code, {KEPT_BUSINESS_TYPE}"));
+        (Source::ChargeDetails, sql, values)
+    };
+
+    let totals = d
+        .one(
+            conn,
+            &format!(
+                "SELECT COUNT(*) AS n, {} AS amount, {} AS quantity FROM ({grouped}) g",
+                d.sum("g.amount"),
+                d.sum("g.quantity")
+            ),
+            values.clone(),
+        )
+        .await?
+        .ok_or(AppError::NotFound("drill-down totals"))?;
+    let total: i64 = totals.try_get("", "n")?;
+    let total_amount: Option<i64> = totals.try_get("", "amount")?;
+    let total_quantity: Option<i64> = totals.try_get("", "quantity")?;
+
+    let direction = if request.sort.descending {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    let key = match request.sort.key {
+        SortKey::Amount => "g.amount",
+        SortKey::Quantity => "g.quantity",
+        SortKey::ItemCode => "g.item_code",
+        SortKey::ItemName => "g.item_name",
+    };
+    let page = request.page;
+    values.push(Value::from(page.page_size as i64));
+    values.push(Value::from(((page.page - 1) * page.page_size) as i64));
+    let rows = d
+        .all(
+            conn,
+            &format!(
+                "SELECT g.item_code, g.item_name, g.item_category, g.business_type, g.amount, g.quantity \
+                 FROM ({grouped}) g ORDER BY {key} {direction}, g.item_code, g.business_type LIMIT ? OFFSET ?"
+            ),
+            values,
+        )
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let business_type: String = r.try_get("", "business_type")?;
+            Ok(Item {
+                item_code: r.try_get("", "item_code")?,
+                item_name: r.try_get("", "item_name")?,
+                item_category: r.try_get("", "item_category")?,
+                business_type: (!business_type.is_empty()).then_some(business_type),
+                amount: r.try_get("", "amount")?,
+                quantity: r.try_get("", "quantity")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    Ok(DrillDown {
+        source,
+        node,
+        items,
+        total: total as u64,
+        total_amount: total_amount.unwrap_or(0),
+        total_quantity: total_quantity.unwrap_or(0),
+        page,
+    })
+}

@@ -1,0 +1,865 @@
+//! The five steps of a calculation run, as set-based SQL inside the database.
+//!
+//! A run writes every row under its own `run_no`; readers keep seeing the previous run until the task switches
+//! to the new number. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
+//! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
+//! charges run per department in short transactions, so payments at the front desk interleave with a run.
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
+use crate::{
+    db,
+    domain::{
+        dimension::{DeptField, NodeKind},
+        valuation::{self, Band, Period},
+    },
+    entities::{
+        department, dimension_node, orientation_adjustment_detail, orientation_ladder,
+        orientation_rule,
+    },
+};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait, Value,
+};
+use std::collections::{HashMap, HashSet};
+
+/// One run of one task: the rows it writes carry `(task_id, run_no)`.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub hospital_id: i64,
+    pub task_id: i64,
+    pub run_no: i32,
+    pub period: Period,
+    pub model_version_id: i64,
+    pub now: DateTime<Utc>,
+    /// The tasks of the previous period and of the same period last year to compare against: (task, run).
+    pub previous: Option<(i64, i32)>,
+    pub year_before: Option<(i64, i32)>,
+}
+
+/// Reports a step's progress (0.0–1.0 of the step) and whether the run may go on (its lease is held).
+pub trait Progress {
+    fn step_progress(&mut self, done: f64)
+    -> impl std::future::Future<Output = anyhow::Result<()>>;
+}
+
+/// The model version's tree, read once per step that needs it.
+pub struct Tree {
+    pub nodes: Vec<dimension_node::Model>,
+    children: HashMap<i64, Vec<i64>>,
+}
+
+impl Tree {
+    pub async fn load(conn: &impl ConnectionTrait, model_version_id: i64) -> anyhow::Result<Self> {
+        let nodes = dimension_node::Entity::find()
+            .filter(dimension_node::Column::ModelVersionId.eq(model_version_id))
+            .order_by_asc(dimension_node::Column::Id)
+            .all(conn)
+            .await?;
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for n in &nodes {
+            if let Some(p) = n.parent_id {
+                children.entry(p).or_default().push(n.id);
+            }
+        }
+        Ok(Self { nodes, children })
+    }
+
+    pub fn is_leaf(&self, id: i64) -> bool {
+        !self.children.contains_key(&id)
+    }
+
+    /// The leaves under `id` (itself when it is one).
+    pub fn leaves_under(&self, id: i64) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            match self.children.get(&n) {
+                Some(c) => stack.extend(c),
+                None => out.push(n),
+            }
+        }
+        out
+    }
+
+    pub fn depth(&self, id: i64) -> usize {
+        let parents: HashMap<i64, Option<i64>> =
+            self.nodes.iter().map(|n| (n.id, n.parent_id)).collect();
+        let mut depth = 0;
+        let mut at = parents.get(&id).copied().flatten();
+        while let Some(p) = at {
+            depth += 1;
+            at = parents.get(&p).copied().flatten();
+        }
+        depth
+    }
+
+    /// Parents whose leaves are of more than one kind: their quantity means nothing and stays NULL.
+    fn mixed_parents(&self) -> Vec<i64> {
+        let kinds: HashMap<i64, &str> =
+            self.nodes.iter().map(|n| (n.id, n.kind.as_str())).collect();
+        self.nodes
+            .iter()
+            .filter(|n| !self.is_leaf(n.id))
+            .filter(|n| {
+                let leaf_kinds: HashSet<&str> = self
+                    .leaves_under(n.id)
+                    .iter()
+                    .filter_map(|l| kinds.get(l).copied())
+                    .collect();
+                leaf_kinds.len() > 1
+            })
+            .map(|n| n.id)
+            .collect()
+    }
+}
+
+fn v<T: Into<Value>>(x: T) -> Value {
+    x.into()
+}
+
+/// The department codes of the hospital: the chunks of the per-department steps on SQLite.
+async fn chunks(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Option<Vec<String>>> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let codes = department::Entity::find()
+        .filter(department::Column::HospitalId.eq(run.hospital_id))
+        .order_by_asc(department::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    Ok(Some(codes))
+}
+
+/// Runs `statement(field, chunk)` for both department fields and every chunk, each chunk in a short write
+/// transaction on SQLite; returns the rows written.
+async fn per_department<P: Progress>(
+    db: &DatabaseConnection,
+    run: &Run,
+    progress: &mut P,
+    build: impl Fn(DeptField, Option<&str>) -> (String, Vec<Value>),
+) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    let mut rows = 0;
+    let fields = [DeptField::Prescribing, DeptField::Executing];
+    match chunks(db, run).await? {
+        None => {
+            for (i, field) in fields.into_iter().enumerate() {
+                let (sql, values) = build(field, None);
+                rows += d.exec(db, &sql, values).await?.rows_affected();
+                progress.step_progress((i + 1) as f64 / 2.0).await?;
+            }
+        }
+        Some(codes) => {
+            let total = (codes.len() * 2).max(1);
+            let mut done = 0;
+            for code in &codes {
+                let txn = db::begin_write(db).await?;
+                for field in fields {
+                    let (sql, values) = build(field, Some(code));
+                    rows += d.exec(&txn, &sql, values).await?.rows_affected();
+                    done += 1;
+                }
+                txn.commit().await?;
+                progress.step_progress(done as f64 / total as f64).await?;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The joins that credit a charge line to (department, CHARGE node) under the node's rules: its item is mapped
+/// to the node, the node's department field names a department of the hospital, its business type is in the
+/// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
+/// period, then the chunk's department code when given.
+fn charge_join(field: DeptField, chunk: Option<&str>) -> String {
+    let col = dept_column(field);
+    let chunk = if chunk.is_some() {
+        format!(" AND c.{col} = ?")
+    } else {
+        String::new()
+    };
+    format!(
+        "FROM charge_details c \
+         JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
+         JOIN dimension_node n ON n.id = m.node_id AND n.kind = 'CHARGE' AND n.dept_field = '{field}' \
+         JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
+         WHERE c.hospital_id = ? AND c.period = ?{chunk} \
+         AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)",
+        field = field.as_str()
+    )
+}
+
+fn charge_binds(run: &Run, chunk: Option<&str>) -> Vec<Value> {
+    let mut values = vec![
+        v(run.model_version_id),
+        v(run.hospital_id),
+        v(run.period.to_string()),
+    ];
+    if let Some(code) = chunk {
+        values.push(v(code.to_owned()));
+    }
+    values
+}
+
+/// Step 1: what the period holds, and what of it no result will include.
+pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
+    let d = Dialect::of(db);
+    let base = vec![v(run.hospital_id), v(run.period.to_string())];
+    let count = |sql: String, values: Vec<Value>| async move {
+        let row = d.one(db, &sql, values).await?.context("a count")?;
+        Ok::<_, anyhow::Error>((
+            row.try_get::<i64>("", "n")?,
+            row.try_get::<Option<i64>>("", "amount")?.unwrap_or(0),
+        ))
+    };
+    let money = |scaled: i64| {
+        crate::domain::money::Amount::from_scaled(scaled)
+            .to_decimal()
+            .normalize()
+    };
+    let mut log = Vec::new();
+    let (lines, amount) = count(
+        format!(
+            "SELECT COUNT(*) AS n, {} AS amount FROM charge_details WHERE hospital_id = ? AND period = ?",
+            d.sum("amount")
+        ),
+        base.clone(),
+    )
+    .await?;
+    log.push(format!("{lines} charge lines, amount {}", money(amount)));
+    for (col, what) in [
+        ("prescribing_dept_code", "prescribing"),
+        ("executing_dept_code", "executing"),
+    ] {
+        let (n, a) = count(
+            format!(
+                "SELECT COUNT(*) AS n, {} AS amount FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
+                 AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col})",
+                d.sum("c.amount")
+            ),
+            base.clone(),
+        )
+        .await?;
+        let codes = d
+            .all(
+                db,
+                &format!(
+                    "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
+                     AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
+                     ORDER BY c.{col} LIMIT 10"
+                ),
+                base.clone(),
+            )
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get::<String>("", "code").ok())
+            .collect::<Vec<_>>();
+        log.push(format!(
+            "{n} charge lines (amount {}) name a {what} department that matches no department{}: they stay out of \
+             the nodes crediting the {what} department",
+            money(a),
+            if codes.is_empty() { String::new() } else { format!(" ({})", codes.join(", ")) }
+        ));
+    }
+    let mut with_version = vec![v(run.model_version_id)];
+    with_version.extend(base.clone());
+    let (n, a) = count(
+        format!(
+            "SELECT COUNT(*) AS n, {} AS amount FROM charge_details c WHERE NOT EXISTS \
+             (SELECT 1 FROM dimension_item_mapping m WHERE m.model_version_id = ? AND m.item_code = c.item_code) \
+             AND c.hospital_id = ? AND c.period = ?",
+            d.sum("c.amount")
+        ),
+        with_version.clone(),
+    )
+    .await?;
+    let (items, _) = count(
+        format!("SELECT COUNT(DISTINCT c.item_code) AS n, {} AS amount FROM charge_details c WHERE NOT EXISTS \
+         (SELECT 1 FROM dimension_item_mapping m WHERE m.model_version_id = ? AND m.item_code = c.item_code) \
+         AND c.hospital_id = ? AND c.period = ?",
+            d.int("0")
+        ),
+        with_version.clone(),
+    )
+    .await?;
+    log.push(format!(
+        "{n} charge lines (amount {}) of {items} items are mapped to no node",
+        money(a)
+    ));
+    let zero = d.int("0");
+    for (table, kind) in [("workload_record", "WORKLOAD"), ("cost_record", "COST")] {
+        let (total, _) = count(
+            format!("SELECT COUNT(*) AS n, {} AS amount FROM {table} WHERE hospital_id = ? AND period = ?", d.int("0")),
+            base.clone(),
+        )
+        .await?;
+        let (unmatched, _) = count(
+            format!(
+                "SELECT COUNT(*) AS n, {zero} AS amount FROM {table} r WHERE r.hospital_id = ? AND r.period = ? AND \
+                 NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = r.hospital_id AND d.code = r.department_code)"
+            ),
+            base.clone(),
+        )
+        .await?;
+        let mut values = base.clone();
+        values.push(v(run.model_version_id));
+        let (unknown, _) = count(
+            format!(
+                "SELECT COUNT(*) AS n, {zero} AS amount FROM {table} r WHERE r.hospital_id = ? AND r.period = ? AND \
+                 NOT EXISTS (SELECT 1 FROM dimension_node n WHERE n.model_version_id = ? AND n.code = r.node_code \
+                 AND n.kind = '{kind}' AND NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = n.id))"
+            ),
+            values,
+        )
+        .await?;
+        log.push(format!(
+            "{total} {} records; {unmatched} name no department, {unknown} name no {} leaf of the model",
+            table.trim_end_matches("_record"),
+            kind.to_lowercase()
+        ));
+    }
+    Ok(log)
+}
+
+/// Step 2: calculation_details at (department, node, item, business type).
+pub async fn generate_details<P: Progress>(
+    db: &DatabaseConnection,
+    run: &Run,
+    progress: &mut P,
+) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    per_department(db, run, progress, |field, chunk| {
+        let sql = format!(
+            "INSERT INTO calculation_details (hospital_id, task_id, run_no, department_id, department_code, \
+             node_id, node_code, node_name, parent_id, item_code, item_name, item_category, business_type, \
+             amount, quantity, period, created_at) \
+             SELECT ?, ?, ?, d.id, d.code, n.id, n.code, n.name, n.parent_id, c.item_code, MAX(c.item_name), \
+             MAX(c.item_category), {bt}, {amount}, {quantity}, ?, ? {join} \
+             GROUP BY d.id, d.code, n.id, n.code, n.name, n.parent_id, c.item_code, {bt}",
+            bt = KEPT_BUSINESS_TYPE,
+            amount = d.sum("c.amount"),
+            quantity = d.sum("c.quantity"),
+            join = charge_join(field, chunk),
+        );
+        let mut values = vec![
+            v(run.hospital_id),
+            v(run.task_id),
+            v(run.run_no),
+            v(run.period.to_string()),
+            v(run.now),
+        ];
+        values.extend(charge_binds(run, chunk));
+        (sql, values)
+    })
+    .await
+}
+
+const RESULT_COLUMNS: &str = "hospital_id, task_id, run_no, department_id, node_id, parent_id, business_type, \
+                              amount, quantity, weight, value, created_at";
+
+/// Step 3: results per department and leaf (from the details when the run made them, else from the charge
+/// lines under the same rules), workload and cost leaves from their records, and the parents as sums.
+pub async fn aggregate_results<P: Progress>(
+    db: &DatabaseConnection,
+    run: &Run,
+    from_details: bool,
+    progress: &mut P,
+) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    let mut rows = if from_details {
+        let sql = format!(
+            "INSERT INTO calculation_results ({RESULT_COLUMNS}) \
+             SELECT hospital_id, task_id, run_no, department_id, node_id, parent_id, business_type, {}, {}, \
+             NULL, NULL, ? FROM calculation_details WHERE task_id = ? AND run_no = ? \
+             GROUP BY hospital_id, task_id, run_no, department_id, node_id, parent_id, business_type",
+            d.sum("amount"),
+            d.sum("quantity")
+        );
+        let txn = db::begin_write(db).await?;
+        let n = d
+            .exec(&txn, &sql, vec![v(run.now), v(run.task_id), v(run.run_no)])
+            .await?
+            .rows_affected();
+        txn.commit().await?;
+        n
+    } else {
+        per_department(db, run, progress, |field, chunk| {
+            let sql = format!(
+                "INSERT INTO calculation_results ({RESULT_COLUMNS}) \
+                 SELECT ?, ?, ?, d.id, n.id, n.parent_id, {bt}, {amount}, {quantity}, NULL, NULL, ? {join} \
+                 GROUP BY d.id, n.id, n.parent_id, {bt}",
+                bt = KEPT_BUSINESS_TYPE,
+                amount = d.sum("c.amount"),
+                quantity = d.sum("c.quantity"),
+                join = charge_join(field, chunk),
+            );
+            let mut values = vec![v(run.hospital_id), v(run.task_id), v(run.run_no), v(run.now)];
+            values.extend(charge_binds(run, chunk));
+            (sql, values)
+        })
+        .await?
+    };
+    progress.step_progress(0.7).await?;
+    let txn = db::begin_write(db).await?;
+    // A leaf that keeps business type gets its total row ('') beside the per-type rows.
+    rows += d
+        .exec(
+            &txn,
+            &format!(
+                "INSERT INTO calculation_results ({RESULT_COLUMNS}) \
+                 SELECT hospital_id, task_id, run_no, department_id, node_id, parent_id, '', {}, {}, NULL, NULL, ? \
+                 FROM calculation_results WHERE task_id = ? AND run_no = ? AND business_type <> '' \
+                 GROUP BY hospital_id, task_id, run_no, department_id, node_id, parent_id",
+                d.sum("amount"),
+                d.sum("quantity")
+            ),
+            vec![v(run.now), v(run.task_id), v(run.run_no)],
+        )
+        .await?
+        .rows_affected();
+    for (table, kind, amount, quantity) in [
+        ("workload_record", NodeKind::Workload, "0", "r.quantity"),
+        ("cost_record", NodeKind::Cost, "r.amount", "NULL"),
+    ] {
+        rows += d
+            .exec(
+                &txn,
+                &format!(
+                    "INSERT INTO calculation_results ({RESULT_COLUMNS}) \
+                     SELECT ?, ?, ?, d.id, n.id, n.parent_id, '', {amount}, {quantity}, NULL, NULL, ? \
+                     FROM {table} r \
+                     JOIN department d ON d.hospital_id = r.hospital_id AND d.code = r.department_code \
+                     JOIN dimension_node n ON n.model_version_id = ? AND n.code = r.node_code AND n.kind = '{kind}' \
+                     WHERE r.hospital_id = ? AND r.period = ? \
+                     AND NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = n.id)",
+                    kind = kind.as_str()
+                ),
+                vec![
+                    v(run.hospital_id),
+                    v(run.task_id),
+                    v(run.run_no),
+                    v(run.now),
+                    v(run.model_version_id),
+                    v(run.hospital_id),
+                    v(run.period.to_string()),
+                ],
+            )
+            .await?
+            .rows_affected();
+    }
+    let tree = Tree::load(&txn, run.model_version_id).await?;
+    rows += insert_parents(&txn, run, &tree).await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// Parent rows as the sums of the leaves under them (their amount, quantity unless the leaves mix kinds, and
+/// value once the leaves have one).
+async fn insert_parents(
+    conn: &impl ConnectionTrait,
+    run: &Run,
+    tree: &Tree,
+) -> anyhow::Result<u64> {
+    let d = Dialect::of(conn);
+    let mixed = tree.mixed_parents();
+    let quantity = if mixed.is_empty() {
+        d.sum("r.quantity")
+    } else {
+        let ids: Vec<String> = mixed.iter().map(i64::to_string).collect();
+        format!(
+            "CASE WHEN a.id IN ({}) THEN NULL ELSE {} END",
+            ids.join(", "),
+            d.sum("r.quantity")
+        )
+    };
+    let sql = format!(
+        "INSERT INTO calculation_results ({RESULT_COLUMNS}) \
+         SELECT r.hospital_id, r.task_id, r.run_no, r.department_id, a.id, a.parent_id, '', {amount}, {quantity}, \
+         NULL, {value}, ? \
+         FROM calculation_results r \
+         JOIN dimension_closure cl ON cl.descendant_id = r.node_id AND cl.depth > 0 \
+         JOIN dimension_node a ON a.id = cl.ancestor_id \
+         WHERE r.task_id = ? AND r.run_no = ? AND r.business_type = '' \
+         GROUP BY r.hospital_id, r.task_id, r.run_no, r.department_id, a.id, a.parent_id",
+        amount = d.sum("r.amount"),
+        value = d.sum("r.value"),
+    );
+    Ok(
+        d.exec(conn, &sql, vec![v(run.now), v(run.task_id), v(run.run_no)])
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Step 4: each leaf's weight (the node's, times the orientation intensity in force), its value, the parents'
+/// values as sums, and every node's share of its siblings.
+pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
+    let d = Dialect::of(db);
+    let tree = Tree::load(db, run.model_version_id).await?;
+    let adjustments = orientation(db, run, &tree).await?;
+    let applied = adjustments
+        .iter()
+        .filter(|a| a.skip_reason.is_none() && a.adjusted_weight != a.original_weight)
+        .count();
+    let skipped = adjustments
+        .iter()
+        .filter(|a| a.skip_reason.is_some())
+        .count();
+    let mut log = vec![format!(
+        "{} orientation checks: {applied} weights adjusted, {skipped} skipped",
+        adjustments.len()
+    )];
+
+    let txn = db::begin_write(db).await?;
+    let task_run = || vec![v(run.task_id), v(run.run_no)];
+    let leaf = "NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = calculation_results.node_id)";
+    d.exec(
+        &txn,
+        &format!(
+            "UPDATE calculation_results SET weight = \
+             (SELECT n.weight FROM dimension_node n WHERE n.id = calculation_results.node_id) \
+             WHERE task_id = ? AND run_no = ? AND {leaf}"
+        ),
+        task_run(),
+    )
+    .await?;
+    for a in adjustments
+        .iter()
+        .filter(|a| a.skip_reason.is_none() && a.adjusted_weight != a.original_weight)
+    {
+        d.exec(
+            &txn,
+            "UPDATE calculation_results SET weight = ? WHERE task_id = ? AND run_no = ? AND department_id = ? \
+             AND node_id = ?",
+            vec![
+                v(a.adjusted_weight),
+                v(run.task_id),
+                v(run.run_no),
+                v(a.department_id),
+                v(a.node_id),
+            ],
+        )
+        .await?;
+    }
+    if !adjustments.is_empty() {
+        let models: Vec<orientation_adjustment_detail::ActiveModel> = adjustments
+            .into_iter()
+            .map(|a| orientation_adjustment_detail::ActiveModel {
+                hospital_id: Set(run.hospital_id),
+                task_id: Set(run.task_id),
+                run_no: Set(run.run_no),
+                department_id: Set(a.department_id),
+                node_id: Set(a.node_id),
+                rule_id: Set(Some(a.rule_id)),
+                actual_value: Set(a.actual_value),
+                benchmark: Set(Some(a.benchmark)),
+                ratio: Set(a.ratio),
+                intensity: Set(a.intensity),
+                original_weight: Set(a.original_weight),
+                adjusted_weight: Set(a.adjusted_weight),
+                skip_reason: Set(a.skip_reason.map(str::to_owned)),
+                created_at: Set(run.now),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in models.chunks(500) {
+            orientation_adjustment_detail::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+    }
+    // value = base × weight: amount for charges, quantity for workload, −amount for cost (cost deducts).
+    let value = format!(
+        "CASE (SELECT n.kind FROM dimension_node n WHERE n.id = calculation_results.node_id) \
+         WHEN 'WORKLOAD' THEN {workload} WHEN 'COST' THEN -{charge} ELSE {charge} END",
+        workload = d.scaled("COALESCE(quantity, 0) * weight"),
+        charge = d.scaled("amount * weight"),
+    );
+    let valued = d
+        .exec(
+            &txn,
+            &format!(
+                "UPDATE calculation_results SET value = {value} WHERE task_id = ? AND run_no = ? AND weight IS NOT NULL"
+            ),
+            task_run(),
+        )
+        .await?
+        .rows_affected();
+    // Parents again, now with the sum of their leaves' values.
+    d.exec(
+        &txn,
+        &format!("DELETE FROM calculation_results WHERE task_id = ? AND run_no = ? AND NOT {leaf}"),
+        task_run(),
+    )
+    .await?;
+    let parents = insert_parents(&txn, run, &tree).await?;
+    // Each node's share of its siblings' values = its value ÷ its parent's (the sum of the siblings); a root's
+    // is 1. The rows move to a scratch run number so the new ones can read them (MySQL cannot update a table
+    // from a subquery on itself).
+    let scratch = -run.run_no;
+    d.exec(
+        &txn,
+        "UPDATE calculation_results SET run_no = ? WHERE task_id = ? AND run_no = ? AND business_type = ''",
+        vec![v(scratch), v(run.task_id), v(run.run_no)],
+    )
+    .await?;
+    d.exec(
+        &txn,
+        &format!(
+            "INSERT INTO calculation_results ({RESULT_COLUMNS}, ratio) \
+             SELECT x.hospital_id, x.task_id, ?, x.department_id, x.node_id, x.parent_id, x.business_type, \
+             x.amount, x.quantity, x.weight, x.value, x.created_at, \
+             CASE WHEN x.parent_id IS NULL THEN 10000 ELSE {ratio} END \
+             FROM calculation_results x LEFT JOIN calculation_results p ON p.task_id = x.task_id \
+             AND p.run_no = x.run_no AND p.department_id = x.department_id AND p.node_id = x.parent_id \
+             AND p.business_type = '' \
+             WHERE x.task_id = ? AND x.run_no = ?",
+            ratio = d.ratio("x.value", "p.value")
+        ),
+        vec![v(run.run_no), v(run.task_id), v(scratch)],
+    )
+    .await?;
+    d.exec(
+        &txn,
+        "DELETE FROM calculation_results WHERE task_id = ? AND run_no = ?",
+        vec![v(run.task_id), v(scratch)],
+    )
+    .await?;
+    txn.commit().await?;
+    log.push(format!(
+        "{valued} leaf rows valued, {parents} parent rows summed"
+    ));
+    Ok(log)
+}
+
+/// One rule's verdict for one department and leaf.
+#[derive(Debug, Clone)]
+struct Adjustment {
+    department_id: i64,
+    node_id: i64,
+    rule_id: i64,
+    actual_value: Option<i64>,
+    benchmark: i64,
+    ratio: Option<i64>,
+    intensity: Option<i64>,
+    original_weight: i64,
+    adjusted_weight: i64,
+    skip_reason: Option<&'static str>,
+}
+
+/// The orientation rules in force for each (department, leaf) with a result: a rule on a node reaches every
+/// leaf under it; the nearest rule wins, and a department's own rule beats the one for every department.
+/// Rules, ladders and orientation values are a few rows, so this is computed here with the domain's formula.
+async fn orientation(
+    db: &DatabaseConnection,
+    run: &Run,
+    tree: &Tree,
+) -> anyhow::Result<Vec<Adjustment>> {
+    let rules = orientation_rule::Entity::find()
+        .filter(orientation_rule::Column::ModelVersionId.eq(run.model_version_id))
+        .filter(orientation_rule::Column::IsActive.eq(true))
+        .all(db)
+        .await?;
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ladders = orientation_ladder::Entity::find()
+        .filter(orientation_ladder::Column::RuleId.is_in(rules.iter().map(|r| r.id)))
+        .order_by_asc(orientation_ladder::Column::LowerBound)
+        .all(db)
+        .await?;
+    let mut bands: HashMap<i64, Vec<Band>> = HashMap::new();
+    for l in ladders {
+        bands.entry(l.rule_id).or_default().push(Band {
+            lower: l.lower_bound,
+            upper: l.upper_bound,
+            intensity: l.intensity,
+        });
+    }
+    let d = Dialect::of(db);
+    let actuals: HashMap<(String, String), i64> = d
+        .all(
+            db,
+            "SELECT department_code, node_code, actual_value FROM orientation_value WHERE hospital_id = ? AND period = ?",
+            vec![v(run.hospital_id), v(run.period.to_string())],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some((
+                (r.try_get("", "department_code").ok()?, r.try_get("", "node_code").ok()?),
+                r.try_get::<i64>("", "actual_value").ok()?,
+            ))
+        })
+        .collect();
+    let departments: HashMap<i64, String> = department::Entity::find()
+        .filter(department::Column::HospitalId.eq(run.hospital_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
+    let cells: Vec<(i64, i64)> = d
+        .all(
+            db,
+            "SELECT DISTINCT department_id, node_id FROM calculation_results \
+             WHERE task_id = ? AND run_no = ? AND business_type = ''",
+            vec![v(run.task_id), v(run.run_no)],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.try_get("", "department_id").ok()?,
+                r.try_get("", "node_id").ok()?,
+            ))
+        })
+        .collect();
+    let by_code: HashMap<&str, &dimension_node::Model> =
+        tree.nodes.iter().map(|n| (n.code.as_str(), n)).collect();
+    let weights: HashMap<i64, i64> = tree.nodes.iter().map(|n| (n.id, n.weight)).collect();
+    // For each leaf: the rules reaching it, nearest node first.
+    let mut reaching: HashMap<i64, Vec<(usize, &orientation_rule::Model)>> = HashMap::new();
+    for rule in &rules {
+        let Some(node) = by_code.get(rule.node_code.as_str()) else {
+            continue;
+        };
+        let depth = tree.depth(node.id);
+        for leaf in tree.leaves_under(node.id) {
+            reaching.entry(leaf).or_default().push((depth, rule));
+        }
+    }
+    let mut out = Vec::new();
+    for (department_id, node_id) in cells {
+        let Some(candidates) = reaching.get(&node_id) else {
+            continue;
+        };
+        let Some(code) = departments.get(&department_id) else {
+            continue;
+        };
+        let chosen = candidates
+            .iter()
+            .filter(|(_, r)| r.department_code.as_deref().is_none_or(|c| c == code))
+            .max_by_key(|(depth, r)| (*depth, r.department_code.is_some()));
+        let Some((_, rule)) = chosen else {
+            continue;
+        };
+        let weight = weights.get(&node_id).copied().unwrap_or(valuation::ONE);
+        let actual = actuals
+            .get(&(code.clone(), rule.node_code.clone()))
+            .copied();
+        let ladder = bands.get(&rule.id).map(Vec::as_slice).unwrap_or_default();
+        let a = valuation::orient(weight, actual, rule.benchmark, ladder);
+        out.push(Adjustment {
+            department_id,
+            node_id,
+            rule_id: rule.id,
+            actual_value: actual,
+            benchmark: rule.benchmark,
+            ratio: a.ratio,
+            intensity: a.intensity,
+            original_weight: weight,
+            adjusted_weight: a.adjusted_weight,
+            skip_reason: a.skipped.map(|s| s.as_str()),
+        });
+    }
+    out.sort_by_key(|a| (a.department_id, a.node_id));
+    Ok(out)
+}
+
+/// Step 5: per department the series' values, the net value, its share of the hospital's, its rank (ties share
+/// a place) and the change against the previous period and the same period last year.
+pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    let series = |s: &str| {
+        d.sum(&format!(
+            "CASE WHEN n.series = '{s}' THEN r.value ELSE 0 END"
+        ))
+    };
+    let (prev_task, prev_run) = run.previous.unwrap_or((0, 0));
+    let (yoy_task, yoy_run) = run.year_before.unwrap_or((0, 0));
+    let sql = format!(
+        "INSERT INTO value_summary (hospital_id, task_id, run_no, department_id, doctor_value, nursing_value, \
+         tech_value, cost_value, net_value, share, value_rank, mom_change, yoy_change, created_at) \
+         SELECT ?, ?, ?, s.department_id, s.doctor, s.nursing, s.tech, s.cost, s.net, {share}, \
+         RANK() OVER (ORDER BY s.net DESC), {mom}, {yoy}, ? \
+         FROM (SELECT r.department_id, {doctor} AS doctor, {nursing} AS nursing, {tech} AS tech, {cost} AS cost, \
+               {net} AS net \
+               FROM calculation_results r JOIN dimension_node n ON n.id = r.node_id \
+               WHERE r.task_id = ? AND r.run_no = ? AND r.business_type = '' AND r.parent_id IS NULL \
+               GROUP BY r.department_id) s \
+         CROSS JOIN (SELECT {total} AS net FROM calculation_results r \
+               WHERE r.task_id = ? AND r.run_no = ? AND r.business_type = '' AND r.parent_id IS NULL) t \
+         LEFT JOIN value_summary pm ON pm.task_id = ? AND pm.run_no = ? AND pm.department_id = s.department_id \
+         LEFT JOIN value_summary py ON py.task_id = ? AND py.run_no = ? AND py.department_id = s.department_id",
+        share = d.ratio("s.net", "t.net"),
+        mom = d.ratio("(s.net - pm.net_value)", "ABS(pm.net_value)"),
+        yoy = d.ratio("(s.net - py.net_value)", "ABS(py.net_value)"),
+        doctor = series("DOCTOR"),
+        nursing = series("NURSING"),
+        tech = series("TECH"),
+        cost = series("COST"),
+        net = d.sum("COALESCE(r.value, 0)"),
+        total = d.sum("COALESCE(r.value, 0)"),
+    );
+    let txn = db::begin_write(db).await?;
+    let n = d
+        .exec(
+            &txn,
+            &sql,
+            vec![
+                v(run.hospital_id),
+                v(run.task_id),
+                v(run.run_no),
+                v(run.now),
+                v(run.task_id),
+                v(run.run_no),
+                v(run.task_id),
+                v(run.run_no),
+                v(prev_task),
+                v(prev_run),
+                v(yoy_task),
+                v(yoy_run),
+            ],
+        )
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// The tables a run writes, child tables first.
+pub const RUN_TABLES: [&str; 4] = [
+    "value_summary",
+    "orientation_adjustment_detail",
+    "calculation_results",
+    "calculation_details",
+];
+
+/// Deletes a task's rows of every run but `keep` (a run replaced, or one cut off).
+pub async fn delete_other_runs(
+    db: &DatabaseConnection,
+    task_id: i64,
+    keep: i32,
+) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    let mut rows = 0;
+    for table in RUN_TABLES {
+        let txn = db.begin().await?;
+        rows += d
+            .exec(
+                &txn,
+                &format!("DELETE FROM {table} WHERE task_id = ? AND run_no <> ?"),
+                vec![v(task_id), v(keep)],
+            )
+            .await?
+            .rows_affected();
+        txn.commit().await?;
+    }
+    Ok(rows)
+}

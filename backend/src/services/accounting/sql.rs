@@ -1,0 +1,130 @@
+//! Portable SQL for the pipeline and the drill-down: one dialect object per backend that spells integer
+//! division, rounding and casts the way each database needs them.
+//!
+//! Everything is integer ten-thousandths, so rounding is integer arithmetic (half away from zero, exactly as
+//! `domain::valuation`): PostgreSQL and SQLite divide integers with `/`, MySQL with `DIV`; PostgreSQL's and
+//! MySQL's `SUM` of a BIGINT is a NUMERIC/DECIMAL, cast back before it is divided.
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect(pub DbBackend);
+
+impl Dialect {
+    pub fn of(conn: &impl ConnectionTrait) -> Self {
+        Self(conn.get_database_backend())
+    }
+
+    fn idiv(self) -> &'static str {
+        match self.0 {
+            DbBackend::MySql => "DIV",
+            _ => "/",
+        }
+    }
+
+    /// `CAST(expr AS <64-bit integer>)`.
+    pub fn int(self, expr: &str) -> String {
+        match self.0 {
+            DbBackend::MySql => format!("CAST({expr} AS SIGNED)"),
+            DbBackend::Postgres => format!("CAST({expr} AS BIGINT)"),
+            _ => format!("CAST({expr} AS INTEGER)"),
+        }
+    }
+
+    /// `SUM(expr)` as a 64-bit integer.
+    pub fn sum(self, expr: &str) -> String {
+        self.int(&format!("SUM({expr})"))
+    }
+
+    /// `expr ÷ 10000`, rounded half away from zero: the product of two ten-thousandths values.
+    pub fn scaled(self, expr: &str) -> String {
+        let d = self.idiv();
+        format!(
+            "(CASE WHEN ({expr}) >= 0 THEN (({expr}) + 5000) {d} 10000 ELSE -((5000 - ({expr})) {d} 10000) END)"
+        )
+    }
+
+    /// `part ÷ whole` in ten-thousandths, rounded half away from zero; NULL when `whole` is 0 or NULL.
+    pub fn ratio(self, part: &str, whole: &str) -> String {
+        let d = self.idiv();
+        let q = format!("((2 * ABS({part}) * 10000 + ABS({whole})) {d} (2 * ABS({whole})))");
+        format!(
+            "(CASE WHEN ({whole}) IS NULL OR ({whole}) = 0 OR ({part}) IS NULL THEN NULL \
+             WHEN (({part}) >= 0 AND ({whole}) > 0) OR (({part}) < 0 AND ({whole}) < 0) THEN {q} \
+             ELSE -{q} END)"
+        )
+    }
+
+    /// A statement written with `?` placeholders, renumbered `$1…` for PostgreSQL. The SQL of this module
+    /// holds no `?` inside literals.
+    pub fn stmt(self, sql: &str, values: Vec<Value>) -> Statement {
+        let sql = if self.0 == DbBackend::Postgres {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        } else {
+            sql.to_owned()
+        };
+        Statement::from_sql_and_values(self.0, sql, values)
+    }
+
+    pub async fn exec(
+        self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<ExecResult, DbErr> {
+        conn.execute_raw(self.stmt(sql, values)).await
+    }
+
+    pub async fn all(
+        self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        conn.query_all_raw(self.stmt(sql, values)).await
+    }
+
+    pub async fn one(
+        self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Option<QueryResult>, DbErr> {
+        conn.query_one_raw(self.stmt(sql, values)).await
+    }
+}
+
+/// The department field of a charge line that a CHARGE node credits, as its `charge_details` column.
+pub fn dept_column(field: crate::domain::dimension::DeptField) -> &'static str {
+    match field {
+        crate::domain::dimension::DeptField::Prescribing => "prescribing_dept_code",
+        _ => "executing_dept_code",
+    }
+}
+
+/// The business type a charge line keeps under a node: its own for nodes that split, `''` otherwise.
+pub const KEPT_BUSINESS_TYPE: &str =
+    "CASE WHEN n.splits_business_type THEN c.business_type ELSE '' END";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        let s = Dialect(DbBackend::Postgres).stmt("a = ? AND b = ?", vec![1.into(), 2.into()]);
+        assert_eq!(s.sql, "a = $1 AND b = $2");
+        let s = Dialect(DbBackend::MySql).stmt("a = ?", vec![1.into()]);
+        assert_eq!(s.sql, "a = ?");
+    }
+}

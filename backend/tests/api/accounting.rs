@@ -1,0 +1,1116 @@
+//! The calculation pipeline, tasks and drill-down, on a small hospital whose every number is worked out by hand.
+//!
+//! The model (weights in brackets):
+//!   dim-doc                 医生
+//!     dim-doc-out-eval-1    门诊诊察 [0.5]  prescribing dept, outpatient only, split   ← REG
+//!     dim-doc-treat         治疗     [2]    executing dept, both types, split          ← TRT
+//!   dim-tech                医技
+//!     dim-tech-lab          检验     [1.5]  executing dept, not split                   ← CBC
+//!   dim-nur                 护理
+//!     dim-nur-base          基础护理 [1]    executing dept                               ← NUR
+//!     dim-nur-bed           床日     [15]   workload records
+//!   dim-cost                成本
+//!     dim-cost-labor        人力成本 [1]    cost records
+//! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
+use crate::db_tests;
+use crate::helpers::TestApp;
+use hospital::{
+    domain::{dimension::rules_for, role::Role},
+    entities::{
+        charge_detail, department, dimension_closure, dimension_item_mapping, dimension_node,
+        model_version, orientation_ladder, orientation_rule,
+    },
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub struct Ledger {
+    pub version: i64,
+    pub nodes: HashMap<&'static str, i64>,
+    pub departments: HashMap<&'static str, i64>,
+}
+
+async fn insert_department(app: &TestApp, hospital_id: i64, code: &str, name: &str) -> i64 {
+    let now = chrono::Utc::now();
+    department::ActiveModel {
+        hospital_id: Set(hospital_id),
+        code: Set(code.into()),
+        name: Set(name.into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// The tree above, written straight into the tables (with its closure), for hospital A.
+pub async fn model(app: &TestApp) -> Ledger {
+    let h = app.hospital_a;
+    let now = chrono::Utc::now();
+    let version = model_version::ActiveModel {
+        hospital_id: Set(h),
+        name: Set("2026 测试模型".into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id;
+    let tree: [(&str, &str, Option<&str>, i64); 11] = [
+        ("dim-doc", "医生", None, 10_000),
+        ("dim-doc-out-eval-1", "门诊诊察", Some("dim-doc"), 5_000),
+        ("dim-doc-treat", "治疗", Some("dim-doc"), 20_000),
+        ("dim-tech", "医技", None, 10_000),
+        ("dim-tech-lab", "检验", Some("dim-tech"), 15_000),
+        ("dim-nur", "护理", None, 10_000),
+        ("dim-nur-base", "基础护理", Some("dim-nur"), 10_000),
+        ("dim-nur-bed", "床日", Some("dim-nur"), 150_000),
+        ("dim-cost", "成本", None, 10_000),
+        ("dim-cost-labor", "人力成本", Some("dim-cost"), 10_000),
+        ("dim-tech-img", "影像", Some("dim-tech"), 10_000),
+    ];
+    let mut nodes: HashMap<&'static str, i64> = HashMap::new();
+    let mut ancestors: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
+    for (code, name, parent, weight) in tree {
+        let rules = rules_for(code).unwrap();
+        let parent_id = parent.map(|p| nodes[p]);
+        let id = dimension_node::ActiveModel {
+            hospital_id: Set(h),
+            model_version_id: Set(version),
+            parent_id: Set(parent_id),
+            code: Set(code.into()),
+            name: Set(name.into()),
+            series: Set(rules.series.as_str().into()),
+            kind: Set(rules.kind.as_str().into()),
+            dept_field: Set(rules.dept_field.as_str().into()),
+            splits_business_type: Set(rules.splits_business_type),
+            business_type_scope: Set(rules.business_type_scope.as_str().into()),
+            weight: Set(weight),
+            sort: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap()
+        .id;
+        let mut mine = vec![(id, 0)];
+        if let Some(p) = parent_id {
+            mine.extend(ancestors[&p].iter().map(|(a, d)| (*a, d + 1)));
+        }
+        for (ancestor, depth) in &mine {
+            dimension_closure::ActiveModel {
+                ancestor_id: Set(*ancestor),
+                descendant_id: Set(id),
+                model_version_id: Set(version),
+                depth: Set(*depth),
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        ancestors.insert(id, mine);
+        nodes.insert(code, id);
+    }
+    for (node, item) in [
+        ("dim-doc-out-eval-1", "REG"),
+        ("dim-doc-treat", "TRT"),
+        ("dim-tech-lab", "CBC"),
+        ("dim-nur-base", "NUR"),
+    ] {
+        dimension_item_mapping::ActiveModel {
+            hospital_id: Set(h),
+            model_version_id: Set(version),
+            node_id: Set(nodes[node]),
+            item_code: Set(item.into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let mut departments = HashMap::new();
+    departments.insert("INT", insert_department(app, h, "INT", "内科").await);
+    departments.insert("LAB", insert_department(app, h, "LAB", "检验科").await);
+    // Same codes in hospital B: its lines must never reach A's results.
+    insert_department(app, app.hospital_b, "INT", "内科").await;
+    Ledger {
+        version,
+        nodes,
+        departments,
+    }
+}
+
+/// A charge line: (id, business type, prescribing, executing, item, quantity, amount in ten-thousandths, period).
+type Line = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    &'static str,
+);
+
+pub fn charges() -> Vec<Line> {
+    vec![
+        (
+            "L1",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            1,
+            200_000,
+            "2026-10",
+        ),
+        (
+            "L2",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            1,
+            300_000,
+            "2026-10",
+        ),
+        (
+            "L3",
+            "INPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            1,
+            500_000,
+            "2026-10",
+        ),
+        (
+            "L4",
+            "OUTPATIENT",
+            "INT",
+            "LAB",
+            "CBC",
+            2,
+            400_000,
+            "2026-10",
+        ),
+        (
+            "L5",
+            "INPATIENT",
+            "INT",
+            "LAB",
+            "CBC",
+            1,
+            250_000,
+            "2026-10",
+        ),
+        (
+            "L6",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "TRT",
+            1,
+            1_000_000,
+            "2026-10",
+        ),
+        (
+            "L7",
+            "INPATIENT",
+            "INT",
+            "INT",
+            "TRT",
+            3,
+            3_000_000,
+            "2026-10",
+        ),
+        (
+            "L8",
+            "INPATIENT",
+            "INT",
+            "INT",
+            "NUR",
+            10,
+            600_000,
+            "2026-10",
+        ),
+        (
+            "L9",
+            "OUTPATIENT",
+            "XXX",
+            "LAB",
+            "CBC",
+            1,
+            100_000,
+            "2026-10",
+        ),
+        (
+            "L10",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "DRUG1",
+            5,
+            555_500,
+            "2026-10",
+        ),
+        (
+            "L11",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            -1,
+            -200_000,
+            "2026-10",
+        ),
+        (
+            "L12",
+            "OUTPATIENT",
+            "INT",
+            "ZZZ",
+            "TRT",
+            1,
+            70_000,
+            "2026-10",
+        ),
+        (
+            "S1",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            1,
+            9_990_000,
+            "2026-09",
+        ),
+    ]
+}
+
+pub async fn insert_charges(app: &TestApp, hospital_id: i64, lines: &[Line]) {
+    let rows: Vec<charge_detail::ActiveModel> = lines
+        .iter()
+        .map(
+            |(id, bt, presc, exec, item, qty, amount, period)| charge_detail::ActiveModel {
+                hospital_id: Set(hospital_id),
+                source_line_id: Set((*id).into()),
+                business_type: Set((*bt).into()),
+                prescribing_dept_code: Set((*presc).into()),
+                executing_dept_code: Set((*exec).into()),
+                item_code: Set((*item).into()),
+                item_name: Set(format!("项目{item}")),
+                item_category: Set(Some("TREATMENT".into())),
+                quantity: Set(qty * 10_000),
+                amount: Set(*amount),
+                charged_at: Set(chrono::Utc::now()),
+                period: Set((*period).into()),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            },
+        )
+        .collect();
+    charge_detail::Entity::insert_many(rows)
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+/// Workload, cost and orientation inputs of 2026-10, and the two orientation rules.
+async fn inputs(app: &TestApp, ledger: &Ledger) {
+    let h = app.hospital_a;
+    for (table, dept, node, column, value) in [
+        (
+            "workload_record",
+            "INT",
+            "dim-nur-bed",
+            "quantity",
+            1_000_000,
+        ),
+        ("cost_record", "INT", "dim-cost-labor", "amount", 5_000_000),
+        ("cost_record", "LAB", "dim-cost-labor", "amount", 2_000_000),
+        (
+            "orientation_value",
+            "INT",
+            "dim-doc-treat",
+            "actual_value",
+            1_250_000,
+        ),
+    ] {
+        let now = match app.backend {
+            crate::helpers::Backend::Postgres => "NOW()",
+            _ => "CURRENT_TIMESTAMP",
+        };
+        app.execute(&format!(
+            "INSERT INTO {table} (hospital_id, period, department_code, node_code, {column}, created_at) \
+             VALUES ({h}, '2026-10', '{dept}', '{node}', {value}, {now})"
+        ))
+        .await;
+    }
+    let now = chrono::Utc::now();
+    let ladder = [
+        (0, Some(8_000), 9_000),
+        (8_000, Some(12_000), 10_000),
+        (12_000, None, 11_000),
+    ];
+    for (node, benchmark) in [("dim-doc-treat", 1_000_000), ("dim-tech-lab", 500_000)] {
+        let rule = orientation_rule::ActiveModel {
+            hospital_id: Set(h),
+            model_version_id: Set(ledger.version),
+            node_code: Set(node.into()),
+            name: Set(format!("{node} 导向")),
+            department_code: Set(None),
+            benchmark: Set(benchmark),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        for (i, (lower, upper, intensity)) in ladder.iter().enumerate() {
+            orientation_ladder::ActiveModel {
+                rule_id: Set(rule.id),
+                lower_bound: Set(*lower),
+                upper_bound: Set(*upper),
+                intensity: Set(*intensity),
+                sort: Set(i as i32),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Creates a task and waits for it to finish; returns its final state.
+pub async fn run_task(app: &TestApp, token: &str, body: Value) -> Value {
+    let created = app.post("/api/v1/calculation-tasks", token, body).await;
+    assert_eq!(created.status, 202, "{:?}", created.body);
+    wait(app, token, created.body["id"].as_i64().unwrap()).await
+}
+
+pub async fn wait(app: &TestApp, token: &str, id: i64) -> Value {
+    for _ in 0..600 {
+        let task = app
+            .get(&format!("/api/v1/calculation-tasks/{id}"), token)
+            .await;
+        match task.body["status"].as_str() {
+            Some("SUCCEEDED") | Some("FAILED") => return task.body,
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("task {id} did not finish");
+}
+
+pub async fn workflow_id(app: &TestApp, token: &str, default: bool) -> i64 {
+    let list = app.get("/api/v1/calculation-workflows", token).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    list.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["is_default"] == default)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The matrix as {(department code, node code, business type or ""): cell}.
+pub async fn cells(
+    app: &TestApp,
+    token: &str,
+    task: i64,
+) -> HashMap<(String, String, String), Value> {
+    let m = app
+        .get(&format!("/api/v1/calculation-tasks/{task}/results"), token)
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let depts: HashMap<i64, String> = m.body["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_i64().unwrap(),
+                d["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let nodes: HashMap<i64, String> = m.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_i64().unwrap(),
+                n["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    m.body["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                (
+                    depts[&c["department_id"].as_i64().unwrap()].clone(),
+                    nodes[&c["node_id"].as_i64().unwrap()].clone(),
+                    c["business_type"].as_str().unwrap_or_default().to_owned(),
+                ),
+                c.clone(),
+            )
+        })
+        .collect()
+}
+
+/// A decimal string without trailing zeros ("30.5000" → "30.5"), "null" when absent.
+fn s(v: &Value) -> String {
+    match v.as_str() {
+        Some(text) if text.contains('.') => {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
+        Some(text) => text.to_owned(),
+        None => "null".to_owned(),
+    }
+}
+
+/// (amount, quantity, weight, value, ratio) of a cell, as the API's decimal strings ("null" when absent).
+fn figures(cell: &Value) -> [String; 5] {
+    [
+        s(&cell["amount"]),
+        s(&cell["quantity"]),
+        s(&cell["weight"]),
+        s(&cell["value"]),
+        s(&cell["ratio"]),
+    ]
+}
+
+db_tests!(
+    every_step_gives_the_numbers_worked_out_by_hand,
+    drill_down_lists_the_items_behind_a_cell,
+    the_legacy_workflow_gives_the_same_results_from_charge_details,
+    an_interrupted_rerun_leaves_the_previous_results_readable,
+    tasks_validate_what_they_are_given,
+);
+
+async fn every_step_gives_the_numbers_worked_out_by_hand(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    insert_charges(
+        &app,
+        app.hospital_b,
+        &[(
+            "B1",
+            "OUTPATIENT",
+            "INT",
+            "INT",
+            "REG",
+            1,
+            77_770_000,
+            "2026-10",
+        )],
+    )
+    .await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+
+    // September first, so October has a month to compare with: INT's REG 999.00 × 0.5 = 499.50.
+    let september = run_task(&app, &analyst, json!({"period": "2026-09"})).await;
+    assert_eq!(september["status"], "SUCCEEDED", "{september}");
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    assert_eq!(task["progress"], 100);
+    assert_eq!(task["has_details"], true);
+    assert_eq!(task["run_no"], 1);
+    let id = task["id"].as_i64().unwrap();
+
+    // PREPARE: 12 lines of October; L9's prescribing XXX and L12's executing ZZZ match no department;
+    // DRUG1 is mapped to nothing.
+    let log = task["log"].as_str().unwrap();
+    assert!(log.contains("12 charge lines, amount 677.55"), "{log}");
+    assert!(log.contains("1 charge lines (amount 10) name a prescribing department that matches no department (XXX)"), "{log}");
+    assert!(
+        log.contains(
+            "1 charge lines (amount 7) name a executing department that matches no department (ZZZ)"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("1 charge lines (amount 55.55) of 1 items are mapped to no node"),
+        "{log}"
+    );
+    for step in [
+        "PREPARE",
+        "GENERATE_DETAILS",
+        "AGGREGATE_RESULTS",
+        "APPLY_WEIGHTS",
+        "SUMMARIZE_VALUE",
+    ] {
+        assert!(log.contains(&format!("{step} done in")), "{step}: {log}");
+    }
+
+    let c = cells(&app, &analyst, id).await;
+    let cell = |d: &str, n: &str, bt: &str| {
+        figures(
+            c.get(&(d.into(), n.into(), bt.into()))
+                .unwrap_or_else(|| panic!("no cell {d} {n} {bt}")),
+        )
+    };
+    // Outpatient diagnosis credits the prescribing department: L1 + L2 + L11 = 30.00 (L3 is inpatient).
+    assert_eq!(
+        cell("INT", "dim-doc-out-eval-1", "OUTPATIENT"),
+        ["30", "1", "0.5", "15", "null"]
+    );
+    assert_eq!(
+        cell("INT", "dim-doc-out-eval-1", ""),
+        ["30", "1", "0.5", "15", "0.0168"]
+    );
+    // Treatment: 100 + 300 = 400 (L12's executing ZZZ is no department), weight 2 × 1.1 (actual 125 ÷
+    // benchmark 100 = 1.25 → the band [1.2, ∞)) = 2.2 → value 880; 880 ÷ (15 + 880) = 0.9832.
+    assert_eq!(
+        cell("INT", "dim-doc-treat", ""),
+        ["400", "4", "2.2", "880", "0.9832"]
+    );
+    assert_eq!(
+        cell("INT", "dim-doc-treat", "OUTPATIENT"),
+        ["100", "1", "2.2", "220", "null"]
+    );
+    assert_eq!(
+        cell("INT", "dim-doc-treat", "INPATIENT"),
+        ["300", "3", "2.2", "660", "null"]
+    );
+    assert_eq!(cell("INT", "dim-doc", ""), ["430", "5", "null", "895", "1"]);
+    // Tech credits the executing department, business type not kept: 40 + 25 + 10 = 75 (L9's prescribing
+    // department does not matter here); no actual value for its rule, so the weight stays 1.5.
+    assert_eq!(
+        cell("LAB", "dim-tech-lab", ""),
+        ["75", "4", "1.5", "112.5", "1"]
+    );
+    assert!(!c.contains_key(&("LAB".into(), "dim-tech-lab".into(), "OUTPATIENT".into())));
+    // Nursing: charges 60 × 1 and 100 bed-days × 15; the parent's leaves mix kinds, so no quantity.
+    assert_eq!(
+        cell("INT", "dim-nur-base", ""),
+        ["60", "10", "1", "60", "0.0385"]
+    );
+    assert_eq!(
+        cell("INT", "dim-nur-bed", ""),
+        ["0", "100", "15", "1500", "0.9615"]
+    );
+    assert_eq!(
+        cell("INT", "dim-nur", ""),
+        ["60", "null", "null", "1560", "1"]
+    );
+    // Cost deducts.
+    assert_eq!(
+        cell("INT", "dim-cost-labor", ""),
+        ["500", "null", "1", "-500", "1"]
+    );
+    assert_eq!(
+        cell("LAB", "dim-cost", ""),
+        ["200", "null", "null", "-200", "1"]
+    );
+    // A node without data has no cell.
+    assert!(!c.keys().any(|(_, n, _)| n == "dim-tech-img"));
+
+    // Orientation: the applied rule and the skipped one, with their reasons.
+    let adj = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/orientation-adjustments"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(adj.status, 200, "{:?}", adj.body);
+    let rows = adj.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let treat = rows
+        .iter()
+        .find(|r| r["node_code"] == "dim-doc-treat")
+        .unwrap();
+    assert_eq!(
+        [
+            s(&treat["actual_value"]),
+            s(&treat["benchmark"]),
+            s(&treat["ratio"]),
+            s(&treat["intensity"]),
+            s(&treat["original_weight"]),
+            s(&treat["adjusted_weight"])
+        ],
+        ["125", "100", "1.25", "1.1", "2", "2.2"]
+    );
+    assert_eq!(treat["department"]["code"], "INT");
+    assert!(treat["skip_reason"].is_null());
+    let lab = rows
+        .iter()
+        .find(|r| r["node_code"] == "dim-tech-lab")
+        .unwrap();
+    assert_eq!(lab["skip_reason"], "NO_ACTUAL_VALUE");
+    assert_eq!(s(&lab["adjusted_weight"]), "1.5");
+
+    // Value summary: INT 895 + 1560 − 500 = 1955; LAB 112.5 − 200 = −87.5; hospital 1867.5.
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{:?}", summary.body);
+    let rows = summary.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let int = &rows[0];
+    assert_eq!(int["department"]["code"], "INT");
+    assert_eq!(
+        [
+            s(&int["doctor_value"]),
+            s(&int["nursing_value"]),
+            s(&int["tech_value"]),
+            s(&int["cost_value"]),
+            s(&int["net_value"]),
+            s(&int["share"]),
+            s(&int["mom_change"]),
+            s(&int["yoy_change"])
+        ],
+        [
+            "895", "1560", "0", "-500", "1955", "1.0469", "2.9139", "null"
+        ]
+    );
+    assert_eq!(int["rank"], 1);
+    let lab = &rows[1];
+    assert_eq!(
+        [
+            s(&lab["net_value"]),
+            s(&lab["share"]),
+            s(&lab["mom_change"])
+        ],
+        ["-87.5", "-0.0469", "null"]
+    );
+    assert_eq!(lab["rank"], 2);
+
+    for path in [
+        "results.xlsx",
+        "value-summary.xlsx",
+        "orientation-adjustments.xlsx",
+    ] {
+        let r = app
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/calculation-tasks/{id}/{path}"),
+                Some(&analyst),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(
+            r.content_type()
+                .starts_with("application/vnd.openxmlformats"),
+            "{path}"
+        );
+    }
+}
+
+async fn drill(app: &TestApp, token: &str, task: i64, query: &str) -> crate::helpers::Resp {
+    app.get(
+        &format!("/api/v1/calculation-tasks/{task}/drill-down?{query}"),
+        token,
+    )
+    .await
+}
+
+/// (item_code, business type, amount, quantity) of each drilled item.
+fn items(body: &Value) -> Vec<(String, String, String, String)> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                s(&i["item_code"]),
+                s(&i["business_type"]),
+                s(&i["amount"]),
+                s(&i["quantity"]),
+            )
+        })
+        .collect()
+}
+
+fn t(a: &str, b: &str, c: &str, d: &str) -> (String, String, String, String) {
+    (a.into(), b.into(), c.into(), d.into())
+}
+
+async fn drill_down_lists_the_items_behind_a_cell(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let id = run_task(&app, &analyst, json!({"period": "2026-10"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let int = ledger.departments["INT"];
+    let node = |code: &str| ledger.nodes[code];
+
+    // A parent drills into its charge leaves; the items sum to its cell (430).
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!("department_id={int}&node_id={}", node("dim-doc")),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["source"], "calculation_details");
+    assert_eq!(
+        items(&r.body),
+        vec![
+            t("TRT", "INPATIENT", "300", "3"),
+            t("TRT", "OUTPATIENT", "100", "1"),
+            t("REG", "OUTPATIENT", "30", "1"),
+        ]
+    );
+    assert_eq!(
+        [
+            s(&r.body["totals"]["amount"]),
+            s(&r.body["totals"]["quantity"])
+        ],
+        ["430", "5"]
+    );
+    assert_eq!(r.body["totals"]["items"], 3);
+
+    // One business type of a leaf that keeps it.
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!(
+            "department_id={int}&node_id={}&business_type=INPATIENT",
+            node("dim-doc-treat")
+        ),
+    )
+    .await;
+    assert_eq!(items(&r.body), vec![t("TRT", "INPATIENT", "300", "3")]);
+
+    // The whole hospital, a node that does not keep business type; paging and sorting.
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!("department_id=all&node_id={}", node("dim-tech-lab")),
+    )
+    .await;
+    assert_eq!(items(&r.body), vec![t("CBC", "null", "75", "4")]);
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!(
+            "department_id=all&node_id={}&sort=item_code&page=1&page_size=2",
+            node("dim-doc")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["total"], 3);
+    assert_eq!(
+        items(&r.body),
+        vec![
+            t("REG", "OUTPATIENT", "30", "1"),
+            t("TRT", "INPATIENT", "300", "3")
+        ]
+    );
+    assert_eq!(
+        s(&r.body["totals"]["amount"]),
+        "430",
+        "totals cover every page"
+    );
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!(
+            "department_id=all&node_id={}&sort=item_code&page=2&page_size=2",
+            node("dim-doc")
+        ),
+    )
+    .await;
+    assert_eq!(items(&r.body), vec![t("TRT", "OUTPATIENT", "100", "1")]);
+
+    // Workload and cost nodes have no items.
+    for code in ["dim-nur-bed", "dim-cost", "dim-cost-labor"] {
+        drill(
+            &app,
+            &analyst,
+            id,
+            &format!("department_id={int}&node_id={}", node(code)),
+        )
+        .await
+        .assert_problem(422, "NODE_NOT_DRILLABLE");
+    }
+    // Bad parameters are named.
+    let r = drill(&app, &analyst, id, "node_id=x&business_type=OUT&sort=price").await;
+    r.assert_problem(422, "VALIDATION_FAILED");
+    let errors = r.field_errors();
+    for field in ["department_id", "node_id", "business_type", "sort"] {
+        assert!(errors.contains_key(field), "{field}: {errors:?}");
+    }
+    drill(&app, &analyst, id, "department_id=all&node_id=999999")
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
+    drill(
+        &app,
+        &analyst,
+        999_999,
+        &format!("department_id=all&node_id={}", node("dim-doc")),
+    )
+    .await
+    .assert_problem(404, "NOT_FOUND");
+    // Another hospital sees nothing of it.
+    let other = app.token('b', Role::Analyst).await;
+    drill(
+        &app,
+        &other,
+        id,
+        &format!("department_id=all&node_id={}", node("dim-doc")),
+    )
+    .await
+    .assert_problem(404, "NOT_FOUND");
+    // Front desk and doctors may not.
+    let desk = app.front_desk().await;
+    assert_eq!(
+        drill(&app, &desk, id, "department_id=all&node_id=1")
+            .await
+            .status,
+        403
+    );
+}
+
+async fn the_legacy_workflow_gives_the_same_results_from_charge_details(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let standard = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    let legacy_id = workflow_id(&app, &analyst, false).await;
+    let legacy = run_task(
+        &app,
+        &analyst,
+        json!({"period": "2026-10", "workflow_id": legacy_id}),
+    )
+    .await;
+    assert_eq!(legacy["status"], "SUCCEEDED", "{legacy}");
+    assert_eq!(legacy["has_details"], false);
+    assert!(!legacy["log"].as_str().unwrap().contains("GENERATE_DETAILS"));
+    let (a, b) = (
+        standard["id"].as_i64().unwrap(),
+        legacy["id"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        cells(&app, &analyst, a).await,
+        cells(&app, &analyst, b).await
+    );
+    for (dept, node) in [
+        ("INT", "dim-doc"),
+        ("INT", "dim-doc-treat"),
+        ("LAB", "dim-tech"),
+        ("all", "dim-nur"),
+    ] {
+        let dept = if dept == "all" {
+            "all".to_owned()
+        } else {
+            ledger.departments[dept].to_string()
+        };
+        let q = format!("department_id={dept}&node_id={}", ledger.nodes[node]);
+        let (x, y) = (
+            drill(&app, &analyst, a, &q).await,
+            drill(&app, &analyst, b, &q).await,
+        );
+        assert_eq!(y.body["source"], "charge_details");
+        assert_eq!(items(&x.body), items(&y.body), "{node}");
+        assert_eq!(x.body["totals"], y.body["totals"], "{node}");
+    }
+}
+
+async fn an_interrupted_rerun_leaves_the_previous_results_readable(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    let id = task["id"].as_i64().unwrap();
+    let before = cells(&app, &analyst, id).await;
+
+    // A server claimed a re-run, wrote part of run 2, and died: its lease has run out.
+    app.execute(&format!(
+        "UPDATE calculation_task SET status = 'RUNNING', claimed_by = 'dead', lease_until = '2000-01-01 00:00:00' \
+         WHERE id = {id}"
+    ))
+    .await;
+    let int = ledger.departments["INT"];
+    let now = if app.backend == crate::helpers::Backend::Postgres {
+        "NOW()"
+    } else {
+        "CURRENT_TIMESTAMP"
+    };
+    app.execute(&format!(
+        "INSERT INTO calculation_results (hospital_id, task_id, run_no, department_id, node_id, business_type, amount, created_at) \
+         VALUES ({}, {id}, 2, {int}, {}, '', 123456789, {now})",
+        app.hospital_a, ledger.nodes["dim-doc"]
+    ))
+    .await;
+    // Readers still see run 1 alone, and the drill-down agrees with it.
+    assert_eq!(cells(&app, &analyst, id).await, before);
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!("department_id={int}&node_id={}", ledger.nodes["dim-doc"]),
+    )
+    .await;
+    assert_eq!(s(&r.body["totals"]["amount"]), "430");
+    // A running task cannot be queued twice.
+    app.post(
+        &format!("/api/v1/calculation-tasks/{id}/run"),
+        &analyst,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "INVALID_TRANSITION");
+    // The runner finds the expired lease and marks the task FAILED (it polls every few seconds).
+    let failed = wait(&app, &analyst, id).await;
+    assert_eq!(failed["status"], "FAILED");
+    assert!(
+        failed["error"].as_str().unwrap().contains("interrupted"),
+        "{failed}"
+    );
+    assert_eq!(cells(&app, &analyst, id).await, before);
+    // Run again: the cut-off rows go, the new run replaces the old one with the same numbers.
+    let again = app
+        .post(
+            &format!("/api/v1/calculation-tasks/{id}/run"),
+            &analyst,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let done = wait(&app, &analyst, id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["run_no"], 2);
+    assert_eq!(cells(&app, &analyst, id).await, before);
+    let leftovers = crate::accounting::count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) AS n FROM calculation_results WHERE task_id = {id} AND run_no <> 2"
+        ),
+    )
+    .await;
+    assert_eq!(leftovers, 0);
+}
+
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn tasks_validate_what_they_are_given(app: TestApp) {
+    let analyst = app.token('a', Role::Analyst).await;
+    // No active model version yet.
+    let r = app
+        .post(
+            "/api/v1/calculation-tasks",
+            &analyst,
+            json!({"period": "2026-10"}),
+        )
+        .await;
+    r.assert_problem(422, "VALIDATION_FAILED");
+    assert!(r.field_errors().contains_key("model_version_id"));
+    let ledger = model(&app).await;
+    for (body, field) in [
+        (json!({"period": "2026-13"}), "period"),
+        (json!({"period": "October"}), "period"),
+        (
+            json!({"period": "2026-10", "workflow_id": 999_999}),
+            "workflow_id",
+        ),
+        (
+            json!({"period": "2026-10", "model_version_id": 999_999}),
+            "model_version_id",
+        ),
+    ] {
+        let r = app
+            .post("/api/v1/calculation-tasks", &analyst, body.clone())
+            .await;
+        r.assert_problem(422, "VALIDATION_FAILED");
+        assert!(r.field_errors().contains_key(field), "{body}: {:?}", r.body);
+    }
+    app.post(
+        "/api/v1/calculation-tasks",
+        &analyst,
+        json!({"period": "2026-10", "extra": 1}),
+    )
+    .await
+    .assert_problem(422, "VALIDATION_FAILED");
+    // Another hospital's version is not yours.
+    let other = app.token('b', Role::Analyst).await;
+    let r = app
+        .post(
+            "/api/v1/calculation-tasks",
+            &other,
+            json!({"period": "2026-10", "model_version_id": ledger.version}),
+        )
+        .await;
+    r.assert_problem(422, "VALIDATION_FAILED");
+    // A task without a run has no drill-down yet; its results are empty.
+    let created = app
+        .post(
+            "/api/v1/calculation-tasks",
+            &analyst,
+            json!({"period": "2026-10"}),
+        )
+        .await;
+    assert_eq!(created.status, 202);
+    assert_eq!(created.body["status"], "PENDING");
+    let list = app
+        .get("/api/v1/calculation-tasks?period=2026-10&status=", &analyst)
+        .await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    assert_eq!(list.body["total"], 1);
+    app.get("/api/v1/calculation-tasks?status=DONE", &analyst)
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
+    // Both workflows exist once, even when asked for concurrently.
+    let (x, y) = tokio::join!(
+        app.get("/api/v1/calculation-workflows", &other),
+        app.get("/api/v1/calculation-workflows", &other)
+    );
+    assert_eq!((x.status, y.status), (200, 200));
+    let steps: Vec<usize> = x
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["steps"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(steps, vec![5, 4]);
+    let again = app.get("/api/v1/calculation-workflows", &other).await;
+    assert_eq!(again.body.as_array().unwrap().len(), 2);
+}
