@@ -315,6 +315,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calculation-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List calculation tasks, newest first */
+        get: operations["calculationTasksList"];
+        put?: never;
+        /** Create and queue a calculation */
+        post: operations["calculationTasksCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a calculation task (status, progress, log) */
+        get: operations["calculationTasksRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/drill-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drill into a results cell: the charge items behind it */
+        get: operations["calculationTasksDrill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/orientation-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every orientation adjustment of the run, or why it was skipped */
+        get: operations["calculationTasksOrientationAdjustments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/orientation-adjustments.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The orientation adjustments as Excel */
+        get: operations["calculationTasksOrientationAdjustmentsXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results matrix: departments × the dimension tree */
+        get: operations["calculationTasksResultsMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/results.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results as Excel */
+        get: operations["calculationTasksResultsXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a task again */
+        post: operations["calculationTasksRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/value-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The value summary by department, ranked */
+        get: operations["calculationTasksValueSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/value-summary.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The value summary as Excel */
+        get: operations["calculationTasksValueSummaryXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List calculation workflows and their steps */
+        get: operations["calculationWorkflowsListWorkflows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/charge-items": {
         parameters: {
             query?: never;
@@ -898,6 +1086,47 @@ export interface components {
             /** Format: int64 */
             schedule_id: number;
         };
+        /**
+         * @description 门诊 / 住院.
+         * @enum {string}
+         */
+        BusinessType: "OUTPATIENT" | "INPATIENT";
+        CalculationTask: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-10 */
+            period: string;
+            /** Format: int64 */
+            model_version_id: number;
+            /** Format: int64 */
+            workflow_id: number;
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Format: int32
+             * @description 0–100.
+             */
+            progress: number;
+            /**
+             * @description One line per event of the last run: each step's start, its counts (PREPARE lists unmatched departments
+             *     and unmapped items) and its duration.
+             */
+            log?: string | null;
+            /** @description Why the last run failed. */
+            error?: string | null;
+            /** @description Whether the visible run made calculation_details (drill-downs then read them; otherwise charge_details). */
+            has_details: boolean;
+            /**
+             * Format: int32
+             * @description The visible run (0: none has finished yet).
+             */
+            run_no: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
         CancelOutcome: {
             /** Format: int64 */
             schedule_id: number;
@@ -1063,6 +1292,42 @@ export interface components {
          * @enum {string}
          */
         DoctorTitle: "CHIEF" | "ASSOCIATE_CHIEF" | "ATTENDING" | "RESIDENT";
+        DrillDown: {
+            /**
+             * @description `calculation_details` when the run made them, else `charge_details`.
+             * @example calculation_details
+             */
+            source: string;
+            /** Format: int64 */
+            node_id: number;
+            node_code: string;
+            node_name: string;
+            items: components["schemas"]["DrillItem"][];
+            totals: components["schemas"]["DrillTotals"];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        DrillItem: {
+            item_code: string;
+            item_name?: string | null;
+            item_category?: string | null;
+            business_type?: components["schemas"]["BusinessType"] | null;
+            amount: string;
+            quantity: string;
+        };
+        DrillTotals: {
+            /**
+             * Format: int64
+             * @description Items over all pages.
+             */
+            items: number;
+            amount: string;
+            quantity: string;
+        };
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -1097,6 +1362,29 @@ export interface components {
              */
             password: string;
         };
+        MatrixDepartment: {
+            /** Format: int64 */
+            id: number;
+            code: string;
+            name: string;
+        };
+        MatrixNodeView: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            parent_id?: number | null;
+            code: string;
+            name: string;
+            series: components["schemas"]["Series"];
+            kind: components["schemas"]["NodeKind"];
+            /** @description 0 for a root. */
+            depth: number;
+            is_leaf: boolean;
+            /** @description CHARGE nodes can be drilled into; WORKLOAD and COST nodes cannot. */
+            drillable: boolean;
+            /** @description Whether the node's cells are also broken down by business type. */
+            splits_business_type: boolean;
+        };
         Me: {
             /** Format: int64 */
             id: number;
@@ -1123,6 +1411,34 @@ export interface components {
             visit_time?: string | null;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description Where a leaf's numbers come from: charge lines, imported workload or imported cost.
+         * @enum {string}
+         */
+        NodeKind: "CHARGE" | "WORKLOAD" | "COST";
+        OrientationAdjustment: {
+            department: components["schemas"]["MatrixDepartment"];
+            /** Format: int64 */
+            node_id: number;
+            node_code: string;
+            node_name: string;
+            /** Format: int64 */
+            rule_id?: number | null;
+            rule_name?: string | null;
+            actual_value?: string | null;
+            benchmark?: string | null;
+            /** @description actual ÷ benchmark, rounded to four places before the band was chosen. */
+            ratio?: string | null;
+            intensity?: string | null;
+            original_weight: string;
+            adjusted_weight: string;
+            /** @description `NO_ACTUAL_VALUE` or `NO_MATCHING_BAND` when the rule changed nothing. */
+            skip_reason?: string | null;
+        };
+        OrientationAdjustments: {
+            task: components["schemas"]["CalculationTask"];
+            rows: components["schemas"]["OrientationAdjustment"][];
         };
         /** @description The figures of one bucket and department. */
         OutpatientRow: {
@@ -1322,6 +1638,54 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 lines: components["schemas"]["BillLine"][];
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
+        PageOf_CalculationTask: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-10 */
+                period: string;
+                /** Format: int64 */
+                model_version_id: number;
+                /** Format: int64 */
+                workflow_id: number;
+                status: components["schemas"]["TaskStatus"];
+                /**
+                 * Format: int32
+                 * @description 0–100.
+                 */
+                progress: number;
+                /**
+                 * @description One line per event of the last run: each step's start, its counts (PREPARE lists unmatched departments
+                 *     and unmapped items) and its duration.
+                 */
+                log?: string | null;
+                /** @description Why the last run failed. */
+                error?: string | null;
+                /** @description Whether the visible run made calculation_details (drill-downs then read them; otherwise charge_details). */
+                has_details: boolean;
+                /**
+                 * Format: int32
+                 * @description The visible run (0: none has finished yet).
+                 */
+                run_no: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                finished_at?: string | null;
             }[];
             /**
              * Format: int64
@@ -1688,6 +2052,34 @@ export interface components {
             /** @description `DELETED`, or `DEACTIVATED` when history refers to the record. */
             outcome: components["schemas"]["Removal"];
         };
+        /**
+         * @description One cell: a department's figures for a node (its total when `business_type` is null, else that
+         *     business type's share of a leaf that keeps it).
+         */
+        ResultCell: {
+            /** Format: int64 */
+            department_id: number;
+            /** Format: int64 */
+            node_id: number;
+            business_type?: components["schemas"]["BusinessType"] | null;
+            /** @example 1234.5000 */
+            amount: string;
+            /** @description Null for cost leaves and for parents whose leaves mix kinds. */
+            quantity?: string | null;
+            /** @description The leaf's weight after orientation (null for parents). */
+            weight?: string | null;
+            value?: string | null;
+            /** @description The node's value ÷ the sum of its siblings' values (1 for a root). */
+            ratio?: string | null;
+        };
+        ResultsMatrix: {
+            task: components["schemas"]["CalculationTask"];
+            /** @description Departments with at least one cell, by code. */
+            departments: components["schemas"]["MatrixDepartment"][];
+            /** @description The model version's tree in display order (each parent before its children). */
+            nodes: components["schemas"]["MatrixNodeView"][];
+            cells: components["schemas"]["ResultCell"][];
+        };
         /** @enum {string} */
         Role: "ADMIN" | "FRONT_DESK" | "DOCTOR" | "ANALYST";
         Schedule: {
@@ -1739,10 +2131,39 @@ export interface components {
         };
         /** @enum {string} */
         ScheduleStatus: "OPEN" | "CLOSED" | "CANCELLED";
+        /**
+         * @description 医生 / 医技 / 护理 / 成本.
+         * @enum {string}
+         */
+        Series: "DOCTOR" | "TECH" | "NURSING" | "COST";
         Status: {
             /** @description `ok` or `ready`. */
             status: string;
         };
+        /**
+         * @description The five steps of the accounting pipeline, in the order a workflow runs them.
+         * @enum {string}
+         */
+        StepKind: "PREPARE" | "GENERATE_DETAILS" | "AGGREGATE_RESULTS" | "APPLY_WEIGHTS" | "SUMMARIZE_VALUE";
+        TaskRequest: {
+            /** @example 2026-10 */
+            period: string;
+            /**
+             * Format: int64
+             * @description Default: the active model version.
+             */
+            model_version_id?: number | null;
+            /**
+             * Format: int64
+             * @description Default: the default workflow (all five steps).
+             */
+            workflow_id?: number | null;
+        };
+        /**
+         * @description PENDING → RUNNING → SUCCEEDED | FAILED; a finished task can be queued again (PENDING).
+         * @enum {string}
+         */
+        TaskStatus: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
         TemplateLineRequest: {
             /** Format: int64 */
             doctor_id: number;
@@ -1803,6 +2224,30 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        ValueSummary: {
+            task: components["schemas"]["CalculationTask"];
+            rows: components["schemas"]["ValueSummaryRow"][];
+        };
+        ValueSummaryRow: {
+            department: components["schemas"]["MatrixDepartment"];
+            doctor_value: string;
+            nursing_value: string;
+            tech_value: string;
+            /** @description Negative: cost deducts. */
+            cost_value: string;
+            net_value: string;
+            /** @description Net value ÷ the hospital's net value. */
+            share?: string | null;
+            /**
+             * Format: int32
+             * @description 1 = highest net value; ties share a place.
+             */
+            rank?: number | null;
+            /** @description (net − previous period's net) ÷ |previous|; null without a succeeded task of the previous period. */
+            mom_change?: string | null;
+            /** @description Against the same period last year. */
+            yoy_change?: string | null;
+        };
         WeekOutcome: {
             /** @description Schedules created. */
             created: number[];
@@ -1819,6 +2264,22 @@ export interface components {
              */
             week_start: string;
             lines: components["schemas"]["TemplateLineRequest"][];
+        };
+        Workflow: {
+            /** Format: int64 */
+            id: number;
+            /** @example 标准核算流程 */
+            name: string;
+            description?: string | null;
+            is_default: boolean;
+            steps: components["schemas"]["WorkflowStep"][];
+        };
+        WorkflowStep: {
+            /** Format: int32 */
+            step_order: number;
+            kind: components["schemas"]["StepKind"];
+            /** @example 生成核算明细 */
+            name: string;
         };
         /**
          * Format: binary
@@ -3342,6 +3803,769 @@ export interface operations {
             };
             /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksList: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /** @example 2026-10 */
+                period?: string;
+                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_CalculationTask"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationTask"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationTask"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such task in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksDrill: {
+        parameters: {
+            query: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description A department id, or `all` for the whole hospital.
+                 * @example all
+                 */
+                department_id: string;
+                /** @description The node of the cell; a parent drills into the charge leaves under it. */
+                node_id: number;
+                /** @description Only this business type (for nodes that keep it). */
+                business_type?: "OUTPATIENT" | "INPATIENT";
+                /** @description `amount` (default `-amount`), `quantity`, `item_code` or `item_name`; prefix `-` for descending. */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillDown"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The task has no finished run yet (`TASK_NOT_READY`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A WORKLOAD or COST node (`NODE_NOT_DRILLABLE`), or invalid parameters (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksOrientationAdjustments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrientationAdjustments"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksOrientationAdjustmentsXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `calculation-<id>-orientation.xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksResultsMatrix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsMatrix"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksResultsXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `calculation-<id>-results.xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationTask"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already queued or running (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksValueSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValueSummary"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksValueSummaryXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `calculation-<id>-value-summary.xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationWorkflowsListWorkflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"][];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
