@@ -5,6 +5,7 @@ mod columns;
 mod m20261122_000001_foundation;
 mod m20261122_000002_outpatient;
 mod m20261122_000003_accounting;
+mod m20261122_000004_audit_resource_width;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_outpatient::Migration),
             Box::new(m20261122_000003_accounting::Migration),
+            Box::new(m20261122_000004_audit_resource_width::Migration),
         ]
     }
 }

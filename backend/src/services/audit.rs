@@ -58,6 +58,9 @@ impl Entry {
     }
 }
 
+/// The width of `audit_log.resource_id`.
+const RESOURCE_ID_MAX: usize = 255;
+
 pub async fn record(conn: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
     audit_log::ActiveModel {
         hospital_id: Set(entry.hospital_id),
@@ -65,7 +68,10 @@ pub async fn record(conn: &impl ConnectionTrait, entry: Entry) -> Result<(), DbE
         actor_username: Set(entry.actor_username),
         action: Set(entry.action.to_owned()),
         resource_type: Set(entry.resource_type.map(str::to_owned)),
-        resource_id: Set(entry.resource_id),
+        // Clipped to the column, so an entry is never lost to a long path.
+        resource_id: Set(entry
+            .resource_id
+            .map(|r| r.chars().take(RESOURCE_ID_MAX).collect())),
         outcome: Set(entry.outcome.as_str().to_owned()),
         client_ip: Set(entry.client_ip),
         detail: Set(entry.detail.map(|d| d.to_string())),

@@ -1114,3 +1114,219 @@ async fn tasks_validate_what_they_are_given(app: TestApp) {
     let again = app.get("/api/v1/calculation-workflows", &other).await;
     assert_eq!(again.body.as_array().unwrap().len(), 2);
 }
+
+/// Random charge lines of one period: items of every leaf, an unmapped one and an unknown one; departments that
+/// exist and one that does not; both business types; refunds.
+fn random_lines(period: &'static str, seed: u64) -> Vec<Line> {
+    use proptest::{
+        prelude::*,
+        strategy::ValueTree,
+        test_runner::{Config, RngAlgorithm, TestRng, TestRunner},
+    };
+    let line = (
+        prop::sample::select(vec!["OUTPATIENT", "INPATIENT"]),
+        prop::sample::select(vec!["INT", "LAB", "XXX"]),
+        prop::sample::select(vec!["INT", "LAB", "ZZZ"]),
+        prop::sample::select(vec!["REG", "TRT", "CBC", "NUR", "DRUG1", "NEW9"]),
+        -3i64..20,
+        -5_000_000i64..50_000_000,
+    );
+    let strategy = prop::collection::vec(line, 1..60);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    );
+    let lines = strategy.new_tree(&mut runner).unwrap().current();
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (bt, presc, exec, item, qty, amount))| {
+            let id: &'static str = Box::leak(format!("{period}-{seed}-{i}").into_boxed_str());
+            (id, bt, presc, exec, item, qty, amount, period)
+        })
+        .collect()
+}
+
+/// The leaves under a node of the matrix's node list (itself when it is one).
+fn leaves_under(nodes: &[&Value], id: i64) -> Vec<i64> {
+    let children: Vec<i64> = nodes
+        .iter()
+        .filter(|n| n["parent_id"].as_i64() == Some(id))
+        .map(|n| n["id"].as_i64().unwrap())
+        .collect();
+    if children.is_empty() {
+        return vec![id];
+    }
+    children
+        .into_iter()
+        .flat_map(|c| leaves_under(nodes, c))
+        .collect()
+}
+
+fn dec(v: &Value) -> i128 {
+    let text = v.as_str().unwrap_or("0");
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let negative = int.starts_with('-');
+    let whole: i128 = int.trim_start_matches('-').parse().unwrap();
+    let frac: i128 = format!("{frac:0<4}")[..4].parse().unwrap();
+    let magnitude = whole * 10_000 + frac;
+    if negative { -magnitude } else { magnitude }
+}
+
+db_tests!(generated_data_keeps_the_accounting_invariants);
+
+/// On generated data: the details source and the fallback source drill down to the same items; the items sum
+/// to the results cell; parents sum their children; the legacy workflow gives the default one's results.
+async fn generated_data_keeps_the_accounting_invariants(app: TestApp) {
+    let ledger = model(&app).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let legacy = workflow_id(&app, &analyst, false).await;
+    for (case, period) in [
+        "2001-01", "2001-02", "2001-03", "2001-04", "2001-05", "2001-06",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let lines = random_lines(period, case as u64 + 1);
+        insert_charges(&app, app.hospital_a, &lines).await;
+        let standard = run_task(&app, &analyst, json!({"period": period})).await;
+        let old = run_task(
+            &app,
+            &analyst,
+            json!({"period": period, "workflow_id": legacy}),
+        )
+        .await;
+        assert_eq!(
+            (standard["status"].as_str(), old["status"].as_str()),
+            (Some("SUCCEEDED"), Some("SUCCEEDED"))
+        );
+        let (a, b) = (
+            standard["id"].as_i64().unwrap(),
+            old["id"].as_i64().unwrap(),
+        );
+        let cells_a = cells(&app, &analyst, a).await;
+        assert_eq!(
+            cells_a,
+            cells(&app, &analyst, b).await,
+            "case {case}: legacy differs"
+        );
+
+        let matrix = app
+            .get(&format!("/api/v1/calculation-tasks/{a}/results"), &analyst)
+            .await
+            .body;
+        let nodes: Vec<&Value> = matrix["nodes"].as_array().unwrap().iter().collect();
+        let code_of: HashMap<i64, &str> = nodes
+            .iter()
+            .map(|n| (n["id"].as_i64().unwrap(), n["code"].as_str().unwrap()))
+            .collect();
+        // Parents sum their children (amount and value) in every department.
+        for ((dept, code, bt), cell) in &cells_a {
+            if !bt.is_empty() {
+                continue;
+            }
+            let node = nodes.iter().find(|n| n["code"] == code.as_str()).unwrap();
+            if node["is_leaf"] == true {
+                continue;
+            }
+            let children: Vec<&Value> = nodes
+                .iter()
+                .filter(|n| n["parent_id"] == node["id"])
+                .filter_map(|n| {
+                    cells_a.get(&(
+                        dept.clone(),
+                        n["code"].as_str().unwrap().to_owned(),
+                        String::new(),
+                    ))
+                })
+                .collect();
+            let sum = |key: &str| children.iter().map(|c| dec(&c[key])).sum::<i128>();
+            assert_eq!(
+                dec(&cell["amount"]),
+                sum("amount"),
+                "case {case}: {dept} {code} amount"
+            );
+            assert_eq!(
+                dec(&cell["value"]),
+                sum("value"),
+                "case {case}: {dept} {code} value"
+            );
+        }
+        // Every drillable cell: both sources agree, and the items sum to the cell.
+        let mut depts: Vec<(String, String)> = matrix["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["id"].to_string(), d["code"].as_str().unwrap().to_owned()))
+            .collect();
+        depts.push(("all".into(), "all".into()));
+        for node in nodes.iter().filter(|n| n["drillable"] == true) {
+            let id = node["id"].as_i64().unwrap();
+            for (dept_id, dept_code) in &depts {
+                for bt in ["", "OUTPATIENT", "INPATIENT"] {
+                    let q = format!(
+                        "department_id={dept_id}&node_id={id}&business_type={bt}&page_size=200"
+                    );
+                    let (x, y) = (
+                        drill(&app, &analyst, a, &q).await,
+                        drill(&app, &analyst, b, &q).await,
+                    );
+                    assert_eq!((x.status, y.status), (200, 200), "{:?}", x.body);
+                    assert_eq!(
+                        (x.body["source"].as_str(), y.body["source"].as_str()),
+                        (Some("calculation_details"), Some("charge_details"))
+                    );
+                    assert_eq!(
+                        items(&x.body),
+                        items(&y.body),
+                        "case {case}: {dept_code} {} {bt}",
+                        code_of[&id]
+                    );
+                    assert_eq!(
+                        x.body["totals"], y.body["totals"],
+                        "case {case}: {dept_code} {} {bt}",
+                        code_of[&id]
+                    );
+                    let total = dec(&x.body["totals"]["amount"]);
+                    let listed: i128 = x.body["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|i| dec(&i["amount"]))
+                        .sum();
+                    assert_eq!(total, listed, "case {case}: the page holds every item");
+                    // The cells of the leaves under the node (itself when a leaf) for this business type;
+                    // for a parent's total this is its own cell (parents sum their children, checked above).
+                    let leaves = leaves_under(&nodes, id);
+                    let expected: i128 = cells_a
+                        .iter()
+                        .filter(|((d, c, b), _)| {
+                            (dept_code == "all" || d == dept_code)
+                                && b == bt
+                                && leaves.iter().any(|l| code_of[l] == c.as_str())
+                        })
+                        .map(|(_, cell)| dec(&cell["amount"]))
+                        .sum();
+                    assert_eq!(
+                        total, expected,
+                        "case {case}: {dept_code} {} {bt}: items sum to the cells",
+                        code_of[&id]
+                    );
+                    if bt.is_empty() && dept_code != "all" {
+                        let own = cells_a
+                            .get(&(dept_code.clone(), code_of[&id].to_owned(), String::new()))
+                            .map(|cell| dec(&cell["amount"]))
+                            .unwrap_or(0);
+                        assert_eq!(
+                            total, own,
+                            "case {case}: {dept_code} {}: items sum to the cell",
+                            code_of[&id]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -85,12 +85,36 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/calculation-tasks/{id}", ANALYTICS),
     ("POST", "/api/v1/calculation-tasks/{id}/run", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/{id}/results", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/results.xlsx", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/value-summary", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/value-summary.xlsx", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/orientation-adjustments", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/orientation-adjustments.xlsx", ANALYTICS),
-    ("GET", "/api/v1/calculation-tasks/{id}/drill-down", ANALYTICS),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/results.xlsx",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/value-summary",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/value-summary.xlsx",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/orientation-adjustments",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/orientation-adjustments.xlsx",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/drill-down",
+        ANALYTICS,
+    ),
     ("GET", "/api/v1/audit-logs", ADMIN),
     ("GET", "/api/v1/audit-logs/verify", ADMIN),
 ];
