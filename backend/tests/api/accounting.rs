@@ -1180,7 +1180,7 @@ db_tests!(generated_data_keeps_the_accounting_invariants);
 /// On generated data: the details source and the fallback source drill down to the same items; the items sum
 /// to the results cell; parents sum their children; the legacy workflow gives the default one's results.
 async fn generated_data_keeps_the_accounting_invariants(app: TestApp) {
-    let ledger = model(&app).await;
+    model(&app).await;
     let analyst = app.token('a', Role::Analyst).await;
     let legacy = workflow_id(&app, &analyst, false).await;
     for (case, period) in [
