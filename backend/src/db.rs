@@ -51,6 +51,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     db.begin_with_options(options).await
 }
 
+/// A transaction for bulk `INSERT … SELECT` work: a write transaction on SQLite, READ COMMITTED on MySQL and
+/// PostgreSQL. MySQL's default REPEATABLE READ takes shared locks on every row an `INSERT … SELECT` reads, so two
+/// calculations (or a calculation and the cashiers) would deadlock on the charge lines they both read.
+pub async fn begin_bulk(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => begin_write(db).await,
+        _ => {
+            db.begin_with_options(TransactionOptions {
+                isolation_level: Some(sea_orm::IsolationLevel::ReadCommitted),
+                ..Default::default()
+            })
+            .await
+        }
+    }
+}
+
+/// Whether an error is a deadlock or serialization failure: the transaction was rolled back and may simply be
+/// run again.
+pub fn is_retryable(err: &DbErr) -> bool {
+    let text = err.to_string();
+    ["40001", "40P01", "Deadlock found", "deadlock detected"]
+        .iter()
+        .any(|marker| text.contains(marker))
+}
+
 /// Whether the database answers (readiness).
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     use sea_orm::ConnectionTrait;

@@ -1330,3 +1330,66 @@ async fn generated_data_keeps_the_accounting_invariants(app: TestApp) {
         }
     }
 }
+
+db_tests!(
+    several_runners_run_each_task_once,
+    a_task_is_queued_again_once
+);
+
+/// Three runners on one database (as three servers would be): every task runs exactly once.
+async fn several_runners_run_each_task_once(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    hospital::services::accounting::tasks::spawn_runner(app.db.clone());
+    hospital::services::accounting::tasks::spawn_runner(app.db.clone());
+    let analyst = app.token('a', Role::Analyst).await;
+    let created = futures_util::future::join_all((0..6).map(|_| {
+        app.post(
+            "/api/v1/calculation-tasks",
+            &analyst,
+            json!({"period": "2026-10"}),
+        )
+    }))
+    .await;
+    let mut finished = Vec::new();
+    for c in created {
+        assert_eq!(c.status, 202, "{:?}", c.body);
+        finished.push(wait(&app, &analyst, c.body["id"].as_i64().unwrap()).await);
+    }
+    let reference = cells(&app, &analyst, finished[0]["id"].as_i64().unwrap()).await;
+    for task in &finished {
+        assert_eq!(task["status"], "SUCCEEDED", "{task}");
+        assert_eq!(task["run_no"], 1, "claimed once: {task}");
+        assert!(!task["log"].as_str().unwrap().contains("run 2 "), "{task}");
+        assert_eq!(
+            cells(&app, &analyst, task["id"].as_i64().unwrap()).await,
+            reference
+        );
+    }
+}
+
+/// Two analysts press "run again" at once: one queues it, the other is told it is already queued.
+async fn a_task_is_queued_again_once(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let admin = app.admin().await;
+    let id = run_task(&app, &analyst, json!({"period": "2026-10"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/calculation-tasks/{id}/run");
+    let (x, y) = tokio::join!(
+        app.post(&path, &analyst, json!({})),
+        app.post(&path, &admin, json!({}))
+    );
+    let mut statuses = [x.status, y.status];
+    statuses.sort();
+    assert_eq!(statuses, [202, 409], "{:?} {:?}", x.body, y.body);
+    let done = wait(&app, &analyst, id).await;
+    assert_eq!(
+        (done["status"].as_str(), done["run_no"].as_i64()),
+        (Some("SUCCEEDED"), Some(2))
+    );
+}

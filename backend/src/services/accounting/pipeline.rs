@@ -150,7 +150,9 @@ async fn per_department<P: Progress>(
         None => {
             for (i, field) in fields.into_iter().enumerate() {
                 let (sql, values) = build(field, None);
-                rows += d.exec(db, &sql, values).await?.rows_affected();
+                let txn = db::begin_bulk(db).await?;
+                rows += d.exec(&txn, &sql, values).await?.rows_affected();
+                txn.commit().await?;
                 progress.step_progress((i + 1) as f64 / 2.0).await?;
             }
         }
@@ -158,7 +160,7 @@ async fn per_department<P: Progress>(
             let total = (codes.len() * 2).max(1);
             let mut done = 0;
             for code in &codes {
-                let txn = db::begin_write(db).await?;
+                let txn = db::begin_bulk(db).await?;
                 for field in fields {
                     let (sql, values) = build(field, Some(code));
                     rows += d.exec(&txn, &sql, values).await?.rows_affected();
@@ -380,7 +382,7 @@ pub async fn aggregate_results<P: Progress>(
             d.sum("amount"),
             d.sum("quantity")
         );
-        let txn = db::begin_write(db).await?;
+        let txn = db::begin_bulk(db).await?;
         let n = d
             .exec(&txn, &sql, vec![v(run.now), v(run.task_id), v(run.run_no)])
             .await?
@@ -405,7 +407,7 @@ pub async fn aggregate_results<P: Progress>(
         .await?
     };
     progress.step_progress(0.7).await?;
-    let txn = db::begin_write(db).await?;
+    let txn = db::begin_bulk(db).await?;
     // A leaf that keeps business type gets its total row ('') beside the per-type rows.
     rows += d
         .exec(
@@ -515,7 +517,7 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
         adjustments.len()
     )];
 
-    let txn = db::begin_write(db).await?;
+    let txn = db::begin_bulk(db).await?;
     let task_run = || vec![v(run.task_id), v(run.run_no)];
     let leaf = "NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = calculation_results.node_id)";
     d.exec(
@@ -807,7 +809,7 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
         net = d.sum("COALESCE(r.value, 0)"),
         total = d.sum("COALESCE(r.value, 0)"),
     );
-    let txn = db::begin_write(db).await?;
+    let txn = db::begin_bulk(db).await?;
     let n = d
         .exec(
             &txn,
@@ -850,7 +852,7 @@ pub async fn delete_other_runs(
     let d = Dialect::of(db);
     let mut rows = 0;
     for table in RUN_TABLES {
-        let txn = db.begin().await?;
+        let txn = db::begin_bulk(db).await?;
         rows += d
             .exec(
                 &txn,

@@ -33,6 +33,17 @@ const LEASE: Duration = Duration::seconds(60);
 /// How often an idle runner looks for work it was not woken for (tasks queued by another server).
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Runs of one claim: deadlocks between concurrent calculations are retried this many times in all.
+const ATTEMPTS: u32 = 3;
+
+fn retryable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<sea_orm::DbErr>()
+            .is_some_and(crate::db::is_retryable)
+    })
+}
+
 /// Wakes this process's runners when a task is queued here.
 static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
 
@@ -410,7 +421,19 @@ async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instanc
         steps: 1,
     };
     let run_no = task.run_no + 1;
-    let outcome = run_steps(db, &task, run_no, &mut reporter).await;
+    let mut outcome = run_steps(db, &task, run_no, &mut reporter).await;
+    // A deadlock rolled back one statement's transaction; the run starts over (it clears its own rows first).
+    for attempt in 2..=ATTEMPTS {
+        match &outcome {
+            Err(e) if retryable(e) => {
+                reporter.line(format!(
+                    "{e:#}; starting over (attempt {attempt} of {ATTEMPTS})"
+                ));
+                outcome = run_steps(db, &task, run_no, &mut reporter).await;
+            }
+            _ => break,
+        }
+    }
     heartbeat.abort();
     let now = Utc::now();
     match outcome {

@@ -31,19 +31,42 @@ fn step_name(kind: StepKind) -> &'static str {
     }
 }
 
-/// Creates the two built-in workflows of a hospital unless it has workflows already. Two callers racing here
-/// meet on the unique (hospital, name) key: the loser's transaction rolls back and it reads the winner's.
+/// Creates the two built-in workflows of a hospital unless it has workflows already. Callers racing here meet
+/// on the unique (hospital, name) key (or, on MySQL, in a deadlock on it): the losers roll back and find the
+/// winner's.
 pub async fn ensure_defaults<C>(conn: &C, hospital_id: i64) -> Result<(), AppError>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
-    let existing = calculation_workflow::Entity::find()
-        .filter(calculation_workflow::Column::HospitalId.eq(hospital_id))
-        .one(conn)
-        .await?;
-    if existing.is_some() {
-        return Ok(());
+    let mut attempts = 0;
+    loop {
+        let existing = calculation_workflow::Entity::find()
+            .filter(calculation_workflow::Column::HospitalId.eq(hospital_id))
+            .one(conn)
+            .await?;
+        if existing.is_some() {
+            return Ok(());
+        }
+        match insert_builtins(conn, hospital_id).await {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if attempts < 3
+                    && (matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) || crate::db::is_retryable(&e)) =>
+            {
+                attempts += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+}
+
+async fn insert_builtins<C>(conn: &C, hospital_id: i64) -> Result<(), sea_orm::DbErr>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let txn = conn.begin().await?;
     let builtins: [(&str, &str, bool, Vec<StepKind>); 2] = [
         (
@@ -64,7 +87,7 @@ where
         ),
     ];
     for (name, description, is_default, steps) in builtins {
-        let inserted = calculation_workflow::Entity::insert(calculation_workflow::ActiveModel {
+        let id = calculation_workflow::Entity::insert(calculation_workflow::ActiveModel {
             hospital_id: Set(hospital_id),
             name: Set(name.to_owned()),
             description: Set(Some(description.to_owned())),
@@ -73,20 +96,8 @@ where
             ..Default::default()
         })
         .exec(&txn)
-        .await;
-        let id = match inserted {
-            Ok(r) => r.last_insert_id,
-            Err(e)
-                if matches!(
-                    e.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                txn.rollback().await?;
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .await?
+        .last_insert_id;
         let rows = steps
             .iter()
             .enumerate()
@@ -101,8 +112,7 @@ where
             .exec(&txn)
             .await?;
     }
-    txn.commit().await?;
-    Ok(())
+    txn.commit().await
 }
 
 pub async fn list<C>(conn: &C, actor: &Actor) -> Result<Vec<Workflow>, AppError>
