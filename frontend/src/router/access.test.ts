@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canAccess, homeFor, menuFor, safeRedirect } from './access'
+import { canAccess, homeFor, menuFor, menuItemOf, safeRedirect } from './access'
 
 describe('screens by role', () => {
   it('never shows administration to the front desk', () => {
@@ -12,8 +12,8 @@ describe('screens by role', () => {
 
   it('gives each role its own screens', () => {
     expect(menuFor('DOCTOR').flatMap((g) => g.items)).toEqual(['board', 'doctor'])
-    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'dashboard', 'statistics'])
-    expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics'])
+    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'dashboard', 'statistics', 'accounting-tasks'])
+    expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics', 'accounting'])
     expect(menuFor('ADMIN').flatMap((g) => g.items)).toEqual(expect.arrayContaining(['admin-audit', 'dashboard']))
     expect(canAccess('ADMIN', 'doctor')).toBe(false) // the workstation needs a doctor profile
     expect(canAccess(null, 'patients')).toBe(false)
@@ -25,6 +25,24 @@ describe('screens by role', () => {
     expect(canAccess('FRONT_DESK', 'statistics')).toBe(false)
     expect(canAccess('DOCTOR', 'dashboard')).toBe(false)
     expect(canAccess('ANALYST', 'statistics')).toBe(true)
+  })
+
+  it('keeps accounting to analysts and administrators, a task's pages under the tasks menu item', () => {
+    for (const screen of [
+      'accounting-tasks',
+      'accounting-task',
+      'accounting-results',
+      'accounting-value-summary',
+      'accounting-orientation',
+    ] as const) {
+      expect(canAccess('ANALYST', screen)).toBe(true)
+      expect(canAccess('ADMIN', screen)).toBe(true)
+      expect(canAccess('FRONT_DESK', screen)).toBe(false)
+      expect(canAccess('DOCTOR', screen)).toBe(false)
+      expect(menuItemOf(screen)).toBe('accounting-tasks')
+    }
+    expect(menuItemOf('receipt')).toBe('cashier')
+    expect(menuItemOf('statistics')).toBe('statistics')
   })
 
   it('hides a menu group that has no screens yet', () => {

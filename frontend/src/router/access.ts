@@ -18,6 +18,11 @@ export type ScreenName =
   | 'admin-audit'
   | 'dashboard'
   | 'statistics'
+  | 'accounting-tasks'
+  | 'accounting-task'
+  | 'accounting-results'
+  | 'accounting-value-summary'
+  | 'accounting-orientation'
   | 'password'
 
 const FRONT_OFFICE: Role[] = ['ADMIN', 'FRONT_DESK']
@@ -41,7 +46,26 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-audit': ADMIN,
   dashboard: ANALYTICS,
   statistics: ANALYTICS,
+  'accounting-tasks': ANALYTICS,
+  'accounting-task': ANALYTICS,
+  'accounting-results': ANALYTICS,
+  'accounting-value-summary': ANALYTICS,
+  'accounting-orientation': ANALYTICS,
   password: EVERYONE,
+}
+
+/** Screens reached from another one, not from the menu: the menu item they belong under. */
+const MENU_PARENT: Partial<Record<ScreenName, ScreenName>> = {
+  receipt: 'cashier',
+  'accounting-task': 'accounting-tasks',
+  'accounting-results': 'accounting-tasks',
+  'accounting-value-summary': 'accounting-tasks',
+  'accounting-orientation': 'accounting-tasks',
+}
+
+/** The menu item to highlight on a screen. */
+export function menuItemOf(screen: ScreenName): ScreenName {
+  return MENU_PARENT[screen] ?? screen
 }
 
 export function canAccess(role: Role | null | undefined, screen: ScreenName): boolean {
@@ -74,9 +98,8 @@ const MENU: MenuGroup[] = [
     items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users', 'admin-audit'],
   },
   { key: 'analytics', items: ['dashboard', 'statistics'] },
-  // Department value accounting (model versions, imports, tasks, results): its screens go here. A group
-  // without screens is not shown.
-  { key: 'accounting', items: [] },
+  // Department value accounting: a task's results, value summary and orientation are reached from the task.
+  { key: 'accounting', items: ['accounting-tasks'] },
 ]
 
 /** The menu a role sees: only groups with at least one screen it may open. */

@@ -20,7 +20,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait, Value,
+    QueryOrder, Set, Value,
 };
 use std::collections::{HashMap, HashSet};
 
