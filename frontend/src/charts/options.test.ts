@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rankingOption, stackedOption, trendOption } from './options'
+import { changeOption, rankingOption, stackedOption, trendOption } from './options'
 import { chartFormats } from './formats'
 
 const f = chartFormats('zh-CN')
@@ -40,6 +40,25 @@ describe('chart options', () => {
     )
     expect((o.yAxis as { data: string[] }).data).toEqual(['外科', '内科'])
     expect((o.series as Array<{ data: number[] }>)[0]?.data).toEqual([1, 5])
+  })
+})
+
+describe('change chart', () => {
+  it('draws month-on-month and year-on-year side by side, leaving gaps where there is nothing to compare', () => {
+    const o = changeOption(['外科', '内科'], [
+      { name: '环比', data: [-3.12, 12.5] },
+      { name: '同比', data: [null, 4] },
+    ])
+    const series = o.series as Array<{ type: string; name: string; data: Array<number | string> }>
+    expect(series.map((s) => [s.type, s.name])).toEqual([
+      ['bar', '环比'],
+      ['bar', '同比'],
+    ])
+    expect(series[1]?.data).toEqual(['-', 4])
+    const tooltip = o.tooltip as { valueFormatter: (v: unknown) => string }
+    expect(tooltip.valueFormatter(12.5)).toBe('+12.50%')
+    expect(tooltip.valueFormatter(-3.12)).toBe('-3.12%')
+    expect(tooltip.valueFormatter('-')).toBe('—')
   })
 })
 

@@ -128,3 +128,34 @@ export function rankingOption(
     ],
   }
 }
+
+/** Percentage changes side by side per category (month-on-month and year-on-year); gaps where there is none. */
+export function changeOption(
+  labels: string[],
+  series: Array<{ name: string; data: Array<number | null> }>,
+): ChartOption {
+  const percent = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(2)}%`
+  return {
+    color: [PALETTE[2] ?? '', PALETTE[1] ?? ''],
+    grid: { left: 56, right: 16, top: 36, bottom: 28, containLabel: false },
+    legend: { top: 0, textStyle: TEXT },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      valueFormatter: (value: unknown) => (typeof value === 'number' ? percent(value) : '—'),
+    },
+    xAxis: {
+      type: 'category',
+      data: labels,
+      axisLabel: { ...TEXT, interval: 0, rotate: labels.length > 8 ? 30 : 0 },
+      axisTick: { alignWithLabel: true },
+    },
+    yAxis: { type: 'value', axisLabel: { ...TEXT, formatter: (v: number) => `${v}%` }, splitLine: SPLIT },
+    series: series.map((s) => ({
+      type: 'bar',
+      name: s.name,
+      data: s.data.map((v) => (v === null ? '-' : v)),
+      barMaxWidth: 22,
+    })),
+  }
+}

@@ -27,7 +27,7 @@ describe('screens by role', () => {
     expect(canAccess('ANALYST', 'statistics')).toBe(true)
   })
 
-  it('keeps accounting to analysts and administrators, a task's pages under the tasks menu item', () => {
+  it('keeps accounting to analysts and administrators, with the pages of a task under the tasks menu item', () => {
     for (const screen of [
       'accounting-tasks',
       'accounting-task',

@@ -5,6 +5,7 @@
 import type {
   BusinessType,
   CalculationTask,
+  MatrixDepartment,
   MatrixNode,
   ResultCell,
   Series,
@@ -101,6 +102,12 @@ export function matrixColumns(
     for (const bt of breakdown.get(node.id) ?? []) out.push({ key: columnKey(node.id, bt), node, businessType: bt })
   }
   return out
+}
+
+/** A cell to drill into: a department's (or, null, the whole hospital's) figure of one column. */
+export interface DrillTarget {
+  department: MatrixDepartment | null
+  column: MatrixColumn
 }
 
 export interface SeriesGroup {
