@@ -5,9 +5,13 @@ pub mod auth;
 pub mod billings;
 pub mod charge_items;
 pub mod departments;
+pub mod dimension_nodes;
 pub mod doctors;
 pub mod extract;
+pub mod mappings;
 pub mod medical_records;
+pub mod model_versions;
+pub mod orientation_rules;
 pub mod patients;
 pub mod problem;
 pub mod schedules;
@@ -60,6 +64,10 @@ strings with up to four places.",
         (name = "billings", description = "Bills, idempotent payment, refunds (结算)"),
         (name = "statistics", description = "Outpatient statistics"),
         (name = "audit-logs", description = "The tamper-evident audit trail (ADMIN)"),
+        (name = "model-versions", description = "Versions of the accounting model (核算模型): copy, activate; frozen once tasks ran on them"),
+        (name = "dimension-nodes", description = "The dimension tree of a model version (核算维度)"),
+        (name = "item-mappings", description = "Which charge items feed which dimension leaf (项目对照), one by one or as CSV"),
+        (name = "orientation-rules", description = "Orientation rules and their ladders (导向规则)"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]
@@ -264,7 +272,11 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(medical_records::routes)
         .configure(billings::routes)
         .configure(statistics::routes)
-        .configure(audit_logs::routes);
+        .configure(audit_logs::routes)
+        .configure(model_versions::routes)
+        .configure(dimension_nodes::routes)
+        .configure(mappings::routes)
+        .configure(orientation_rules::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and
