@@ -213,38 +213,32 @@ pub struct NodePatchRequest {
     pub splits_business_type: Option<bool>,
 }
 
-impl NodePatchRequest {
-    fn parse(self, current_code: Option<&str>) -> Result<NodePatch, AppError> {
+impl TryFrom<NodePatchRequest> for NodePatch {
+    type Error = AppError;
+    fn try_from(r: NodePatchRequest) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
-        if let (Some(code), Some(current)) = (self.code.as_deref(), current_code)
-            && code != current
-        {
-            errors.add(
-                "code",
-                "cannot be changed: the code decides the node's rules; create a new node instead",
-            );
-        }
-        let name = match self.name.as_deref() {
+        let name = match r.name.as_deref() {
             Some(n) => errors.check("name", text::required(n, 255)).map(Some),
             None => Some(None),
         };
-        let weight = match self.weight {
+        let weight = match r.weight {
             Some(w) => weight(&mut errors, w).map(Some),
             None => Some(None),
         };
         let given = overrides(
             &mut errors,
-            self.dept_field.as_deref(),
-            self.business_type_scope.as_deref(),
-            self.splits_business_type,
+            r.dept_field.as_deref(),
+            r.business_type_scope.as_deref(),
+            r.splits_business_type,
         );
         errors.finish(|| {
             let (dept_field, business_type_scope, splits_business_type) = given?;
-            Some(NodePatch {
+            Some(Self {
+                code: r.code,
                 name: name?,
                 weight: weight?,
-                sort: self.sort,
-                parent_id: self.parent_id,
+                sort: r.sort,
+                parent_id: r.parent_id,
                 dept_field,
                 business_type_scope,
                 splits_business_type,
@@ -306,13 +300,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<NodePatchRequest>,
 ) -> Result<web::Json<DimensionNode>, AppError> {
-    let id = id.into_inner();
-    let current = match body.0.code {
-        Some(_) => Some(service::find(&state.db, &user, id).await?.code),
-        None => None,
-    };
-    let patch = body.0.parse(current.as_deref())?;
-    let updated = service::update(&state.db, &user, id, patch).await?;
+    let updated = service::update(&state.db, &user, id.into_inner(), body.0.try_into()?).await?;
     Ok(web::Json(updated.try_into()?))
 }
 

@@ -38,6 +38,8 @@ pub struct NewNode {
 /// A partial update; `None` leaves a field as it is. `parent_id: Some(None)` moves the node to the top.
 #[derive(Debug, Clone, Default)]
 pub struct NodePatch {
+    /// A code may be sent back unchanged; any other is refused.
+    pub code: Option<String>,
     pub name: Option<String>,
     pub weight: Option<Amount>,
     pub sort: Option<i32>,
@@ -401,6 +403,12 @@ pub async fn update(
     let current = lock_node(&txn, actor, id).await?;
     let version_id = current.model_version_id;
     let mut errors = FieldErrors::new();
+    if patch.code.as_ref().is_some_and(|c| *c != current.code) {
+        errors.add(
+            "code",
+            "cannot be changed: the code decides the node's rules; create a new node instead",
+        );
+    }
     let r = check_overrides(
         &rules_of(&current)?,
         patch.dept_field,
