@@ -382,15 +382,19 @@ async fn relink(
     Ok(())
 }
 
-/// Finds the node, takes its version's edit lock and reads the node again under it.
-async fn lock_node(
-    conn: &impl ConnectionTrait,
+/// Opens the write transaction of an edit of a node: its version's edit lock first, so that every read of
+/// the transaction comes after it (MariaDB's repeatable read would otherwise keep reading the state from
+/// before the wait), then the node as it is now.
+async fn begin_node_edit(
+    db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-) -> Result<node::Model, AppError> {
-    let found = find(conn, actor, id).await?;
-    models::lock_editable(conn, actor, found.model_version_id).await?;
-    find(conn, actor, id).await
+) -> Result<(sea_orm::DatabaseTransaction, node::Model), AppError> {
+    let version_id = find(db, actor, id).await?.model_version_id;
+    let txn = begin_write(db).await?;
+    models::lock_editable(&txn, actor, version_id).await?;
+    let current = find(&txn, actor, id).await?;
+    Ok((txn, current))
 }
 
 pub async fn update(
@@ -399,8 +403,7 @@ pub async fn update(
     id: i64,
     patch: NodePatch,
 ) -> Result<NodeView, AppError> {
-    let txn = begin_write(db).await?;
-    let current = lock_node(&txn, actor, id).await?;
+    let (txn, current) = begin_node_edit(db, actor, id).await?;
     let version_id = current.model_version_id;
     let mut errors = FieldErrors::new();
     if patch.code.as_ref().is_some_and(|c| *c != current.code) {
@@ -467,8 +470,7 @@ pub async fn update(
 
 /// Deletes a leaf with its item mappings.
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let txn = begin_write(db).await?;
-    let current = lock_node(&txn, actor, id).await?;
+    let (txn, current) = begin_node_edit(db, actor, id).await?;
     let children = node::Entity::find()
         .filter(node::Column::ParentId.eq(id))
         .count(&txn)

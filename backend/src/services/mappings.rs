@@ -360,15 +360,21 @@ pub async fn create(
 }
 
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let query =
+        mapping::Entity::find_by_id(id).filter(mapping::Column::HospitalId.eq(actor.hospital_id));
+    let version_id = query
+        .clone()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("mapping"))?
+        .model_version_id;
+    // The version's edit lock first, so the reads below see the state after any edit it waited for.
     let txn = begin_write(db).await?;
-    let find = |conn| {
-        mapping::Entity::find_by_id(id)
-            .filter(mapping::Column::HospitalId.eq(actor.hospital_id))
-            .one(conn)
-    };
-    let found = find(&txn).await?.ok_or(AppError::NotFound("mapping"))?;
-    models::lock_editable(&txn, actor, found.model_version_id).await?;
-    let found = find(&txn).await?.ok_or(AppError::NotFound("mapping"))?;
+    models::lock_editable(&txn, actor, version_id).await?;
+    let found = query
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("mapping"))?;
     mapping::Entity::delete_by_id(id).exec(&txn).await?;
     models::touch(&txn, found.model_version_id).await?;
     audit::record(

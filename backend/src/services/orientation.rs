@@ -233,22 +233,27 @@ pub async fn create(
     Ok(view)
 }
 
-/// Finds the rule, takes its version's edit lock and reads the rule again under it.
-async fn lock_rule(
-    conn: &impl ConnectionTrait,
+/// Opens the write transaction of an edit of a rule: its version's edit lock first (see
+/// `dimension_nodes::begin_node_edit`), then the rule as it is now.
+async fn begin_rule_edit(
+    db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-) -> Result<rule::Model, AppError> {
-    let find = || {
-        rule::Entity::find_by_id(id)
-            .filter(rule::Column::HospitalId.eq(actor.hospital_id))
-            .one(conn)
-    };
-    let found = find()
+) -> Result<(sea_orm::DatabaseTransaction, rule::Model), AppError> {
+    let query = rule::Entity::find_by_id(id).filter(rule::Column::HospitalId.eq(actor.hospital_id));
+    let version_id = query
+        .clone()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("orientation rule"))?
+        .model_version_id;
+    let txn = begin_write(db).await?;
+    models::lock_editable(&txn, actor, version_id).await?;
+    let current = query
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound("orientation rule"))?;
-    models::lock_editable(conn, actor, found.model_version_id).await?;
-    find().await?.ok_or(AppError::NotFound("orientation rule"))
+    Ok((txn, current))
 }
 
 /// Replaces a rule, its ladder whole.
@@ -258,8 +263,7 @@ pub async fn replace(
     id: i64,
     input: RuleInput,
 ) -> Result<RuleView, AppError> {
-    let txn = begin_write(db).await?;
-    let current = lock_rule(&txn, actor, id).await?;
+    let (txn, current) = begin_rule_edit(db, actor, id).await?;
     let version_id = current.model_version_id;
     check(&txn, actor, version_id, &input, Some(id)).await?;
     let mut row: rule::ActiveModel = current.into();
@@ -287,8 +291,7 @@ pub async fn replace(
 }
 
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let txn = begin_write(db).await?;
-    let current = lock_rule(&txn, actor, id).await?;
+    let (txn, current) = begin_rule_edit(db, actor, id).await?;
     ladder::Entity::delete_many()
         .filter(ladder::Column::RuleId.eq(id))
         .exec(&txn)
