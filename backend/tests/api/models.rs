@@ -28,6 +28,7 @@ db_tests!(
     copying_a_version_gives_an_equal_tree_under_new_ids,
     two_activations_racing_leave_exactly_one_active_version,
     an_item_feeds_one_leaf_per_series_and_business_type,
+    conflicting_mappings_sent_at_once_admit_one,
     mapping_files_are_imported_whole_or_not_at_all,
     a_version_a_task_ran_on_is_frozen,
     orientation_rules_and_their_ladders_are_checked,
@@ -1507,6 +1508,30 @@ an item feeds one leaf per series and business type"
             .unwrap()
             .contains("dim-doc-in-eval-1")
     );
+}
+
+/// The conflict check and the insert run under the version's lock: of two conflicting mappings sent at
+/// once, one is saved and the other refused.
+async fn conflicting_mappings_sent_at_once_admit_one(app: TestApp) {
+    let token = analyst(&app).await;
+    let v = create_version(&app, &token, "race").await;
+    let doc = add_node(&app, &token, v, "dim-doc", None).await;
+    let treat = add_node(&app, &token, v, "dim-doc-treat", Some(doc)).await;
+    let out = add_node(&app, &token, v, "dim-doc-sur-out-1", Some(doc)).await;
+    for i in 0..5 {
+        let item = format!("TRT-{i}");
+        let (a, b) = tokio::join!(
+            map(&app, &token, v, treat, &item),
+            map(&app, &token, v, out, &item)
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "{item}: {:?} / {:?}", a.body, b.body);
+    }
+    let all = app
+        .get(&format!("/api/v1/model-versions/{v}/mappings"), &token)
+        .await;
+    assert_eq!(all.body["total"], 5);
 }
 
 async fn mapping_files_are_imported_whole_or_not_at_all(app: TestApp) {
