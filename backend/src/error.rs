@@ -9,6 +9,16 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What is wrong with one row of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// The line of the file (the header is line 1).
+    pub row: u64,
+    /// The column, or empty when the row as a whole is wrong.
+    pub field: String,
+    pub reason: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("the request is not valid")]
@@ -19,6 +29,12 @@ pub enum AppError {
     Duplicate { field: String, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// An uploaded file with bad rows, refused whole: nothing of it was written.
+    #[error("{message}")]
+    ImportRejected {
+        message: String,
+        report: Vec<RowProblem>,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("this action is not allowed for your role")]

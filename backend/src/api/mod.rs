@@ -6,9 +6,13 @@ pub mod billings;
 pub mod calculation_tasks;
 pub mod charge_items;
 pub mod departments;
+pub mod dimension_nodes;
 pub mod doctors;
 pub mod extract;
+pub mod mappings;
 pub mod medical_records;
+pub mod model_versions;
+pub mod orientation_rules;
 pub mod patients;
 pub mod problem;
 pub mod schedules;
@@ -61,6 +65,10 @@ strings with up to four places.",
         (name = "billings", description = "Bills, idempotent payment, refunds (结算)"),
         (name = "statistics", description = "Outpatient statistics"),
         (name = "audit-logs", description = "The tamper-evident audit trail (ADMIN)"),
+        (name = "model-versions", description = "Versions of the accounting model (核算模型): copy, activate; frozen once tasks ran on them"),
+        (name = "dimension-nodes", description = "The dimension tree of a model version (核算维度)"),
+        (name = "item-mappings", description = "Which charge items feed which dimension leaf (项目对照), one by one or as CSV"),
+        (name = "orientation-rules", description = "Orientation rules and their ladders (导向规则)"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]
@@ -266,7 +274,11 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(billings::routes)
         .configure(statistics::routes)
         .configure(calculation_tasks::routes)
-        .configure(audit_logs::routes);
+        .configure(audit_logs::routes)
+        .configure(model_versions::routes)
+        .configure(dimension_nodes::routes)
+        .configure(mappings::routes)
+        .configure(orientation_rules::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and

@@ -1,5 +1,5 @@
 //! RFC 9457 problem details: how every error leaves the server.
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, RowProblem};
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,6 +21,9 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Vec<RowProblem>>,
 }
 
 impl AppError {
@@ -35,6 +38,11 @@ impl AppError {
             NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"),
             Duplicate { .. } => (StatusCode::CONFLICT, "DUPLICATE", "Already exists"),
             Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
+            ImportRejected { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "IMPORT_REJECTED",
+                "Import rejected",
+            ),
             Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized"),
             Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN", "Forbidden"),
             PasswordExpired => (
@@ -86,6 +94,10 @@ impl AppError {
             ),
             other => (other.to_string(), None),
         };
+        let report = match self {
+            AppError::ImportRejected { report, .. } => Some(report.clone()),
+            _ => None,
+        };
         Problem {
             type_: "about:blank",
             title,
@@ -93,6 +105,7 @@ impl AppError {
             detail,
             code,
             errors,
+            report,
         }
     }
 }

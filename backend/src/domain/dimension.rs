@@ -141,6 +141,12 @@ pub fn scope_admits(scope: BusinessTypeScope, business_type: BusinessType) -> bo
     }
 }
 
+/// Whether two nodes' scopes would both count a charge line: an item may feed one leaf per series and
+/// business type, so two leaves of a series whose scopes overlap may not share an item.
+pub fn scopes_overlap(a: BusinessTypeScope, b: BusinessTypeScope) -> bool {
+    a == BusinessTypeScope::All || b == BusinessTypeScope::All || a == b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +298,22 @@ mod tests {
         assert_eq!(rules_for("dim-drug-1"), Err(CodeError::UnknownSeries));
         assert_eq!(rules_for("doc-1"), Err(CodeError::UnknownSeries));
         assert_eq!(rules_for("dim"), Err(CodeError::UnknownSeries));
+    }
+
+    #[test]
+    fn scopes_overlap_unless_they_name_different_business_types() {
+        use BusinessTypeScope::*;
+        for (a, b, overlap) in [
+            (All, All, true),
+            (All, Outpatient, true),
+            (Inpatient, All, true),
+            (Outpatient, Outpatient, true),
+            (Inpatient, Inpatient, true),
+            (Outpatient, Inpatient, false),
+            (Inpatient, Outpatient, false),
+        ] {
+            assert_eq!(scopes_overlap(a, b), overlap, "{a} / {b}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The demo data set on a fresh database of its own (the harness's HA/HB would make `demo::load` refuse):
 //! schedules for the coming two weeks, a month of visits whose counters, bills, lines and income agree with
-//! each other as the product would have left them, and statistics that have something to show.
+//! each other as the product would have left them, statistics that have something to show, and an active
+//! accounting model whose charge leaves are all fed by catalogue items.
 use crate::{
     db_tests,
     helpers::{Backend, TestApp},
@@ -291,4 +292,127 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
         t.insurance.scaled() + t.self_pay.scaled()
     );
     assert!(report.rows.len() > 30, "rows by day and department");
+
+    the_demo_model_is_active_and_covers_every_charge_leaf(&conn, &summary).await;
+}
+
+/// Each hospital has one active version, "2026 版核算模型", with nodes of the four series, a closure that
+/// matches the parent links, every charge leaf fed by catalogue items, and its orientation rules.
+async fn the_demo_model_is_active_and_covers_every_charge_leaf(
+    conn: &DatabaseConnection,
+    summary: &demo::DemoSummary,
+) {
+    use hospital::entities::{
+        charge_item, dimension_closure, dimension_item_mapping, model_version, orientation_rule,
+    };
+    use std::collections::{BTreeSet, HashSet};
+    assert_eq!(summary.model_versions, 2);
+    let mut nodes_seen = 0;
+    let mut mappings_seen = 0;
+    for h in hospital_entity::Entity::find().all(conn).await.unwrap() {
+        let versions = model_version::Entity::find()
+            .filter(model_version::Column::HospitalId.eq(h.id))
+            .all(conn)
+            .await
+            .unwrap();
+        assert_eq!(versions.len(), 1, "{}", h.code);
+        let v = &versions[0];
+        assert!(v.is_active, "{}", h.code);
+        assert_eq!(v.name, "2026 版核算模型");
+        let admin = app_user::Entity::find()
+            .filter(app_user::Column::HospitalId.eq(h.id))
+            .filter(app_user::Column::Role.eq("ADMIN"))
+            .one(conn)
+            .await
+            .unwrap()
+            .unwrap();
+        let tree =
+            hospital::services::dimension_nodes::tree(conn, &actor(&admin, Role::Admin), v.id)
+                .await
+                .unwrap();
+        nodes_seen += tree.len();
+        let series: BTreeSet<&str> = tree.iter().map(|n| n.node.series.as_str()).collect();
+        assert_eq!(
+            series,
+            BTreeSet::from(["COST", "DOCTOR", "NURSING", "TECH"]),
+            "{}",
+            h.code
+        );
+        let kinds: BTreeSet<&str> = tree.iter().map(|n| n.node.kind.as_str()).collect();
+        assert_eq!(kinds, BTreeSet::from(["CHARGE", "COST", "WORKLOAD"]));
+        for code in [
+            "dim-doc-out-eval-1",
+            "dim-doc-in-eval-1",
+            "dim-doc-treat",
+            "dim-tech-lab",
+        ] {
+            assert!(
+                tree.iter().any(|n| n.node.code == code),
+                "{}: {code}",
+                h.code
+            );
+        }
+        // Every charge leaf has items, and only charge leaves do.
+        for n in &tree {
+            let charge_leaf = n.is_leaf && n.node.kind == "CHARGE";
+            assert_eq!(
+                n.mapping_count > 0,
+                charge_leaf,
+                "{}: {} has {} mappings",
+                h.code,
+                n.node.code,
+                n.mapping_count
+            );
+        }
+        // The closure is the one the parent links imply.
+        let parents: HashMap<i64, Option<i64>> =
+            tree.iter().map(|n| (n.node.id, n.node.parent_id)).collect();
+        let mut expected = BTreeSet::new();
+        for &id in parents.keys() {
+            let (mut at, mut depth) = (Some(id), 0);
+            while let Some(a) = at {
+                expected.insert((a, id, depth));
+                depth += 1;
+                at = parents[&a];
+            }
+        }
+        let stored: BTreeSet<(i64, i64, i32)> = dimension_closure::Entity::find()
+            .filter(dimension_closure::Column::ModelVersionId.eq(v.id))
+            .all(conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.ancestor_id, c.descendant_id, c.depth))
+            .collect();
+        assert_eq!(stored, expected, "{}", h.code);
+        // Mapped items are the hospital's catalogue items.
+        let catalogue: HashSet<String> = charge_item::Entity::find()
+            .filter(charge_item::Column::HospitalId.eq(h.id))
+            .all(conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.item_code)
+            .collect();
+        let mappings = dimension_item_mapping::Entity::find()
+            .filter(dimension_item_mapping::Column::ModelVersionId.eq(v.id))
+            .all(conn)
+            .await
+            .unwrap();
+        mappings_seen += mappings.len();
+        assert!(mappings.iter().all(|m| catalogue.contains(&m.item_code)));
+        let rules = orientation_rule::Entity::find()
+            .filter(orientation_rule::Column::ModelVersionId.eq(v.id))
+            .all(conn)
+            .await
+            .unwrap();
+        assert!(!rules.is_empty(), "{}", h.code);
+        assert!(
+            rules
+                .iter()
+                .all(|r| tree.iter().any(|n| n.node.code == r.node_code))
+        );
+    }
+    assert_eq!(nodes_seen, summary.dimension_nodes);
+    assert_eq!(mappings_seen, summary.item_mappings);
 }

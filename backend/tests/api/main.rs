@@ -13,6 +13,7 @@ mod clinic;
 mod demo;
 mod flow;
 mod malformed;
+mod models;
 mod openapi;
 mod resources;
 mod roles;

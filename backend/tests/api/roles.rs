@@ -117,6 +117,38 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ),
     ("GET", "/api/v1/audit-logs", ADMIN),
     ("GET", "/api/v1/audit-logs/verify", ADMIN),
+    ("GET", "/api/v1/model-versions", ANALYTICS),
+    ("POST", "/api/v1/model-versions", ANALYTICS),
+    ("GET", "/api/v1/model-versions/{id}", ANALYTICS),
+    ("PATCH", "/api/v1/model-versions/{id}", ANALYTICS),
+    ("DELETE", "/api/v1/model-versions/{id}", ANALYTICS),
+    ("POST", "/api/v1/model-versions/{id}/copy", ANALYTICS),
+    ("POST", "/api/v1/model-versions/{id}/activate", ANALYTICS),
+    ("GET", "/api/v1/model-versions/{id}/nodes", ANALYTICS),
+    ("POST", "/api/v1/model-versions/{id}/nodes", ANALYTICS),
+    ("PATCH", "/api/v1/dimension-nodes/{id}", ANALYTICS),
+    ("DELETE", "/api/v1/dimension-nodes/{id}", ANALYTICS),
+    ("GET", "/api/v1/model-versions/{id}/mappings", ANALYTICS),
+    ("POST", "/api/v1/model-versions/{id}/mappings", ANALYTICS),
+    (
+        "POST",
+        "/api/v1/model-versions/{id}/mappings/import",
+        ANALYTICS,
+    ),
+    ("GET", "/api/v1/model-versions/{id}/mappings.csv", ANALYTICS),
+    ("DELETE", "/api/v1/dimension-item-mappings/{id}", ANALYTICS),
+    (
+        "GET",
+        "/api/v1/model-versions/{id}/orientation-rules",
+        ANALYTICS,
+    ),
+    (
+        "POST",
+        "/api/v1/model-versions/{id}/orientation-rules",
+        ANALYTICS,
+    ),
+    ("PUT", "/api/v1/orientation-rules/{id}", ANALYTICS),
+    ("DELETE", "/api/v1/orientation-rules/{id}", ANALYTICS),
 ];
 
 const MISSING_ID: &str = "987654";

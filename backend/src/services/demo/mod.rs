@@ -3,6 +3,7 @@
 //! coming two weeks and a month of past visits with records, bills, refunds and income. Loaded only into an
 //! empty database, in one transaction.
 mod clinic;
+mod model;
 mod visits;
 
 use crate::{
@@ -123,6 +124,11 @@ pub struct DemoSummary {
     pub billings: usize,
     pub refunded_billings: usize,
     pub charge_details: usize,
+    /// The accounting model: one active version per hospital.
+    pub model_versions: usize,
+    pub dimension_nodes: usize,
+    pub item_mappings: usize,
+    pub orientation_rules: usize,
 }
 
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
@@ -350,6 +356,12 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         .insert(&txn)
         .await?;
     }
+
+    let model = model::load(&txn, &hospitals, now).await?;
+    summary.model_versions = model.model_versions;
+    summary.dimension_nodes = model.dimension_nodes;
+    summary.item_mappings = model.item_mappings;
+    summary.orientation_rules = model.orientation_rules;
 
     let mut codes: Vec<(&String, &i64)> = hospitals.iter().collect();
     codes.sort();
