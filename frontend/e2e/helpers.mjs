@@ -91,6 +91,18 @@ export async function settled(page) {
   await page.waitForTimeout(200)
 }
 
+/** The bytes of a Playwright download. */
+export function downloadedBytes(file) {
+  return new Promise((done, fail) => {
+    file.createReadStream().then((stream) => {
+      const chunks = []
+      stream.on('data', (c) => chunks.push(c))
+      stream.on('end', () => done(Buffer.concat(chunks)))
+      stream.on('error', fail)
+    }, fail)
+  })
+}
+
 /** Waits for an Element Plus message with this text. */
 export async function message(page, text) {
   await page.locator('.el-message', { hasText: text }).first().waitFor({ state: 'visible', timeout: 10_000 })
@@ -109,6 +121,8 @@ export class Suite {
   }
 
   async test(name, fn) {
+    // E2E_ONLY=text runs only the tests whose name contains it (the others may set up what a later one needs).
+    if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return
     const started = Date.now()
     process.stdout.write(`• ${name} … `)
     try {

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { accountingScenarios } from './accounting.mjs'
 import { ensureBinary, morningZone, startServer } from './server.mjs'
 import {
   Suite,
@@ -457,6 +458,8 @@ try {
     await shot(an, '34-analyst-statistics-english')
     await an.context().close()
   })
+
+  await accountingScenarios({ suite, person, base, shot, timezone })
 } catch (e) {
   console.error(e)
   suite.results.push({ name: 'setup', ok: false, error: e })

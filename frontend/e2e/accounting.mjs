@@ -1,0 +1,275 @@
+// The accounting screens in the browser, on the demo's accounting model and charge lines: a task created,
+// followed to the end and opened as a matrix; a drill-down whose total is the cell's; the same cell of a
+// task run with the legacy workflow (no calculation details) drilled from the charge lines; a workload or
+// cost cell that offers no drill-down; the value summary, orientation adjustments and exports.
+import { apiAs, assert, downloadedBytes, localNow, login, settled } from './helpers.mjs'
+
+/** The month that holds most of the demo's past 30 days of visits: the one 15 days ago. */
+export function demoPeriod(timezone) {
+  const day = new Date(`${localNow(timezone).date}T00:00:00Z`)
+  day.setUTCDate(day.getUTCDate() - 15)
+  return day.toISOString().slice(0, 7)
+}
+
+/** Creates a task in the dialog and waits on its page until it has finished; returns its id. */
+async function createTask(page, period, workflowText) {
+  await page.getByTestId('nav-accounting-tasks').click()
+  await page.getByTestId('tasks-table').waitFor()
+  await page.getByTestId('task-create').click()
+  const dialog = page.getByTestId('task-dialog')
+  await dialog.waitFor()
+  const input = page.getByTestId('task-period').locator('input')
+  await input.fill(period)
+  await input.press('Enter')
+  if (workflowText) {
+    await page.getByTestId('task-workflow').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: workflowText }).first().click()
+  }
+  await settled(page)
+  await page.getByTestId('task-submit').click()
+  await page.waitForURL(/\/accounting\/tasks\/\d+$/)
+  const id = Number(new URL(page.url()).pathname.split('/').pop())
+  const progress = page.getByTestId('task-progress')
+  await page
+    .locator('[data-testid="task-progress"][data-status="SUCCEEDED"], [data-testid="task-progress"][data-status="FAILED"]')
+    .waitFor({ timeout: 180_000 })
+  const status = await progress.getAttribute('data-status')
+  if (status !== 'SUCCEEDED') {
+    const error = await page.getByTestId('task-error').textContent().catch(() => '')
+    throw new Error(`task ${id} for ${period} ${status}: ${error}`)
+  }
+  return id
+}
+
+/** Opens a task's matrix showing amounts. */
+async function openMatrix(page, base, id) {
+  await page.goto(`${base}/accounting/tasks/${id}/results?metric=amount`)
+  await page.getByTestId('matrix-row').first().waitFor()
+  await settled(page)
+}
+
+/** The first drillable cell with an amount (a node's total, not a business type's part). */
+async function firstDrillableCell(page) {
+  return page.evaluate(() => {
+    for (const el of document.querySelectorAll('[data-testid="matrix-cell"][data-drillable="true"]')) {
+      const text = el.textContent.trim()
+      if (el.dataset.businessType === '' && text && !/^0\.00$/.test(text)) {
+        return { department: el.closest('[data-testid="matrix-row"]').dataset.department, node: el.dataset.node, text }
+      }
+    }
+    return null
+  })
+}
+
+function cellLocator(page, department, node, businessType = '') {
+  return page
+    .locator(`[data-testid="matrix-row"][data-department="${department}"]`)
+    .locator(`[data-testid="matrix-cell"][data-node="${node}"][data-business-type="${businessType}"]`)
+}
+
+/** Opens the drill-down of a cell and returns the drawer's total amount as shown (without the ¥ sign). */
+async function drill(page, cell) {
+  await cell.click()
+  const drawer = page.locator('.el-drawer:visible')
+  await drawer.waitFor()
+  await drawer.getByTestId('drill-source').waitFor()
+  await settled(page)
+  return (await drawer.getByTestId('drill-total-amount').textContent()).trim().replace('¥', '')
+}
+
+/** Waits until no toast is showing (they cover the drawer's head in screenshots). */
+async function quiet(page) {
+  await page
+    .waitForFunction(() => document.querySelectorAll('.el-message').length === 0, null, { timeout: 8000 })
+    .catch(() => undefined)
+}
+
+async function closeDrawer(page) {
+  await page.locator('.el-drawer:visible .el-drawer__close-btn').click()
+  // Away from the header's menus, which open on hover.
+  await page.mouse.move(500, 400)
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.el-drawer')].every((d) => d.getClientRects().length === 0),
+  )
+}
+
+export async function accountingScenarios({ suite, person, base, shot, timezone }) {
+  const period = demoPeriod(timezone)
+  /** The standard task's drilled cell, for the legacy task to compare with. */
+  let drilled = null
+
+  await suite.test(`analyst: accounting task for ${period}, progress, matrix, drill-down equals the cell`, async () => {
+    const an = await person()
+    await login(an, base, 'analyst')
+    await an.getByTestId('nav-accounting-tasks').click()
+    await an.getByTestId('tasks-table').waitFor()
+    await settled(an)
+    await shot(an, '40-accounting-tasks')
+
+    const id = await createTask(an, period)
+    await an.getByTestId('task-steps').waitFor()
+    const log = await an.getByTestId('task-log').textContent()
+    assert(log.includes('PREPARE') && log.includes('SUMMARIZE_VALUE'), 'the step log names the steps')
+    assert(
+      (await an.locator('[data-testid="task-steps"] .el-step__head.is-success').count()) === 5,
+      'the five steps of the standard workflow are done',
+    )
+    await settled(an)
+    await shot(an, '41-accounting-task-succeeded')
+
+    await an.getByTestId('task-open-results').click()
+    await an.getByTestId('matrix-row').first().waitFor()
+    await settled(an)
+    await shot(an, '42-accounting-results-value')
+    await an.getByTestId('results-metric').getByText('金额', { exact: true }).click()
+    await an.waitForURL(/metric=amount/)
+    await settled(an)
+
+    // A drillable cell: the drawer's total is the cell's amount.
+    const cell = await firstDrillableCell(an)
+    assert(cell, 'the matrix has a drillable cell with an amount')
+    const target = cellLocator(an, cell.department, cell.node)
+    assert((await target.evaluate((el) => el.tagName)) === 'BUTTON', 'a drillable cell is a button')
+    const total = await drill(an, target)
+    assert(total === cell.text, `drill-down total ${total} equals the cell's amount ${cell.text}`)
+    const source = an.locator('.el-drawer:visible').getByTestId('drill-source')
+    assert((await source.getAttribute('data-source')) === 'calculation_details', 'read from the calculation details')
+    assert((await source.textContent()).includes('核算明细'), 'the badge names the calculation details')
+    const items = await an.locator('.el-drawer:visible [data-testid="drill-table"] .el-table__body .el-table__row').count()
+    assert(items > 0, 'the drawer lists charge items')
+    await quiet(an)
+    await shot(an, '43-accounting-drill-down')
+
+    // Sorted by the server the other way: the same total.
+    await an.locator('.el-drawer:visible .el-table__header th', { hasText: '金额' }).click()
+    await settled(an)
+    const resorted = (await an.locator('.el-drawer:visible').getByTestId('drill-total-amount').textContent()).trim()
+    assert(resorted.replace('¥', '') === cell.text, 'sorting changes no total')
+
+    // The whole hospital: the totals row's figure.
+    await an.locator('.el-drawer:visible').getByTestId('drill-department').click()
+    await an.locator('.el-select-dropdown__item:visible', { hasText: '全院' }).first().click()
+    await settled(an)
+    const hospital = (await an.locator('.el-drawer:visible').getByTestId('drill-total-amount').textContent()).trim()
+    const totalsCell = an.locator(
+      `[data-testid="matrix-totals"] [data-testid="matrix-total"][data-node="${cell.node}"][data-business-type=""]`,
+    )
+    const totalsText = (await totalsCell.textContent()).trim()
+    assert(hospital.replace('¥', '') === totalsText, `whole hospital ${hospital} equals the totals row ${totalsText}`)
+    await closeDrawer(an)
+    drilled = { ...cell, id }
+
+    // Outpatient / inpatient parts of the nodes that keep them.
+    const breakdown = an.getByTestId('results-breakdown')
+    if (await breakdown.count()) {
+      await breakdown.click()
+      await an.locator('[data-testid="matrix-header"][data-business-type="OUTPATIENT"]').first().waitFor()
+      const part = await an.evaluate(() => {
+        for (const el of document.querySelectorAll('[data-testid="matrix-cell"][data-drillable="true"]')) {
+          const text = el.textContent.trim()
+          if (el.dataset.businessType && text && text !== '0.00') {
+            const row = el.closest('[data-testid="matrix-row"]').dataset.department
+            return { department: row, node: el.dataset.node, businessType: el.dataset.businessType, text }
+          }
+        }
+        return null
+      })
+      if (part) {
+        const partTotal = await drill(an, cellLocator(an, part.department, part.node, part.businessType))
+        assert(partTotal === part.text, `the ${part.businessType} part drills to its amount ${part.text}, got ${partTotal}`)
+        await closeDrawer(an)
+      }
+      await settled(an)
+      await shot(an, '44-accounting-results-breakdown')
+      await breakdown.click()
+    }
+
+    // Workload and cost cells are plain text: no button, no link look, nothing opens.
+    await an.getByTestId('results-collapse-all').click()
+    const plain = an
+      .locator('[data-testid="matrix-cell"][data-kind="COST"], [data-testid="matrix-cell"][data-kind="WORKLOAD"]')
+      .first()
+    await plain.waitFor()
+    assert((await plain.getAttribute('data-drillable')) === 'false', 'a cost or workload cell is not drillable')
+    assert((await plain.evaluate((el) => el.tagName)) === 'DIV', 'a cost or workload cell is not a button')
+    const cursor = await plain.evaluate((el) => getComputedStyle(el).cursor)
+    assert(cursor !== 'pointer', `a cost or workload cell does not look clickable (cursor ${cursor})`)
+    await plain.click()
+    await an.waitForTimeout(600)
+    assert((await an.locator('.el-drawer:visible').count()) === 0, 'clicking a cost or workload cell opens nothing')
+    // The server agrees.
+    const analyst = await apiAs(base, 'analyst')
+    const matrix = await analyst('GET', `/calculation-tasks/${id}/results`)
+    const code = await plain.getAttribute('data-node')
+    const node = matrix.body.nodes.find((n) => n.code === code)
+    const refused = await analyst('GET', `/calculation-tasks/${id}/drill-down?department_id=all&node_id=${node.id}`)
+    assert(
+      refused.status === 422 && refused.body.code === 'NODE_NOT_DRILLABLE',
+      `the server refuses to drill ${code}: ${refused.status}`,
+    )
+    await settled(an)
+    await shot(an, '45-accounting-results-collapsed')
+
+    const download = an.waitForEvent('download')
+    await an.getByTestId('results-xlsx').click()
+    const file = await download
+    assert(file.suggestedFilename().endsWith('.xlsx'), `an .xlsx file, got ${file.suggestedFilename()}`)
+    assert((await downloadedBytes(file)).subarray(0, 2).toString() === 'PK', 'the results export is a workbook')
+
+    await an.getByTestId('task-tabs').getByText('价值汇总', { exact: true }).click()
+    await an.getByTestId('summary-table').locator('.el-table__body .el-table__row').first().waitFor()
+    await an.locator('[data-testid="summary-net-chart"][data-ready="true"] canvas').first().waitFor()
+    assert(
+      (await an.getByTestId('summary-table').locator('.el-table__footer').textContent()).includes('全院合计'),
+      'the summary ends with the hospital totals',
+    )
+    await settled(an)
+    await shot(an, '46-accounting-value-summary')
+    const summaryDownload = an.waitForEvent('download')
+    await an.getByTestId('summary-xlsx').click()
+    assert((await downloadedBytes(await summaryDownload)).subarray(0, 2).toString() === 'PK', 'summary workbook')
+
+    await an.getByTestId('task-tabs').getByText('导向调整', { exact: true }).click()
+    await an.getByTestId('orientation-table').waitFor()
+    await settled(an)
+    await shot(an, '47-accounting-orientation')
+    const orientationDownload = an.waitForEvent('download')
+    await an.getByTestId('orientation-xlsx').click()
+    assert(
+      (await downloadedBytes(await orientationDownload)).subarray(0, 2).toString() === 'PK',
+      'orientation workbook',
+    )
+    await an.context().close()
+  })
+
+  await suite.test('analyst: accounting task on the legacy workflow drills into the charge lines with the same total', async () => {
+    assert(drilled, 'the standard task was drilled first')
+    const an = await person()
+    await login(an, base, 'analyst')
+    const id = await createTask(an, period, '旧版')
+    const log = await an.getByTestId('task-log').textContent()
+    assert(!log.includes('GENERATE_DETAILS'), 'the legacy workflow makes no calculation details')
+    await openMatrix(an, base, id)
+    const cell = cellLocator(an, drilled.department, drilled.node)
+    const text = (await cell.textContent()).trim()
+    assert(text === drilled.text, `the legacy task's cell ${text} equals the standard one's ${drilled.text}`)
+    const total = await drill(an, cell)
+    assert(total === drilled.text, `the fallback drill-down total ${total} equals the cell ${drilled.text}`)
+    const source = an.locator('.el-drawer:visible').getByTestId('drill-source')
+    assert((await source.getAttribute('data-source')) === 'charge_details', 'read from the charge lines')
+    assert((await source.textContent()).includes('收费明细'), 'the badge names the fallback')
+    await source.hover()
+    await an.locator('.el-popper:visible', { hasText: 'charge_details' }).waitFor()
+    await quiet(an)
+    await shot(an, '48-accounting-drill-down-legacy')
+    await closeDrawer(an)
+
+    // Both tasks in the list, finished.
+    await an.getByTestId('nav-accounting-tasks').click()
+    await an.locator(`[data-testid="tasks-table"] [data-task="${id}"][data-status="SUCCEEDED"]`).waitFor()
+    await an.locator(`[data-testid="tasks-table"] [data-task="${drilled.id}"][data-status="SUCCEEDED"]`).waitFor()
+    await settled(an)
+    await shot(an, '49-accounting-tasks-done')
+    await an.context().close()
+  })
+}
