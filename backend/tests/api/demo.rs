@@ -294,6 +294,60 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
     assert!(report.rows.len() > 30, "rows by day and department");
 
     the_demo_model_is_active_and_covers_every_charge_leaf(&conn, &summary).await;
+    the_demo_calculations_run(&conn, &summary).await;
+}
+
+/// The demo queues a calculation per month and hospital (and the latest month again on the legacy workflow);
+/// a runner finishes them all, with workload, costs and a ranked value summary.
+async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::DemoSummary) {
+    use hospital::entities::{calculation_result, calculation_task, value_summary};
+    use sea_orm::PaginatorTrait;
+    assert!(summary.calculation_tasks >= 4, "{summary:?}");
+    assert!(
+        summary.workload_records > 0 && summary.cost_records > 0 && summary.orientation_values > 0
+    );
+    hospital::services::accounting::tasks::spawn_runner(conn.clone());
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    let tasks = loop {
+        let tasks = calculation_task::Entity::find()
+            .order_by_asc(calculation_task::Column::Id)
+            .all(conn)
+            .await
+            .unwrap();
+        if tasks
+            .iter()
+            .all(|t| t.status == "SUCCEEDED" || t.status == "FAILED")
+        {
+            break tasks;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo's calculations did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(tasks.len() as u64, summary.calculation_tasks);
+    for t in &tasks {
+        assert_eq!(t.status, "SUCCEEDED", "{t:?}");
+        let ranked = value_summary::Entity::find()
+            .filter(value_summary::Column::TaskId.eq(t.id))
+            .count(conn)
+            .await
+            .unwrap();
+        assert!(ranked > 3, "{t:?}");
+        let cost_cells = calculation_result::Entity::find()
+            .filter(calculation_result::Column::TaskId.eq(t.id))
+            .filter(calculation_result::Column::Value.lt(0))
+            .count(conn)
+            .await
+            .unwrap();
+        assert!(cost_cells > 0, "costs deduct: {t:?}");
+    }
+    assert_eq!(
+        tasks.iter().filter(|t| !t.has_details).count(),
+        2,
+        "one legacy task per hospital"
+    );
 }
 
 /// Each hospital has one active version, "2026 版核算模型", with nodes of the four series, a closure that

@@ -92,7 +92,9 @@ pub async fn create(
             other => other,
         })?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    // The version's row is read (foreign key) under the write lock: a model edit in flight finishes first, and
+    // one that comes later finds the version in use.
+    let txn = crate::db::begin_write(db).await?;
     let task = calculation_task::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         period: Set(input.period.to_string()),

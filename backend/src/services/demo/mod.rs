@@ -2,6 +2,7 @@
 //! the catalogue, insurance ratios and the demo logins; then, generated (`visits`), their schedules for the
 //! coming two weeks and a month of past visits with records, bills, refunds and income. Loaded only into an
 //! empty database, in one transaction.
+mod accounting;
 mod clinic;
 mod model;
 mod visits;
@@ -129,6 +130,11 @@ pub struct DemoSummary {
     pub dimension_nodes: usize,
     pub item_mappings: usize,
     pub orientation_rules: usize,
+    /// Monthly inputs and the calculations queued for the runner.
+    pub workload_records: u64,
+    pub cost_records: u64,
+    pub orientation_values: u64,
+    pub calculation_tasks: u64,
 }
 
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
@@ -375,6 +381,15 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
     summary.billings = activity.billings;
     summary.refunded_billings = activity.refunded_billings;
     summary.charge_details = activity.charge_details;
+    let mut ids: Vec<i64> = hospitals.values().copied().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let inputs = accounting::load(&txn, id, now).await?;
+        summary.workload_records += inputs.workload_records;
+        summary.cost_records += inputs.cost_records;
+        summary.orientation_values += inputs.orientation_values;
+        summary.calculation_tasks += inputs.calculation_tasks;
+    }
     txn.commit().await?;
     Ok(summary)
 }
