@@ -51,6 +51,23 @@ export async function authFetch(input: Request): Promise<Response> {
   return second
 }
 
+/**
+ * The access token for a request made outside fetch (an upload with progress), refreshed first when it is
+ * about to expire; `renew` trades the refresh token for a new one after a 401 (null: the session is over).
+ */
+export async function accessToken(renew = false): Promise<string | null> {
+  if (!handlers) return null
+  if (renew) {
+    if (!(await handlers.refresh())) {
+      handlers.sessionEnded()
+      return null
+    }
+  } else {
+    await handlers.ensureFresh()
+  }
+  return handlers.token()
+}
+
 export const api = createClient<paths>({ baseUrl: '', fetch: (r) => authFetch(r) })
 
 type Result<T> = { data?: T; error?: unknown; response: Response }

@@ -1,19 +1,22 @@
 // Errors as the SPA sees them: the server's problem JSON (RFC 9457), or a network failure.
-import type { FieldError, Problem } from './types'
+import type { FieldError, Problem, RowProblem } from './types'
 
 export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly detail: string
   readonly fieldErrors: FieldError[]
+  /** The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each. */
+  readonly report: RowProblem[]
 
-  constructor(status: number, code: string, detail: string, fieldErrors: FieldError[] = []) {
+  constructor(status: number, code: string, detail: string, fieldErrors: FieldError[] = [], report: RowProblem[] = []) {
     super(`${status} ${code}: ${detail}`)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.detail = detail
     this.fieldErrors = fieldErrors
+    this.report = report
   }
 
   static network(cause: unknown): ApiError {
@@ -34,7 +37,13 @@ export function isProblem(body: unknown): body is Problem {
 /** An ApiError from whatever an error response carried. */
 export function toApiError(status: number, body: unknown): ApiError {
   if (isProblem(body)) {
-    return new ApiError(body.status || status, body.code, body.detail ?? body.title ?? '', body.errors ?? [])
+    return new ApiError(
+      body.status || status,
+      body.code,
+      body.detail ?? body.title ?? '',
+      body.errors ?? [],
+      body.report ?? [],
+    )
   }
   const code = status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR'
   return new ApiError(status, code, typeof body === 'string' ? body : '')

@@ -12,7 +12,13 @@ describe('screens by role', () => {
 
   it('gives each role its own screens', () => {
     expect(menuFor('DOCTOR').flatMap((g) => g.items)).toEqual(['board', 'doctor'])
-    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual(['board', 'dashboard', 'statistics', 'accounting-tasks'])
+    expect(menuFor('ANALYST').flatMap((g) => g.items)).toEqual([
+      'board',
+      'dashboard',
+      'statistics',
+      'accounting-models',
+      'accounting-tasks',
+    ])
     expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics', 'accounting'])
     expect(menuFor('ADMIN').flatMap((g) => g.items)).toEqual(expect.arrayContaining(['admin-audit', 'dashboard']))
     expect(canAccess('ADMIN', 'doctor')).toBe(false) // the workstation needs a doctor profile
@@ -41,6 +47,8 @@ describe('screens by role', () => {
       expect(canAccess('DOCTOR', screen)).toBe(false)
       expect(menuItemOf(screen)).toBe('accounting-tasks')
     }
+    expect(menuItemOf('accounting-model')).toBe('accounting-models')
+    expect(canAccess('FRONT_DESK', 'accounting-models')).toBe(false)
     expect(menuItemOf('receipt')).toBe('cashier')
     expect(menuItemOf('statistics')).toBe('statistics')
   })

@@ -18,6 +18,8 @@ export type ScreenName =
   | 'admin-audit'
   | 'dashboard'
   | 'statistics'
+  | 'accounting-models'
+  | 'accounting-model'
   | 'accounting-tasks'
   | 'accounting-task'
   | 'accounting-results'
@@ -46,6 +48,8 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-audit': ADMIN,
   dashboard: ANALYTICS,
   statistics: ANALYTICS,
+  'accounting-models': ANALYTICS,
+  'accounting-model': ANALYTICS,
   'accounting-tasks': ANALYTICS,
   'accounting-task': ANALYTICS,
   'accounting-results': ANALYTICS,
@@ -57,6 +61,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
 /** Screens reached from another one, not from the menu: the menu item they belong under. */
 const MENU_PARENT: Partial<Record<ScreenName, ScreenName>> = {
   receipt: 'cashier',
+  'accounting-model': 'accounting-models',
   'accounting-task': 'accounting-tasks',
   'accounting-results': 'accounting-tasks',
   'accounting-value-summary': 'accounting-tasks',
@@ -98,8 +103,9 @@ const MENU: MenuGroup[] = [
     items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users', 'admin-audit'],
   },
   { key: 'analytics', items: ['dashboard', 'statistics'] },
-  // Department value accounting: a task's results, value summary and orientation are reached from the task.
-  { key: 'accounting', items: ['accounting-tasks'] },
+  // Department value accounting: a model's tree, mappings and rules, and a task's results, value summary and
+  // orientation are reached from the model or the task.
+  { key: 'accounting', items: ['accounting-models', 'accounting-tasks'] },
 ]
 
 /** The menu a role sees: only groups with at least one screen it may open. */

@@ -118,6 +118,19 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'statistics', title: 'nav.statistics' },
       },
       {
+        path: 'accounting/models',
+        name: 'accounting-models',
+        component: () => import('@/views/accounting/ModelsView.vue'),
+        meta: { screen: 'accounting-models', title: 'nav.accounting-models' },
+      },
+      {
+        path: 'accounting/models/:id(\\d+)',
+        name: 'accounting-model',
+        component: () => import('@/views/accounting/ModelView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+        meta: { screen: 'accounting-model', title: 'nav.accounting-model' },
+      },
+      {
         path: 'accounting/tasks',
         name: 'accounting-tasks',
         component: () => import('@/views/accounting/TasksView.vue'),
