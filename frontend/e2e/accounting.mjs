@@ -1,7 +1,9 @@
 // The accounting screens in the browser, on the demo's accounting model and charge lines: a task created,
 // followed to the end and opened as a matrix; a drill-down whose total is the cell's; the same cell of a
 // task run with the legacy workflow (no calculation details) drilled from the charge lines; a workload or
-// cost cell that offers no drill-down; the value summary, orientation adjustments and exports.
+// cost cell that offers no drill-down; the value summary, orientation adjustments and exports; the model
+// version, its tree with the derived rules, a copy edited (node added and moved, mappings imported from
+// CSV: a bad file's row report, then a good file) and activated.
 import { apiAs, assert, downloadedBytes, localNow, login, settled } from './helpers.mjs'
 
 /** The month that holds most of the demo's past 30 days of visits: the one 15 days ago. */
@@ -115,11 +117,13 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
       'the five steps of the standard workflow are done',
     )
     await settled(an)
+    await quiet(an)
     await shot(an, '41-accounting-task-succeeded')
 
     await an.getByTestId('task-open-results').click()
     await an.getByTestId('matrix-row').first().waitFor()
     await settled(an)
+    await quiet(an)
     await shot(an, '42-accounting-results-value')
     await an.getByTestId('results-metric').getByText('金额', { exact: true }).click()
     await an.waitForURL(/metric=amount/)
@@ -270,6 +274,132 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
     await an.locator(`[data-testid="tasks-table"] [data-task="${drilled.id}"][data-status="SUCCEEDED"]`).waitFor()
     await settled(an)
     await shot(an, '49-accounting-tasks-done')
+    await an.context().close()
+  })
+}
+
+/** Clicks a node of the dimension tree by its code. */
+async function pickNode(page, code) {
+  await page.locator(`[data-testid="tree-node"][data-code="${code}"]`).click()
+  await page.getByTestId('node-detail').locator('.detail__title', { hasText: code }).waitFor()
+}
+
+export async function modelScenarios({ suite, person, base, shot }) {
+  await suite.test('analyst: accounting models, the tree with its derived rules, a copy edited and activated', async () => {
+    const an = await person()
+    await login(an, base, 'analyst')
+    await an.getByTestId('nav-accounting-models').click()
+    const row = an
+      .getByTestId('models-table')
+      .locator('.el-table__row')
+      .filter({ has: an.getByTestId('model-open').getByText('2026 版核算模型', { exact: true }) })
+    await row.locator('[data-testid="model-active"]').waitFor()
+    await settled(an)
+    await shot(an, '50-accounting-models')
+
+    // The demo version: tasks ran on it, so it is read-only; its rules come from the codes.
+    await row.getByTestId('model-open').click()
+    await an.getByTestId('dimension-tree').waitFor()
+    await pickNode(an, 'dim-doc-out-eval-1')
+    const rules = an.getByTestId('node-rules')
+    const text = await rules.textContent()
+    assert(text.includes('开单科室') && text.includes('仅门诊'), `outpatient diagnosis credits the prescriber: ${text}`)
+    assert((await rules.locator('[data-drillable="true"]').count()) === 1, 'a charge leaf is drillable')
+    assert((await an.getByTestId('node-form').count()) === 0, 'a version in use cannot be edited')
+    await settled(an)
+    await shot(an, '51-accounting-model-tree')
+    await pickNode(an, 'dim-nur-bed')
+    assert((await rules.textContent()).includes('工作量'), 'bed days are workload')
+    assert((await rules.locator('[data-drillable="false"]').count()) === 1, 'a workload leaf is not drillable')
+
+    await an.getByTestId('model-tabs').getByText('项目映射', { exact: true }).click()
+    await an.getByTestId('mappings-table').locator('.el-table__body .el-table__row').first().waitFor()
+    await settled(an)
+    await shot(an, '52-accounting-model-mappings')
+    await an.getByTestId('model-tabs').getByText('导向规则', { exact: true }).click()
+    await an.getByTestId('rules-table').locator('.el-table__body .el-table__row').first().waitFor()
+    await settled(an)
+    await shot(an, '53-accounting-model-rules')
+
+    // A copy to change.
+    await an.getByTestId('nav-accounting-models').click()
+    await row.getByTestId('model-copy').click()
+    const name = `2026 版核算模型（调整 ${String(Date.now()).slice(-5)}）`
+    const prompt = an.locator('.el-message-box')
+    await prompt.locator('input').fill(name)
+    await prompt.getByRole('button', { name: '确定' }).click()
+    await an.waitForURL(/\/accounting\/models\/\d+/)
+    const versionId = Number(new URL(an.url()).pathname.split('/').pop())
+    await an.getByTestId('dimension-tree').waitFor()
+
+    // A new leaf under 医技系列.
+    await pickNode(an, 'dim-tech')
+    await an.getByTestId('node-add').click()
+    await an.getByTestId('node-code').fill('dim-tech-path')
+    await an.getByTestId('node-new-name').fill('病理')
+    await an.getByTestId('node-create').click()
+    await an.locator('[data-testid="tree-node"][data-code="dim-tech-path"]').waitFor()
+    await pickNode(an, 'dim-tech-path')
+    assert((await rules.textContent()).includes('医技'), 'the new node is in the tech series')
+
+    // 治疗 moves under 手术.
+    await pickNode(an, 'dim-doc-treat')
+    await an.getByTestId('node-parent').click()
+    await an.locator('.el-select-dropdown__item:visible', { hasText: 'dim-doc-sur）' }).first().click()
+    await an.getByTestId('node-save').click()
+    await an.locator('.el-message', { hasText: '已保存' }).first().waitFor()
+    const analyst = await apiAs(base, 'analyst')
+    const tree = (await analyst('GET', `/model-versions/${versionId}/nodes`)).body.items
+    const byCode = Object.fromEntries(tree.map((n) => [n.code, n]))
+    assert(byCode['dim-doc-treat'].parent_id === byCode['dim-doc-sur'].id, '治疗 now sits under 手术')
+    await pickNode(an, 'dim-doc-treat')
+    await settled(an)
+    await quiet(an)
+    await shot(an, '54-accounting-model-tree-edited')
+
+    // Mappings from CSV: a file with a bad row is refused whole, with the row named; then a good one.
+    await an.getByTestId('model-tabs').getByText('项目映射', { exact: true }).click()
+    await an.getByTestId('mappings-import').click()
+    const dialog = an.getByTestId('upload-dialog')
+    const fileInput = dialog.locator('input[type="file"]')
+    await fileInput.setInputFiles({
+      name: 'mappings-bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('node_code,item_code\ndim-tech-path,PATH-0001\ndim-no-such-node,PATH-0002\n'),
+    })
+    await dialog.getByTestId('upload-submit').click()
+    await dialog.getByTestId('upload-report').locator('.el-table__row').first().waitFor()
+    const report = await dialog.getByTestId('upload-report').textContent()
+    assert(report.includes('3'), `the report names line 3: ${report}`)
+    await settled(an)
+    await quiet(an)
+    await shot(an, '55-accounting-mappings-import-rejected')
+    await fileInput.setInputFiles({
+      name: 'mappings.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('node_code,item_code\ndim-tech-path,PATH-0001\ndim-tech-path,PATH-0002\n'),
+    })
+    await dialog.getByTestId('upload-submit').click()
+    await dialog.getByTestId('upload-result').waitFor()
+    assert((await dialog.getByTestId('upload-result').textContent()).includes('新增 2 条'), 'two mappings added')
+    await dialog.locator('[data-testid="upload-progress"][data-percent="100"]').waitFor()
+    await shot(an, '56-accounting-mappings-imported')
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+    await an.getByTestId('mappings-search').fill('PATH-')
+    await an.getByTestId('mappings-search').press('Enter')
+    await an.getByTestId('mappings-table').locator('.el-table__row', { hasText: 'PATH-0002' }).waitFor()
+    assert((await an.getByTestId('mappings-table').locator('.el-table__body .el-table__row').count()) === 2, 'both found')
+
+    // The copy becomes the version new tasks use.
+    await an.getByTestId('nav-accounting-models').click()
+    const copy = an.getByTestId('models-table').locator('.el-table__row', { hasText: name }).first()
+    await copy.getByTestId('model-activate').click()
+    await an.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+    await copy.locator('[data-testid="model-active"]').waitFor()
+    const versions = (await analyst('GET', '/model-versions')).body.items
+    assert(versions.filter((v) => v.is_active).map((v) => v.id).join() === String(versionId), 'one active version: the copy')
+    await settled(an)
+    await shot(an, '57-accounting-models-activated')
     await an.context().close()
   })
 }

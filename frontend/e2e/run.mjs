@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { accountingScenarios } from './accounting.mjs'
+import { accountingScenarios, modelScenarios } from './accounting.mjs'
 import { ensureBinary, morningZone, startServer } from './server.mjs'
 import {
   Suite,
@@ -460,6 +460,7 @@ try {
   })
 
   await accountingScenarios({ suite, person, base, shot, timezone })
+  await modelScenarios({ suite, person, base, shot })
 } catch (e) {
   console.error(e)
   suite.results.push({ name: 'setup', ok: false, error: e })

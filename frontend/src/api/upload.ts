@@ -54,7 +54,8 @@ export async function uploadFile<T>(url: string, file: File, options: UploadOpti
     const token = await accessToken(true)
     if (token) result = await send(url, file, token, options)
   }
-  if (result.status < 200 || result.status >= 300) throw toApiError(result.status, result.body)
+  // An answer means the whole file went up, whatever the last progress event said.
   options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 })
+  if (result.status < 200 || result.status >= 300) throw toApiError(result.status, result.body)
   return result.body as T
 }
