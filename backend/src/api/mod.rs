@@ -7,6 +7,7 @@ pub mod charge_items;
 pub mod departments;
 pub mod doctors;
 pub mod extract;
+pub mod imports;
 pub mod medical_records;
 pub mod patients;
 pub mod problem;
@@ -60,6 +61,8 @@ strings with up to four places.",
         (name = "billings", description = "Bills, idempotent payment, refunds (结算)"),
         (name = "statistics", description = "Outpatient statistics"),
         (name = "audit-logs", description = "The tamper-evident audit trail (ADMIN)"),
+        (name = "imports", description = "CSV imports of charge lines and monthly inputs, all or nothing (ANALYST, ADMIN)"),
+        (name = "monthly-inputs", description = "Imported workload, cost and orientation values (ANALYST, ADMIN)"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]
@@ -264,7 +267,8 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(medical_records::routes)
         .configure(billings::routes)
         .configure(statistics::routes)
-        .configure(audit_logs::routes);
+        .configure(audit_logs::routes)
+        .configure(imports::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and
