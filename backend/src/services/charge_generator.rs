@@ -551,6 +551,11 @@ mod tests {
                 "2026-02"
             );
             assert!(l.quantity.scaled().signum() * l.amount.scaled().signum() >= 0);
+            if l.executing_dept_code.starts_with("HIS-")
+                || l.prescribing_dept_code.starts_with("HIS-")
+            {
+                continue;
+            }
             match l.item_category.as_deref() {
                 Some("LAB") => assert_eq!(l.executing_dept_code, "LAB"),
                 Some("IMAGING") => {

@@ -25,10 +25,12 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::{
+    cell::RefCell,
     collections::{BTreeMap, HashMap, HashSet},
     hash::{DefaultHasher, Hash, Hasher},
     io::Read,
     path::{Path, PathBuf},
+    rc::Rc,
     sync::Arc,
 };
 
@@ -39,7 +41,7 @@ const MAX_COLUMNS: usize = 10;
 const PROGRESS_EVERY: u64 = 8192;
 
 /// One problem of a refused file: its 1-based line number, the column (empty for the row as a whole).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
     pub row: u64,
     pub field: String,
@@ -456,17 +458,67 @@ async fn validate<L: Layout>(
     }
 }
 
-/// A reader that hashes what passes through it.
-struct Hashing<R> {
+/// A reader that hashes what passes through it and keeps the bytes the CSV reader may still report
+/// positions in, so that line numbers can be counted from the bytes themselves: the CSV reader's own are
+/// off after blank lines and in CRLF files.
+struct Tracking<R> {
     inner: R,
     hasher: Sha256,
+    lines: Rc<RefCell<LineCounter>>,
 }
 
-impl<R: Read> Read for Hashing<R> {
+impl<R: Read> Read for Tracking<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.lines.borrow_mut().bytes.extend_from_slice(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// Counts newlines up to each record's first byte, moving forward only; what lies behind is dropped now
+/// and then.
+#[derive(Default)]
+struct LineCounter {
+    /// The file's bytes from offset `start` on.
+    bytes: Vec<u8>,
+    start: u64,
+    /// How far into `bytes` newlines have been counted, and how many there were before.
+    counted: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line of the record that the CSV reader says begins at `offset`: it may point at the
+    /// line breaks (blank lines, the `\n` of a CRLF) before the record, which are skipped.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut at = (offset.saturating_sub(self.start) as usize).max(self.counted);
+        while matches!(self.bytes.get(at), Some(b'\n' | b'\r')) {
+            at += 1;
+        }
+        let at = at.min(self.bytes.len());
+        let seen = &self.bytes[self.counted..at];
+        self.newlines += seen.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.counted = at;
+        if self.counted > 1 << 20 {
+            self.bytes.drain(..self.counted);
+            self.start += self.counted as u64;
+            self.counted = 0;
+        }
+        self.newlines + 1
+    }
+}
+
+struct HashSink<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -492,14 +544,20 @@ fn read_rows(
     mut each: impl FnMut(u64, Result<&[&str], FieldProblem>),
 ) -> Result<(Header, u64, String), AppError> {
     let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let lines = Rc::new(RefCell::new(LineCounter::default()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 18)
-        .from_reader(Hashing {
+        .from_reader(Tracking {
             inner: file,
             hasher: Sha256::new(),
+            lines: lines.clone(),
         });
+    let line_of = |record: &csv::ByteRecord| {
+        let offset = record.position().map_or(0, |p| p.byte());
+        lines.borrow_mut().line_of(offset)
+    };
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
     let header = if !reader
@@ -508,7 +566,7 @@ fn read_rows(
     {
         Header::Missing
     } else {
-        let line = record.position().map_or(1, |p| p.line());
+        let line = line_of(&record);
         let names: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
         match names {
             Err(_) => Header::Refused(
@@ -527,10 +585,9 @@ fn read_rows(
                             continue;
                         }
                         rows += 1;
-                        let (line, byte) =
-                            record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                        let line = line_of(&record);
                         if rows % PROGRESS_EVERY == 0 {
-                            progress.validating(byte);
+                            progress.validating(record.position().map_or(0, |p| p.byte()));
                         }
                         if record.len() != width {
                             let problem = FieldProblem::new(
@@ -576,11 +633,15 @@ fn read_rows(
             if !record.iter().all(|f| f.trim_ascii().is_empty()) {
                 rows += 1;
             }
+            line_of(&record);
         }
     }
-    let mut hashing = reader.into_inner();
-    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| io_error(path, e))?;
-    Ok((header, rows, hex::encode(hashing.hasher.finalize())))
+    let mut tracking = reader.into_inner();
+    lines.borrow_mut().bytes = Vec::new();
+    let mut rest = tracking.inner.by_ref();
+    let mut hasher = tracking.hasher;
+    std::io::copy(&mut rest, &mut HashSink(&mut hasher)).map_err(|e| io_error(path, e))?;
+    Ok((header, rows, hex::encode(hasher.finalize())))
 }
 
 fn hash_of(value: &impl Hash) -> u64 {
@@ -647,7 +708,8 @@ fn scan<L: Layout>(
             repeats,
         }));
     }
-    rejection.problems.sort();
+    // By line; within a line, in the order the checks found them (column order).
+    rejection.problems.sort_by_key(|p| p.row);
     Ok(Err((rejection, sha256)))
 }
 
@@ -1002,4 +1064,29 @@ pub async fn list_records(
             )
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(content: &str) -> Vec<u64> {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, content.as_bytes()).expect("write");
+        let mut lines = Vec::new();
+        let (header, _, _) =
+            read_rows(file.path(), &["h"], &Silent, |line, _| lines.push(line)).expect("read");
+        assert!(matches!(header, Header::Good));
+        lines
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_crlf_and_quoted_line_breaks() {
+        assert_eq!(lines_of("h\na\n\nb\n\"c\nd\"\ne"), [2, 4, 5, 7]);
+        assert_eq!(
+            lines_of("h\r\na\r\n\r\nb\r\n\"c\r\nd\"\r\ne\r\n"),
+            [2, 4, 5, 7]
+        );
+        assert_eq!(lines_of("\n\nh\na\n\n\n\nb\n"), [4, 8]);
+    }
 }

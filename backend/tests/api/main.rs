@@ -11,6 +11,7 @@ mod booking;
 mod clinic;
 mod demo;
 mod flow;
+mod imports;
 mod malformed;
 mod openapi;
 mod resources;

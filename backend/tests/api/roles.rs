@@ -81,6 +81,13 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/statistics/outpatient.xlsx", ANALYTICS),
     ("GET", "/api/v1/audit-logs", ADMIN),
     ("GET", "/api/v1/audit-logs/verify", ADMIN),
+    ("POST", "/api/v1/imports/charges", ANALYTICS),
+    ("POST", "/api/v1/imports/workload", ANALYTICS),
+    ("POST", "/api/v1/imports/costs", ANALYTICS),
+    ("POST", "/api/v1/imports/orientation-values", ANALYTICS),
+    ("GET", "/api/v1/workload-records", ANALYTICS),
+    ("GET", "/api/v1/cost-records", ANALYTICS),
+    ("GET", "/api/v1/orientation-values", ANALYTICS),
 ];
 
 const MISSING_ID: &str = "987654";

@@ -352,6 +352,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cost-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cost records */
+        get: operations["monthlyInputsListCostRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/departments": {
         parameters: {
             query?: never;
@@ -460,6 +477,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/charges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import charge lines (CSV) */
+        post: operations["importsCharges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import cost records (CSV) */
+        post: operations["importsCosts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/orientation-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import orientation actual values (CSV) */
+        post: operations["importsOrientationValues"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import workload records (CSV) */
+        post: operations["importsWorkload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/medical-records/{id}": {
         parameters: {
             query?: never;
@@ -487,6 +572,23 @@ export interface paths {
         };
         /** Preview the bill of a visit */
         get: operations["billingsPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orientation-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List orientation actual values */
+        get: operations["monthlyInputsListOrientationValues"];
         put?: never;
         post?: never;
         delete?: never;
@@ -698,6 +800,23 @@ export interface paths {
         get: operations["usersRead"];
         /** Update a staff account */
         put: operations["usersUpdate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workload-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List workload records */
+        get: operations["monthlyInputsListWorkloadRecords"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -922,6 +1041,28 @@ export interface components {
             /** Format: password */
             new_password: string;
         };
+        /** @description What a charge import did. `inserted + already_present = rows`. */
+        ChargeImportResult: {
+            /**
+             * Format: int64
+             * @description Data rows in the file.
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Lines added to charge_details.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Lines skipped because their source_line_id was already imported (or repeated within the file).
+             */
+            already_present: number;
+            /** @description Rows per period (the hospital-local month of charged_at). */
+            periods: components["schemas"]["PeriodRows"][];
+            /** @description SHA-256 of the file, as the audit log records it. */
+            sha256: string;
+        };
         ChargeItem: {
             /** Format: int64 */
             id: number;
@@ -969,6 +1110,22 @@ export interface components {
             /** @description Default true. */
             is_active?: boolean | null;
         };
+        CostRecord: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            /** @example dim-cost-staff */
+            node_code: string;
+            /**
+             * @description Yuan, four decimal places; never negative.
+             * @example 182000.0000
+             */
+            amount: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         CreateUserRequest: {
             /**
              * @description 3–64 letters, digits, `-`, `_`, `.`; unique across all hospitals.
@@ -983,6 +1140,14 @@ export interface components {
              * @description Checked against the password policy.
              */
             password: string;
+        };
+        /** @description A CSV file sent as `multipart/form-data`. */
+        CsvUpload: {
+            /**
+             * Format: binary
+             * @description The CSV: UTF-8 (a byte-order mark is tolerated), the header row first. Layouts in docs/imports.md.
+             */
+            file: string;
         };
         Department: {
             /** Format: int64 */
@@ -1081,6 +1246,47 @@ export interface components {
             code: string;
             name: string;
         };
+        /** @description A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written. */
+        ImportRejection: {
+            type: string;
+            title: string;
+            /** Format: int32 */
+            status: number;
+            detail: string;
+            /** @example IMPORT_REJECTED */
+            code: string;
+            report: components["schemas"]["ImportReport"];
+        };
+        ImportReport: {
+            /**
+             * Format: int64
+             * @description Data rows in the file.
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description All problems found, listed or not.
+             */
+            error_count: number;
+            /** @description The problems, by line, at most 1000. */
+            errors: components["schemas"]["ImportRowError"][];
+            /**
+             * Format: int64
+             * @description Problems beyond the listed ones.
+             */
+            errors_not_listed: number;
+        };
+        /** @description One problem of a refused file. */
+        ImportRowError: {
+            /**
+             * Format: int64
+             * @description The 1-based line number in the file (the header is line 1).
+             */
+            row: number;
+            /** @description The column; empty when the problem is the row as a whole. */
+            field: string;
+            reason: string;
+        };
         /**
          * @description 城镇职工医保, 城乡居民医保, 自费.
          * @enum {string}
@@ -1123,6 +1329,21 @@ export interface components {
             visit_time?: string | null;
             /** Format: date-time */
             updated_at: string;
+        };
+        OrientationValue: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            node_code: string;
+            /**
+             * @description Four decimal places; may be negative.
+             * @example 0.8500
+             */
+            actual_value: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /** @description The figures of one bucket and department. */
         OutpatientRow: {
@@ -1372,6 +1593,34 @@ export interface components {
             page_size: number;
         };
         /** @description One page of a list. */
+        PageOf_CostRecord: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                /** @example dim-cost-staff */
+                node_code: string;
+                /**
+                 * @description Yuan, four decimal places; never negative.
+                 * @example 182000.0000
+                 */
+                amount: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
         PageOf_Department: {
             items: {
                 /** Format: int64 */
@@ -1421,6 +1670,33 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
+        PageOf_OrientationValue: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                node_code: string;
+                /**
+                 * @description Four decimal places; may be negative.
+                 * @example 0.8500
+                 */
+                actual_value: string;
+                /** Format: date-time */
+                created_at: string;
             }[];
             /**
              * Format: int64
@@ -1527,6 +1803,34 @@ export interface components {
             /** Format: int64 */
             page_size: number;
         };
+        /** @description One page of a list. */
+        PageOf_WorkloadRecord: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                /** @example dim-nur-bed */
+                node_code: string;
+                /**
+                 * @description Four decimal places.
+                 * @example 312.0000
+                 */
+                quantity: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
         /** @enum {string} */
         PasswordPolicy: "asvs" | "strict";
         /** @description A patient in full, identity included (the read is audited). */
@@ -1594,6 +1898,29 @@ export interface components {
         };
         /** @enum {string} */
         PaymentMethod: "CASH" | "CARD" | "WECHAT" | "ALIPAY" | "INSURANCE_CARD";
+        PeriodRows: {
+            /** @example 2026-03 */
+            period: string;
+            /** Format: int64 */
+            rows: number;
+        };
+        /** @description What a workload, cost or orientation import did. `inserted + updated = rows`. */
+        PeriodValueImportResult: {
+            /** Format: int64 */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Keys (period, department, node) that were new.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Rows whose key was present: the stored value is now the file's.
+             */
+            updated: number;
+            periods: components["schemas"]["PeriodRows"][];
+            sha256: string;
+        };
         PrescriptionItem: {
             /** Format: int64 */
             charge_item_id: number;
@@ -1819,6 +2146,22 @@ export interface components {
              */
             week_start: string;
             lines: components["schemas"]["TemplateLineRequest"][];
+        };
+        WorkloadRecord: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            /** @example dim-nur-bed */
+            node_code: string;
+            /**
+             * @description Four decimal places.
+             * @example 312.0000
+             */
+            quantity: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * Format: binary
@@ -3765,6 +4108,76 @@ export interface operations {
             };
         };
     };
+    monthlyInputsListCostRecords: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_CostRecord"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     departmentsList: {
         parameters: {
             query?: {
@@ -4685,6 +5098,354 @@ export interface operations {
             };
         };
     };
+    importsCharges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargeImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsCosts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsOrientationValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsWorkload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     medicalRecordsRead: {
         parameters: {
             query?: never;
@@ -4908,6 +5669,76 @@ export interface operations {
             };
             /** @description The catalogue lacks the registration or consultation fee (`CATALOGUE_INCOMPLETE`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    monthlyInputsListOrientationValues: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_OrientationValue"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6316,6 +7147,76 @@ export interface operations {
             };
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    monthlyInputsListWorkloadRecords: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_WorkloadRecord"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
