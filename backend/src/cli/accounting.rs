@@ -32,7 +32,7 @@ pub struct SeedArgs {
     /// The month the generated lines fall in, YYYY-MM.
     #[arg(long, value_parser = parse_period)]
     period: Option<Period>,
-    /// The same seed gives the same lines (ids GEN-<seed>-<n>).
+    /// The same seed gives the same lines (ids GEN-<seed>-<YYYYMM>-<n>).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// The hospital's code, whose departments and catalogue the lines are drawn from.

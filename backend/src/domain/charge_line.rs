@@ -226,7 +226,7 @@ mod tests {
 
     fn problems(fields: RawFields<'_>) -> Vec<(String, String)> {
         parse(&fields, TZ)
-            .unwrap_err()
+            .expect_err("invalid")
             .into_iter()
             .map(|p| (p.field, p.reason))
             .collect()

@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn header_problems_are_named() {
-        let problems = map_header(&["period", "period", "dept", ""], COLS).unwrap_err();
+        let problems = map_header(&["period", "period", "dept", ""], COLS).expect_err("invalid");
         let named: Vec<(&str, &str)> = problems
             .iter()
             .map(|p| (p.field.as_str(), p.reason.split(';').next().unwrap_or("")))

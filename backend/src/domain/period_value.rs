@@ -134,7 +134,7 @@ mod tests {
         let row = ["2026-03", "INT", "dim-x", "-1.5"];
         assert!(parse(PeriodInput::Orientation, &row).is_ok());
         for kind in [PeriodInput::Workload, PeriodInput::Cost] {
-            let problems = parse(kind, &row).unwrap_err();
+            let problems = parse(kind, &row).expect_err("invalid");
             assert_eq!(
                 problems,
                 [FieldProblem::new(
@@ -147,8 +147,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let problems =
-            parse(PeriodInput::Cost, &["2026-13", "", &"n".repeat(101), "abc"]).unwrap_err();
+        let problems = parse(PeriodInput::Cost, &["2026-13", "", &"n".repeat(101), "abc"])
+            .expect_err("invalid");
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["period", "department_code", "node_code", "amount"]);
     }

@@ -1,7 +1,7 @@
 //! Realistic, deterministic charge lines for tests and benchmarks (`hospital seed --charges N`), drawn from
 //! a hospital's departments and catalogue: the same seed, catalogue and period give the same lines.
 //!
-//! Row `n` depends only on (seed, n), never on the rows before it. About 70 % outpatient and 30 % inpatient;
+//! Row `n` depends only on (seed, period, n), never on the rows before it. About 70 % outpatient and 30 % inpatient;
 //! lab, imaging and drugs executed by the department the catalogue names (LAB, RAD/ULS, PHA), never the
 //! prescriber; about 3 % refunds (a negative copy of an earlier line, with a line id of its own); and, as real
 //! HIS data has them, about 0.1 % of lines with a department code that matches no department and 0.1 % with
@@ -181,6 +181,8 @@ pub struct Generator {
     period: Period,
     tz: Tz,
     seed: u64,
+    /// The seed mixed with the period: each row's random stream.
+    stream: u64,
     /// The first instant after the period (UTC), so refunds stay inside it.
     period_end: DateTime<Utc>,
     outpatient: Vec<(String, u64)>,
@@ -217,6 +219,7 @@ impl Generator {
             period,
             tz,
             seed,
+            stream: mix(seed ^ mix((period.year() as u64) * 12 + u64::from(period.month()))),
             period_end,
             outpatient,
             inpatient,
@@ -227,13 +230,15 @@ impl Generator {
         self.tz
     }
 
-    /// Line `n` (0-based); its source_line_id is `GEN-<seed>-<n + 1>`.
+    /// Line `n` (0-based); its source_line_id is `GEN-<seed>-<YYYYMM>-<n + 1>`. The period is part of the
+    /// id and of the stream, so that months generated with one seed are different lines, not repeats that
+    /// an import would skip.
     pub fn line(&self, n: u64) -> ChargeLine {
-        let mut rng = Rng::for_row(self.seed, n);
+        let mut rng = Rng::for_row(self.stream, n);
         let mut line = if n > 0 && rng.below(10_000) < REFUNDS {
             // A refund reverses one of the few thousand lines before it, a little later.
             let original = n - 1 - rng.below(n.min(5_000));
-            let charge = self.charge(original, &mut Rng::for_row(self.seed, original));
+            let charge = self.charge(original, &mut Rng::for_row(self.stream, original));
             let later = charge.charged_at + Duration::minutes(rng.range(10, 72 * 60));
             ChargeLine {
                 quantity: Amount::from_scaled(-charge.quantity.scaled()),
@@ -244,8 +249,18 @@ impl Generator {
         } else {
             self.charge(n, &mut rng)
         };
-        line.source_line_id = format!("GEN-{}-{}", self.seed, n + 1);
+        line.source_line_id = self.source_line_id(n);
         line
+    }
+
+    fn source_line_id(&self, n: u64) -> String {
+        format!(
+            "GEN-{}-{:04}{:02}-{}",
+            self.seed,
+            self.period.year(),
+            self.period.month(),
+            n + 1
+        )
     }
 
     fn weighted<'a>(rng: &mut Rng, mix: &'a [(String, u64)]) -> Option<&'a str> {
@@ -313,7 +328,7 @@ impl Generator {
         }
         let amount = unit_price * units;
         ChargeLine {
-            source_line_id: format!("GEN-{}-{}", self.seed, n + 1),
+            source_line_id: self.source_line_id(n),
             business_type,
             prescribing_dept_code: prescriber,
             executing_dept_code: executing,
@@ -520,7 +535,14 @@ mod tests {
         assert!(differing > 1_000, "{differing}");
         // Row n depends on nothing before it.
         assert_eq!(a.line(1_234), lines(&b)[1_234]);
-        assert_eq!(a.line(0).source_line_id, "GEN-7-1");
+        assert_eq!(a.line(0).source_line_id, "GEN-7-202602-1");
+        // Another month with the same seed gives other lines with other ids.
+        let march = Generator::new(catalogue(), "2026-03".parse().expect("period"), a.tz, 7);
+        assert_eq!(march.line(0).source_line_id, "GEN-7-202603-1");
+        let same_items = (0..1_000)
+            .filter(|&n| a.line(n).item_code == march.line(n).item_code)
+            .count();
+        assert!(same_items < 500, "{same_items}");
     }
 
     #[test]

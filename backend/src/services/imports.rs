@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
+    sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query},
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -922,6 +922,17 @@ async fn upsert_values(
     if rows.is_empty() {
         return Ok(0);
     }
+    let stmt = upsert_statement(kind, hospital_id, rows, now)?;
+    conn.execute(&stmt).await?;
+    Ok(rows.len() as u64)
+}
+
+fn upsert_statement(
+    kind: PeriodInput,
+    hospital_id: i64,
+    rows: &[PeriodValue],
+    now: DateTime<Utc>,
+) -> Result<InsertStatement, DbErr> {
     let value = kind.value_column();
     let mut stmt = Query::insert();
     stmt.into_table(value_table(kind))
@@ -949,8 +960,7 @@ async fn upsert_values(
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     }
-    conn.execute(&stmt).await?;
-    Ok(rows.len() as u64)
+    Ok(stmt)
 }
 
 async fn count_values(
@@ -1078,6 +1088,35 @@ mod tests {
             read_rows(file.path(), &["h"], &Silent, |line, _| lines.push(line)).expect("read");
         assert!(matches!(header, Header::Good));
         lines
+    }
+
+    /// The portable upsert as each backend receives it: MySQL and MariaDB have no `ON CONFLICT`, and
+    /// `VALUES(col)` is what both accept (MySQL 8.0.20+ deprecates it in favour of a row alias, which
+    /// MariaDB lacks).
+    #[test]
+    fn the_upsert_speaks_each_dialect() {
+        use sea_orm::DbBackend::*;
+        let row = PeriodValue {
+            period: "2026-03".parse().expect("period"),
+            department_code: "INT".into(),
+            node_code: "dim-nur-bed".into(),
+            value: crate::domain::money::Amount::from_scaled(10_000),
+        };
+        let stmt =
+            upsert_statement(PeriodInput::Workload, 1, &[row], Utc::now()).expect("statement");
+        let sql = |b: DbBackend| b.build(&stmt).sql;
+        assert!(
+            sql(MySql).ends_with("ON DUPLICATE KEY UPDATE `quantity` = VALUES(`quantity`)"),
+            "{}",
+            sql(MySql)
+        );
+        for b in [Postgres, Sqlite] {
+            assert!(
+                sql(b).ends_with(r#"ON CONFLICT ("hospital_id", "period", "department_code", "node_code") DO UPDATE SET "quantity" = "excluded"."quantity""#),
+                "{}",
+                sql(b)
+            );
+        }
     }
 
     #[test]
