@@ -1095,7 +1095,7 @@ mod tests {
     /// MariaDB lacks).
     #[test]
     fn the_upsert_speaks_each_dialect() {
-        use sea_orm::DbBackend::*;
+        use sea_orm::DatabaseBackend::{MySql, Postgres, Sqlite};
         let row = PeriodValue {
             period: "2026-03".parse().expect("period"),
             department_code: "INT".into(),
