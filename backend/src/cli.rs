@@ -1,4 +1,6 @@
 //! The `hospital` command line.
+mod accounting;
+
 use crate::{
     api,
     auth::password,
@@ -33,8 +35,13 @@ pub enum Command {
     Serve,
     /// Apply pending migrations.
     Migrate,
-    /// Load the demo data set into an empty database.
-    Seed,
+    /// Load the demo data set into an empty database, or with --charges generate charge lines.
+    Seed(accounting::SeedArgs),
+    /// Import a CSV file (layouts in docs/imports.md): all rows or none.
+    Import {
+        #[command(subcommand)]
+        command: accounting::ImportCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Manage staff accounts.
@@ -89,7 +96,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed(args) if args.generates_charges() => accounting::seed_charges(args).await,
+        Command::Import { command } => accounting::import(command).await,
+        Command::Seed(_) => {
             let settings = Settings::from_env()?;
             let db = connect(&settings).await?;
             let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
@@ -146,7 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let db = db::connect(
         settings.database_url.expose_secret(),
         settings.db_max_connections,

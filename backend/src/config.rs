@@ -17,6 +17,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
+    /// The largest CSV upload the import endpoints accept (default 512 MiB).
+    pub max_upload_bytes: usize,
     pub db_max_connections: u32,
     pub audit_seal_interval: Duration,
 }
@@ -65,6 +67,7 @@ impl Settings {
             auth: AuthSettings::default(),
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 512 * 1024 * 1024,
             db_max_connections: 16,
             audit_seal_interval: Duration::from_secs(2),
         }
@@ -85,6 +88,7 @@ impl Settings {
         s.jwt_secret = var("JWT_SECRET").map(SecretString::from);
         s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
         s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;
+        s.max_upload_bytes = parse("APP_MAX_UPLOAD_BYTES", s.max_upload_bytes)?;
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
         let a = &mut s.auth;
         a.access_ttl = secs("APP_ACCESS_TOKEN_TTL_SECS", a.access_ttl)?;

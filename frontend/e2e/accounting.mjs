@@ -278,10 +278,132 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
   })
 }
 
+/** A results matrix the size of a real hospital: 100 departments × 100 nodes (4 series × 4 groups × 5 leaves). */
+export function largeMatrix(taskId) {
+  const series = ['DOCTOR', 'TECH', 'NURSING', 'COST']
+  const prefix = { DOCTOR: 'doc', TECH: 'tech', NURSING: 'nur', COST: 'cost' }
+  const nodes = []
+  let id = 1
+  for (const s of series) {
+    const root = { id: id++, parent_id: null, code: `dim-${prefix[s]}`, name: `${s} 系列`, series: s, depth: 0, is_leaf: false }
+    nodes.push(root)
+    for (let g = 1; g <= 4; g++) {
+      const group = { id: id++, parent_id: root.id, code: `${root.code}-g${g}`, name: `第 ${g} 组`, series: s, depth: 1, is_leaf: false }
+      nodes.push(group)
+      for (let l = 1; l <= 5; l++) {
+        nodes.push({ id: id++, parent_id: group.id, code: `${group.code}-${l}`, name: `维度 ${g}-${l}`, series: s, depth: 2, is_leaf: true })
+      }
+    }
+  }
+  for (const n of nodes) {
+    n.kind = n.series === 'COST' ? 'COST' : 'CHARGE'
+    n.drillable = n.kind === 'CHARGE'
+    n.splits_business_type = n.series === 'DOCTOR' && n.is_leaf
+  }
+  const departments = Array.from({ length: 100 }, (_, i) => ({
+    id: 1000 + i,
+    code: `D${String(i + 1).padStart(3, '0')}`,
+    name: `科室 ${i + 1}`,
+  }))
+  const cells = []
+  const money = (n) => `${n}.0000`
+  for (const d of departments) {
+    for (const n of nodes) {
+      const amount = ((d.id * 7 + n.id * 13) % 900) + 100
+      const cell = { department_id: d.id, node_id: n.id, business_type: null, amount: money(amount) }
+      cell.quantity = money(amount % 50)
+      cell.weight = n.is_leaf ? '1.0000' : null
+      cell.value = money(n.kind === 'COST' ? -amount : amount)
+      cell.ratio = '0.2000'
+      cells.push(cell)
+      if (n.splits_business_type) {
+        cells.push({ ...cell, business_type: 'OUTPATIENT', amount: money(amount - 50), value: money(amount - 50), ratio: null })
+        cells.push({ ...cell, business_type: 'INPATIENT', amount: money(50), value: money(50), ratio: null })
+      }
+    }
+  }
+  const task = {
+    id: taskId,
+    period: '2026-10',
+    model_version_id: 1,
+    workflow_id: 1,
+    status: 'SUCCEEDED',
+    progress: 100,
+    log: '',
+    error: null,
+    has_details: true,
+    run_no: 1,
+    created_at: new Date().toISOString(),
+  }
+  return { task, departments, nodes, cells }
+}
+
 /** Clicks a node of the dimension tree by its code. */
 async function pickNode(page, code) {
   await page.locator(`[data-testid="tree-node"][data-code="${code}"]`).click()
   await page.getByTestId('node-detail').locator('.detail__title', { hasText: code }).waitFor()
+}
+
+export async function largeMatrixScenario({ suite, person, base, shot }) {
+  await suite.test('analyst: accounting matrix of 100 departments × 100 nodes stays responsive', async () => {
+    const an = await person()
+    await login(an, base, 'analyst')
+    const taskId = 990001
+    const matrix = largeMatrix(taskId)
+    await an.route(`**/api/v1/calculation-tasks/${taskId}/results`, (route) => route.fulfill({ json: matrix }))
+    // Long tasks (main thread busy > 50 ms) while the matrix renders, expands, scrolls and switches.
+    await an.addInitScript(() => {
+      window.__longTasks = []
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration)
+      }).observe({ type: 'longtask', buffered: true })
+    })
+    const timed = async (what, fn) => {
+      const started = Date.now()
+      await fn()
+      const ms = Date.now() - started
+      console.log(`  ${what}: ${ms} ms`)
+      return ms
+    }
+    await timed('open', async () => {
+      await an.goto(`${base}/accounting/tasks/${taskId}/results`)
+      await an.locator('[data-testid="matrix-row"][data-department="D001"]').waitFor()
+    })
+    const grid = an.getByTestId('matrix')
+    await timed('expand all (100 columns)', async () => {
+      await an.getByTestId('results-expand-all').click()
+      await an.locator('[data-testid="matrix-header"][data-node="dim-doc-g1-1"]').waitFor()
+    })
+    await timed('outpatient / inpatient parts (140 columns)', async () => {
+      await an.getByTestId('results-breakdown').click()
+      await an.locator('[data-testid="matrix-header"][data-node="dim-doc-g1-1"][data-business-type="INPATIENT"]').waitFor()
+    })
+    const rendered = await an.locator('[data-testid="matrix-cell"]').count()
+    assert(rendered < 2000, `only the cells in view are rendered (${rendered} of ${100 * 140})`)
+    await timed('scroll to the last department and node', async () => {
+      await grid.evaluate((el) => {
+        el.scrollTop = el.scrollHeight
+        el.scrollLeft = el.scrollWidth
+      })
+      await an.locator('[data-testid="matrix-row"][data-department="D100"]').waitFor()
+      await an.locator('[data-testid="matrix-header"][data-node="dim-cost-g4-5"]').waitFor()
+    })
+    await timed('switch to ratio', async () => {
+      await an.getByTestId('results-metric').getByText('占比', { exact: true }).click()
+      await an.locator('[data-testid="matrix-row"][data-department="D100"] [data-testid="matrix-cell"]', { hasText: '%' }).first().waitFor()
+    })
+    const longest = await an.evaluate(() => Math.max(0, ...window.__longTasks))
+    console.log(`  longest main-thread task: ${Math.round(longest)} ms`)
+    assert(longest < 1500, `no long freeze (longest task ${Math.round(longest)} ms)`)
+    await grid.evaluate((el) => {
+      el.scrollTop = el.scrollHeight / 2
+      el.scrollLeft = el.scrollWidth / 3
+    })
+    await an.waitForTimeout(300)
+    await settled(an)
+    await shot(an, '58-accounting-results-100x100')
+    await an.context().close()
+  })
 }
 
 export async function modelScenarios({ suite, person, base, shot }) {

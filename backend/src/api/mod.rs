@@ -9,6 +9,7 @@ pub mod departments;
 pub mod dimension_nodes;
 pub mod doctors;
 pub mod extract;
+pub mod imports;
 pub mod mappings;
 pub mod medical_records;
 pub mod model_versions;
@@ -69,6 +70,8 @@ strings with up to four places.",
         (name = "dimension-nodes", description = "The dimension tree of a model version (核算维度)"),
         (name = "item-mappings", description = "Which charge items feed which dimension leaf (项目对照), one by one or as CSV"),
         (name = "orientation-rules", description = "Orientation rules and their ladders (导向规则)"),
+        (name = "imports", description = "CSV imports of charge lines and monthly inputs, all or nothing (ANALYST, ADMIN)"),
+        (name = "monthly-inputs", description = "Imported workload, cost and orientation values (ANALYST, ADMIN)"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]
@@ -278,7 +281,8 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(model_versions::routes)
         .configure(dimension_nodes::routes)
         .configure(mappings::routes)
-        .configure(orientation_rules::routes);
+        .configure(orientation_rules::routes)
+        .configure(imports::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and

@@ -2,11 +2,15 @@
 pub mod appointment;
 pub mod billing;
 pub mod calculation;
+pub mod charge_line;
 pub mod dimension;
 pub mod id_card;
+pub mod import_layout;
 pub mod masking;
 pub mod money;
 pub mod password;
+pub mod period;
+pub mod period_value;
 pub mod phone;
 pub mod role;
 pub mod schedule;

@@ -12,6 +12,7 @@ mod booking;
 mod clinic;
 mod demo;
 mod flow;
+mod imports;
 mod malformed;
 mod models;
 mod openapi;

@@ -149,6 +149,13 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ),
     ("PUT", "/api/v1/orientation-rules/{id}", ANALYTICS),
     ("DELETE", "/api/v1/orientation-rules/{id}", ANALYTICS),
+    ("POST", "/api/v1/imports/charges", ANALYTICS),
+    ("POST", "/api/v1/imports/workload", ANALYTICS),
+    ("POST", "/api/v1/imports/costs", ANALYTICS),
+    ("POST", "/api/v1/imports/orientation-values", ANALYTICS),
+    ("GET", "/api/v1/workload-records", ANALYTICS),
+    ("GET", "/api/v1/cost-records", ANALYTICS),
+    ("GET", "/api/v1/orientation-values", ANALYTICS),
 ];
 
 const MISSING_ID: &str = "987654";

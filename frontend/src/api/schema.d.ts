@@ -540,6 +540,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cost-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cost records */
+        get: operations["monthlyInputsListCostRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/departments": {
         parameters: {
             query?: never;
@@ -678,6 +695,74 @@ export interface paths {
         post?: never;
         /** Delete or deactivate a doctor */
         delete: operations["doctorsRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/charges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import charge lines (CSV) */
+        post: operations["importsCharges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import cost records (CSV) */
+        post: operations["importsCosts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/orientation-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import orientation actual values (CSV) */
+        post: operations["importsOrientationValues"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import workload records (CSV) */
+        post: operations["importsWorkload"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -895,6 +980,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orientation-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List orientation actual values */
+        get: operations["monthlyInputsListOrientationValues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/patients": {
         parameters: {
             query?: never;
@@ -1098,6 +1200,23 @@ export interface paths {
         get: operations["usersRead"];
         /** Update a staff account */
         put: operations["usersUpdate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workload-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List workload records */
+        get: operations["monthlyInputsListWorkloadRecords"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1368,6 +1487,28 @@ export interface components {
             /** Format: password */
             new_password: string;
         };
+        /** @description What a charge import did. `inserted + already_present = rows`. */
+        ChargeImportResult: {
+            /**
+             * Format: int64
+             * @description Data rows in the file.
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Lines added to charge_details.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Lines skipped because their source_line_id was already imported (or repeated within the file).
+             */
+            already_present: number;
+            /** @description Rows per period (the hospital-local month of charged_at). */
+            periods: components["schemas"]["PeriodRows"][];
+            /** @description SHA-256 of the file, as the audit log records it. */
+            sha256: string;
+        };
         ChargeItem: {
             /** Format: int64 */
             id: number;
@@ -1422,6 +1563,22 @@ export interface components {
              */
             name: string;
         };
+        CostRecord: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            /** @example dim-cost-staff */
+            node_code: string;
+            /**
+             * @description Yuan, four decimal places; never negative.
+             * @example 182000.0000
+             */
+            amount: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         CreateUserRequest: {
             /**
              * @description 3–64 letters, digits, `-`, `_`, `.`; unique across all hospitals.
@@ -1439,6 +1596,14 @@ export interface components {
         };
         /** @description A CSV file (`text/csv`). */
         CsvFile: string;
+        /** @description A CSV file sent as `multipart/form-data`. */
+        CsvUpload: {
+            /**
+             * Format: binary
+             * @description The CSV: UTF-8 (a byte-order mark is tolerated), the header row first. Layouts in docs/imports.md.
+             */
+            file: string;
+        };
         Department: {
             /** Format: int64 */
             id: number;
@@ -1618,6 +1783,36 @@ export interface components {
             code: string;
             name: string;
         };
+        /** @description A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written. */
+        ImportRejection: {
+            type: string;
+            title: string;
+            /** Format: int32 */
+            status: number;
+            detail: string;
+            /** @example IMPORT_REJECTED */
+            code: string;
+            report: components["schemas"]["ImportReport"];
+        };
+        ImportReport: {
+            /**
+             * Format: int64
+             * @description Data rows in the file.
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description All problems found, listed or not.
+             */
+            error_count: number;
+            /** @description The problems, by line, at most 1000. */
+            errors: components["schemas"]["ImportRowError"][];
+            /**
+             * Format: int64
+             * @description Problems beyond the listed ones.
+             */
+            errors_not_listed: number;
+        };
         ImportResult: {
             /**
              * Format: int64
@@ -1631,6 +1826,17 @@ export interface components {
              * @description Rows whose mapping was already there, skipped.
              */
             already_present: number;
+        };
+        /** @description One problem of a refused file. */
+        ImportRowError: {
+            /**
+             * Format: int64
+             * @description The 1-based line number in the file (the header is line 1).
+             */
+            row: number;
+            /** @description The column; empty when the problem is the row as a whole. */
+            field: string;
+            reason: string;
         };
         /**
          * @description 城镇职工医保, 城乡居民医保, 自费.
@@ -1915,6 +2121,21 @@ export interface components {
             is_active?: boolean | null;
             /** @description One band at least; bands must not overlap. */
             ladder: components["schemas"]["LadderBand"][];
+        };
+        OrientationValue: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            node_code: string;
+            /**
+             * @description Four decimal places; may be negative.
+             * @example 0.8500
+             */
+            actual_value: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /** @description The figures of one bucket and department. */
         OutpatientRow: {
@@ -2212,6 +2433,34 @@ export interface components {
             page_size: number;
         };
         /** @description One page of a list. */
+        PageOf_CostRecord: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                /** @example dim-cost-staff */
+                node_code: string;
+                /**
+                 * @description Yuan, four decimal places; never negative.
+                 * @example 182000.0000
+                 */
+                amount: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
         PageOf_Department: {
             items: {
                 /** Format: int64 */
@@ -2374,6 +2623,33 @@ export interface components {
             page_size: number;
         };
         /** @description One page of a list. */
+        PageOf_OrientationValue: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                node_code: string;
+                /**
+                 * @description Four decimal places; may be negative.
+                 * @example 0.8500
+                 */
+                actual_value: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
         PageOf_PatientSummary: {
             items: {
                 /** Format: int64 */
@@ -2468,6 +2744,34 @@ export interface components {
             /** Format: int64 */
             page_size: number;
         };
+        /** @description One page of a list. */
+        PageOf_WorkloadRecord: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-03 */
+                period: string;
+                department_code: string;
+                /** @example dim-nur-bed */
+                node_code: string;
+                /**
+                 * @description Four decimal places.
+                 * @example 312.0000
+                 */
+                quantity: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
         /** @enum {string} */
         PasswordPolicy: "asvs" | "strict";
         /** @description A patient in full, identity included (the read is audited). */
@@ -2535,6 +2839,29 @@ export interface components {
         };
         /** @enum {string} */
         PaymentMethod: "CASH" | "CARD" | "WECHAT" | "ALIPAY" | "INSURANCE_CARD";
+        PeriodRows: {
+            /** @example 2026-03 */
+            period: string;
+            /** Format: int64 */
+            rows: number;
+        };
+        /** @description What a workload, cost or orientation import did. `inserted + updated = rows`. */
+        PeriodValueImportResult: {
+            /** Format: int64 */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Keys (period, department, node) that were new.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Rows whose key was present: the stored value is now the file's.
+             */
+            updated: number;
+            periods: components["schemas"]["PeriodRows"][];
+            sha256: string;
+        };
         PrescriptionItem: {
             /** Format: int64 */
             charge_item_id: number;
@@ -2870,6 +3197,22 @@ export interface components {
             kind: components["schemas"]["StepKind"];
             /** @example 生成核算明细 */
             name: string;
+        };
+        WorkloadRecord: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-03 */
+            period: string;
+            department_code: string;
+            /** @example dim-nur-bed */
+            node_code: string;
+            /**
+             * @description Four decimal places.
+             * @example 312.0000
+             */
+            quantity: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * Format: binary
@@ -5579,6 +5922,76 @@ export interface operations {
             };
         };
     };
+    monthlyInputsListCostRecords: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_CostRecord"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     departmentsList: {
         parameters: {
             query?: {
@@ -6745,6 +7158,354 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsCharges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargeImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsCosts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsOrientationValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsWorkload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodValueImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ImportRejection"];
                 };
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
@@ -8492,6 +9253,76 @@ export interface operations {
             };
         };
     };
+    monthlyInputsListOrientationValues: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_OrientationValue"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     patientsList: {
         parameters: {
             query?: {
@@ -9873,6 +10704,76 @@ export interface operations {
             };
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    monthlyInputsListWorkloadRecords: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-03
+                 */
+                period?: string;
+                department_code?: string;
+                node_code?: string;
+                /** @description `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_WorkloadRecord"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

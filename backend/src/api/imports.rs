@@ -1,0 +1,576 @@
+//! `/imports/*`: CSV uploads (multipart, the file in a part named `file`) of charge lines and of the monthly
+//! workload, cost and orientation values; `/workload-records`, `/cost-records` and `/orientation-values`
+//! read the latter back. ANALYST and ADMIN. Layouts and rules: docs/imports.md.
+use super::{
+    AppState, PageOf, PageParams,
+    extract::{Analytics, Auth, Query},
+    problem::{PROBLEM_JSON, Problem},
+};
+use crate::{
+    domain::{money::Amount, period::Period, period_value::PeriodInput},
+    error::AppError,
+    services::imports::{
+        self as service, ChargeSummary, ImportError, Importer, PeriodRecord, PeriodRecordFilter,
+        PeriodValueSummary, Rejection, Silent, Upload,
+    },
+};
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse, ResponseError, get, http::StatusCode, http::header,
+    post, web,
+};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::{io::Write, sync::Arc};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(charges)
+        .service(workload)
+        .service(costs)
+        .service(orientation_values)
+        .service(list_workload_records)
+        .service(list_cost_records)
+        .service(list_orientation_values);
+}
+
+/// A CSV file sent as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CsvUpload {
+    /// The CSV: UTF-8 (a byte-order mark is tolerated), the header row first. Layouts in docs/imports.md.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeriodRows {
+    #[schema(example = "2026-03")]
+    pub period: String,
+    pub rows: u64,
+}
+
+fn period_rows(periods: Vec<(Period, u64)>) -> Vec<PeriodRows> {
+    periods
+        .into_iter()
+        .map(|(p, rows)| PeriodRows {
+            period: p.to_string(),
+            rows,
+        })
+        .collect()
+}
+
+/// What a charge import did. `inserted + already_present = rows`.
+#[derive(Serialize, ToSchema)]
+pub struct ChargeImportResult {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Lines added to charge_details.
+    pub inserted: u64,
+    /// Lines skipped because their source_line_id was already imported (or repeated within the file).
+    pub already_present: u64,
+    /// Rows per period (the hospital-local month of charged_at).
+    pub periods: Vec<PeriodRows>,
+    /// SHA-256 of the file, as the audit log records it.
+    pub sha256: String,
+}
+
+impl From<ChargeSummary> for ChargeImportResult {
+    fn from(s: ChargeSummary) -> Self {
+        Self {
+            rows: s.rows,
+            inserted: s.inserted,
+            already_present: s.already_present,
+            periods: period_rows(s.periods),
+            sha256: s.sha256,
+        }
+    }
+}
+
+/// What a workload, cost or orientation import did. `inserted + updated = rows`.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodValueImportResult {
+    pub rows: u64,
+    /// Keys (period, department, node) that were new.
+    pub inserted: u64,
+    /// Rows whose key was present: the stored value is now the file's.
+    pub updated: u64,
+    pub periods: Vec<PeriodRows>,
+    pub sha256: String,
+}
+
+impl From<PeriodValueSummary> for PeriodValueImportResult {
+    fn from(s: PeriodValueSummary) -> Self {
+        Self {
+            rows: s.rows,
+            inserted: s.inserted,
+            updated: s.updated,
+            periods: period_rows(s.periods),
+            sha256: s.sha256,
+        }
+    }
+}
+
+/// One problem of a refused file.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRowError {
+    /// The 1-based line number in the file (the header is line 1).
+    pub row: u64,
+    /// The column; empty when the problem is the row as a whole.
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// All problems found, listed or not.
+    pub error_count: u64,
+    /// The problems, by line, at most 1000.
+    pub errors: Vec<ImportRowError>,
+    /// Problems beyond the listed ones.
+    pub errors_not_listed: u64,
+}
+
+/// A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRejection {
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[schema(example = "IMPORT_REJECTED")]
+    pub code: &'static str,
+    pub report: ImportReport,
+}
+
+fn rejection_body(r: &Rejection) -> ImportRejection {
+    ImportRejection {
+        type_: "about:blank",
+        title: "Import rejected",
+        status: 422,
+        detail: format!(
+            "{} problem(s) in {} row(s); nothing was imported",
+            r.error_count(),
+            r.rows
+        ),
+        code: "IMPORT_REJECTED",
+        report: ImportReport {
+            rows: r.rows,
+            error_count: r.error_count(),
+            errors: r
+                .problems
+                .iter()
+                .map(|p| ImportRowError {
+                    row: p.row,
+                    field: p.field.clone(),
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+            errors_not_listed: r.unlisted,
+        },
+    }
+}
+
+impl ResponseError for ImportError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ImportError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ImportError::Failed(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ImportError::Rejected(r) => HttpResponse::UnprocessableEntity()
+                .content_type(PROBLEM_JSON)
+                .json(rejection_body(r)),
+            ImportError::Failed(e) => e.error_response(),
+        }
+    }
+}
+
+/// An upload on disk; the temporary file goes when this does.
+struct Received {
+    file: tempfile::NamedTempFile,
+    name: Option<String>,
+}
+
+impl Received {
+    fn upload(&self) -> Upload<'_> {
+        Upload {
+            path: self.file.path(),
+            name: self.name.as_deref(),
+        }
+    }
+}
+
+const WRITE_CHUNK: usize = 1 << 20;
+
+fn too_large(limit: usize) -> AppError {
+    AppError::request(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        format!("the upload must be at most {limit} bytes"),
+    )
+}
+
+fn malformed(e: actix_multipart::MultipartError) -> AppError {
+    AppError::request(
+        400,
+        "MALFORMED_MULTIPART",
+        format!("the multipart body could not be read: {e}"),
+    )
+}
+
+fn disk(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("storing the upload: {e}"))
+}
+
+async fn write_blocking(
+    mut out: std::fs::File,
+    mut buf: Vec<u8>,
+) -> Result<(std::fs::File, Vec<u8>), AppError> {
+    tokio::task::spawn_blocking(move || {
+        out.write_all(&buf)?;
+        buf.clear();
+        Ok::<_, std::io::Error>((out, buf))
+    })
+    .await
+    .map_err(disk)?
+    .map_err(disk)
+}
+
+/// Streams the `file` part of a multipart body to a temporary file, never holding it in memory; other parts
+/// are read and ignored. Not multipart → 415; over `limit` bytes → 413; no `file` part → 422.
+async fn receive(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Received, AppError> {
+    let is_multipart = matches!(req.mime_type(), Ok(Some(m))
+        if m.type_() == "multipart" && m.subtype() == "form-data");
+    if !is_multipart {
+        return Err(AppError::request(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the body must be multipart/form-data with the CSV in a part named `file`",
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut received = None;
+    let mut total = 0;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(malformed)?;
+        if received.is_some() || field.name() != Some("file") {
+            while let Some(chunk) = field.next().await {
+                total += chunk.map_err(malformed)?.len();
+                if total > limit {
+                    return Err(too_large(limit));
+                }
+            }
+            continue;
+        }
+        let name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect());
+        let file = tempfile::Builder::new()
+            .prefix("hospital-import-")
+            .suffix(".csv")
+            .tempfile()
+            .map_err(disk)?;
+        let mut out = file.as_file().try_clone().map_err(disk)?;
+        let mut buf = Vec::with_capacity(WRITE_CHUNK);
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(malformed)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(too_large(limit));
+            }
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= WRITE_CHUNK {
+                (out, buf) = write_blocking(out, buf).await?;
+            }
+        }
+        write_blocking(out, buf).await?;
+        received = Some(Received { file, name });
+    }
+    received.ok_or_else(|| {
+        AppError::invalid(
+            "file",
+            "is required: send the CSV as the multipart part named `file`",
+        )
+    })
+}
+
+const REJECTED: &str = "The file was refused (`IMPORT_REJECTED`, with the report of every bad row); \
+nothing was written. Or no part named `file` (`VALIDATION_FAILED`)";
+const TOO_LARGE: &str = "The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES)";
+const NOT_MULTIPART: &str = "Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`)";
+const MALFORMED: &str = "The multipart body could not be read (`MALFORMED_MULTIPART`)";
+
+/// The file is validated whole first: if any row is bad, nothing is written and the answer lists the bad rows.
+/// Otherwise all lines are inserted in one transaction; a line whose `source_line_id` the hospital already
+/// has is skipped, so importing a file again changes nothing.
+#[utoipa::path(tag = "imports", summary = "Import charge lines (CSV)",
+    request_body(content = CsvUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = ChargeImportResult),
+        (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/imports/charges")]
+async fn charges(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<ChargeImportResult>, ImportError> {
+    let received = receive(&req, payload, state.settings.max_upload_bytes).await?;
+    let summary = service::import_charges(
+        &state.db,
+        Importer::User(&user),
+        received.upload(),
+        Arc::new(Silent),
+    )
+    .await?;
+    Ok(web::Json(summary.into()))
+}
+
+async fn import_values(
+    state: &AppState,
+    user: &Auth<Analytics>,
+    kind: PeriodInput,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+    let received = receive(req, payload, state.settings.max_upload_bytes).await?;
+    let summary = service::import_period_values(
+        &state.db,
+        Importer::User(user),
+        kind,
+        received.upload(),
+        Arc::new(Silent),
+    )
+    .await?;
+    Ok(web::Json(summary.into()))
+}
+
+/// Columns `period,department_code,node_code,quantity`. All or nothing, like every import; a key (period,
+/// department, node) already present takes the file's value.
+#[utoipa::path(tag = "imports", summary = "Import workload records (CSV)",
+    request_body(content = CsvUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = PeriodValueImportResult),
+        (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/imports/workload")]
+async fn workload(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+    import_values(&state, &user, PeriodInput::Workload, &req, payload).await
+}
+
+/// Columns `period,department_code,node_code,amount` (never negative). A key already present takes the
+/// file's value.
+#[utoipa::path(tag = "imports", summary = "Import cost records (CSV)",
+    request_body(content = CsvUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = PeriodValueImportResult),
+        (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/imports/costs")]
+async fn costs(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+    import_values(&state, &user, PeriodInput::Cost, &req, payload).await
+}
+
+/// Columns `period,department_code,node_code,actual_value` (may be negative). A key already present takes
+/// the file's value.
+#[utoipa::path(tag = "imports", summary = "Import orientation actual values (CSV)",
+    request_body(content = CsvUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = PeriodValueImportResult),
+        (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/imports/orientation-values")]
+async fn orientation_values(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+    import_values(&state, &user, PeriodInput::Orientation, &req, payload).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodRecordQuery {
+    /// `YYYY-MM`.
+    #[param(example = "2026-03")]
+    pub period: Option<String>,
+    pub department_code: Option<String>,
+    pub node_code: Option<String>,
+    /// `period`, `department_code`, `node_code` or `value`; prefix `-` for descending (default `-period`).
+    pub sort: Option<String>,
+}
+
+impl TryFrom<PeriodRecordQuery> for PeriodRecordFilter {
+    type Error = AppError;
+    fn try_from(q: PeriodRecordQuery) -> Result<Self, AppError> {
+        let period = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(
+                p.parse::<Period>()
+                    .map_err(|e| AppError::invalid("period", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let code = |c: Option<String>| c.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        Ok(Self {
+            period,
+            department_code: code(q.department_code),
+            node_code: code(q.node_code),
+            sort: q.sort,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkloadRecord {
+    pub id: i64,
+    #[schema(example = "2026-03")]
+    pub period: String,
+    pub department_code: String,
+    #[schema(example = "dim-nur-bed")]
+    pub node_code: String,
+    /// Four decimal places.
+    #[schema(value_type = String, example = "312.0000")]
+    pub quantity: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CostRecord {
+    pub id: i64,
+    #[schema(example = "2026-03")]
+    pub period: String,
+    pub department_code: String,
+    #[schema(example = "dim-cost-staff")]
+    pub node_code: String,
+    /// Yuan, four decimal places; never negative.
+    #[schema(value_type = String, example = "182000.0000")]
+    pub amount: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrientationValue {
+    pub id: i64,
+    #[schema(example = "2026-03")]
+    pub period: String,
+    pub department_code: String,
+    pub node_code: String,
+    /// Four decimal places; may be negative.
+    #[schema(value_type = String, example = "0.8500")]
+    pub actual_value: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn list(
+    state: &AppState,
+    user: &Auth<Analytics>,
+    kind: PeriodInput,
+    page: PageParams,
+    query: PeriodRecordQuery,
+) -> Result<crate::services::Page<PeriodRecord>, AppError> {
+    service::list_records(&state.db, user, kind, query.try_into()?, page.try_into()?).await
+}
+
+#[utoipa::path(tag = "monthly-inputs", summary = "List workload records",
+    params(PageParams, PeriodRecordQuery),
+    responses((status = 200, body = PageOf<WorkloadRecord>)), security(("bearer" = [])))]
+#[get("/workload-records")]
+async fn list_workload_records(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    page: Query<PageParams>,
+    query: Query<PeriodRecordQuery>,
+) -> Result<web::Json<PageOf<WorkloadRecord>>, AppError> {
+    let found = list(&state, &user, PeriodInput::Workload, page.0, query.0).await?;
+    Ok(web::Json(PageOf::from_page(found, |r| WorkloadRecord {
+        id: r.id,
+        period: r.period,
+        department_code: r.department_code,
+        node_code: r.node_code,
+        quantity: Amount::from_scaled(r.value).to_decimal(),
+        created_at: r.created_at,
+    })))
+}
+
+#[utoipa::path(tag = "monthly-inputs", summary = "List cost records",
+    params(PageParams, PeriodRecordQuery),
+    responses((status = 200, body = PageOf<CostRecord>)), security(("bearer" = [])))]
+#[get("/cost-records")]
+async fn list_cost_records(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    page: Query<PageParams>,
+    query: Query<PeriodRecordQuery>,
+) -> Result<web::Json<PageOf<CostRecord>>, AppError> {
+    let found = list(&state, &user, PeriodInput::Cost, page.0, query.0).await?;
+    Ok(web::Json(PageOf::from_page(found, |r| CostRecord {
+        id: r.id,
+        period: r.period,
+        department_code: r.department_code,
+        node_code: r.node_code,
+        amount: Amount::from_scaled(r.value).to_decimal(),
+        created_at: r.created_at,
+    })))
+}
+
+#[utoipa::path(tag = "monthly-inputs", summary = "List orientation actual values",
+    params(PageParams, PeriodRecordQuery),
+    responses((status = 200, body = PageOf<OrientationValue>)), security(("bearer" = [])))]
+#[get("/orientation-values")]
+async fn list_orientation_values(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    page: Query<PageParams>,
+    query: Query<PeriodRecordQuery>,
+) -> Result<web::Json<PageOf<OrientationValue>>, AppError> {
+    let found = list(&state, &user, PeriodInput::Orientation, page.0, query.0).await?;
+    Ok(web::Json(PageOf::from_page(found, |r| OrientationValue {
+        id: r.id,
+        period: r.period,
+        department_code: r.department_code,
+        node_code: r.node_code,
+        actual_value: Amount::from_scaled(r.value).to_decimal(),
+        created_at: r.created_at,
+    })))
+}
