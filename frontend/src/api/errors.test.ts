@@ -23,6 +23,18 @@ describe('problem JSON', () => {
     })
   })
 
+  it('carries the report of a refused upload, in either shape', () => {
+    const rows = [{ row: 3, field: 'node_code', reason: 'no such node' }]
+    const base = { type: 'about:blank', title: 'Import rejected', status: 422, detail: '', code: 'IMPORT_REJECTED' }
+    const listed = toApiError(422, { ...base, report: rows })
+    expect(listed.report).toEqual(rows)
+    expect(listed.reportCount).toBe(1)
+    const counted = toApiError(422, { ...base, report: { rows: 5000, error_count: 1200, errors_not_listed: 200, errors: rows } })
+    expect(counted.report).toEqual(rows)
+    expect(counted.reportCount).toBe(1200)
+    expect(toApiError(422, base).report).toEqual([])
+  })
+
   it('joins several messages for one field', () => {
     expect(
       fieldErrorMap([

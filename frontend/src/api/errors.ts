@@ -6,10 +6,19 @@ export class ApiError extends Error {
   readonly code: string
   readonly detail: string
   readonly fieldErrors: FieldError[]
-  /** The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each. */
+  /** The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each (perhaps not all of them). */
   readonly report: RowProblem[]
+  /** How many problems the refused upload has, listed or not. */
+  readonly reportCount: number
 
-  constructor(status: number, code: string, detail: string, fieldErrors: FieldError[] = [], report: RowProblem[] = []) {
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    fieldErrors: FieldError[] = [],
+    report: RowProblem[] = [],
+    reportCount = report.length,
+  ) {
     super(`${status} ${code}: ${detail}`)
     this.name = 'ApiError'
     this.status = status
@@ -17,6 +26,7 @@ export class ApiError extends Error {
     this.detail = detail
     this.fieldErrors = fieldErrors
     this.report = report
+    this.reportCount = reportCount
   }
 
   static network(cause: unknown): ApiError {
@@ -34,15 +44,31 @@ export function isProblem(body: unknown): body is Problem {
   )
 }
 
+/**
+ * The report of a refused upload: a list of rows (mappings), or `{ errors, error_count, … }` (imports, which
+ * list at most 1000 problems).
+ */
+function reportOf(report: unknown): { rows: RowProblem[]; count: number } {
+  if (Array.isArray(report)) return { rows: report as RowProblem[], count: report.length }
+  if (typeof report === 'object' && report !== null) {
+    const r = report as { errors?: unknown; error_count?: unknown }
+    const rows = Array.isArray(r.errors) ? (r.errors as RowProblem[]) : []
+    return { rows, count: typeof r.error_count === 'number' ? r.error_count : rows.length }
+  }
+  return { rows: [], count: 0 }
+}
+
 /** An ApiError from whatever an error response carried. */
 export function toApiError(status: number, body: unknown): ApiError {
   if (isProblem(body)) {
+    const report = reportOf((body as { report?: unknown }).report)
     return new ApiError(
       body.status || status,
       body.code,
       body.detail ?? body.title ?? '',
       body.errors ?? [],
-      body.report ?? [],
+      report.rows,
+      report.count,
     )
   }
   const code = status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR'

@@ -17,6 +17,7 @@ describe('screens by role', () => {
       'dashboard',
       'statistics',
       'accounting-models',
+      'accounting-imports',
       'accounting-tasks',
     ])
     expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics', 'accounting'])
@@ -49,6 +50,7 @@ describe('screens by role', () => {
     }
     expect(menuItemOf('accounting-model')).toBe('accounting-models')
     expect(canAccess('FRONT_DESK', 'accounting-models')).toBe(false)
+    expect(canAccess('DOCTOR', 'accounting-imports')).toBe(false)
     expect(menuItemOf('receipt')).toBe('cashier')
     expect(menuItemOf('statistics')).toBe('statistics')
   })

@@ -20,6 +20,7 @@ export type ScreenName =
   | 'statistics'
   | 'accounting-models'
   | 'accounting-model'
+  | 'accounting-imports'
   | 'accounting-tasks'
   | 'accounting-task'
   | 'accounting-results'
@@ -50,6 +51,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   statistics: ANALYTICS,
   'accounting-models': ANALYTICS,
   'accounting-model': ANALYTICS,
+  'accounting-imports': ANALYTICS,
   'accounting-tasks': ANALYTICS,
   'accounting-task': ANALYTICS,
   'accounting-results': ANALYTICS,
@@ -105,7 +107,7 @@ const MENU: MenuGroup[] = [
   { key: 'analytics', items: ['dashboard', 'statistics'] },
   // Department value accounting: a model's tree, mappings and rules, and a task's results, value summary and
   // orientation are reached from the model or the task.
-  { key: 'accounting', items: ['accounting-models', 'accounting-tasks'] },
+  { key: 'accounting', items: ['accounting-models', 'accounting-imports', 'accounting-tasks'] },
 ]
 
 /** The menu a role sees: only groups with at least one screen it may open. */

@@ -131,6 +131,12 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'accounting-model', title: 'nav.accounting-model' },
       },
       {
+        path: 'accounting/imports',
+        name: 'accounting-imports',
+        component: () => import('@/views/accounting/ImportsView.vue'),
+        meta: { screen: 'accounting-imports', title: 'nav.accounting-imports' },
+      },
+      {
         path: 'accounting/tasks',
         name: 'accounting-tasks',
         component: () => import('@/views/accounting/TasksView.vue'),
