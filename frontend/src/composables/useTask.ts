@@ -1,7 +1,7 @@
 // One calculation task, kept current: read once, then polled about every second while it is queued or
 // running, so the progress bar and the step log follow the background run. Polling stops when the task
 // finishes or the screen closes.
-import { onBeforeUnmount, ref, shallowRef, watch } from 'vue'
+import { onScopeDispose, ref, shallowRef, watch } from 'vue'
 import { api, ok } from '@/api/client'
 import type { CalculationTask } from '@/api/types'
 import { isActive } from '@/utils/accounting'
@@ -60,7 +60,8 @@ export function useTask(
     void load()
   })
 
-  onBeforeUnmount(() => {
+  // The screen's (or any effect scope's) end stops the polling.
+  onScopeDispose(() => {
     closed = true
     stop()
   })
