@@ -9,7 +9,7 @@
 use chrono::Utc;
 use hospital::{
     db,
-    domain::{calculation::TaskStatus, role::Role, valuation::Period},
+    domain::{calculation::TaskStatus, period::Period, role::Role},
     entities::{
         calculation_task, calculation_workflow, hospital as hospital_entity, model_version,
     },
@@ -288,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
         .get(2)
         .expect("usage: accounting_bench <database url> <period> [rounds]");
     let rounds: usize = args.get(3).map(|r| r.parse().unwrap()).unwrap_or(3);
-    let period = Period::parse(period_text)?;
+    let period = period_text.parse::<Period>()?;
     let db = db::connect(url, 4).await?;
     let b = db.get_database_backend();
     let hospital = hospital_entity::Entity::find()

@@ -21,6 +21,9 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     pub db_max_connections: u32,
     pub audit_seal_interval: Duration,
+    /// How often BOOKED appointments whose slot has ended become no-shows; `None` turns the sweep off (tests
+    /// sweep by hand, so a background sweep cannot change what they count).
+    pub no_show_sweep_interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +73,7 @@ impl Settings {
             max_upload_bytes: 512 * 1024 * 1024,
             db_max_connections: 16,
             audit_seal_interval: Duration::from_secs(2),
+            no_show_sweep_interval: Some(Duration::from_secs(60)),
         }
     }
 

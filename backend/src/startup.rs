@@ -40,6 +40,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let seal_every = settings.audit_seal_interval;
+        let sweep_every = settings.no_show_sweep_interval;
         let state = web::Data::new(AppState {
             db: db.clone(),
             keys,
@@ -59,7 +60,9 @@ impl Application {
         .listen(listener)?
         .run();
         spawn_audit_sealer(db.clone(), seal_every);
-        spawn_no_show_sweeper(db.clone());
+        if let Some(every) = sweep_every {
+            spawn_no_show_sweeper(db.clone(), every);
+        }
         tasks::spawn_runner(db.clone());
         Ok(Self { port, server, db })
     }
@@ -79,11 +82,11 @@ impl Application {
     }
 }
 
-/// Marks booked appointments whose slot has ended as no-shows, once a minute. Safe with several servers: the
+/// Marks booked appointments whose slot has ended as no-shows, once a minute by default. Safe with several servers: the
 /// update is a compare-and-set on BOOKED.
-fn spawn_no_show_sweeper(db: DatabaseConnection) {
+fn spawn_no_show_sweeper(db: DatabaseConnection, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
             match booking::sweep_no_shows(&db).await {

@@ -7,7 +7,7 @@ use super::{
     statistics::XlsxFile,
 };
 use crate::{
-    domain::{calculation::TaskStatus, dimension::BusinessType, money::Amount, valuation::Period},
+    domain::{calculation::TaskStatus, dimension::BusinessType, money::Amount, period::Period},
     entities::{calculation_result, calculation_task, department},
     error::{AppError, FieldErrors},
     services::accounting::{
@@ -150,7 +150,7 @@ impl TryFrom<TaskRequest> for NewTask {
     type Error = AppError;
     fn try_from(r: TaskRequest) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
-        let period = errors.check("period", Period::parse(r.period.trim()));
+        let period = errors.check("period", r.period.trim().parse::<Period>());
         errors.finish(|| {
             Some(Self {
                 period: period?,
@@ -178,7 +178,7 @@ impl TryFrom<TaskQuery> for TaskFilter {
             .period
             .as_deref()
             .filter(|p| !p.is_empty())
-            .and_then(|p| errors.check("period", Period::parse(p)));
+            .and_then(|p| errors.check("period", p.parse::<Period>()));
         let status = q
             .status
             .as_deref()

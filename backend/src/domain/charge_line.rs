@@ -8,10 +8,7 @@ use super::{
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-super::vocab::vocabulary!(
-    /// Where the charge arose: an outpatient visit or an inpatient stay.
-    BusinessType { Outpatient = "OUTPATIENT", Inpatient = "INPATIENT" }
-);
+pub use super::dimension::BusinessType;
 
 impl BusinessType {
     /// The stored names in any ASCII case, or the Chinese ones HIS exports use (门诊, 住院).

@@ -36,6 +36,28 @@ impl Period {
         self.month
     }
 
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Self {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The same month a year earlier: what year-on-year changes compare with.
+    pub fn year_before(self) -> Self {
+        Self {
+            year: self.year - 1,
+            month: self.month,
+        }
+    }
+
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
     }

@@ -2,8 +2,6 @@
 //!
 //! The pipeline computes these in SQL; these functions are their definition, used by the orientation step (a few
 //! rows, computed here) and by the tests that hold the SQL to them. Every division rounds half away from zero.
-use chrono::{Datelike, NaiveDate};
-
 /// 1.0 in ten-thousandths.
 pub const ONE: i64 = 10_000;
 
@@ -117,74 +115,6 @@ pub fn overlapping(bands: &[Band]) -> bool {
     })
 }
 
-/// An accounting month, `YYYY-MM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Period {
-    year: i32,
-    month: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be a month as YYYY-MM")]
-pub struct PeriodError;
-
-impl Period {
-    pub fn parse(text: &str) -> Result<Self, PeriodError> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 7 || bytes[4] != b'-' {
-            return Err(PeriodError);
-        }
-        let year: i32 = text[..4].parse().map_err(|_| PeriodError)?;
-        let month: u32 = text[5..].parse().map_err(|_| PeriodError)?;
-        if !(1900..=9999).contains(&year)
-            || !(1..=12).contains(&month)
-            || !text[..4].bytes().all(|b| b.is_ascii_digit())
-            || !text[5..].bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(PeriodError);
-        }
-        Ok(Self { year, month })
-    }
-
-    pub fn of(date: NaiveDate) -> Self {
-        Self {
-            year: date.year(),
-            month: date.month(),
-        }
-    }
-
-    pub fn previous(self) -> Self {
-        if self.month == 1 {
-            Self {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Self {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
-    }
-
-    pub fn year_before(self) -> Self {
-        Self {
-            year: self.year - 1,
-            month: self.month,
-        }
-    }
-
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Display for Period {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,22 +198,6 @@ mod tests {
         assert!(overlapping(&[b(0, Some(11)), b(10, Some(20))]));
         assert!(overlapping(&[b(0, None), b(10, Some(20))]));
         assert!(overlapping(&[b(5, None), b(10, None)]));
-    }
-
-    #[test]
-    fn periods_parse_and_step() {
-        let p = Period::parse("2026-01").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(p.previous().to_string(), "2025-12");
-        assert_eq!(p.year_before().to_string(), "2025-01");
-        assert_eq!(
-            Period::parse("2026-11").map(|p| p.previous().to_string()),
-            Ok("2026-10".into())
-        );
-        for bad in [
-            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-+1", "",
-        ] {
-            assert_eq!(Period::parse(bad), Err(PeriodError), "{bad}");
-        }
     }
 
     proptest! {

@@ -203,6 +203,8 @@ impl TestApp {
         // Tests play several client addresses through X-Forwarded-For.
         settings.trust_proxy = true;
         settings.db_max_connections = 10;
+        // Tests sweep no-shows by hand; a background sweep would change what they count mid-test.
+        settings.no_show_sweep_interval = None;
         tweak(&mut settings);
 
         let db = db::connect(&url, settings.db_max_connections)

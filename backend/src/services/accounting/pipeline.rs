@@ -9,7 +9,8 @@ use crate::{
     db,
     domain::{
         dimension::{DeptField, NodeKind},
-        valuation::{self, Band, Period},
+        period::Period,
+        valuation::{self, Band},
     },
     entities::{
         department, dimension_node, orientation_adjustment_detail, orientation_ladder,

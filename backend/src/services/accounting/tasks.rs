@@ -11,7 +11,7 @@ use super::{
 use crate::{
     domain::{
         calculation::{StepKind, TaskStatus},
-        valuation::Period,
+        period::Period,
     },
     entities::{calculation_task, model_version},
     error::AppError,
@@ -529,7 +529,7 @@ async fn run_steps(
     run_no: i32,
     reporter: &mut Reporter<'_>,
 ) -> anyhow::Result<bool> {
-    let period = Period::parse(&task.period)?;
+    let period = task.period.parse::<Period>()?;
     // Rows left by a run that was cut off.
     pipeline::delete_other_runs(db, task.id, task.run_no).await?;
     let workflow = crate::entities::calculation_step::Entity::find()
