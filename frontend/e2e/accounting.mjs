@@ -166,6 +166,7 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
     // Outpatient / inpatient parts of the nodes that keep them.
     const breakdown = an.getByTestId('results-breakdown')
     if (await breakdown.count()) {
+      await an.getByTestId('results-expand-all').click()
       await breakdown.click()
       await an.locator('[data-testid="matrix-header"][data-business-type="OUTPATIENT"]').first().waitFor()
       const part = await an.evaluate(() => {
@@ -344,6 +345,95 @@ async function pickNode(page, code) {
   await page.getByTestId('node-detail').locator('.detail__title', { hasText: code }).waitFor()
 }
 
+export async function importScenario({ suite, person, base, shot }) {
+  await suite.test('analyst: accounting imports a charge file (a bad one refused with its report), runs a task on it', async () => {
+    // A server binary older than the imports answers 404 here (401 when the route exists).
+    const probe = await fetch(`${base}/api/v1/imports/charges`, { method: 'POST' })
+    if (probe.status === 404) {
+      console.log('  (skipped: this server has no /api/v1/imports; rebuild it)')
+      return
+    }
+    const an = await person()
+    await login(an, base, 'analyst')
+    // A month of its own, far from the demo's, so the figures are exactly the file's.
+    const period = `${2001 + Math.floor(Math.random() * 20)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`
+    const nonce = Date.now().toString(36)
+    const header =
+      'source_line_id,business_type,prescribing_dept_code,executing_dept_code,item_code,item_name,item_category,quantity,amount,charged_at'
+    const good = [
+      header,
+      `E2E-${nonce}-1,门诊,INT,LAB,LAB-0001,血常规（五分类）,LAB,1,20.50,${period}-10 09:15:00`,
+      `E2E-${nonce}-2,OUTPATIENT,INT,LAB,LAB-0001,血常规（五分类）,LAB,2,41.00,${period}-12 10:00:00`,
+      `E2E-${nonce}-3,OUTPATIENT,INT,LAB,LAB-0001,血常规（五分类）,LAB,-1,-20.50,${period}-13 11:00:00`,
+    ]
+    const bad = [...good.slice(0, 2), good[2].replace('41.00', '41.123456'), good[3].replace(',OUTPATIENT,', ',急诊,')]
+    const csv = (lines, name) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) })
+
+    await an.getByTestId('nav-accounting-imports').click()
+    await an.getByTestId('imports-header').waitFor()
+    await settled(an)
+    await shot(an, '60-accounting-imports')
+
+    await an.getByTestId('imports-upload').click()
+    const dialog = an.getByTestId('upload-dialog')
+    const input = dialog.locator('input[type="file"]')
+    await input.setInputFiles(csv(bad, 'charges-bad.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    const report = dialog.getByTestId('upload-report')
+    await report.locator('.el-table__row').first().waitFor()
+    const lines = await report.locator('.el-table__row td:first-child').allTextContents()
+    assert(lines.map((l) => l.trim()).join() === '3,4', `the report names lines 3 and 4, got ${lines.join()}`)
+    assert((await report.textContent()).includes('amount'), 'the report names the column')
+    await quiet(an)
+    await shot(an, '61-accounting-import-rejected')
+
+    await input.setInputFiles(csv(good, 'charges.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    await dialog.getByTestId('upload-result').waitFor()
+    const done = await dialog.getByTestId('upload-result').textContent()
+    assert(done.includes('新增 3 条') && done.includes(period), `three lines imported for ${period}: ${done}`)
+    await dialog.locator('[data-testid="upload-progress"][data-percent="100"]').waitFor()
+    await shot(an, '62-accounting-import-done')
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+    await an.getByTestId('imports-last').waitFor()
+
+    // The same file again changes nothing.
+    await an.getByTestId('imports-upload').click()
+    await input.setInputFiles(csv(good, 'charges.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    await dialog.getByTestId('upload-result').waitFor()
+    const again = await dialog.getByTestId('upload-result').textContent()
+    assert(again.includes('新增 0 条') && again.includes('已导入过 3 条'), `a second import adds nothing: ${again}`)
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+
+    // Workload for the month, listed once imported.
+    await an.getByTestId('imports-tabs').getByText('工作量', { exact: true }).click()
+    await an.getByTestId('imports-upload').click()
+    await input.setInputFiles(csv(['period,department_code,node_code,quantity', `${period},INT,dim-nur-bed,30`], 'workload.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    await dialog.getByTestId('upload-result').waitFor()
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+    await an.getByTestId('imports-records').locator('.el-table__row', { hasText: period }).first().waitFor()
+    await settled(an)
+    await shot(an, '63-accounting-imports-workload')
+
+    // A task on the imported month: 检验科's 检验 cell is the file's net amount, and so is its drill-down.
+    await createTask(an, period)
+    await an.getByTestId('task-open-results').click()
+    await an.getByTestId('results-metric').getByText('金额', { exact: true }).click()
+    const cell = cellLocator(an, 'LAB', 'dim-tech-lab')
+    await cell.waitFor()
+    const text = (await cell.textContent()).trim()
+    assert(text === '41.00', `检验科 · 检验 is 20.50 + 41.00 − 20.50 = 41.00, got ${text}`)
+    const total = await drill(an, cell)
+    assert(total === '41.00', `its drill-down totals 41.00, got ${total}`)
+    const quantity = (await an.locator('.el-drawer:visible [data-testid="drill-totals"]').textContent()).includes('2')
+    assert(quantity, 'the drill-down counts 1 + 2 − 1 = 2')
+    await closeDrawer(an)
+    await an.context().close()
+  })
+}
+
 export async function largeMatrixScenario({ suite, person, base, shot }) {
   await suite.test('analyst: accounting matrix of 100 departments × 100 nodes stays responsive', async () => {
     const an = await person()
@@ -402,6 +492,17 @@ export async function largeMatrixScenario({ suite, person, base, shot }) {
     await an.waitForTimeout(300)
     await settled(an)
     await shot(an, '58-accounting-results-100x100')
+
+    // The accounting messages come with the screen, in the language shown: switched, and after a reload.
+    await an.getByTestId('locale-menu').hover()
+    await an.getByTestId('locale-en').click()
+    await an.getByTestId('results-metric').getByText('Share', { exact: true }).waitFor()
+    await an.getByTestId('task-tabs').getByText('Results matrix', { exact: true }).waitFor()
+    await an.reload()
+    await an.getByTestId('results-metric').getByText('Amount', { exact: true }).waitFor()
+    await an.locator('[data-testid="matrix-totals"]', { hasText: 'Hospital total' }).waitFor()
+    await settled(an)
+    await shot(an, '59-accounting-results-english')
     await an.context().close()
   })
 }
@@ -415,7 +516,7 @@ export async function modelScenarios({ suite, person, base, shot }) {
       .getByTestId('models-table')
       .locator('.el-table__row')
       .filter({ has: an.getByTestId('model-open').getByText('2026 版核算模型', { exact: true }) })
-    await row.locator('[data-testid="model-active"]').waitFor()
+    await row.waitFor()
     await settled(an)
     await shot(an, '50-accounting-models')
 

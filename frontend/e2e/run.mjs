@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { accountingScenarios, largeMatrixScenario, modelScenarios } from './accounting.mjs'
+import { accountingScenarios, importScenario, largeMatrixScenario, modelScenarios } from './accounting.mjs'
 import { ensureBinary, morningZone, startServer } from './server.mjs'
 import {
   Suite,
@@ -460,6 +460,7 @@ try {
   })
 
   await accountingScenarios({ suite, person, base, shot, timezone })
+  await importScenario({ suite, person, base, shot })
   await largeMatrixScenario({ suite, person, base, shot })
   await modelScenarios({ suite, person, base, shot })
 } catch (e) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import zhCN from './zh-CN'
 import en from './en'
+import accountingZh from './accounting/zh-CN'
+import accountingEn from './accounting/en'
 
 type Tree = { [k: string]: string | Tree }
 
@@ -16,10 +18,13 @@ const sources = import.meta.glob<string>(['../**/*.vue', '../**/*.ts', '!../**/*
 })
 
 describe('message catalogues', () => {
-  const zh = new Set(keys(zhCN as Tree))
+  // The app's catalogue and the sections loaded with their screens: no key may be in both.
+  const zhKeys = [...keys(zhCN as Tree), ...keys(accountingZh as Tree)]
+  const zh = new Set(zhKeys)
 
-  it('have the same keys in Chinese and English', () => {
-    expect(keys(en as Tree).sort()).toEqual([...zh].sort())
+  it('have the same keys in Chinese and English, each key in one catalogue only', () => {
+    expect(zh.size).toBe(zhKeys.length)
+    expect([...keys(en as Tree), ...keys(accountingEn as Tree)].sort()).toEqual([...zh].sort())
   })
 
   it('hold every key the code asks for', () => {
@@ -40,6 +45,7 @@ describe('message catalogues', () => {
   it('use no characters vue-i18n would read as syntax', () => {
     const values = (tree: Tree): string[] =>
       Object.values(tree).flatMap((v) => (typeof v === 'string' ? [v] : values(v)))
-    for (const v of [...values(zhCN as Tree), ...values(en as Tree)]) expect(v).not.toMatch(/[@|$]/)
+    const all = [zhCN, en, accountingZh, accountingEn].flatMap((c) => values(c as Tree))
+    for (const v of all) expect(v).not.toMatch(/[@|$]/)
   })
 })

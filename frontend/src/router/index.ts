@@ -2,6 +2,7 @@
 // to its screens.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
+import { loadMessageSection } from '@/i18n'
 import { canAccess, homeFor, safeRedirect, type ScreenName } from './access'
 
 declare module 'vue-router' {
@@ -219,6 +220,10 @@ router.beforeEach(async (to) => {
   if (to.name === 'home') return { name: homeFor(role) }
   if (to.meta.screen && !canAccess(role, to.meta.screen)) {
     return { name: 'forbidden', query: { from: to.fullPath } }
+  }
+  if (to.meta.screen?.startsWith('accounting-')) {
+    // The screen's messages, fetched with it; should that fail, the screen still opens (with message keys).
+    await loadMessageSection('accounting').catch(() => undefined)
   }
   return true
 })
