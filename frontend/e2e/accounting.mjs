@@ -491,7 +491,7 @@ export async function largeMatrixScenario({ suite, person, base, shot }) {
     })
     await an.waitForTimeout(300)
     await settled(an)
-    await shot(an, '58-accounting-results-100x100')
+    await shot(an, '64-accounting-results-100x100')
 
     // The accounting messages come with the screen, in the language shown: switched, and after a reload.
     await an.getByTestId('locale-menu').hover()
@@ -502,7 +502,7 @@ export async function largeMatrixScenario({ suite, person, base, shot }) {
     await an.getByTestId('results-metric').getByText('Amount', { exact: true }).waitFor()
     await an.locator('[data-testid="matrix-totals"]', { hasText: 'Hospital total' }).waitFor()
     await settled(an)
-    await shot(an, '59-accounting-results-english')
+    await shot(an, '65-accounting-results-english')
     await an.context().close()
   })
 }
@@ -613,6 +613,25 @@ export async function modelScenarios({ suite, person, base, shot }) {
     await an.getByTestId('mappings-table').locator('.el-table__row', { hasText: 'PATH-0002' }).waitFor()
     assert((await an.getByTestId('mappings-table').locator('.el-table__body .el-table__row').count()) === 2, 'both found')
 
+    // An orientation rule for the new node: an overlapping ladder is caught before it is sent.
+    await an.getByTestId('model-tabs').getByText('导向规则', { exact: true }).click()
+    await an.getByTestId('rule-add').click()
+    await an.getByTestId('rule-node').locator('.el-select').click()
+    await an.locator('.el-select-dropdown__item:visible', { hasText: 'dim-tech-path）' }).first().click()
+    await an.getByTestId('rule-name').fill('病理量导向')
+    await an.getByTestId('rule-benchmark').fill('500')
+    await an.getByTestId('band-upper-0').fill('0.9')
+    await an.getByTestId('rule-save').click()
+    await an.getByTestId('rule-ladder').locator('.el-form-item__error', { hasText: '不能重叠' }).waitFor()
+    await an.getByTestId('band-upper-0').fill('0.8')
+    await an.getByTestId('rule-save').click()
+    const ruleRow = an.getByTestId('rules-table').locator('.el-table__row', { hasText: '病理量导向' })
+    await ruleRow.waitFor()
+    assert((await ruleRow.textContent()).includes('[1.2, ∞) × 1.1'), 'the ladder is shown band by band')
+    await settled(an)
+    await quiet(an)
+    await shot(an, '57-accounting-model-rule-added')
+
     // The copy becomes the version new tasks use.
     await an.getByTestId('nav-accounting-models').click()
     const copy = an.getByTestId('models-table').locator('.el-table__row', { hasText: name }).first()
@@ -622,7 +641,7 @@ export async function modelScenarios({ suite, person, base, shot }) {
     const versions = (await analyst('GET', '/model-versions')).body.items
     assert(versions.filter((v) => v.is_active).map((v) => v.id).join() === String(versionId), 'one active version: the copy')
     await settled(an)
-    await shot(an, '57-accounting-models-activated')
+    await shot(an, '58-accounting-models-activated')
     await an.context().close()
   })
 }
