@@ -460,6 +460,23 @@ export async function largeMatrixScenario({ suite, person, base, shot }) {
       await an.locator('[data-testid="matrix-row"][data-department="D001"]').waitFor()
     })
     const grid = an.getByTestId('matrix')
+    await timed('sort 100 departments by a column', async () => {
+      await an.locator('[data-testid="matrix-sort"][data-node="dim-doc"][data-business-type=""]').click()
+      await an.locator('[data-testid="matrix-sorted"][data-descending="true"]').waitFor()
+    })
+    const firstTwo = await an.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="matrix-row"]')]
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .slice(0, 2)
+        .map((row) => Number(row.querySelector('[data-node="dim-doc"]').textContent.trim().replace(/,/g, ''))),
+    )
+    assert(firstTwo[0] >= firstTwo[1], `rows ordered by 医生 value, largest first: ${firstTwo.join(' ≥ ')}`)
+    // Smallest first, then the server's order again.
+    const sortDoctor = an.locator('[data-testid="matrix-sort"][data-node="dim-doc"][data-business-type=""]')
+    await sortDoctor.click()
+    await an.locator('[data-testid="matrix-sorted"][data-descending="false"]').waitFor()
+    await sortDoctor.click()
+    await an.getByTestId('matrix-sorted').waitFor({ state: 'detached' })
     await timed('expand all (100 columns)', async () => {
       await an.getByTestId('results-expand-all').click()
       await an.locator('[data-testid="matrix-header"][data-node="dim-doc-g1-1"]').waitFor()

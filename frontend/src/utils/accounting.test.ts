@@ -17,6 +17,7 @@ import {
   pivot,
   previousPeriod,
   seriesGroups,
+  sortDepartments,
   stepStates,
   visibleNodes,
 } from './accounting'
@@ -205,6 +206,27 @@ describe('totals row', () => {
     expect(divideUnits(1n, 8n)).toBe('0.1250')
     expect(divideUnits(1n, 20000n * 10000n)).toBe('0.0000')
     expect(divideUnits(1n, 0n)).toBeNull()
+  })
+})
+
+describe('rows sorted by a column', () => {
+  const departments = [10, 11, 12, 13].map((id) => ({ id, code: `D${id}`, name: `科室 ${id}` }))
+  const { cells } = pivot([
+    cell(10, 2, '5.0000'),
+    cell(11, 2, '-1.0000'),
+    cell(13, 2, '5.0000', { amount: '9.0000' }),
+    cell(13, 2, '2.0000', { business_type: 'OUTPATIENT' }),
+  ])
+  const column = { node: NODES[1]!, businessType: null }
+  const ids = (list: Array<{ id: number }>) => list.map((d) => d.id)
+
+  it('orders by the figure shown, keeping ties in place and departments without a figure last', () => {
+    expect(ids(sortDepartments(departments, cells, column, 'value', true))).toEqual([10, 13, 11, 12])
+    expect(ids(sortDepartments(departments, cells, column, 'value', false))).toEqual([11, 10, 13, 12])
+    expect(ids(sortDepartments(departments, cells, column, 'amount', true))).toEqual([13, 10, 11, 12])
+    expect(ids(sortDepartments(departments, cells, { ...column, businessType: 'OUTPATIENT' }, 'value', true))).toEqual([
+      13, 10, 11, 12,
+    ])
   })
 })
 

@@ -213,6 +213,30 @@ export function formatFigure(value: string | null | undefined, metric: Metric): 
   }
 }
 
+/**
+ * The departments ordered by one column's figure (the metric shown), largest first or last; departments
+ * without a figure there go last either way, and ties keep their order.
+ */
+export function sortDepartments<D extends MatrixDepartment>(
+  departments: readonly D[],
+  cells: ReadonlyMap<string, ResultCell>,
+  column: Pick<MatrixColumn, 'node' | 'businessType'>,
+  metric: Metric,
+  descending: boolean,
+): D[] {
+  const keyed = departments.map((d, i) => {
+    const cell = cells.get(cellKey(d.id, column.node.id, column.businessType))
+    return { d, i, units: toUnits(cell?.[metric]) }
+  })
+  keyed.sort((a, b) => {
+    if (a.units === null || b.units === null) return a.units === b.units ? a.i - b.i : a.units === null ? 1 : -1
+    if (a.units === b.units) return a.i - b.i
+    const up = a.units < b.units ? -1 : 1
+    return descending ? -up : up
+  })
+  return keyed.map((k) => k.d)
+}
+
 /** A figure of a cell, or undefined when the department has no cell there. */
 export function cellFigure(cell: ResultCell | undefined, metric: Metric): string | null | undefined {
   return cell ? cell[metric] : undefined

@@ -164,6 +164,7 @@ const en: typeof zhCN = {
       collapse: 'Collapse',
       expandAll: 'Expand all',
       collapseAll: 'Collapse all',
+      sortHint: 'Sort by this column (click again to reverse, a third time to restore)',
       drillHint: 'Click for the items',
       empty: 'This run has no results',
       size: '{departments} departments × {nodes} dimensions',

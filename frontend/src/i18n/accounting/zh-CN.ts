@@ -161,6 +161,7 @@ export default {
       collapse: '收起',
       expandAll: '全部展开',
       collapseAll: '全部收起',
+      sortHint: '按此列排序（再次点击反向，第三次恢复）',
       drillHint: '点击查看明细',
       empty: '本次核算没有结果数据',
       size: '{departments} 个科室 × {nodes} 个核算维度',
