@@ -384,6 +384,8 @@ export async function importScenario({ suite, person, base, shot }) {
     const lines = await report.locator('.el-table__row td:first-child').allTextContents()
     assert(lines.map((l) => l.trim()).join() === '3,4', `the report names lines 3 and 4, got ${lines.join()}`)
     assert((await report.textContent()).includes('amount'), 'the report names the column')
+    await dialog.locator('[data-testid="upload-progress"][data-percent="100"]').waitFor()
+    await an.waitForTimeout(700) // the bar's own animation
     await quiet(an)
     await shot(an, '61-accounting-import-rejected')
 
@@ -611,6 +613,8 @@ export async function modelScenarios({ suite, person, base, shot }) {
     await dialog.getByTestId('upload-report').locator('.el-table__row').first().waitFor()
     const report = await dialog.getByTestId('upload-report').textContent()
     assert(report.includes('3'), `the report names line 3: ${report}`)
+    await dialog.locator('[data-testid="upload-progress"][data-percent="100"]').waitFor()
+    await an.waitForTimeout(700) // the bar's own animation
     await settled(an)
     await quiet(an)
     await shot(an, '55-accounting-mappings-import-rejected')
