@@ -4,9 +4,9 @@
 //! (its department field, business-type scope and split), so tasks of a workflow without details stay
 //! drillable without being recomputed. A parent drills into the CHARGE leaves under it (closure table); the
 //! two sources give the same items and totals for the same data.
-use super::sql::{Dialect, KEPT_BUSINESS_TYPE};
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
 use crate::{
-    domain::dimension::{BusinessType, NodeKind},
+    domain::dimension::{BusinessType, DeptField, NodeKind},
     entities::{calculation_task, department, dimension_node},
     error::AppError,
     services::{Actor, PageRequest},
@@ -151,13 +151,17 @@ pub async fn drill(
     if node.kind != NodeKind::Charge.as_str() {
         return Err(not_drillable(&node));
     }
-    if let Some(id) = request.department_id {
-        department::Entity::find_by_id(id)
-            .filter(department::Column::HospitalId.eq(actor.hospital_id))
-            .one(conn)
-            .await?
-            .ok_or_else(|| AppError::invalid("department_id", "no such department"))?;
-    }
+    let department_code = match request.department_id {
+        Some(id) => Some(
+            department::Entity::find_by_id(id)
+                .filter(department::Column::HospitalId.eq(actor.hospital_id))
+                .one(conn)
+                .await?
+                .ok_or_else(|| AppError::invalid("department_id", "no such department"))?
+                .code,
+        ),
+        None => None,
+    };
     let d = Dialect::of(conn);
     let (source, grouped, mut values) = if task.has_details {
         let mut sql = format!(
@@ -187,36 +191,54 @@ pub async fn drill(
         sql.push_str(" GROUP BY cd.item_code, cd.business_type");
         (Source::CalculationDetails, sql, values)
     } else {
-        let mut sql = format!(
-            "SELECT c.item_code AS item_code, MAX(c.item_name) AS item_name, \
-             MAX(c.item_category) AS item_category, {bt} AS business_type, \
-             {amount} AS amount, {quantity} AS quantity \
-             FROM dimension_closure cl \
-             JOIN dimension_node n ON n.id = cl.descendant_id AND n.kind = 'CHARGE' \
-             JOIN dimension_item_mapping m ON m.node_id = n.id \
-             JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
-             AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type) \
-             JOIN department d ON d.hospital_id = c.hospital_id AND d.code = CASE n.dept_field \
-             WHEN 'PRESCRIBING' THEN c.prescribing_dept_code ELSE c.executing_dept_code END \
-             WHERE cl.ancestor_id = ?",
-            bt = KEPT_BUSINESS_TYPE,
-            amount = d.sum("c.amount"),
-            quantity = d.sum("c.quantity"),
+        // One branch per department field, each joining on a plain column so the charge line indexes
+        // (hospital, period, department code, item) serve a department's drill-down.
+        let mut branches = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        for field in [DeptField::Prescribing, DeptField::Executing] {
+            let col = dept_column(field);
+            let department = match &department_code {
+                Some(code) => {
+                    values.extend([
+                        task.hospital_id.into(),
+                        task.period.clone().into(),
+                        code.clone().into(),
+                    ]);
+                    format!("AND c.{col} = ?")
+                }
+                None => {
+                    values.extend([task.hospital_id.into(), task.period.clone().into()]);
+                    format!(
+                        "JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col}"
+                    )
+                }
+            };
+            let mut branch = format!(
+                "SELECT c.item_code, c.item_name, c.item_category, {KEPT_BUSINESS_TYPE} AS business_type, \
+                 c.amount, c.quantity \
+                 FROM dimension_closure cl \
+                 JOIN dimension_node n ON n.id = cl.descendant_id AND n.kind = 'CHARGE' AND n.dept_field = '{f}' \
+                 JOIN dimension_item_mapping m ON m.node_id = n.id \
+                 JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
+                 AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type) {department} \
+                 WHERE cl.ancestor_id = ?",
+                f = field.as_str()
+            );
+            values.push(node.id.into());
+            if let Some(bt) = request.business_type {
+                branch.push_str(&format!(" AND {KEPT_BUSINESS_TYPE} = ?"));
+                values.push(bt.as_str().into());
+            }
+            branches.push(branch);
+        }
+        let sql = format!(
+            "SELECT x.item_code AS item_code, MAX(x.item_name) AS item_name, MAX(x.item_category) AS item_category, \
+             x.business_type AS business_type, {amount} AS amount, {quantity} AS quantity \
+             FROM ({union}) x GROUP BY x.item_code, x.business_type",
+            union = branches.join(" UNION ALL "),
+            amount = d.sum("x.amount"),
+            quantity = d.sum("x.quantity"),
         );
-        let mut values: Vec<Value> = vec![
-            task.hospital_id.into(),
-            task.period.clone().into(),
-            node.id.into(),
-        ];
-        if let Some(id) = request.department_id {
-            sql.push_str(" AND d.id = ?");
-            values.push(id.into());
-        }
-        if let Some(bt) = request.business_type {
-            sql.push_str(&format!(" AND {KEPT_BUSINESS_TYPE} = ?"));
-            values.push(bt.as_str().into());
-        }
-        sql.push_str(&format!(" GROUP BY c.item_code, {KEPT_BUSINESS_TYPE}"));
         (Source::ChargeDetails, sql, values)
     };
 
