@@ -228,7 +228,9 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
       (await an.getByTestId('summary-table').locator('.el-table__footer').textContent()).includes('全院合计'),
       'the summary ends with the hospital totals',
     )
+    await an.locator('[data-testid="summary-change-chart"][data-ready="true"] canvas').first().waitFor()
     await settled(an)
+    await quiet(an)
     await shot(an, '46-accounting-value-summary')
     const summaryDownload = an.waitForEvent('download')
     await an.getByTestId('summary-xlsx').click()
