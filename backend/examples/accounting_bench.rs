@@ -331,9 +331,18 @@ async fn main() -> anyhow::Result<()> {
         "{b:?}: {rows} charge lines in {period}, model version {}, {rounds} rounds",
         version.id
     );
-    if b == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
-    }
+    // The hand-written steps get the statistics the pipeline's PREPARE gathers.
+    pipeline::analyze(
+        &db,
+        &[
+            "charge_details",
+            "department",
+            "dimension_node",
+            "dimension_closure",
+            "dimension_item_mapping",
+        ],
+    )
+    .await?;
 
     let steps = [
         "PREPARE",
@@ -366,9 +375,7 @@ async fn main() -> anyhow::Result<()> {
         let t0 = Instant::now();
         pipeline::generate_details(&db, &run, &mut q).await?;
         ours[1].push(t0.elapsed().as_secs_f64() * 1e3);
-        if b == DbBackend::Postgres {
-            db.execute_unprepared("ANALYZE calculation_details").await?;
-        }
+        pipeline::analyze(&db, &["calculation_details"]).await?;
         let t0 = Instant::now();
         pipeline::aggregate_results(&db, &run, true, &mut q).await?;
         ours[2].push(t0.elapsed().as_secs_f64() * 1e3);
@@ -396,8 +403,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             theirs[i].push(t0.elapsed().as_secs_f64() * 1e3);
-            if i == 1 && b == DbBackend::Postgres {
-                db.execute_unprepared("ANALYZE calculation_details").await?;
+            if i == 1 {
+                pipeline::analyze(&db, &["calculation_details"]).await?;
             }
         }
         clear(&db, hand).await;

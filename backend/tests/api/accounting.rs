@@ -950,9 +950,9 @@ async fn an_interrupted_rerun_leaves_the_previous_results_readable(app: TestApp)
     let id = task["id"].as_i64().unwrap();
     let before = cells(&app, &analyst, id).await;
 
-    // A server claimed a re-run, wrote part of run 2, and died: its lease has run out.
+    // A server claimed a re-run and is writing run 2.
     app.execute(&format!(
-        "UPDATE calculation_task SET status = 'RUNNING', claimed_by = 'dead', lease_until = '2000-01-01 00:00:00' \
+        "UPDATE calculation_task SET status = 'RUNNING', claimed_by = 'dead', lease_until = '2999-01-01 00:00:00' \
          WHERE id = {id}"
     ))
     .await;
@@ -986,6 +986,11 @@ async fn an_interrupted_rerun_leaves_the_previous_results_readable(app: TestApp)
     )
     .await
     .assert_problem(409, "INVALID_TRANSITION");
+    // It dies: its lease runs out.
+    app.execute(&format!(
+        "UPDATE calculation_task SET lease_until = '2000-01-01 00:00:00' WHERE id = {id}"
+    ))
+    .await;
     // The runner finds the expired lease and marks the task FAILED (it polls every few seconds).
     let failed = wait(&app, &analyst, id).await;
     assert_eq!(failed["status"], "FAILED");
@@ -1007,13 +1012,18 @@ async fn an_interrupted_rerun_leaves_the_previous_results_readable(app: TestApp)
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["run_no"], 2);
     assert_eq!(cells(&app, &analyst, id).await, before);
-    let leftovers = crate::accounting::count(
-        &app,
-        &format!(
-            "SELECT COUNT(*) AS n FROM calculation_results WHERE task_id = {id} AND run_no <> 2"
-        ),
-    )
-    .await;
+    // The replaced run's rows go right after the switch (readers never look at them).
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM calculation_results WHERE task_id = {id} AND run_no <> 2"
+    );
+    let mut leftovers = count(&app, &sql).await;
+    for _ in 0..50 {
+        if leftovers == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        leftovers = count(&app, &sql).await;
+    }
     assert_eq!(leftovers, 0);
 }
 

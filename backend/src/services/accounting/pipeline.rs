@@ -209,8 +209,41 @@ fn charge_binds(run: &Run, chunk: Option<&str>) -> Vec<Value> {
     values
 }
 
+/// Refreshes the planner's statistics of `tables`. Without them SQLite joins a period's charge lines before
+/// the few mapped items (seconds instead of milliseconds per drill-down at a million lines) and PostgreSQL
+/// plans freshly filled tables as if they were empty.
+pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result<()> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            for t in tables {
+                db.execute_unprepared(&format!("ANALYZE {t}")).await?;
+            }
+        }
+        DbBackend::Postgres => {
+            db.execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
+                .await?;
+        }
+        _ => {
+            db.execute_unprepared(&format!("ANALYZE TABLE {}", tables.join(", ")))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Step 1: what the period holds, and what of it no result will include.
 pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
+    analyze(
+        db,
+        &[
+            "charge_details",
+            "department",
+            "dimension_node",
+            "dimension_closure",
+            "dimension_item_mapping",
+        ],
+    )
+    .await?;
     let d = Dialect::of(db);
     let base = vec![v(run.hospital_id), v(run.period.to_string())];
     let count = |sql: String, values: Vec<Value>| async move {

@@ -568,6 +568,7 @@ async fn run_steps(
             StepKind::Prepare => pipeline::prepare(db, &run).await?,
             StepKind::GenerateDetails => {
                 let n = pipeline::generate_details(db, &run, reporter).await?;
+                pipeline::analyze(db, &["calculation_details"]).await?;
                 vec![format!("{n} calculation_details rows")]
             }
             StepKind::AggregateResults => {
