@@ -231,7 +231,16 @@ pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result
     Ok(())
 }
 
-/// Step 1: what the period holds, and what of it no result will include.
+/// What one scan of the period's charge lines found, per combination of unmatched codes.
+#[derive(Debug, Default)]
+struct Unmatched {
+    lines: i64,
+    amount: i64,
+    codes: std::collections::BTreeSet<String>,
+}
+
+/// Step 1: what the period holds, and what of it no result will include — in one scan of the period's lines,
+/// grouped by the codes that match nothing (a handful of groups), summed up here.
 pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
     analyze(
         db,
@@ -245,117 +254,103 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
     )
     .await?;
     let d = Dialect::of(db);
-    let base = vec![v(run.hospital_id), v(run.period.to_string())];
-    let count = |sql: String, values: Vec<Value>| async move {
-        let row = d.one(db, &sql, values).await?.context("a count")?;
-        Ok::<_, anyhow::Error>((
-            row.try_get::<i64>("", "n")?,
-            row.try_get::<Option<i64>>("", "amount")?.unwrap_or(0),
-        ))
-    };
     let money = |scaled: i64| {
         crate::domain::money::Amount::from_scaled(scaled)
             .to_decimal()
             .normalize()
     };
-    let mut log = Vec::new();
-    let (lines, amount) = count(
-        format!(
-            "SELECT COUNT(*) AS n, {} AS amount FROM charge_details WHERE hospital_id = ? AND period = ?",
-            d.sum("amount")
-        ),
-        base.clone(),
-    )
-    .await?;
-    log.push(format!("{lines} charge lines, amount {}", money(amount)));
-    for (col, what) in [
-        ("prescribing_dept_code", "prescribing"),
-        ("executing_dept_code", "executing"),
-    ] {
-        let (n, a) = count(
-            format!(
-                "SELECT COUNT(*) AS n, {} AS amount FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
-                 AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col})",
-                d.sum("c.amount")
+    let presc = "CASE WHEN dp.id IS NULL THEN c.prescribing_dept_code END";
+    let exec = "CASE WHEN de.id IS NULL THEN c.executing_dept_code END";
+    let item = "CASE WHEN m.item_code IS NULL THEN c.item_code END";
+    let rows = d
+        .all(
+            db,
+            &format!(
+                "SELECT {presc} AS presc, {exec} AS exec, {item} AS item, COUNT(*) AS n, {amount} AS amount \
+                 FROM charge_details c \
+                 LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
+                 LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
+                 LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
+                 ON m.item_code = c.item_code \
+                 WHERE c.hospital_id = ? AND c.period = ? GROUP BY {presc}, {exec}, {item}",
+                amount = d.sum("c.amount")
             ),
-            base.clone(),
+            vec![v(run.model_version_id), v(run.hospital_id), v(run.period.to_string())],
         )
         .await?;
-        let codes = d
-            .all(
-                db,
-                &format!(
-                    "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
-                     AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
-                     ORDER BY c.{col} LIMIT 10"
-                ),
-                base.clone(),
-            )
-            .await?
-            .iter()
-            .filter_map(|r| r.try_get::<String>("", "code").ok())
-            .collect::<Vec<_>>();
+    let (mut all, mut presc_none, mut exec_none, mut unmapped) = (
+        Unmatched::default(),
+        Unmatched::default(),
+        Unmatched::default(),
+        Unmatched::default(),
+    );
+    for r in &rows {
+        let n: i64 = r.try_get("", "n")?;
+        let amount: i64 = r.try_get::<Option<i64>>("", "amount")?.unwrap_or(0);
+        let add = |u: &mut Unmatched, code: Option<String>| {
+            u.lines += n;
+            u.amount += amount;
+            u.codes.extend(code);
+        };
+        add(&mut all, None);
+        if let Some(code) = r.try_get::<Option<String>>("", "presc")? {
+            add(&mut presc_none, Some(code));
+        }
+        if let Some(code) = r.try_get::<Option<String>>("", "exec")? {
+            add(&mut exec_none, Some(code));
+        }
+        if let Some(code) = r.try_get::<Option<String>>("", "item")? {
+            add(&mut unmapped, Some(code));
+        }
+    }
+    let mut log = vec![format!(
+        "{} charge lines, amount {}",
+        all.lines,
+        money(all.amount)
+    )];
+    for (u, what) in [(&presc_none, "prescribing"), (&exec_none, "executing")] {
+        let codes: Vec<&str> = u.codes.iter().take(10).map(String::as_str).collect();
         log.push(format!(
-            "{n} charge lines (amount {}) name a {what} department that matches no department{}: they stay out of \
+            "{} charge lines (amount {}) name a {what} department that matches no department{}: they stay out of \
              the nodes crediting the {what} department",
-            money(a),
+            u.lines,
+            money(u.amount),
             if codes.is_empty() { String::new() } else { format!(" ({})", codes.join(", ")) }
         ));
     }
-    let mut with_version = vec![v(run.model_version_id)];
-    with_version.extend(base.clone());
-    let (n, a) = count(
-        format!(
-            "SELECT COUNT(*) AS n, {} AS amount FROM charge_details c WHERE NOT EXISTS \
-             (SELECT 1 FROM dimension_item_mapping m WHERE m.model_version_id = ? AND m.item_code = c.item_code) \
-             AND c.hospital_id = ? AND c.period = ?",
-            d.sum("c.amount")
-        ),
-        with_version.clone(),
-    )
-    .await?;
-    let (items, _) = count(
-        format!("SELECT COUNT(DISTINCT c.item_code) AS n, {} AS amount FROM charge_details c WHERE NOT EXISTS \
-         (SELECT 1 FROM dimension_item_mapping m WHERE m.model_version_id = ? AND m.item_code = c.item_code) \
-         AND c.hospital_id = ? AND c.period = ?",
-            d.int("0")
-        ),
-        with_version.clone(),
-    )
-    .await?;
     log.push(format!(
-        "{n} charge lines (amount {}) of {items} items are mapped to no node",
-        money(a)
+        "{} charge lines (amount {}) of {} items are mapped to no node",
+        unmapped.lines,
+        money(unmapped.amount),
+        unmapped.codes.len()
     ));
-    let zero = d.int("0");
+    let base = vec![v(run.hospital_id), v(run.period.to_string())];
     for (table, kind) in [("workload_record", "WORKLOAD"), ("cost_record", "COST")] {
-        let (total, _) = count(
-            format!("SELECT COUNT(*) AS n, {} AS amount FROM {table} WHERE hospital_id = ? AND period = ?", d.int("0")),
-            base.clone(),
-        )
-        .await?;
-        let (unmatched, _) = count(
-            format!(
-                "SELECT COUNT(*) AS n, {zero} AS amount FROM {table} r WHERE r.hospital_id = ? AND r.period = ? AND \
-                 NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = r.hospital_id AND d.code = r.department_code)"
-            ),
-            base.clone(),
-        )
-        .await?;
-        let mut values = base.clone();
-        values.push(v(run.model_version_id));
-        let (unknown, _) = count(
-            format!(
-                "SELECT COUNT(*) AS n, {zero} AS amount FROM {table} r WHERE r.hospital_id = ? AND r.period = ? AND \
-                 NOT EXISTS (SELECT 1 FROM dimension_node n WHERE n.model_version_id = ? AND n.code = r.node_code \
-                 AND n.kind = '{kind}' AND NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = n.id))"
-            ),
-            values,
-        )
-        .await?;
+        let mut values = vec![v(run.model_version_id)];
+        values.extend(base.clone());
+        let row = d
+            .one(
+                db,
+                &format!(
+                    "SELECT COUNT(*) AS n, {no_dept} AS no_dept, {no_leaf} AS no_leaf FROM {table} r \
+                     LEFT JOIN department dep ON dep.hospital_id = r.hospital_id AND dep.code = r.department_code \
+                     LEFT JOIN (SELECT n.code FROM dimension_node n WHERE n.model_version_id = ? AND n.kind = '{kind}' \
+                     AND NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = n.id)) leaf \
+                     ON leaf.code = r.node_code \
+                     WHERE r.hospital_id = ? AND r.period = ?",
+                    no_dept = d.sum("CASE WHEN dep.id IS NULL THEN 1 ELSE 0 END"),
+                    no_leaf = d.sum("CASE WHEN leaf.code IS NULL THEN 1 ELSE 0 END"),
+                ),
+                values,
+            )
+            .await?
+            .context("a count")?;
         log.push(format!(
-            "{total} {} records; {unmatched} name no department, {unknown} name no {} leaf of the model",
+            "{} {} records; {} name no department, {} name no {} leaf of the model",
+            row.try_get::<i64>("", "n")?,
             table.trim_end_matches("_record"),
+            row.try_get::<Option<i64>>("", "no_dept")?.unwrap_or(0),
+            row.try_get::<Option<i64>>("", "no_leaf")?.unwrap_or(0),
             kind.to_lowercase()
         ));
     }
