@@ -19,6 +19,19 @@ pub struct RowProblem {
     pub reason: String,
 }
 
+/// Why an uploaded file was refused: its data rows and the problems, listed up to a limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// All problems found, listed or not.
+    pub error_count: u64,
+    /// The problems, by line.
+    pub errors: Vec<RowProblem>,
+    /// Problems beyond the listed ones.
+    pub errors_not_listed: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("the request is not valid")]
@@ -33,7 +46,7 @@ pub enum AppError {
     #[error("{message}")]
     ImportRejected {
         message: String,
-        report: Vec<RowProblem>,
+        report: ImportReport,
     },
     #[error("{0}")]
     Unauthorized(String),

@@ -112,28 +112,6 @@ impl From<PeriodValueSummary> for PeriodValueImportResult {
     }
 }
 
-/// One problem of a refused file.
-#[derive(Serialize, ToSchema)]
-pub struct ImportRowError {
-    /// The 1-based line number in the file (the header is line 1).
-    pub row: u64,
-    /// The column; empty when the problem is the row as a whole.
-    pub field: String,
-    pub reason: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Data rows in the file.
-    pub rows: u64,
-    /// All problems found, listed or not.
-    pub error_count: u64,
-    /// The problems, by line, at most 1000.
-    pub errors: Vec<ImportRowError>,
-    /// Problems beyond the listed ones.
-    pub errors_not_listed: u64,
-}
-
 /// A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written.
 #[derive(Serialize, ToSchema)]
 pub struct ImportRejection {
@@ -144,7 +122,7 @@ pub struct ImportRejection {
     pub detail: String,
     #[schema(example = "IMPORT_REJECTED")]
     pub code: &'static str,
-    pub report: ImportReport,
+    pub report: crate::error::ImportReport,
 }
 
 fn rejection_body(r: &Rejection) -> ImportRejection {
@@ -158,13 +136,13 @@ fn rejection_body(r: &Rejection) -> ImportRejection {
             r.rows
         ),
         code: "IMPORT_REJECTED",
-        report: ImportReport {
+        report: crate::error::ImportReport {
             rows: r.rows,
             error_count: r.error_count(),
             errors: r
                 .problems
                 .iter()
-                .map(|p| ImportRowError {
+                .map(|p| crate::error::RowProblem {
                     row: p.row,
                     field: p.field.clone(),
                     reason: p.reason.clone(),

@@ -1,5 +1,5 @@
 //! RFC 9457 problem details: how every error leaves the server.
-use crate::error::{AppError, FieldError, RowProblem};
+use crate::error::{AppError, FieldError, ImportReport};
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,7 +23,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
     /// The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<Vec<RowProblem>>,
+    pub report: Option<ImportReport>,
 }
 
 impl AppError {

@@ -576,7 +576,12 @@ pub async fn import(
         };
         return Err(AppError::ImportRejected {
             message,
-            report: problems,
+            report: crate::error::ImportReport {
+                rows,
+                error_count: problem_count as u64,
+                errors_not_listed: (problem_count - listed) as u64,
+                errors: problems,
+            },
         });
     }
 

@@ -1567,7 +1567,7 @@ async fn mapping_files_are_imported_whole_or_not_at_all(app: TestApp) {
         "the file has 9 problems; nothing was imported"
     );
     assert_eq!(
-        resp.body["report"],
+        resp.body["report"]["errors"],
         json!([
             { "row": 3, "field": "item_code", "reason": "REG-1 already feeds dim-doc-out-eval-1 of the DOCTOR series for outpatient charges; an item feeds one leaf per series and business type" },
             { "row": 5, "field": "node_code", "reason": "no node dim-nope in this model version" },
@@ -1605,7 +1605,7 @@ async fn mapping_files_are_imported_whole_or_not_at_all(app: TestApp) {
         let resp = upload(&app, &token, v, csv).await;
         resp.assert_problem(422, "IMPORT_REJECTED");
         assert_eq!(
-            resp.body["report"],
+            resp.body["report"]["errors"],
             json!([{ "row": 1, "field": "", "reason": reason }]),
             "{csv:?}"
         );
@@ -1680,7 +1680,7 @@ async fn mapping_files_are_imported_whole_or_not_at_all(app: TestApp) {
     .await;
     resp.assert_problem(422, "IMPORT_REJECTED");
     assert_eq!(
-        resp.body["report"],
+        resp.body["report"]["errors"],
         json!([{ "row": 2, "field": "", "reason": "is not UTF-8 text" }])
     );
     let resp = upload(&app, &token, 987654, "node_code,item_code\n").await;

@@ -1794,6 +1794,7 @@ export interface components {
             code: string;
             report: components["schemas"]["ImportReport"];
         };
+        /** @description Why an uploaded file was refused: its data rows and the problems, listed up to a limit. */
         ImportReport: {
             /**
              * Format: int64
@@ -1805,8 +1806,8 @@ export interface components {
              * @description All problems found, listed or not.
              */
             error_count: number;
-            /** @description The problems, by line, at most 1000. */
-            errors: components["schemas"]["ImportRowError"][];
+            /** @description The problems, by line. */
+            errors: components["schemas"]["RowProblem"][];
             /**
              * Format: int64
              * @description Problems beyond the listed ones.
@@ -1826,17 +1827,6 @@ export interface components {
              * @description Rows whose mapping was already there, skipped.
              */
             already_present: number;
-        };
-        /** @description One problem of a refused file. */
-        ImportRowError: {
-            /**
-             * Format: int64
-             * @description The 1-based line number in the file (the header is line 1).
-             */
-            row: number;
-            /** @description The column; empty when the problem is the row as a whole. */
-            field: string;
-            reason: string;
         };
         /**
          * @description 城镇职工医保, 城乡居民医保, 自费.
@@ -2899,8 +2889,7 @@ export interface components {
             detail: string;
             code: string;
             errors?: components["schemas"]["FieldError"][] | null;
-            /** @description The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each. */
-            report?: components["schemas"]["RowProblem"][] | null;
+            report?: components["schemas"]["ImportReport"] | null;
         };
         QueueEntry: {
             /** Format: int64 */
