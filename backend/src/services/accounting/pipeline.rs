@@ -231,16 +231,8 @@ pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result
     Ok(())
 }
 
-/// What one scan of the period's charge lines found, per combination of unmatched codes.
-#[derive(Debug, Default)]
-struct Unmatched {
-    lines: i64,
-    amount: i64,
-    codes: std::collections::BTreeSet<String>,
-}
-
-/// Step 1: what the period holds, and what of it no result will include — in one scan of the period's lines,
-/// grouped by the codes that match nothing (a handful of groups), summed up here.
+/// Step 1: what the period holds, and what of it no result will include, in one scan of the period's lines
+/// (the unmatched codes are listed by a second one, only when there are any).
 pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
     analyze(
         db,
@@ -259,70 +251,84 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
             .to_decimal()
             .normalize()
     };
-    let presc = "CASE WHEN dp.id IS NULL THEN c.prescribing_dept_code END";
-    let exec = "CASE WHEN de.id IS NULL THEN c.executing_dept_code END";
-    let item = "CASE WHEN m.item_code IS NULL THEN c.item_code END";
-    let rows = d
-        .all(
+    let row = d
+        .one(
             db,
             &format!(
-                "SELECT {presc} AS presc, {exec} AS exec, {item} AS item, COUNT(*) AS n, {amount} AS amount \
+                "SELECT COUNT(*) AS n, {amount} AS amount, \
+                 {presc_n} AS presc_n, {presc_a} AS presc_a, {exec_n} AS exec_n, {exec_a} AS exec_a, \
+                 {item_n} AS item_n, {item_a} AS item_a, \
+                 COUNT(DISTINCT CASE WHEN m.item_code IS NULL THEN c.item_code END) AS items \
                  FROM charge_details c \
                  LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
                  LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
                  LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
                  ON m.item_code = c.item_code \
-                 WHERE c.hospital_id = ? AND c.period = ? GROUP BY {presc}, {exec}, {item}",
-                amount = d.sum("c.amount")
+                 WHERE c.hospital_id = ? AND c.period = ?",
+                amount = d.sum("c.amount"),
+                presc_n = d.sum("CASE WHEN dp.id IS NULL THEN 1 ELSE 0 END"),
+                presc_a = d.sum("CASE WHEN dp.id IS NULL THEN c.amount ELSE 0 END"),
+                exec_n = d.sum("CASE WHEN de.id IS NULL THEN 1 ELSE 0 END"),
+                exec_a = d.sum("CASE WHEN de.id IS NULL THEN c.amount ELSE 0 END"),
+                item_n = d.sum("CASE WHEN m.item_code IS NULL THEN 1 ELSE 0 END"),
+                item_a = d.sum("CASE WHEN m.item_code IS NULL THEN c.amount ELSE 0 END"),
             ),
             vec![v(run.model_version_id), v(run.hospital_id), v(run.period.to_string())],
         )
-        .await?;
-    let (mut all, mut presc_none, mut exec_none, mut unmapped) = (
-        Unmatched::default(),
-        Unmatched::default(),
-        Unmatched::default(),
-        Unmatched::default(),
-    );
-    for r in &rows {
-        let n: i64 = r.try_get("", "n")?;
-        let amount: i64 = r.try_get::<Option<i64>>("", "amount")?.unwrap_or(0);
-        let add = |u: &mut Unmatched, code: Option<String>| {
-            u.lines += n;
-            u.amount += amount;
-            u.codes.extend(code);
-        };
-        add(&mut all, None);
-        if let Some(code) = r.try_get::<Option<String>>("", "presc")? {
-            add(&mut presc_none, Some(code));
-        }
-        if let Some(code) = r.try_get::<Option<String>>("", "exec")? {
-            add(&mut exec_none, Some(code));
-        }
-        if let Some(code) = r.try_get::<Option<String>>("", "item")? {
-            add(&mut unmapped, Some(code));
-        }
-    }
+        .await?
+        .context("the period's counts")?;
+    let get = |col: &str| -> anyhow::Result<i64> {
+        Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
+    };
     let mut log = vec![format!(
         "{} charge lines, amount {}",
-        all.lines,
-        money(all.amount)
+        get("n")?,
+        money(get("amount")?)
     )];
-    for (u, what) in [(&presc_none, "prescribing"), (&exec_none, "executing")] {
-        let codes: Vec<&str> = u.codes.iter().take(10).map(String::as_str).collect();
+    for (col, what, lines, amount) in [
+        (
+            "prescribing_dept_code",
+            "prescribing",
+            get("presc_n")?,
+            get("presc_a")?,
+        ),
+        (
+            "executing_dept_code",
+            "executing",
+            get("exec_n")?,
+            get("exec_a")?,
+        ),
+    ] {
+        // Which codes, only when there are some (another scan, rare in clean data).
+        let codes: Vec<String> = if lines == 0 {
+            Vec::new()
+        } else {
+            d.all(
+                db,
+                &format!(
+                    "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
+                     AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
+                     ORDER BY c.{col} LIMIT 10"
+                ),
+                vec![v(run.hospital_id), v(run.period.to_string())],
+            )
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get::<String>("", "code").ok())
+            .collect()
+        };
         log.push(format!(
-            "{} charge lines (amount {}) name a {what} department that matches no department{}: they stay out of \
-             the nodes crediting the {what} department",
-            u.lines,
-            money(u.amount),
+            "{lines} charge lines (amount {}) name a {what} department that matches no department{}: they stay out \
+             of the nodes crediting the {what} department",
+            money(amount),
             if codes.is_empty() { String::new() } else { format!(" ({})", codes.join(", ")) }
         ));
     }
     log.push(format!(
         "{} charge lines (amount {}) of {} items are mapped to no node",
-        unmapped.lines,
-        money(unmapped.amount),
-        unmapped.codes.len()
+        get("item_n")?,
+        money(get("item_a")?),
+        get("items")?
     ));
     let base = vec![v(run.hospital_id), v(run.period.to_string())];
     for (table, kind) in [("workload_record", "WORKLOAD"), ("cost_record", "COST")] {
