@@ -3,7 +3,7 @@
 # and drill-down latency from calculation_details and from charge_details.
 # SQLite always (BENCH_SQLITE_ROWS charge lines, default 1,000,000); PostgreSQL when BENCH_POSTGRES_URL names a
 # server (e.g. postgres://postgres@127.0.0.1:5432; BENCH_POSTGRES_ROWS, default 10,000,000).
-# Knobs: BENCH_ROUNDS (default 3), BENCH_PERIOD (default 2026-06).
+# Knobs: BENCH_ROUNDS (default 3), BENCH_PERIOD (default 2026-06); BENCH_SQLITE_ROWS=0 skips SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p hospital --bin hospital --example accounting_bench
@@ -22,9 +22,11 @@ fill() { # url rows
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-url="sqlite://$work/bench.db?mode=rwc"
-fill "$url" "${BENCH_SQLITE_ROWS:-1000000}"
-"$bin/examples/accounting_bench" "$url" "$period" "$rounds"
+if [[ "${BENCH_SQLITE_ROWS:-1000000}" != 0 ]]; then
+  url="sqlite://$work/bench.db?mode=rwc"
+  fill "$url" "${BENCH_SQLITE_ROWS:-1000000}"
+  "$bin/examples/accounting_bench" "$url" "$period" "$rounds"
+fi
 
 if [[ -n "${BENCH_POSTGRES_URL:-}" ]]; then
   db=bench_accounting
