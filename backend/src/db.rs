@@ -67,13 +67,21 @@ pub async fn begin_bulk(db: &DatabaseConnection) -> Result<DatabaseTransaction, 
     }
 }
 
-/// Whether an error is a deadlock or serialization failure: the transaction was rolled back and may simply be
-/// run again.
+/// Whether an error is a deadlock, a serialization failure or another transient refusal: the transaction was
+/// rolled back and may simply be run again.
 pub fn is_retryable(err: &DbErr) -> bool {
     let text = err.to_string();
-    ["40001", "40P01", "Deadlock found", "deadlock detected"]
-        .iter()
-        .any(|marker| text.contains(marker))
+    // 1467: MariaDB occasionally fails an INSERT … SELECT run beside others on the same table with "Failed to
+    // read auto-increment value from storage engine"; the statement succeeds when run again.
+    [
+        "40001",
+        "40P01",
+        "Deadlock found",
+        "deadlock detected",
+        "1467 (HY000)",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
 }
 
 /// Whether the database answers (readiness).
