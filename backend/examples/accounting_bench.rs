@@ -354,7 +354,6 @@ async fn main() -> anyhow::Result<()> {
     let mut ours: Vec<Vec<f64>> = vec![Vec::new(); steps.len()];
     let mut theirs: Vec<Vec<f64>> = vec![Vec::new(); steps.len()];
     let mut legacy_aggregate = Vec::new();
-    let mut last_task = 0;
     for round in 0..rounds {
         // The pipeline's steps.
         let task = new_task(&db, h, &period.to_string(), version.id, workflow).await;
@@ -430,7 +429,6 @@ async fn main() -> anyhow::Result<()> {
                 calculation_task::Entity::delete_by_id(t).exec(&db).await?;
             }
         } else {
-            last_task = task;
             // Drill-downs: every drillable node for every department with data, and the whole hospital.
             let cells: Vec<(i64, i64)> = db
                 .query_all_raw(sea_orm::Statement::from_string(
@@ -483,7 +481,6 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let _ = last_task;
     println!(
         "{:<20} {:>14} {:>14} {:>8}",
         "step", "pipeline ms", "by hand ms", "ratio"

@@ -298,7 +298,7 @@ pub struct MatrixNodeView {
 impl From<MatrixNode> for MatrixNodeView {
     fn from(n: MatrixNode) -> Self {
         Self {
-            drillable: results::drillable(&n.node),
+            drillable: n.drillable,
             id: n.node.id,
             parent_id: n.node.parent_id,
             code: n.node.code,

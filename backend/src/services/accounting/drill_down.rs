@@ -6,10 +6,10 @@
 //! two sources give the same items and totals for the same data.
 use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
 use crate::{
-    domain::dimension::{BusinessType, DeptField, NodeKind},
+    domain::dimension::{BusinessType, DeptField},
     entities::{calculation_task, department, dimension_node},
     error::AppError,
-    services::{Actor, PageRequest},
+    services::{Actor, PageRequest, dimension_nodes::rules_of},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 
@@ -148,7 +148,7 @@ pub async fn drill(
     request: DrillRequest,
 ) -> Result<DrillDown, AppError> {
     let (task, node) = cell_context(conn, actor, request.task_id, request.node_id).await?;
-    if node.kind != NodeKind::Charge.as_str() {
+    if !rules_of(&node)?.drillable() {
         return Err(not_drillable(&node));
     }
     let department_code = match request.department_id {

@@ -49,6 +49,7 @@ pub trait Progress {
 pub struct Tree {
     pub nodes: Vec<dimension_node::Model>,
     children: HashMap<i64, Vec<i64>>,
+    parents: HashMap<i64, Option<i64>>,
 }
 
 impl Tree {
@@ -64,7 +65,12 @@ impl Tree {
                 children.entry(p).or_default().push(n.id);
             }
         }
-        Ok(Self { nodes, children })
+        let parents = nodes.iter().map(|n| (n.id, n.parent_id)).collect();
+        Ok(Self {
+            nodes,
+            children,
+            parents,
+        })
     }
 
     pub fn is_leaf(&self, id: i64) -> bool {
@@ -85,13 +91,11 @@ impl Tree {
     }
 
     pub fn depth(&self, id: i64) -> usize {
-        let parents: HashMap<i64, Option<i64>> =
-            self.nodes.iter().map(|n| (n.id, n.parent_id)).collect();
         let mut depth = 0;
-        let mut at = parents.get(&id).copied().flatten();
+        let mut at = self.parents.get(&id).copied().flatten();
         while let Some(p) = at {
             depth += 1;
-            at = parents.get(&p).copied().flatten();
+            at = self.parents.get(&p).copied().flatten();
         }
         depth
     }

@@ -2,13 +2,13 @@
 //! the orientation adjustments, as data and as Excel workbooks.
 use super::{pipeline::Tree, tasks};
 use crate::{
-    domain::{dimension::NodeKind, money::Amount},
+    domain::money::Amount,
     entities::{
         calculation_result, calculation_task, department, dimension_node,
         orientation_adjustment_detail, orientation_rule, value_summary,
     },
     error::AppError,
-    services::Actor,
+    services::{Actor, dimension_nodes::rules_of},
 };
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -21,6 +21,8 @@ pub struct MatrixNode {
     pub node: dimension_node::Model,
     pub depth: usize,
     pub is_leaf: bool,
+    /// The domain's rule: CHARGE nodes have items behind them.
+    pub drillable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,7 @@ pub fn display_order(tree: &Tree) -> Vec<MatrixNode> {
             node: node.clone(),
             depth,
             is_leaf: tree.is_leaf(node.id),
+            drillable: rules_of(node).is_ok_and(|r| r.drillable()),
         });
         if let Some(kids) = children.get(&Some(node.id)) {
             stack.extend(kids.iter().rev().map(|n| (*n, depth + 1)));
@@ -367,9 +370,4 @@ pub fn adjustments_xlsx(rows: &[AdjustmentRow]) -> Result<Vec<u8>, AppError> {
         }
         Ok(())
     })
-}
-
-/// Whether a node can be drilled into (a CHARGE node).
-pub fn drillable(node: &dimension_node::Model) -> bool {
-    node.kind == NodeKind::Charge.as_str()
 }
