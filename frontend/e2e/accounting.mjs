@@ -4,13 +4,74 @@
 // cost cell that offers no drill-down; the value summary, orientation adjustments and exports; the model
 // version, its tree with the derived rules, a copy edited (node added and moved, mappings imported from
 // CSV: a bad file's row report, then a good file) and activated.
-import { apiAs, assert, downloadedBytes, localNow, login, settled } from './helpers.mjs'
+import { DEMO_PASSWORD, apiAs, assert, downloadedBytes, login, settled } from './helpers.mjs'
 
-/** The month that holds most of the demo's past 30 days of visits: the one 15 days ago. */
-export function demoPeriod(timezone) {
-  const day = new Date(`${localNow(timezone).date}T00:00:00Z`)
-  day.setUTCDate(day.getUTCDate() - 15)
-  return day.toISOString().slice(0, 7)
+/** The month before `period` (yyyy-mm). */
+function monthBefore(period) {
+  const [y, m] = period.split('-').map(Number)
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+}
+
+/** Waits until every calculation the server queued at start has finished; returns them. */
+async function finishedTasks(analyst) {
+  for (let i = 0; i < 360; i++) {
+    const r = await analyst('GET', '/calculation-tasks?page_size=200')
+    assert(r.status === 200, `tasks listed: ${r.status}`)
+    if (r.body.items.every((t) => t.status === 'SUCCEEDED' || t.status === 'FAILED')) return r.body.items
+    await new Promise((done) => setTimeout(done, 500))
+  }
+  throw new Error('the demo calculations did not finish')
+}
+
+/** Imports a few charge lines for `period` and calculates it (the standard workflow), through the API. */
+async function calculateSmallMonth(base, analyst, period) {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'analyst', password: DEMO_PASSWORD }),
+  })
+  const { access_token: token } = await login.json()
+  const lines = [
+    'source_line_id,business_type,prescribing_dept_code,executing_dept_code,item_code,item_name,item_category,quantity,amount,charged_at',
+    `E2E-PREV-${period}-1,OUTPATIENT,INT,LAB,LAB-0001,血常规（五分类）,LAB,10,205.00,${period}-10 09:15:00`,
+    `E2E-PREV-${period}-2,OUTPATIENT,SUR,LAB,LAB-0001,血常规（五分类）,LAB,4,82.00,${period}-11 10:00:00`,
+  ]
+  const form = new FormData()
+  form.append('file', new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }), 'previous.csv')
+  const imported = await fetch(`${base}/api/v1/imports/charges`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: form,
+  })
+  assert(imported.ok, `charge lines for ${period} imported: ${imported.status} ${await imported.text()}`)
+  const task = await analyst('POST', '/calculation-tasks', { period })
+  assert(task.status === 202, `a calculation for ${period} queued: ${task.status}`)
+  await finishedTasks(analyst)
+}
+
+/**
+ * The months the scenarios run on, chosen from the demo's own calculations rather than from the day of the
+ * run: `period`, the latest month that has a calculated month before it (so the value summary has changes
+ * to draw), and `first`, the earliest calculated month (nothing before it to compare with). The demo's 30
+ * days of visits span two months on every day but the 31st; then the month before gets a few charge lines
+ * and a calculation of its own.
+ */
+async function scenarioPeriods(base) {
+  const analyst = await apiAs(base, 'analyst')
+  let tasks = await finishedTasks(analyst)
+  const months = () => [...new Set(tasks.filter((t) => t.status === 'SUCCEEDED').map((t) => t.period))].sort()
+  let period = months()
+    .filter((p) => months().includes(monthBefore(p)))
+    .pop()
+  if (!period) {
+    period = months().pop()
+    assert(period, 'the demo has calculated months')
+    await calculateSmallMonth(base, analyst, monthBefore(period))
+    tasks = await finishedTasks(analyst)
+  }
+  const first = months()[0]
+  const firstTask = tasks.find((t) => t.period === first && t.status === 'SUCCEEDED')
+  return { period, first, firstTask: firstTask.id }
 }
 
 /** Creates a task in the dialog and waits on its page until it has finished; returns its id. */
@@ -95,8 +156,8 @@ async function closeDrawer(page) {
   )
 }
 
-export async function accountingScenarios({ suite, person, base, shot, timezone }) {
-  const period = demoPeriod(timezone)
+export async function accountingScenarios({ suite, person, base, shot }) {
+  const { period, first, firstTask } = await scenarioPeriods(base)
   /** The standard task's drilled cell, for the legacy task to compare with. */
   let drilled = null
 
@@ -246,6 +307,23 @@ export async function accountingScenarios({ suite, person, base, shot, timezone 
       (await downloadedBytes(await orientationDownload)).subarray(0, 2).toString() === 'PK',
       'orientation workbook',
     )
+    await an.context().close()
+  })
+
+  await suite.test(`analyst: the value summary of ${first}, the first month, says there is nothing to compare with`, async () => {
+    const an = await person()
+    await login(an, base, 'analyst')
+    await an.goto(`${base}/accounting/tasks/${firstTask}/value-summary`)
+    await an.getByTestId('summary-table').locator('.el-table__body .el-table__row').first().waitFor()
+    await an.locator('[data-testid="summary-net-chart"][data-ready="true"] canvas').first().waitFor()
+    const changes = an.getByTestId('summary-change-chart')
+    await changes.getByText('没有上月或去年同期已完成的核算任务，暂无对比').waitFor()
+    assert((await changes.getAttribute('data-ready')) === 'false', 'no change chart is drawn')
+    const mom = await an
+      .getByTestId('summary-table')
+      .locator('.el-table__body .el-table__row')
+      .evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[8]?.textContent.trim()))
+    assert(mom.length > 0 && mom.every((text) => text === '—'), `no month-on-month change: ${mom.join(' ')}`)
     await an.context().close()
   })
 
