@@ -38,6 +38,10 @@ pub struct AuthSettings {
     pub max_failures_per_address: u32,
     pub failure_window: Duration,
     pub lock_duration: Duration,
+    /// Password hashes computed at once (each takes 19 MiB and a core for a moment).
+    pub hash_concurrency: usize,
+    /// How long a sign-in waits for a hashing slot before it is answered 503 `BUSY`.
+    pub hash_wait: Duration,
 }
 
 impl Default for AuthSettings {
@@ -51,6 +55,8 @@ impl Default for AuthSettings {
             max_failures_per_address: 30,
             failure_window: Duration::from_secs(15 * 60),
             lock_duration: Duration::from_secs(15 * 60),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            hash_wait: Duration::from_secs(5),
         }
     }
 }
@@ -106,6 +112,8 @@ impl Settings {
         )?;
         a.failure_window = secs("APP_LOGIN_FAILURE_WINDOW_SECS", a.failure_window)?;
         a.lock_duration = secs("APP_LOGIN_LOCK_SECS", a.lock_duration)?;
+        a.hash_concurrency = parse("APP_HASH_CONCURRENCY", a.hash_concurrency)?;
+        a.hash_wait = millis("APP_HASH_WAIT_MS", a.hash_wait)?;
         Ok(s)
     }
 
@@ -177,4 +185,8 @@ where
 
 fn secs(name: &str, default: Duration) -> anyhow::Result<Duration> {
     parse(name, default.as_secs()).map(Duration::from_secs)
+}
+
+fn millis(name: &str, default: Duration) -> anyhow::Result<Duration> {
+    parse(name, default.as_millis() as u64).map(Duration::from_millis)
 }

@@ -89,3 +89,106 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     use sea_orm::ConnectionTrait;
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+/// Whether a database server is known to be unreachable right now. The connection pool waits its whole
+/// acquire timeout for a server that refuses connections (it takes that for one starting up), so every
+/// request would hang for it; instead a watcher probes the server and, while it is unreachable, requests are
+/// answered 503 at once. SQLite, a file, is never "down".
+#[derive(Clone)]
+pub struct Health {
+    down: tokio::sync::watch::Receiver<bool>,
+}
+
+/// How often the watcher pings a healthy server, and how long a ping or a probe may take.
+const PING_EVERY: Duration = Duration::from_millis(500);
+const PROBE_EVERY_WHILE_DOWN: Duration = Duration::from_millis(250);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Health {
+    /// Starts watching `db` (on a server database) and returns the state it keeps.
+    pub fn watch(db: &DatabaseConnection) -> Self {
+        let (tx, down) = tokio::sync::watch::channel(false);
+        if db.get_database_backend() != DbBackend::Sqlite {
+            let db = db.clone();
+            tokio::spawn(async move {
+                loop {
+                    let was_down = *tx.borrow();
+                    tokio::time::sleep(if was_down {
+                        PROBE_EVERY_WHILE_DOWN
+                    } else {
+                        PING_EVERY
+                    })
+                    .await;
+                    // A healthy server answers the pool's ping; only when it does not is a new connection tried,
+                    // so an exhausted pool is not taken for an outage.
+                    let pinged = !was_down
+                        && matches!(
+                            tokio::time::timeout(PROBE_TIMEOUT, ping(&db)).await,
+                            Ok(Ok(()))
+                        );
+                    let reachable = pinged || reachable(&db).await;
+                    if reachable == was_down {
+                        if reachable {
+                            tracing::info!("the database is reachable again");
+                        } else {
+                            tracing::error!(
+                                "the database is unreachable; answering 503 until it returns"
+                            );
+                        }
+                        tx.send_replace(!reachable);
+                    }
+                    if tx.is_closed() {
+                        break;
+                    }
+                }
+            });
+        }
+        Self { down }
+    }
+
+    /// A state that is never down (for tools that run no watcher).
+    pub fn always_up() -> Self {
+        Self {
+            down: tokio::sync::watch::channel(false).1,
+        }
+    }
+
+    pub fn is_down(&self) -> bool {
+        *self.down.borrow()
+    }
+
+    /// Resolves once the database is found unreachable.
+    pub async fn went_down(&self) {
+        let mut down = self.down.clone();
+        if down.wait_for(|d| *d).await.is_err() {
+            // The watcher is gone: it will never report an outage.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Whether a new connection to the server can be opened. A server that answers with an error (too many
+/// connections, say) is reachable: only a refused, reset or silent one is an outage.
+async fn reachable(db: &DatabaseConnection) -> bool {
+    use sea_orm::sqlx::{ConnectOptions, Connection, Error};
+    async fn attempt<O: ConnectOptions>(options: &O) -> Result<(), Error>
+    where
+        O::Connection: Sized,
+    {
+        options.connect().await?.close().await
+    }
+    let result = tokio::time::timeout(PROBE_TIMEOUT, async {
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                attempt(&*db.get_postgres_connection_pool().connect_options()).await
+            }
+            DbBackend::MySql => attempt(&*db.get_mysql_connection_pool().connect_options()).await,
+            _ => Ok(()),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(())) | Ok(Err(Error::Database(_))) => true,
+        Ok(Err(_)) | Err(_) => false,
+    }
+}

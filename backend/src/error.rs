@@ -65,6 +65,12 @@ pub enum AppError {
     },
     #[error("the database is not reachable")]
     Unavailable(#[source] DbErr),
+    /// The database was found unreachable moments ago: answered at once rather than waiting for it.
+    #[error("the database is not reachable; try again shortly")]
+    DatabaseDown,
+    /// Too much of one kind of expensive work (password hashing) is running; try again shortly.
+    #[error("the server is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Db(DbErr),
     #[error(transparent)]

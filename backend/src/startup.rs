@@ -1,7 +1,7 @@
 //! The one application factory: used by `hospital serve` and by the integration tests.
 use crate::{
     api::{self, AppState, RouteTable},
-    auth::jwt::JwtKeys,
+    auth::{jwt::JwtKeys, password::HashGate},
     config::Settings,
     db,
     services::{accounting::tasks, audit, booking, demo},
@@ -41,15 +41,19 @@ impl Application {
         let port = listener.local_addr()?.port();
         let seal_every = settings.audit_seal_interval;
         let sweep_every = settings.no_show_sweep_interval;
+        let hashes = HashGate::new(settings.auth.hash_concurrency, settings.auth.hash_wait);
         let state = web::Data::new(AppState {
             db: db.clone(),
             keys,
             settings: Arc::new(settings),
+            hashes,
+            health: db::Health::watch(&db),
         });
         let routes = web::Data::new(RouteTable::from_openapi(&api::openapi()));
         let server = HttpServer::new(move || {
             let (app, spec) = api::build(App::new());
             app.wrap(actix_web::middleware::from_fn(api::extract::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::resilience::guard))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(routes.clone())

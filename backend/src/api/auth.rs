@@ -68,6 +68,7 @@ fn ip(req: &HttpRequest, state: &AppState) -> String {
     (status = 200, body = TokenResponse),
     (status = 401, description = "Wrong username or password (`UNAUTHORIZED`)", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Locked after repeated failures (`TOO_MANY_ATTEMPTS`)", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "Too many sign-ins being checked at once (`BUSY`, with Retry-After), or the database is unreachable (`UNAVAILABLE`)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/auth/login")]
 async fn login(
@@ -80,6 +81,7 @@ async fn login(
         &state.db,
         &state.keys,
         &state.settings.auth,
+        &state.hashes,
         &body.username,
         body.password,
         &ip(&req, &state),
@@ -178,6 +180,7 @@ async fn change_password(
     auth::change_password(
         &state.db,
         state.settings.auth.password_policy,
+        &state.hashes,
         &user,
         body.current_password,
         body.new_password,

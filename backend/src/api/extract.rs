@@ -140,19 +140,52 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// The client's address: the peer, or with `APP_TRUST_PROXY` the address a reverse proxy reports.
+/// The client's address: the peer's, or with `APP_TRUST_PROXY` the one the (single, trusted) reverse proxy
+/// appended: the last entry of `Forwarded: for=` or else of `X-Forwarded-For`. Entries before it were sent by
+/// the client and prove nothing; an entry that is not an IP address is ignored.
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
-    let info = req.connection_info();
-    let raw = if trust_proxy {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
+    let forwarded = trust_proxy
+        .then(|| proxied_address(req.headers()))
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map(|ip| ip.to_string())
+}
+
+fn proxied_address(headers: &header::HeaderMap) -> Option<std::net::IpAddr> {
+    let last = |name: header::HeaderName| -> Option<String> {
+        headers
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last()
+            .map(str::to_owned)
     };
-    raw.map(|addr| {
-        addr.parse::<std::net::SocketAddr>()
-            .map(|s| s.ip().to_string())
-            .unwrap_or_else(|_| addr.chars().take(64).collect())
-    })
+    if let Some(element) = last(header::FORWARDED) {
+        // `for=192.0.2.60;proto=http;by=203.0.113.43`, `for="[2001:db8::1]:4711"`
+        let node = element.split(';').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("for")
+                .then(|| value.trim().trim_matches('"').to_owned())
+        })?;
+        return parse_node(&node);
+    }
+    last(header::X_FORWARDED_FOR).and_then(|v| parse_node(&v))
+}
+
+/// An address as proxies write it: `192.0.2.60`, `192.0.2.60:4711`, `2001:db8::1`, `[2001:db8::1]:4711`.
+fn parse_node(node: &str) -> Option<std::net::IpAddr> {
+    node.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| node.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            node.strip_prefix('[')
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|ip| ip.parse().ok())
+        })
 }
 
 /// The outcome of authenticating the request's bearer token, left by [`authenticate`] for the extractors.
@@ -295,5 +328,52 @@ impl<P> Deref for Auth<P> {
     type Target = Actor;
     fn deref(&self) -> &Actor {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn ip(headers: &[(&str, &str)], trust_proxy: bool) -> Option<String> {
+        let mut req = TestRequest::default().peer_addr("10.0.0.2:50000".parse().expect("addr"));
+        for (name, value) in headers {
+            req = req.append_header((*name, *value));
+        }
+        client_ip(&req.to_http_request(), trust_proxy)
+    }
+
+    #[test]
+    fn the_proxy_appended_address_is_taken_not_the_clients() {
+        let spoofed = [("X-Forwarded-For", "1.2.3.4, 203.0.113.7")];
+        assert_eq!(ip(&spoofed, true).as_deref(), Some("203.0.113.7"));
+        assert_eq!(ip(&spoofed, false).as_deref(), Some("10.0.0.2"));
+        let lines = [
+            ("X-Forwarded-For", "1.2.3.4"),
+            ("X-Forwarded-For", "198.51.100.9"),
+        ];
+        assert_eq!(ip(&lines, true).as_deref(), Some("198.51.100.9"));
+        let forwarded = [(
+            "Forwarded",
+            "for=1.2.3.4, for=\"[2001:db8::1]:4711\";proto=https",
+        )];
+        assert_eq!(ip(&forwarded, true).as_deref(), Some("2001:db8::1"));
+        let port = [("X-Forwarded-For", "192.0.2.60:4711")];
+        assert_eq!(ip(&port, true).as_deref(), Some("192.0.2.60"));
+    }
+
+    #[test]
+    fn an_entry_that_is_no_address_is_ignored() {
+        for junk in ["unknown", "_hidden", "1.2.3.4, evil", "' OR 1=1"] {
+            assert_eq!(
+                ip(&[("X-Forwarded-For", junk)], true).as_deref(),
+                Some("10.0.0.2")
+            );
+        }
+        assert_eq!(
+            ip(&[("Forwarded", "for=unknown")], true).as_deref(),
+            Some("10.0.0.2")
+        );
     }
 }

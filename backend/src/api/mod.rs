@@ -16,6 +16,7 @@ pub mod model_versions;
 pub mod orientation_rules;
 pub mod patients;
 pub mod problem;
+pub mod resilience;
 pub mod schedules;
 pub mod spa;
 pub mod statistics;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
+    /// Bounds the password hashes computed at once.
+    pub hashes: crate::auth::password::HashGate,
+    /// Whether the database is known to be unreachable.
+    pub health: crate::db::Health,
 }
 
 #[derive(OpenApi)]
@@ -187,12 +192,16 @@ fn operation_id(tag: &str, handler: &str) -> String {
     out
 }
 
+/// The last page a list may be asked for: the offset it makes stays far inside every database's integer
+/// range (an unbounded page overflowed it and brought the query builder down).
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// `?page=1&page_size=20` (at most 200).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    /// 1-based page number (default 1, at most 1000000).
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u64>,
     /// Items per page, 1–200 (default 20).
     #[param(minimum = 1, maximum = 200)]
@@ -204,8 +213,11 @@ impl TryFrom<PageParams> for services::PageRequest {
     fn try_from(p: PageParams) -> Result<Self, AppError> {
         let page = p.page.unwrap_or(1);
         let page_size = p.page_size.unwrap_or(20);
-        if page == 0 {
-            return Err(AppError::invalid("page", "must be at least 1"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(AppError::invalid(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=200).contains(&page_size) {
             return Err(AppError::invalid("page_size", "must be between 1 and 200"));
@@ -338,14 +350,25 @@ impl RouteTable {
         )
     }
 
-    /// The methods the path allows, if it is a known path.
+    /// The methods the path allows, if it is a known path. A literal path (`/schedules/week`) is its own
+    /// resource, not an instance of the templated one beside it (`/schedules/{id}`), as the router sees it.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
-        let methods: Vec<String> = self
+        let matching: Vec<_> = self
             .0
             .iter()
             .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, m)| m.iter().cloned())
             .collect();
+        let literal =
+            |def: &actix_web::dev::ResourceDef| def.pattern().is_some_and(|p| !p.contains('{'));
+        let exact: Vec<_> = matching.iter().filter(|(def, _)| literal(def)).collect();
+        let methods: Vec<String> = if exact.is_empty() {
+            matching
+                .iter()
+                .flat_map(|(_, m)| m.iter().cloned())
+                .collect()
+        } else {
+            exact.iter().flat_map(|(_, m)| m.iter().cloned()).collect()
+        };
         (!methods.is_empty()).then_some(methods)
     }
 }

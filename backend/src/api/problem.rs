@@ -63,11 +63,12 @@ impl AppError {
                     status.canonical_reason().unwrap_or("Bad request"),
                 )
             }
-            Unavailable(_) => (
+            Unavailable(_) | DatabaseDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
                 "Service unavailable",
             ),
+            Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "BUSY", "Server busy"),
             Db(_) | Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_ERROR",
@@ -123,8 +124,12 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(status);
         response.content_type(PROBLEM_JSON);
         match self {
-            AppError::TooManyAttempts { retry_after_secs } => {
+            AppError::TooManyAttempts { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unavailable(_) | AppError::DatabaseDown => {
+                response.insert_header((header::RETRY_AFTER, "1"));
             }
             AppError::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -27,8 +27,15 @@ async fn health() -> web::Json<Status> {
     (status = 503, description = "The database is not reachable (`UNAVAILABLE`)", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, AppError> {
-    crate::db::ping(&state.db)
-        .await
-        .map_err(AppError::Unavailable)?;
+    // A ping that waits longer than this is as good as none, for a load balancer deciding where to send work.
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        crate::db::ping(&state.db),
+    )
+    .await
+    {
+        Ok(result) => result.map_err(AppError::Unavailable)?,
+        Err(_) => return Err(AppError::DatabaseDown),
+    }
     Ok(web::Json(Status { status: "ready" }))
 }

@@ -7,7 +7,9 @@ use super::{
 use crate::{
     auth::{
         jwt::{Claims, JwtKeys},
-        new_refresh_token, password, sha256_hex,
+        new_refresh_token,
+        password::HashGate,
+        sha256_hex,
     },
     config::AuthSettings,
     db::begin_write,
@@ -70,70 +72,90 @@ fn for_user(action: &'static str, user: &app_user::Model, ip: &str) -> Entry {
     }
 }
 
+/// A username as typed at sign-in, the way it is looked up, throttled and audited: without surrounding
+/// blanks (MariaDB's PAD SPACE collations would otherwise match `"admin   "` to `admin` under another
+/// throttle key). `None` for what no account can be called.
+fn sign_in_name(raw: &str) -> Option<&str> {
+    let name = raw.trim();
+    (!name.is_empty() && name.chars().count() <= 64 && !name.chars().any(char::is_control))
+        .then_some(name)
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn login(
     db: &DatabaseConnection,
     keys: &JwtKeys,
     settings: &AuthSettings,
+    hashes: &HashGate,
     username: &str,
     password_attempt: String,
     ip: &str,
 ) -> Result<Tokens, AppError> {
     let now = Utc::now();
+    let name = sign_in_name(username);
+    let username = name.unwrap_or(username);
     let address_key = throttle::address_key(ip);
     let account_key = throttle::account_key(username, ip);
-    if let Some(retry_after_secs) =
-        throttle::locked_for(db, &[address_key.clone(), account_key.clone()], now).await?
-    {
-        audit::record(
-            db,
-            anonymous("LOGIN", username, ip).with_detail(json!({"reason": "locked"})),
-        )
-        .await?;
-        return Err(AppError::TooManyAttempts { retry_after_secs });
+    let limits = [
+        (&address_key, settings.max_failures_per_address),
+        (&account_key, settings.max_failures_per_account),
+    ];
+    // Each attempt is counted before the password is checked, and given back if it proves right.
+    let mut reserved = Vec::with_capacity(limits.len());
+    for (key, max) in limits {
+        match throttle::reserve(db, key, max, settings, now).await? {
+            Ok(()) => reserved.push(key),
+            Err(retry_after_secs) => {
+                for key in reserved {
+                    throttle::release(db, key).await?;
+                }
+                audit::record(
+                    db,
+                    anonymous("LOGIN", username, ip).with_detail(json!({"reason": "locked"})),
+                )
+                .await?;
+                return Err(AppError::TooManyAttempts { retry_after_secs });
+            }
+        }
     }
 
-    // A username no account can have is not looked up (a control character would even fail the query).
-    let plausible = username.chars().count() <= 64 && !username.chars().any(char::is_control);
-    let user = if plausible {
-        app_user::Entity::find()
-            .filter(app_user::Column::Username.eq(username))
-            .one(db)
-            .await?
-    } else {
-        None
+    let user = match name {
+        Some(name) => {
+            app_user::Entity::find()
+                .filter(app_user::Column::Username.eq(name))
+                .one(db)
+                .await?
+        }
+        None => None,
     };
     let hospital_active = match &user {
-        Some(u) => hospital::Entity::find_by_id(u.hospital_id)
-            .one(db)
-            .await?
-            .is_some_and(|h| h.is_active),
+        Some(u) => hospital_is_active(db, u.hospital_id).await?,
         None => false,
     };
-    let password_ok = password::verify(
-        password_attempt,
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
+    // Known or not, the attempt costs one full hash: the time taken does not tell which usernames exist.
+    let checked = hashes
+        .verify(
+            password_attempt,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await;
+    let password_ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (the server is busy): the attempt does not count.
+            for (key, _) in limits {
+                throttle::release(db, key).await?;
+            }
+            return Err(e);
+        }
+    };
 
     let user = match user {
         Some(u) if password_ok && u.is_active && hospital_active => u,
         other => {
-            throttle::record_failure(
-                db,
-                &address_key,
-                settings.max_failures_per_address,
-                settings,
-                now,
-            )
-            .await?;
-            throttle::record_failure(
-                db,
-                &account_key,
-                settings.max_failures_per_account,
-                settings,
-                now,
-            )
-            .await?;
+            for (key, max) in limits {
+                throttle::fail(db, key, max, settings, now).await?;
+            }
             let reason = match &other {
                 None => "unknown user",
                 Some(_) if !password_ok => "wrong password",
@@ -148,6 +170,7 @@ pub async fn login(
         }
     };
 
+    throttle::release(db, &address_key).await?;
     throttle::clear(db, &account_key).await?;
     let txn = begin_write(db).await?;
     let session = auth_session::ActiveModel {
@@ -261,7 +284,8 @@ pub async fn refresh(
     let usable = token.expires_at > now
         && session.revoked_at.is_none()
         && session.expires_at > now
-        && user.is_active;
+        && user.is_active
+        && hospital_is_active(&txn, user.hospital_id).await?;
     if !usable {
         txn.rollback().await?;
         return Err(session_ended());
@@ -319,6 +343,17 @@ pub async fn logout(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppErr
     Ok(())
 }
 
+/// Whether the hospital still works with the system: a deactivated one's sessions end at once.
+async fn hospital_is_active(
+    conn: &impl ConnectionTrait,
+    hospital_id: i64,
+) -> Result<bool, AppError> {
+    Ok(hospital::Entity::find_by_id(hospital_id)
+        .one(conn)
+        .await?
+        .is_some_and(|h| h.is_active))
+}
+
 /// The caller behind an access token: valid signature and expiry, a live session, an active user and
 /// hospital. Role and hospital come from the database, so a demotion takes effect at once.
 pub async fn authenticate(
@@ -343,7 +378,11 @@ pub async fn authenticate(
     if session.user_id != user_id || user.hospital_id != claims.hid {
         return Err(invalid());
     }
-    if session.revoked_at.is_some() || session.expires_at <= now || !user.is_active {
+    if session.revoked_at.is_some()
+        || session.expires_at <= now
+        || !user.is_active
+        || !hospital_is_active(db, user.hospital_id).await?
+    {
         return Err(session_ended());
     }
     let role: Role = user
@@ -364,6 +403,7 @@ pub async fn authenticate(
 pub async fn change_password(
     db: &DatabaseConnection,
     policy: PasswordPolicy,
+    hashes: &HashGate,
     actor: &Actor,
     current: String,
     new: String,
@@ -372,7 +412,10 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("user"))?;
-    if !password::verify(current.clone(), Some(user.password_hash.clone())).await? {
+    if !hashes
+        .verify(current.clone(), Some(user.password_hash.clone()))
+        .await?
+    {
         return Err(AppError::invalid(
             "current_password",
             "is not the current password",
@@ -387,7 +430,7 @@ pub async fn change_password(
             "must differ from the current password",
         ));
     }
-    let hash = password::hash(new).await?;
+    let hash = hashes.hash(new).await?;
     let txn = begin_write(db).await?;
     let now = Utc::now();
     app_user::Entity::update_many()

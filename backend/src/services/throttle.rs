@@ -21,85 +21,101 @@ pub fn account_key(username: &str, ip: &str) -> String {
     )
 }
 
-/// Seconds until the longest lock among `keys` ends, if any is locked.
-pub async fn locked_for(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> Result<Option<u64>, DbErr> {
-    let rows = lt::Entity::find()
-        .filter(lt::Column::ClientKey.is_in(keys.iter().cloned()))
-        .filter(lt::Column::LockedUntil.gt(now))
-        .all(db)
-        .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.locked_until)
-        .max()
-        .map(|until| Ord::max((until - now).num_seconds(), 1) as u64))
-}
-
-/// Counts one failure against `key`; locks it once `max` failures fall within the window. Each statement is
-/// an atomic compare-and-set, so concurrent failures are all counted.
-pub async fn record_failure(
+/// Takes one attempt from `key`'s allowance before the password is checked: the attempt counts as a failure
+/// until it proves right ([`release`]). So parallel guesses cannot all pass the lock check before any failure
+/// is recorded: at most `max` are ever in flight or failed within the window. `Err(seconds)` when the key is
+/// locked, or its allowance is taken by attempts still being checked.
+pub async fn reserve(
     db: &impl ConnectionTrait,
     key: &str,
     max: u32,
     settings: &AuthSettings,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Result<(), u64>, DbErr> {
     let window = Duration::from_std(settings.failure_window).unwrap_or(Duration::minutes(15));
-    let lock = Duration::from_std(settings.lock_duration).unwrap_or(Duration::minutes(15));
     // A window that has run out starts again.
     lt::Entity::update_many()
         .col_expr(lt::Column::Failures, Expr::value(0))
         .col_expr(lt::Column::WindowStartedAt, Expr::value(now))
         .filter(lt::Column::ClientKey.eq(key))
         .filter(lt::Column::WindowStartedAt.lt(now - window))
-        .filter(
-            Condition::any()
-                .add(lt::Column::LockedUntil.is_null())
-                .add(lt::Column::LockedUntil.lte(now)),
-        )
+        .filter(unlocked(now))
         .exec(db)
         .await?;
-    if !increment(db, key).await? {
-        let inserted = lt::ActiveModel {
-            client_key: Set(key.to_owned()),
-            failures: Set(1),
-            window_started_at: Set(now),
-            locked_until: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            // Another request inserted the row first: count on it.
-            Err(e) if e.sql_err().is_some() => {
-                increment(db, key).await?;
-            }
-            Err(e) => return Err(e),
-        }
+    let inserted = lt::ActiveModel {
+        client_key: Set(key.to_owned()),
+        failures: Set(0),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+        ..Default::default()
     }
+    .insert(db)
+    .await;
+    match inserted {
+        // Another request inserted the row first, or it was there already.
+        Ok(_) => {}
+        Err(e) if e.sql_err().is_some() => {}
+        Err(e) => return Err(e),
+    }
+    let taken = lt::Entity::update_many()
+        .col_expr(lt::Column::Failures, Expr::col(lt::Column::Failures).add(1))
+        .filter(lt::Column::ClientKey.eq(key))
+        .filter(lt::Column::Failures.lt(max as i32))
+        .filter(unlocked(now))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0;
+    if taken {
+        return Ok(Ok(()));
+    }
+    let locked_until = lt::Entity::find()
+        .filter(lt::Column::ClientKey.eq(key))
+        .one(db)
+        .await?
+        .and_then(|r| r.locked_until)
+        .filter(|until| *until > now);
+    Ok(Err(locked_until.map_or(1, |until| {
+        Ord::max((until - now).num_seconds(), 1) as u64
+    })))
+}
+
+/// The reserved attempt failed: it stays counted, and once `max` are counted the key is locked.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    key: &str,
+    max: u32,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let lock = Duration::from_std(settings.lock_duration).unwrap_or(Duration::minutes(15));
     lt::Entity::update_many()
         .col_expr(lt::Column::LockedUntil, Expr::value(now + lock))
         .col_expr(lt::Column::Failures, Expr::value(0))
         .col_expr(lt::Column::WindowStartedAt, Expr::value(now))
         .filter(lt::Column::ClientKey.eq(key))
         .filter(lt::Column::Failures.gte(max as i32))
+        .filter(unlocked(now))
         .exec(db)
         .await?;
     Ok(())
 }
 
-async fn increment(db: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
-    let result = lt::Entity::update_many()
-        .col_expr(lt::Column::Failures, Expr::col(lt::Column::Failures).add(1))
+/// The reserved attempt was right: it gives back what it took.
+pub async fn release(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    lt::Entity::update_many()
+        .col_expr(lt::Column::Failures, Expr::col(lt::Column::Failures).sub(1))
         .filter(lt::Column::ClientKey.eq(key))
+        .filter(lt::Column::Failures.gt(0))
         .exec(db)
         .await?;
-    Ok(result.rows_affected > 0)
+    Ok(())
+}
+
+fn unlocked(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(lt::Column::LockedUntil.is_null())
+        .add(lt::Column::LockedUntil.lte(now))
 }
 
 pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {

@@ -48,13 +48,23 @@ db_tests!(
     expired_tokens_and_tokens_signed_otherwise_are_rejected,
     requests_without_a_bearer_token_are_rejected,
     password_change_checks_both_passwords_and_ends_the_other_sessions,
+    parallel_guesses_get_no_more_than_the_allowance,
+    a_forged_forwarded_for_does_not_dodge_the_lockout,
+    blanks_around_a_username_neither_sign_in_elsewhere_nor_dodge_the_lockout,
+    a_deactivated_hospital_ends_its_sessions,
 );
 
 db_tests_with!(
     failures_across_accounts_lock_the_address => six_failures_per_address,
     concurrent_failures_are_all_counted => twenty_failures_per_account,
     an_expired_password_must_be_changed_before_anything_else => strict_password_policy,
+    sign_ins_past_the_hashing_limit_are_answered_busy => one_hash_at_a_time,
 );
+
+fn one_hash_at_a_time(s: &mut Settings) {
+    s.auth.hash_concurrency = 1;
+    s.auth.hash_wait = std::time::Duration::ZERO;
+}
 
 fn six_failures_per_address(s: &mut Settings) {
     s.auth.max_failures_per_address = 6;
@@ -335,6 +345,135 @@ async fn concurrent_failures_are_all_counted(app: TestApp) {
     );
     let elsewhere = app.login_from("a_doctor", PASSWORD, "10.6.6.6").await;
     assert_eq!(elsewhere.status, 200, "{:?}", elsewhere.body);
+}
+
+/// Thirty guesses at once against one account from one address: every attempt is counted before its
+/// password is checked, so only the allowance of five is ever checked; the rest are refused as locked.
+async fn parallel_guesses_get_no_more_than_the_allowance(app: TestApp) {
+    let attacker = "10.8.8.8";
+    let attempts = (0..30).map(|_| app.login_from("a_doctor", WRONG, attacker));
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers.iter().filter(|r| r.status == 401).count();
+    let locked = answers.iter().filter(|r| r.status == 429).count();
+    assert_eq!(
+        (checked, locked),
+        (5, 25),
+        "five guesses checked, the rest refused: {:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_locked(
+        &app.login_from("a_doctor", PASSWORD, attacker).await,
+        "the right password after the allowance was used",
+    );
+}
+
+/// Behind the trusted proxy, the client writes what it likes into X-Forwarded-For; the proxy appends the
+/// address it saw. Varying the client's part must not make each guess look like a new address.
+async fn a_forged_forwarded_for_does_not_dodge_the_lockout(app: TestApp) {
+    for attempt in 1..=5 {
+        let forged = format!("192.0.2.{attempt}, 10.9.9.9");
+        let resp = app.login_from("a_analyst", WRONG, &forged).await;
+        assert_unauthorized(&resp, &format!("failure {attempt}"));
+    }
+    assert_locked(
+        &app.login_from("a_analyst", PASSWORD, "192.0.2.99, 10.9.9.9")
+            .await,
+        "a sixth client-chosen address behind the same proxy hop",
+    );
+    let junk = app.login_from("a_admin", PASSWORD, "not-an-address").await;
+    assert_eq!(
+        junk.status, 200,
+        "an unparseable entry falls back to the peer: {:?}",
+        junk.body
+    );
+    let audited = app
+        .get(
+            "/api/v1/audit-logs?action=LOGIN&page_size=200",
+            &app.admin().await,
+        )
+        .await;
+    assert!(
+        audited.body["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|e| !e["client_ip"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("192.0.2."))),
+        "the audit log never records the client-chosen address: {:?}",
+        audited.body
+    );
+}
+
+/// MariaDB compares `"a_doctor   "` equal to `a_doctor`; a sign-in name is trimmed once, so every database
+/// finds the same account and counts its failures under the same key.
+async fn blanks_around_a_username_neither_sign_in_elsewhere_nor_dodge_the_lockout(app: TestApp) {
+    let padded = app.login_from("  a_doctor   ", PASSWORD, "10.10.0.1").await;
+    assert_eq!(
+        padded.status, 200,
+        "the trimmed name signs in: {:?}",
+        padded.body
+    );
+    for attempt in 1..=5 {
+        let name = format!("a_doctor{}", " ".repeat(attempt));
+        let resp = app.login_from(&name, WRONG, "10.10.0.2").await;
+        assert_unauthorized(&resp, &format!("failure {attempt}"));
+    }
+    assert_locked(
+        &app.login_from("a_doctor", PASSWORD, "10.10.0.2").await,
+        "failures under padded names count against the account",
+    );
+}
+
+async fn a_deactivated_hospital_ends_its_sessions(app: TestApp) {
+    let session = sign_in(&app, "a_front_desk", PASSWORD).await;
+    assert_access_works(&app, &session.access, "before deactivation").await;
+    hospital::entities::hospital::Entity::update_many()
+        .col_expr(
+            hospital::entities::hospital::Column::IsActive,
+            Expr::value(false),
+        )
+        .filter(hospital::entities::hospital::Column::Id.eq(app.hospital_a))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_access_refused(
+        &app,
+        &session.access,
+        "an access token of a deactivated hospital",
+    )
+    .await;
+    assert_unauthorized(
+        &refresh(&app, &session.refresh).await,
+        "a refresh token of a deactivated hospital",
+    );
+    let other = sign_in(&app, "b_front_desk", PASSWORD).await;
+    assert_access_works(&app, &other.access, "another hospital's staff").await;
+}
+
+/// With one hashing slot and no wait, a burst of sign-ins is answered 503 `BUSY` (with Retry-After) past the
+/// slot, never 500, and a busy answer does not count as a failure.
+async fn sign_ins_past_the_hashing_limit_are_answered_busy(app: TestApp) {
+    let addresses: Vec<String> = (0..12).map(|i| format!("10.11.0.{i}")).collect();
+    let attempts = addresses
+        .iter()
+        .map(|ip| app.login_from("a_doctor", WRONG, ip));
+    let answers = futures_util::future::join_all(attempts).await;
+    let busy: Vec<&Resp> = answers.iter().filter(|r| r.status == 503).collect();
+    assert!(
+        answers.iter().all(|r| r.status == 401 || r.status == 503),
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(!busy.is_empty(), "twelve hashes at once with one slot");
+    for r in busy {
+        r.assert_problem(503, "BUSY");
+        assert_eq!(
+            r.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+    }
+    let after = app.login_from("a_doctor", PASSWORD, "10.11.0.99").await;
+    assert_eq!(after.status, 200, "{:?}", after.body);
 }
 
 // ---- Refresh and sign-out ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ mod imports;
 mod malformed;
 mod models;
 mod openapi;
+mod outage;
 mod resources;
 mod roles;
 mod schedules;

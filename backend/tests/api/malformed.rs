@@ -425,6 +425,13 @@ async fn unknown_routes_and_wrong_methods_are_problems(app: TestApp) {
             "/api/v1/patients/abc",
             vec!["GET", "PUT", "DELETE"],
         ),
+        // A literal path beside a templated one is its own resource.
+        (
+            Method::OPTIONS,
+            "/api/v1/appointments/walk-in",
+            vec!["POST"],
+        ),
+        (Method::OPTIONS, "/api/v1/schedules/week", vec!["POST"]),
     ] {
         let resp = app.call(method.clone(), path, Some(&token), None).await;
         resp.assert_problem(405, "METHOD_NOT_ALLOWED");

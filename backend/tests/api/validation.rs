@@ -28,6 +28,7 @@ db_tests!(
     usernames_are_at_least_3_characters_without_spaces,
     passwords_follow_the_policy,
     paging_parameters_are_bounded,
+    an_overflowing_page_is_refused_on_every_list,
     duplicates_name_the_colliding_field,
 );
 
@@ -584,6 +585,51 @@ async fn paging_parameters_are_bounded(app: TestApp) {
         assert_eq!(max.status, 200, "{list}: {:?}", max.body);
         assert_eq!(max.body["page_size"], 200);
     }
+    let last = app
+        .get("/api/v1/departments?page=1000000&page_size=200", &token)
+        .await;
+    assert_eq!(last.status, 200, "the last page allowed: {:?}", last.body);
+    assert_eq!(last.body["items"], json!([]));
+}
+
+/// Every list the API documents, asked for a page whose offset overflows a 64-bit integer (it once brought
+/// the query builder down and the client got an empty reply): 422 naming `page`, on every database.
+async fn an_overflowing_page_is_refused_on_every_list(app: TestApp) {
+    let spec = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    let spec: serde_json::Value = spec.json().await.unwrap();
+    let admin = app.admin().await;
+    let doctor = app.token('a', hospital::domain::role::Role::Doctor).await;
+    let mut lists = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        let takes_page = get["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "page"));
+        if !takes_page {
+            continue;
+        }
+        lists += 1;
+        let path = path.replace("{id}", "1");
+        for page in ["9223372036854775807", "1000001", "18446744073709551616"] {
+            let url = format!("{path}?page={page}&page_size=200");
+            let mut resp = app.get(&url, &admin).await;
+            if resp.status == 403 {
+                resp = app.get(&url, &doctor).await;
+            }
+            assert_eq!(resp.status, 422, "{url}: {:?}", resp.body);
+            assert!(
+                resp.field_errors().contains_key("page"),
+                "{url} names the page: {:?}",
+                resp.body
+            );
+        }
+    }
+    assert!(lists >= 10, "the spec lists the paged endpoints ({lists})");
 }
 
 async fn duplicates_name_the_colliding_field(app: TestApp) {

@@ -3220,7 +3220,7 @@ export interface operations {
     appointmentsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -3384,7 +3384,7 @@ export interface operations {
     appointmentsToday: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -3843,7 +3843,7 @@ export interface operations {
     auditLogsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -4037,6 +4037,15 @@ export interface operations {
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ins being checked at once (`BUSY`, with Retry-After), or the database is unreachable (`UNAVAILABLE`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4304,7 +4313,7 @@ export interface operations {
     billingsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -4746,7 +4755,7 @@ export interface operations {
     calculationTasksList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -4964,7 +4973,7 @@ export interface operations {
     calculationTasksDrill: {
         parameters: {
             query: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -5509,7 +5518,7 @@ export interface operations {
     chargeItemsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -5914,7 +5923,7 @@ export interface operations {
     monthlyInputsListCostRecords: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -5984,7 +5993,7 @@ export interface operations {
     departmentsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -6758,7 +6767,7 @@ export interface operations {
     doctorsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -7761,7 +7770,7 @@ export interface operations {
     modelVersionsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -8346,7 +8355,7 @@ export interface operations {
     itemMappingsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -8879,7 +8888,7 @@ export interface operations {
     orientationRulesList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -9245,7 +9254,7 @@ export interface operations {
     monthlyInputsListOrientationValues: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -9315,7 +9324,7 @@ export interface operations {
     patientsList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -9767,7 +9776,7 @@ export interface operations {
     schedulesList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -10386,7 +10395,7 @@ export interface operations {
     usersList: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
@@ -10723,7 +10732,7 @@ export interface operations {
     monthlyInputsListWorkloadRecords: {
         parameters: {
             query?: {
-                /** @description 1-based page number (default 1). */
+                /** @description 1-based page number (default 1, at most 1000000). */
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
