@@ -83,8 +83,8 @@ strings with up to four places.",
 struct ApiDoc;
 
 /// Adds the bearer scheme, and to every operation the error responses any request can meet: 400/413/415/422
-/// for its body and parameters, 401/403 when it needs a token, 500 always. Operation-specific errors
-/// (404, 409, 429) are declared on the handlers.
+/// for its body and parameters, 404 when its path names a record, 401/403 when it needs a token, 500 always.
+/// Operation-specific errors (409, 429, …) are declared on the handlers.
 struct SecurityAndErrors;
 
 impl Modify for SecurityAndErrors {
@@ -110,7 +110,8 @@ impl Modify for SecurityAndErrors {
                     .build(),
             )
         };
-        for item in api.paths.paths.values_mut() {
+        for (path, item) in api.paths.paths.iter_mut() {
+            let names_a_record = path.contains('{');
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -155,6 +156,9 @@ impl Modify for SecurityAndErrors {
                         "422",
                         "Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`)",
                     );
+                }
+                if names_a_record {
+                    add("404", "No such record in your hospital (`NOT_FOUND`)");
                 }
                 if secured {
                     add(

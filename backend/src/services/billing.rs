@@ -97,7 +97,28 @@ pub async fn draft(
     actor: &Actor,
     record_id: i64,
 ) -> Result<Draft, AppError> {
-    let record = records::get(conn, actor, record_id).await?;
+    draft_of(conn, actor, records::get(conn, actor, record_id).await?).await
+}
+
+/// The draft of the record as last committed (see [`records::get_latest`]).
+async fn draft_latest(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record_id: i64,
+) -> Result<Draft, AppError> {
+    draft_of(
+        conn,
+        actor,
+        records::get_latest(conn, actor, record_id).await?,
+    )
+    .await
+}
+
+async fn draft_of(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record: medical_record::Model,
+) -> Result<Draft, AppError> {
     let doc = doctor::Entity::find_by_id(record.doctor_id)
         .one(conn)
         .await?
@@ -166,24 +187,21 @@ pub async fn create(
     insurance: Option<Amount>,
 ) -> Result<(billing::Model, Vec<billing_line::Model>), AppError> {
     let txn = begin_write(db).await?;
-    let draft = match draft(&txn, actor, record_id).await {
-        Err(AppError::NotFound(_)) => {
-            return Err(AppError::invalid(
-                "medical_record_id",
-                "no such medical record",
-            ));
-        }
+    let no_record = || AppError::invalid("medical_record_id", "no such medical record");
+    let appointment_id = match records::get(&txn, actor, record_id).await {
+        Ok(record) => record.appointment_id,
+        Err(AppError::NotFound(_)) => return Err(no_record()),
+        Err(e) => return Err(e),
+    };
+    // The appointment first, as a doctor's edit takes it: an edit in flight finishes before the bill is
+    // drafted, and none can start after (the visit is BILLED), so the bill is of the record as it stays.
+    booking::apply(&txn, actor, appointment_id, AppointmentAction::Bill).await?;
+    let draft = match draft_latest(&txn, actor, record_id).await {
+        Err(AppError::NotFound(_)) => return Err(no_record()),
         other => other?,
     };
     let (insurance, self_pay) = rules::split(draft.total, insurance.unwrap_or(draft.insurance))
         .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))?;
-    booking::apply(
-        &txn,
-        actor,
-        draft.record.appointment_id,
-        AppointmentAction::Bill,
-    )
-    .await?;
     let now = Utc::now();
     let bill = billing::ActiveModel {
         hospital_id: Set(actor.hospital_id),

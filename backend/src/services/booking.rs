@@ -343,6 +343,27 @@ async fn check_in_in(
     Ok((get(conn, actor, id).await?, record))
 }
 
+/// Takes the schedule's row, as cancelling the schedule does first, and reads it as last committed: a
+/// cancellation in flight finishes before, and one that starts after finds the patient checked in.
+async fn lock_schedule(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    schedule_id: i64,
+) -> Result<schedule::Model, AppError> {
+    schedule::Entity::update_many()
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .exec(conn)
+        .await?;
+    schedule::Entity::find_by_id(schedule_id)
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("schedule"))
+}
+
 /// Check-in on the day: COMPLETED, the time and the room recorded, and the empty medical record created.
 pub async fn check_in(
     db: &DatabaseConnection,
@@ -351,7 +372,7 @@ pub async fn check_in(
 ) -> Result<(appointment::Model, medical_record::Model), AppError> {
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
-    let slot = schedules::get(&txn, actor, current.schedule_id).await?;
+    let slot = lock_schedule(&txn, actor, current.schedule_id).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     if slot.schedule_date != now.date() && status_of(&current)? == AppointmentStatus::Booked {
         return Err(AppError::Conflict {

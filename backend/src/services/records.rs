@@ -11,7 +11,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,22 @@ pub async fn get(
             select.filter(medical_record::Column::DoctorId.eq(doctor_of(conn, actor).await?.id));
     }
     select
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("medical record"))
+}
+
+/// The record as last committed, read under a shared lock: after the caller has taken its appointment (the
+/// lock a doctor's edit takes first), no edit can be in flight, and on MySQL a plain read would still answer
+/// from the transaction's older snapshot.
+pub async fn get_latest(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<medical_record::Model, AppError> {
+    medical_record::Entity::find_by_id(id)
+        .filter(medical_record::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("medical record"))

@@ -22,6 +22,7 @@ db_tests!(
     the_insurance_share_follows_the_policy_or_the_desk,
     refunds_are_for_admins_with_a_reason,
     the_registration_fee_follows_the_doctors_title,
+    a_bill_drawn_while_the_doctor_edits_is_of_the_record_as_it_stays,
 );
 
 /// A patient with `insurance` who walks in to one of today's schedules and gets a record with
@@ -399,4 +400,51 @@ async fn the_registration_fee_follows_the_doctors_title(app: TestApp) {
         );
         assert_eq!(amounts(&bill.body), (total, "0.0000", total), "{title}");
     }
+}
+
+/// The front desk bills a visit while its doctor edits the prescription: whichever comes first, the bill's
+/// items are the record's final prescription (the edit lands before the bill, or is refused as the record is
+/// locked) — never a bill of the old prescription beside a record that says otherwise.
+async fn a_bill_drawn_while_the_doctor_edits_is_of_the_record_as_it_stays(app: TestApp) {
+    let clinic = Clinic::open(&app).await;
+    let (today, _) = clinic::today_schedule(&app, clinic.doctor_id, 40).await;
+    let doctor = app.token('a', Role::Doctor).await;
+    let (mut edited_first, mut billed_first) = (0, 0);
+    for round in 0..16 {
+        let record = visit(&app, &clinic, today, "SELF_PAY", &[(clinic.drug_id, "1")]).await;
+        let edit = [(clinic.drug_id, "3"), (clinic.lab_item_id, "2")];
+        let (edited, billed) = tokio::join!(
+            clinic::write_record(&app, record, &edit),
+            clinic::bill(&app, record, None)
+        );
+        bill_id(&billed);
+        match edited.status {
+            200 => edited_first += 1,
+            _ => {
+                edited.assert_problem(409, "RECORD_LOCKED");
+                billed_first += 1;
+            }
+        }
+        let stays = app
+            .get(&format!("/api/v1/medical-records/{record}"), &doctor)
+            .await;
+        let prescribed: Vec<(String, String)> = stays.body["prescription"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (s(&p["item_code"]).to_owned(), s(&p["quantity"]).to_owned()))
+            .collect();
+        let charged: Vec<(String, String)> = billed.body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| !s(&l["item_code"]).starts_with("REG-") && s(&l["item_code"]) != "CONS-GEN")
+            .map(|l| (s(&l["item_code"]).to_owned(), s(&l["quantity"]).to_owned()))
+            .collect();
+        assert_eq!(
+            charged, prescribed,
+            "round {round}: the bill is of the record as it stays"
+        );
+    }
+    assert_eq!(edited_first + billed_first, 16);
 }

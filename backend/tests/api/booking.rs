@@ -29,6 +29,7 @@ db_tests!(
     check_in_is_for_todays_appointments,
     no_shows_by_hand_and_by_the_sweep,
     random_actions_keep_the_count_and_the_machine,
+    cancelling_a_schedule_while_its_patient_checks_in_leaves_no_one_on_a_cancelled_schedule,
 );
 
 async fn appointments_of(app: &TestApp, schedule_id: i64) -> Vec<appointment::Model> {
@@ -681,4 +682,51 @@ async fn random_actions_keep_the_count_and_the_machine(app: TestApp) {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// An administrator cancels today's schedule (with `force`) while the front desk checks its patient in.
+/// Whichever takes the schedule first wins, whole: the patient is cancelled with the schedule, or is checked
+/// in and the cancellation refused — never checked in on a cancelled schedule, out of the doctor's queue.
+async fn cancelling_a_schedule_while_its_patient_checks_in_leaves_no_one_on_a_cancelled_schedule(
+    app: TestApp,
+) {
+    let clinic = Clinic::open(&app).await;
+    let admin = app.admin().await;
+    let (mut cancelled, mut checked_in) = (0, 0);
+    for round in 0..12 {
+        let doctor = clinic.doctor(&app, "ATTENDING").await;
+        let (schedule_id, _) = clinic::today_schedule(&app, doctor, 5).await;
+        let patient = clinic.patients(&app, 1).await[0];
+        let appointment = clinic::booked(&app, patient, schedule_id).await;
+        let path = format!("/api/v1/schedules/{schedule_id}/cancel?force=true");
+        let (cancel, check_in) = tokio::join!(
+            app.post(&path, &admin, json!({})),
+            clinic::act(&app, appointment, "check-in")
+        );
+        let slot = schedule_row(&app, schedule_id).await;
+        let status = status_of(&app, appointment).await;
+        match (cancel.status, check_in.status) {
+            (200, _) => {
+                assert_transition(
+                    &check_in,
+                    "an appointment that is CANCELLED cannot become COMPLETED",
+                );
+                assert_eq!(
+                    (slot.status.as_str(), status.as_str()),
+                    ("CANCELLED", "CANCELLED")
+                );
+                cancelled += 1;
+            }
+            (_, 200) => {
+                cancel.assert_problem(409, "SCHEDULE_IN_USE");
+                assert_eq!(
+                    (slot.status.as_str(), status.as_str()),
+                    ("OPEN", "COMPLETED")
+                );
+                checked_in += 1;
+            }
+            _ => panic!("round {round}: {:?} / {:?}", cancel.body, check_in.body),
+        }
+    }
+    assert_eq!(cancelled + checked_in, 12);
 }

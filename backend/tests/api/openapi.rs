@@ -59,6 +59,12 @@ fn every_operation_has_a_summary_a_tag_and_its_errors() {
                     );
                 }
             }
+            if path.contains('{') {
+                assert!(
+                    responses["404"]["content"]["application/problem+json"].is_object(),
+                    "{at} names a record but does not document 404"
+                );
+            }
             if op.get("requestBody").is_some() {
                 for code in ["400", "413", "415", "422"] {
                     assert!(
