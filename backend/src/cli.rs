@@ -145,7 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = connect(&Settings::from_env()?).await?;
             audit::seal(&db).await?;
-            let report = audit::verify(&db).await?;
+            let report = audit::verify(&db, None).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if !report.intact {
                 bail!("the audit chain is broken");

@@ -7,8 +7,9 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    AccessMode, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionOptions, TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -166,20 +167,36 @@ pub async fn seal(db: &DatabaseConnection) -> Result<u64, DbErr> {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChainReport {
+    /// Entries linked into the chain (a hospital's own, when asked by its administrator).
     pub sealed_entries: i64,
+    /// Entries not linked yet (likewise).
     pub unsealed_entries: u64,
+    /// Whether the whole chain is intact: it is one for all hospitals, so a break anywhere breaks it.
     pub intact: bool,
-    /// What is wrong, at which chain position; empty when intact.
+    /// What is wrong, at which chain position; empty when intact. A hospital's administrator sees the
+    /// details of its own entries only, and how many problems lie elsewhere.
     pub problems: Vec<String>,
 }
 
 /// Recomputes the whole chain in order: an altered entry breaks its own hash, a deleted one leaves a gap in
-/// `chain_seq` (or a head that points past the end), an inserted one breaks the next entry's link.
-pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, DbErr> {
-    let txn = db.begin().await?;
+/// `chain_seq` (or a head that points past the end), an inserted one breaks the next entry's link. With
+/// `hospital`, counts and details are that hospital's.
+///
+/// It reads one snapshot (REPEATABLE READ, read-only), so entries sealed while it pages do not look like a
+/// head that points past the end.
+pub async fn verify(db: &DatabaseConnection, hospital: Option<i64>) -> Result<ChainReport, DbErr> {
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            isolation_level: Some(IsolationLevel::RepeatableRead),
+            access_mode: Some(AccessMode::ReadOnly),
+            ..Default::default()
+        })
+        .await?;
     let head = audit_chain_head::Entity::find_by_id(1).one(&txn).await?;
-    let mut problems = Vec::new();
-    let (mut expected_seq, mut prev) = (1_i64, GENESIS.to_owned());
+    // (problem, whether it concerns the hospital asked about)
+    let mut problems: Vec<(String, bool)> = Vec::new();
+    let mine = |row: &audit_log::Model| hospital.is_none_or(|h| row.hospital_id == Some(h));
+    let (mut expected_seq, mut prev, mut sealed_mine) = (1_i64, GENESIS.to_owned(), 0_i64);
     loop {
         let rows = audit_log::Entity::find()
             .filter(audit_log::Column::ChainSeq.gte(expected_seq))
@@ -192,15 +209,23 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, DbErr> {
         }
         for row in rows {
             let seq = row.chain_seq.unwrap_or_default();
+            let ours = mine(&row);
+            sealed_mine += i64::from(ours);
             if seq != expected_seq {
-                problems.push(format!("entries {expected_seq}..{} are missing", seq - 1));
+                problems.push((
+                    format!("entries {expected_seq}..{} are missing", seq - 1),
+                    ours,
+                ));
             }
             if row.prev_hash.as_deref() != Some(prev.as_str()) {
-                problems.push(format!("entry {seq} does not link to the entry before it"));
+                problems.push((
+                    format!("entry {seq} does not link to the entry before it"),
+                    ours,
+                ));
             }
             let computed = entry_hash(seq, row.prev_hash.as_deref().unwrap_or_default(), &row);
             if row.hash.as_deref() != Some(computed.as_str()) {
-                problems.push(format!("entry {seq} (id {}) was altered", row.id));
+                problems.push((format!("entry {seq} (id {}) was altered", row.id), ours));
             }
             prev = row.hash.clone().unwrap_or_default();
             expected_seq = seq + 1;
@@ -208,23 +233,43 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, DbErr> {
     }
     let sealed = expected_seq - 1;
     match &head {
-        Some(h) if h.last_seq != sealed || h.last_hash != prev => problems.push(format!(
-            "the chain head records {} entries but the log ends at {sealed}: entries were removed from the end",
-            h.last_seq
+        Some(h) if h.last_seq != sealed || h.last_hash != prev => problems.push((
+            format!(
+                "the chain head records {} entries but the log ends at {sealed}: entries were removed from the end",
+                h.last_seq
+            ),
+            hospital.is_none(),
         )),
-        None if sealed > 0 => problems.push("the chain head is missing".to_owned()),
+        None if sealed > 0 => problems.push(("the chain head is missing".to_owned(), hospital.is_none())),
         _ => {}
     }
-    let unsealed = audit_log::Entity::find()
-        .filter(audit_log::Column::ChainSeq.is_null())
-        .count(&txn)
-        .await?;
+    let mut unsealed = audit_log::Entity::find().filter(audit_log::Column::ChainSeq.is_null());
+    if let Some(h) = hospital {
+        unsealed = unsealed.filter(audit_log::Column::HospitalId.eq(h));
+    }
+    let unsealed = unsealed.count(&txn).await?;
     txn.commit().await?;
+    let intact = problems.is_empty();
+    let elsewhere = problems.iter().filter(|(_, ours)| !ours).count();
+    let mut listed: Vec<String> = problems
+        .into_iter()
+        .filter(|(_, ours)| *ours)
+        .map(|(p, _)| p)
+        .collect();
+    if elsewhere > 0 {
+        listed.push(format!(
+            "{elsewhere} problem(s) outside this hospital's entries; the operator's `hospital audit verify` lists them"
+        ));
+    }
     Ok(ChainReport {
-        sealed_entries: sealed,
+        sealed_entries: if hospital.is_some() {
+            sealed_mine
+        } else {
+            sealed
+        },
         unsealed_entries: unsealed,
-        intact: problems.is_empty(),
-        problems,
+        intact,
+        problems: listed,
     })
 }
 

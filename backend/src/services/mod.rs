@@ -197,16 +197,19 @@ where
     E: EntityTrait<Column = C>,
     C: ColumnTrait,
 {
-    let removal = deactivate_if_referenced::<E, C>(db, id, &cols).await?;
+    // The removal and its audit entry commit together, or neither does.
+    let txn = crate::db::begin_write(db).await?;
+    let removal = deactivate_if_referenced::<E, C>(&txn, id, &cols).await?;
     let entry = actor
         .audit(cols.action, cols.resource_type, id)
         .with_detail(serde_json::json!({ "removal": removal }));
-    audit::record(db, entry).await?;
+    audit::record(&txn, entry).await?;
+    txn.commit().await?;
     Ok(removal)
 }
 
 async fn deactivate_if_referenced<E, C>(
-    db: &DatabaseConnection,
+    txn: &sea_orm::DatabaseTransaction,
     id: i64,
     cols: &Removable<C>,
 ) -> Result<Removal, AppError>
@@ -214,15 +217,22 @@ where
     E: EntityTrait<Column = C>,
     C: ColumnTrait,
 {
+    use sea_orm::TransactionTrait;
     let (id_col, is_active, updated_at) = (cols.id, cols.is_active, cols.updated_at);
-    match E::delete_many().filter(id_col.eq(id)).exec(db).await {
-        Ok(_) => Ok(Removal::Deleted),
+    // A refused DELETE aborts a PostgreSQL transaction: it runs in a savepoint of its own.
+    let attempt = txn.begin().await?;
+    match E::delete_many().filter(id_col.eq(id)).exec(&attempt).await {
+        Ok(_) => {
+            attempt.commit().await?;
+            Ok(Removal::Deleted)
+        }
         Err(err) if crate::error::is_foreign_key_violation(&err) => {
+            attempt.rollback().await?;
             E::update_many()
                 .col_expr(is_active, Expr::value(false))
                 .col_expr(updated_at, Expr::value(chrono::Utc::now()))
                 .filter(id_col.eq(id))
-                .exec(db)
+                .exec(txn)
                 .await?;
             Ok(Removal::Deactivated)
         }

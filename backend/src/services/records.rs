@@ -241,19 +241,31 @@ pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEn
             });
         };
         let now = Utc::now();
+        // The call and its audit entry commit together.
+        let txn = begin_write(db).await?;
         let called = appointment::Entity::update_many()
             .col_expr(appointment::Column::CalledAt, Expr::value(now))
             .filter(appointment::Column::Id.eq(next.appointment.id))
             .filter(appointment::Column::CalledAt.is_null())
-            .exec(db)
+            .exec(&txn)
             .await?
             .rows_affected
             == 1;
         if called {
-            audit::record(db, actor.audit("QUEUE_CALL", "appointment", next.appointment.id).with_detail(serde_json::json!({"doctor_id": me.id, "queue_no": next.appointment.queue_no}))).await?;
+            let detail =
+                serde_json::json!({"doctor_id": me.id, "queue_no": next.appointment.queue_no});
+            audit::record(
+                &txn,
+                actor
+                    .audit("QUEUE_CALL", "appointment", next.appointment.id)
+                    .with_detail(detail),
+            )
+            .await?;
+            txn.commit().await?;
             next.appointment.called_at = Some(now);
             return Ok(next);
         }
+        txn.rollback().await?;
     }
     Err(AppError::Conflict {
         code: "CONCURRENT_UPDATE",

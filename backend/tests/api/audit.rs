@@ -17,6 +17,9 @@ db_tests!(
     deleting_a_middle_entry_is_detected,
     deleting_the_last_entry_is_detected,
     the_cli_verifies_the_chain_and_fails_once_it_is_broken,
+    verifying_while_entries_are_sealed_raises_no_false_alarm,
+    an_administrator_verifies_with_their_own_hospitals_entries,
+    a_change_whose_audit_entry_fails_does_not_happen,
 );
 
 /// Every entry, in the order written.
@@ -184,7 +187,7 @@ async fn sealed_log(app: &TestApp) -> Vec<audit_log::Model> {
     );
 
     audit::seal(&app.db).await.unwrap();
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, None).await.unwrap();
     assert!(report.intact, "{report:?}");
     let mut log = entries(app).await;
     assert!(log.len() >= 7, "{log:#?}");
@@ -194,14 +197,14 @@ async fn sealed_log(app: &TestApp) -> Vec<audit_log::Model> {
 
 /// Verifies the chain and returns its problems, asserting it is reported broken.
 async fn problems_after_tampering(app: &TestApp) -> Vec<String> {
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, None).await.unwrap();
     assert!(!report.intact, "tampering went unnoticed: {report:?}");
     report.problems
 }
 
 async fn a_sealed_log_verifies_intact(app: TestApp) {
     let log = sealed_log(&app).await;
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, None).await.unwrap();
     assert!(report.intact && report.problems.is_empty(), "{report:?}");
     assert_eq!(report.sealed_entries, log.len() as i64);
     assert_eq!(report.unsealed_entries, 0);
@@ -366,5 +369,194 @@ async fn the_cli_verifies_the_chain_and_fails_once_it_is_broken(app: TestApp) {
             .to_string()
             .contains(&format!("(id {})", victim.id)),
         "{report}"
+    );
+}
+
+/// The sealer links entries while a verification pages through the chain: the verification reads one
+/// snapshot, so a head that moved on meanwhile is never taken for entries removed from the end.
+async fn verifying_while_entries_are_sealed_raises_no_false_alarm(app: TestApp) {
+    let db = app.db.clone();
+    let hospital = app.hospital_a;
+    let writer = tokio::spawn(async move {
+        for round in 0..30 {
+            for i in 0..60 {
+                let entry = audit::Entry {
+                    hospital_id: Some(hospital),
+                    actor_user_id: None,
+                    actor_username: Some(format!("load-{round}-{i}")),
+                    action: "LOGIN",
+                    resource_type: Some("session"),
+                    resource_id: None,
+                    outcome: audit::Outcome::Failure,
+                    client_ip: Some("10.12.0.1".into()),
+                    detail: None,
+                };
+                audit::record(&db, entry).await.unwrap();
+            }
+            audit::seal(&db).await.unwrap();
+        }
+    });
+    let mut verified = 0;
+    while !writer.is_finished() {
+        let report = audit::verify(&app.db, None).await.unwrap();
+        assert!(report.intact, "a false alarm while sealing: {report:?}");
+        verified += 1;
+    }
+    writer.await.unwrap();
+    assert!(verified > 1, "the verification ran beside the sealing");
+    let report = audit::verify(&app.db, None).await.unwrap();
+    assert!(report.intact && report.unsealed_entries == 0, "{report:?}");
+}
+
+/// The chain is one for the group, but an administrator's report counts their hospital's entries and names
+/// only their problems; a break elsewhere shows as not intact without saying where.
+async fn an_administrator_verifies_with_their_own_hospitals_entries(app: TestApp) {
+    sealed_log(&app).await;
+    for user in ["b_admin", "b_doctor"] {
+        assert_eq!(app.login(user, PASSWORD).await.status, 200);
+    }
+    let (a_admin, b_admin) = (
+        app.admin().await,
+        app.token('b', hospital::domain::role::Role::Admin).await,
+    );
+    let report = app.get("/api/v1/audit-logs/verify", &a_admin).await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    let own: Vec<audit_log::Model> = entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.hospital_id == Some(app.hospital_a))
+        .collect();
+    assert_eq!(
+        report.body["sealed_entries"],
+        own.iter().filter(|e| e.chain_seq.is_some()).count()
+    );
+    assert_eq!(report.body["intact"], true);
+
+    let theirs = entries(&app)
+        .await
+        .into_iter()
+        .rfind(|e| e.hospital_id == Some(app.hospital_b) && e.chain_seq.is_some())
+        .unwrap();
+    app.execute(&format!(
+        "UPDATE audit_log SET action = 'X' WHERE id = {}",
+        theirs.id
+    ))
+    .await;
+    let a_view = app.get("/api/v1/audit-logs/verify", &a_admin).await;
+    assert_eq!(a_view.body["intact"], false, "{:?}", a_view.body);
+    let listed = a_view.body["problems"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0]
+            .as_str()
+            .unwrap()
+            .contains("outside this hospital")
+            && !listed[0].as_str().unwrap().contains(&theirs.id.to_string()),
+        "{listed:?}"
+    );
+    let b_view = app.get("/api/v1/audit-logs/verify", &b_admin).await;
+    assert_eq!(b_view.body["intact"], false);
+    assert!(
+        b_view.body["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("(id {})", theirs.id)),
+        "{:?}",
+        b_view.body
+    );
+}
+
+/// Makes the database refuse audit entries with this action, as a full disk or a broken replica would.
+async fn refuse_audit_entries(app: &TestApp, action: &str) {
+    match app.backend {
+        Backend::Sqlite => {
+            app.execute(&format!(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '{action}' \
+                 BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+            ))
+            .await
+        }
+        Backend::Postgres => {
+            app.execute(
+                "CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ \
+                 LANGUAGE plpgsql",
+            )
+            .await;
+            app.execute(&format!(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW \
+                 WHEN (NEW.action = '{action}') EXECUTE FUNCTION refuse_audit()"
+            ))
+            .await
+        }
+        Backend::MySql => {
+            app.execute(&format!(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW BEGIN \
+                 IF NEW.action = '{action}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit refused'; END IF; END"
+            ))
+            .await
+        }
+    }
+}
+
+async fn drop_refusal(app: &TestApp) {
+    match app.backend {
+        Backend::Postgres => app.execute("DROP TRIGGER refuse_audit ON audit_log").await,
+        _ => app.execute("DROP TRIGGER refuse_audit").await,
+    }
+}
+
+/// A change and its audit entry commit together: when the entry cannot be written, the change is undone
+/// (removing a record, calling a patient), so nothing happens that the audit log does not show.
+async fn a_change_whose_audit_entry_fails_does_not_happen(app: TestApp) {
+    let admin = app.admin().await;
+    let created = app
+        .post(
+            "/api/v1/departments",
+            &admin,
+            json!({"code": "TMP", "name": "临时科室"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    refuse_audit_entries(&app, "DEPARTMENT_DELETE").await;
+    let removed = app
+        .delete(&format!("/api/v1/departments/{id}"), &admin)
+        .await;
+    removed.assert_problem(500, "INTERNAL_ERROR");
+    let still = app.get(&format!("/api/v1/departments/{id}"), &admin).await;
+    assert_eq!(
+        (still.status, &still.body["is_active"]),
+        (200, &json!(true)),
+        "{:?}",
+        still.body
+    );
+    drop_refusal(&app).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/departments/{id}"), &admin)
+            .await
+            .status,
+        200
+    );
+
+    let clinic = crate::clinic::Clinic::open(&app).await;
+    let (today, _) = crate::clinic::today_schedule(&app, clinic.doctor_id, 5).await;
+    let patient = clinic.patient(&app, "SELF_PAY").await;
+    let (appointment, _) = crate::clinic::walk_in(&app, patient, today).await;
+    let doctor = app.token('a', hospital::domain::role::Role::Doctor).await;
+    refuse_audit_entries(&app, "QUEUE_CALL").await;
+    let call = app
+        .post("/api/v1/doctor/queue/call-next", &doctor, json!({}))
+        .await;
+    call.assert_problem(500, "INTERNAL_ERROR");
+    drop_refusal(&app).await;
+    let again = app
+        .post("/api/v1/doctor/queue/call-next", &doctor, json!({}))
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        again.body["appointment_id"].as_i64(),
+        Some(appointment),
+        "the patient whose call failed is still the one to call: {:?}",
+        again.body
     );
 }

@@ -1473,12 +1473,22 @@ export interface components {
             cancelled_appointments: number;
         };
         ChainReport: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Entries linked into the chain (a hospital's own, when asked by its administrator).
+             */
             sealed_entries: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Entries not linked yet (likewise).
+             */
             unsealed_entries: number;
+            /** @description Whether the whole chain is intact: it is one for all hospitals, so a break anywhere breaks it. */
             intact: boolean;
-            /** @description What is wrong, at which chain position; empty when intact. */
+            /**
+             * @description What is wrong, at which chain position; empty when intact. A hospital's administrator sees the
+             *     details of its own entries only, and how many problems lie elsewhere.
+             */
             problems: string[];
         };
         ChangePasswordRequest: {
