@@ -6,7 +6,7 @@ use super::{Actor, Page, PageRequest, audit, fetch_page, sort_by};
 use crate::{
     db::begin_write,
     domain::{
-        charge_line::{self, ChargeLine},
+        charge_line::{self, ChargeLine, ChargeSource},
         import_layout::{FieldProblem, map_header},
         period::Period,
         period_value::{self, PeriodInput, PeriodValue},
@@ -826,9 +826,15 @@ pub(crate) fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
     (limit / columns).min(4_000)
 }
 
+/// How many charge lines fit one [`write_charge_batch`] statement.
+pub(crate) fn charge_rows_per_statement(backend: DbBackend) -> usize {
+    rows_per_statement(backend, CHARGE_COLUMNS.len())
+}
+
 type C = charge_detail::Column;
-const CHARGE_COLUMNS: [C; 13] = [
+const CHARGE_COLUMNS: [C; 14] = [
     C::HospitalId,
+    C::Source,
     C::SourceLineId,
     C::BusinessType,
     C::PrescribingDeptCode,
@@ -843,8 +849,9 @@ const CHARGE_COLUMNS: [C; 13] = [
     C::CreatedAt,
 ];
 
-/// Inserts charge lines the hospital does not have yet (by source_line_id) in one statement; answers how
-/// many it inserted. `rows` must fit one statement ([`rows_per_statement`] with 13 columns).
+/// Inserts imported charge lines the hospital does not have yet (by source_line_id among its imported
+/// lines: the lines its payments wrote are another id space) in one statement; answers how many it
+/// inserted. `rows` must fit one statement ([`charge_rows_per_statement`]).
 pub(crate) async fn write_charge_batch(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
@@ -859,6 +866,7 @@ pub(crate) async fn write_charge_batch(
             .select_only()
             .column(C::SourceLineId)
             .filter(C::HospitalId.eq(hospital_id))
+            .filter(C::Source.eq(ChargeSource::Import.as_str()))
             .filter(C::SourceLineId.is_in(rows.iter().map(|r| r.source_line_id.as_str())))
             .into_tuple::<String>()
             .all(conn)
@@ -872,7 +880,7 @@ pub(crate) async fn write_charge_batch(
     stmt.into_table(charge_detail::Entity)
         .columns(CHARGE_COLUMNS)
         .on_conflict(
-            OnConflict::columns([C::HospitalId, C::SourceLineId])
+            OnConflict::columns([C::HospitalId, C::Source, C::SourceLineId])
                 .do_nothing_on([C::Id])
                 .to_owned(),
         );
@@ -881,6 +889,7 @@ pub(crate) async fn write_charge_batch(
         any = true;
         stmt.values([
             hospital_id.into(),
+            ChargeSource::Import.as_str().into(),
             r.source_line_id.as_str().into(),
             r.business_type.as_str().into(),
             r.prescribing_dept_code.as_str().into(),

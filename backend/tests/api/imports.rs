@@ -2,13 +2,14 @@
 //! whole with its report; monthly inputs upsert; multipart and header problems answer problem JSON; and the
 //! charge generator's output imports cleanly.
 use crate::{
+    clinic::{self, Clinic},
     db_tests,
     fixtures::create_department,
     helpers::{Backend, Resp, TestApp},
 };
 use hospital::{
     domain::role::Role,
-    entities::{audit_log, charge_detail, workload_record},
+    entities::{audit_log, billing_line, charge_detail, workload_record},
     services::charge_generator::{self, Catalogue, CatalogueItem, Generator},
     services::imports::Silent,
 };
@@ -87,6 +88,7 @@ db_tests!(
     monthly_inputs_replace_the_value_of_a_key,
     monthly_inputs_are_validated,
     generated_lines_import_cleanly_and_only_once,
+    imported_lines_named_like_payments_keep_to_their_own_ids,
 );
 
 /// A byte-order mark, Chinese business types, a quoted name with a comma, a refund, an RFC 3339 time, no
@@ -702,4 +704,138 @@ async fn generated_lines_import_cleanly_and_only_once(app: TestApp) {
         charges_of(&app, app.hospital_a).await.len() as u64,
         count + 500
     );
+}
+
+/// A bill paid and a bill still open, each with its lines (their `charge_details` ids are `OP-<line>`).
+async fn paid_and_pending_bills(app: &TestApp, clinic: &Clinic) -> (i64, i64, Vec<i64>, Vec<i64>) {
+    let (today, _) = clinic::today_schedule(app, clinic.doctor_id, 10).await;
+    let mut bills = Vec::new();
+    for _ in 0..2 {
+        let patient = clinic.patient(app, "EMPLOYEE").await;
+        let (_, record) = clinic::walk_in(app, patient, today).await;
+        let written = clinic::write_record(app, record, &[(clinic.drug_id, "1")]).await;
+        assert_eq!(written.status, 200, "{:?}", written.body);
+        let bill = clinic::bill(app, record, None).await;
+        assert_eq!(bill.status, 201, "{:?}", bill.body);
+        let id = bill.body["id"].as_i64().unwrap();
+        let lines = billing_line::Entity::find()
+            .filter(billing_line::Column::BillingId.eq(id))
+            .order_by_asc(billing_line::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
+        bills.push((id, lines.iter().map(|l| l.id).collect::<Vec<_>>()));
+    }
+    let paid = clinic::pay(app, bills[0].0, Some("paid-first"), "CASH").await;
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    let (paid, paid_lines) = bills.remove(0);
+    let (pending, pending_lines) = bills.remove(0);
+    (paid, pending, paid_lines, pending_lines)
+}
+
+async fn charges_of_bill(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
+    charge_detail::Entity::find()
+        .filter(charge_detail::Column::BillingId.eq(bill_id))
+        .order_by_asc(charge_detail::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// A HIS file may name its lines `OP-…` like the rows a payment writes: the file's lines all land, the
+/// paid bill's rows stay as they were, importing the file again adds nothing, and the open bill whose line
+/// ids the file took is still paid (and refunded) with rows of its own.
+async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) {
+    let clinic = Clinic::open(&app).await;
+    let (paid, pending, paid_lines, pending_lines) = paid_and_pending_bills(&app, &clinic).await;
+    let paid_rows = charges_of_bill(&app, paid).await;
+    assert_eq!(paid_rows.len(), 3, "{paid_rows:?}");
+
+    let mut file = format!("{HEADER}\n");
+    let mut ids = Vec::new();
+    for line in paid_lines.iter().chain(&pending_lines) {
+        ids.push(format!("OP-{line}"));
+        ids.push(format!("OP-{line}-R"));
+    }
+    for id in &ids {
+        file.push_str(&format!(
+            "{id},住院,SUR,SUR,OPS-1,清创缝合术,,1,300,2026-03-05 09:15:00\n"
+        ));
+    }
+    let token = analyst(&app).await;
+    let resp = upload(&app, "/api/v1/imports/charges", &token, file.clone()).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert_eq!(
+        (
+            resp.body["inserted"].as_u64(),
+            resp.body["already_present"].as_u64()
+        ),
+        (Some(ids.len() as u64), Some(0)),
+        "{:?}",
+        resp.body
+    );
+    assert_eq!(charges_of_bill(&app, paid).await, paid_rows);
+    let imported: Vec<_> = charges_of(&app, app.hospital_a)
+        .await
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    assert_eq!(imported.len(), ids.len());
+    assert!(
+        imported
+            .iter()
+            .all(|r| r.amount == 3_000_000 && r.business_type == "INPATIENT")
+    );
+
+    let again = upload(&app, "/api/v1/imports/charges", &token, file).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        (
+            again.body["inserted"].as_u64(),
+            again.body["already_present"].as_u64()
+        ),
+        (Some(0), Some(ids.len() as u64))
+    );
+    let before = charges_of(&app, app.hospital_a).await;
+
+    let paid_now = clinic::pay(&app, pending, Some("paid-second"), "CASH").await;
+    assert_eq!(paid_now.status, 200, "{:?}", paid_now.body);
+    assert_eq!(paid_now.body["status"], "PAID");
+    let rows = charges_of_bill(&app, pending).await;
+    assert_eq!(rows.len(), pending_lines.len(), "{rows:?}");
+    assert_eq!(
+        rows.iter().map(|r| r.amount).sum::<i64>(),
+        paid_rows.iter().map(|r| r.amount).sum::<i64>()
+    );
+    let refund = app
+        .post(
+            &format!("/api/v1/billings/{pending}/refund"),
+            &app.admin().await,
+            json!({"reason": "重复收费"}),
+        )
+        .await;
+    assert_eq!(refund.status, 200, "{:?}", refund.body);
+    assert_eq!(
+        charges_of_bill(&app, pending).await.len(),
+        2 * pending_lines.len()
+    );
+    assert_eq!(
+        charges_of_bill(&app, pending)
+            .await
+            .iter()
+            .map(|r| r.amount)
+            .sum::<i64>(),
+        0
+    );
+    // The imported lines are as they were.
+    let after: Vec<_> = charges_of(&app, app.hospital_a)
+        .await
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    assert_eq!(after, before);
 }
