@@ -89,6 +89,7 @@ db_tests!(
     monthly_inputs_are_validated,
     generated_lines_import_cleanly_and_only_once,
     imported_lines_named_like_payments_keep_to_their_own_ids,
+    a_huge_row_is_refused_where_it_starts,
 );
 
 /// A byte-order mark, Chinese business types, a quoted name with a comma, a refund, an RFC 3339 time, no
@@ -838,4 +839,23 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
         .filter(|r| r.billing_id.is_none())
         .collect();
     assert_eq!(after, before);
+}
+
+/// A row of several MiB (one enormous field) is refused on its own line as soon as it passes 64 KiB; the
+/// reading stops there, so nothing behind it is counted.
+async fn a_huge_row_is_refused_where_it_starts(app: TestApp) {
+    let huge = "H".repeat(8 << 20);
+    let file = format!(
+        "{HEADER}\n\
+         HIS-0001,门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n\
+         {huge},门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n\
+         HIS-0003,门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n"
+    );
+    let resp = upload(&app, "/api/v1/imports/charges", &analyst(&app).await, file).await;
+    assert_eq!(
+        problems(&resp),
+        [(3, String::new(), "the row is longer than 64 KiB".to_owned())]
+    );
+    assert_eq!(resp.body["report"]["rows"], 2, "{:?}", resp.body["report"]);
+    assert!(charges_of(&app, app.hospital_a).await.is_empty());
 }
