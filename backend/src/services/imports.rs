@@ -87,6 +87,36 @@ pub enum ImportError {
     Failed(#[from] AppError),
 }
 
+/// A refusal is answered as the application's one error: 422 `IMPORT_REJECTED` with the report.
+impl From<ImportError> for AppError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Failed(e) => e,
+            ImportError::Rejected(r) => AppError::ImportRejected {
+                message: format!(
+                    "{} problem(s) in {} row(s); nothing was imported",
+                    r.error_count(),
+                    r.rows
+                ),
+                report: crate::error::ImportReport {
+                    rows: r.rows,
+                    error_count: r.error_count(),
+                    errors_not_listed: r.unlisted,
+                    errors: r
+                        .problems
+                        .into_iter()
+                        .map(|p| crate::error::RowProblem {
+                            row: p.row,
+                            field: p.field,
+                            reason: p.reason,
+                        })
+                        .collect(),
+                },
+            },
+        }
+    }
+}
+
 impl From<DbErr> for ImportError {
     fn from(e: DbErr) -> Self {
         Self::Failed(e.into())

@@ -90,6 +90,7 @@ db_tests!(
     generated_lines_import_cleanly_and_only_once,
     imported_lines_named_like_payments_keep_to_their_own_ids,
     a_huge_row_is_refused_where_it_starts,
+    every_upload_without_a_file_answers_the_documented_problem,
 );
 
 /// A byte-order mark, Chinese business types, a quoted name with a comma, a refund, an RFC 3339 time, no
@@ -858,4 +859,114 @@ async fn a_huge_row_is_refused_where_it_starts(app: TestApp) {
     );
     assert_eq!(resp.body["report"]["rows"], 2, "{:?}", resp.body["report"]);
     assert!(charges_of(&app, app.hospital_a).await.is_empty());
+}
+
+/// Every multipart endpoint the spec lists answers a body without a `file` part with the problem its spec
+/// documents for 422: no field the schema does not have, and every field it requires.
+async fn every_upload_without_a_file_answers_the_documented_problem(app: TestApp) {
+    let spec: Value =
+        serde_json::from_str(&hospital::api::openapi().to_pretty_json().unwrap()).unwrap();
+    let token = analyst(&app).await;
+    for (path, method) in crate::openapi::uploads(&spec) {
+        assert_eq!(method, "post", "{path}");
+        let schema = spec["paths"][&path][&method]["responses"]["422"]["content"]
+            ["application/problem+json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let schema = &spec["components"]["schemas"][&schema];
+        let resp = app
+            .client
+            .post(app.url(&path.replace("{id}", "1")))
+            .bearer_auth(&token)
+            .multipart(Form::new().text("note", "no file here"))
+            .send()
+            .await
+            .unwrap();
+        let resp = TestApp::read(resp).await;
+        resp.assert_problem(422, "VALIDATION_FAILED");
+        assert!(
+            resp.field_errors().contains_key("file"),
+            "{path}: {:?}",
+            resp.body
+        );
+        for key in resp.body.as_object().unwrap().keys() {
+            assert!(
+                schema["properties"][key].is_object(),
+                "{path}: `{key}` is not in the documented {schema}"
+            );
+        }
+        for key in schema["required"].as_array().unwrap() {
+            assert!(
+                resp.body.get(key.as_str().unwrap()).is_some(),
+                "{path}: the documented `{key}` is missing from {:?}",
+                resp.body
+            );
+        }
+    }
+}
+
+fn uploads_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Uploads are kept in the server's upload directory while they are imported, and gone when the request
+/// is done; what a killed server left there is removed when the next one starts (and nothing else is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uploads_live_in_the_servers_directory_and_leftovers_go_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = dir.path().join("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(uploads.join("upload-killed.csv"), HEADER.repeat(10_000)).unwrap();
+    std::fs::write(uploads.join("README"), "not an upload").unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.upload_dir = uploads.clone())
+        .await
+        .unwrap();
+    assert_eq!(uploads_in(&uploads), ["README"]);
+
+    // An upload sent slowly: its file is in the directory while it arrives.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(tokio_stream_of(rx));
+    let part = Part::stream(body).file_name("slow.csv");
+    let token = analyst(&app).await;
+    let request = app
+        .client
+        .post(app.url("/api/v1/imports/charges"))
+        .bearer_auth(&token)
+        .multipart(Form::new().part("file", part))
+        .send();
+    let sending = tokio::spawn(request);
+    tx.send(Ok(good_file().into_bytes())).await.unwrap();
+    let in_progress = loop {
+        let found: Vec<String> = uploads_in(&uploads)
+            .into_iter()
+            .filter(|n| n != "README")
+            .collect();
+        if !found.is_empty() {
+            break found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(in_progress.len(), 1, "{in_progress:?}");
+    assert!(in_progress[0].starts_with("upload-") && in_progress[0].ends_with(".csv"));
+    drop(tx);
+    let resp = TestApp::read(sending.await.unwrap().unwrap()).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert_eq!(resp.body["inserted"], 4);
+    assert_eq!(uploads_in(&uploads), ["README"]);
+}
+
+/// The receiving end of a channel as a stream of body chunks.
+fn tokio_stream_of(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
