@@ -19,6 +19,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The largest CSV upload the import endpoints accept (default 512 MiB).
     pub max_upload_bytes: usize,
+    /// Where uploads are kept while they are imported (default `<data dir>/uploads`); the server owns it and
+    /// removes what a stopped server left there when it starts.
+    pub upload_dir: PathBuf,
     pub db_max_connections: u32,
     pub audit_seal_interval: Duration,
     /// How often BOOKED appointments whose slot has ended become no-shows; `None` turns the sweep off (tests
@@ -65,6 +68,7 @@ impl Settings {
     /// The embedded defaults: a SQLite file under `data/`.
     pub fn embedded(data_dir: PathBuf) -> Self {
         let db = data_dir.join("hospital.db");
+        let upload_dir = data_dir.join("uploads");
         Self {
             database_url: format!("sqlite://{}?mode=rwc", db.display()).into(),
             bind: "127.0.0.1:8080".into(),
@@ -77,6 +81,7 @@ impl Settings {
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 512 * 1024 * 1024,
+            upload_dir,
             db_max_connections: 16,
             audit_seal_interval: Duration::from_secs(2),
             no_show_sweep_interval: Some(Duration::from_secs(60)),
@@ -99,6 +104,9 @@ impl Settings {
         s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
         s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;
         s.max_upload_bytes = parse("APP_MAX_UPLOAD_BYTES", s.max_upload_bytes)?;
+        s.upload_dir = var("APP_UPLOAD_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
         let a = &mut s.auth;
         a.access_ttl = secs("APP_ACCESS_TOKEN_TTL_SECS", a.access_ttl)?;

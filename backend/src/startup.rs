@@ -7,6 +7,7 @@ use crate::{
     services::{accounting::tasks, audit, booking, demo},
 };
 use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use std::{net::TcpListener, sync::Arc};
 use tracing_actix_web::TracingLogger;
@@ -37,6 +38,15 @@ impl Application {
 
     pub async fn with_database(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let keys = JwtKeys::new(&settings.signing_secret()?);
+        let removed = api::upload::clean_leftovers(&settings.upload_dir).with_context(|| {
+            format!(
+                "preparing the upload directory {}",
+                settings.upload_dir.display()
+            )
+        })?;
+        if removed > 0 {
+            tracing::info!(removed, dir = %settings.upload_dir.display(), "removed uploads a stopped server left");
+        }
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let seal_every = settings.audit_seal_interval;

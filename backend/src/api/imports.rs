@@ -4,25 +4,23 @@
 use super::{
     AppState, PageOf, PageParams,
     extract::{Analytics, Auth, Query},
-    problem::{PROBLEM_JSON, Problem},
+    problem::Problem,
+    upload::{self, MALFORMED, NOT_MULTIPART, Received},
 };
 use crate::{
+    config::Settings,
     domain::{money::Amount, period::Period, period_value::PeriodInput},
     error::AppError,
     services::imports::{
-        self as service, ChargeSummary, ImportError, Importer, PeriodRecord, PeriodRecordFilter,
-        PeriodValueSummary, Rejection, Silent, Upload,
+        self as service, ChargeSummary, Importer, PeriodRecord, PeriodRecordFilter,
+        PeriodValueSummary, Silent, Upload,
     },
 };
-use actix_web::{
-    HttpMessage, HttpRequest, HttpResponse, ResponseError, get, http::StatusCode, http::header,
-    post, web,
-};
+use actix_web::{HttpRequest, get, post, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::{io::Write, sync::Arc};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -112,192 +110,29 @@ impl From<PeriodValueSummary> for PeriodValueImportResult {
     }
 }
 
-/// A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written.
-#[derive(Serialize, ToSchema)]
-pub struct ImportRejection {
-    #[serde(rename = "type")]
-    pub type_: &'static str,
-    pub title: &'static str,
-    pub status: u16,
-    pub detail: String,
-    #[schema(example = "IMPORT_REJECTED")]
-    pub code: &'static str,
-    pub report: crate::error::ImportReport,
-}
-
-fn rejection_body(r: &Rejection) -> ImportRejection {
-    ImportRejection {
-        type_: "about:blank",
-        title: "Import rejected",
-        status: 422,
-        detail: format!(
-            "{} problem(s) in {} row(s); nothing was imported",
-            r.error_count(),
-            r.rows
-        ),
-        code: "IMPORT_REJECTED",
-        report: crate::error::ImportReport {
-            rows: r.rows,
-            error_count: r.error_count(),
-            errors: r
-                .problems
-                .iter()
-                .map(|p| crate::error::RowProblem {
-                    row: p.row,
-                    field: p.field.clone(),
-                    reason: p.reason.clone(),
-                })
-                .collect(),
-            errors_not_listed: r.unlisted,
-        },
-    }
-}
-
-impl ResponseError for ImportError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ImportError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ImportError::Failed(e) => e.status_code(),
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            ImportError::Rejected(r) => HttpResponse::UnprocessableEntity()
-                .content_type(PROBLEM_JSON)
-                .json(rejection_body(r)),
-            ImportError::Failed(e) => e.error_response(),
-        }
-    }
-}
-
-/// An upload on disk; the temporary file goes when this does.
-struct Received {
-    file: tempfile::NamedTempFile,
-    name: Option<String>,
-}
-
-impl Received {
-    fn upload(&self) -> Upload<'_> {
-        Upload {
-            path: self.file.path(),
-            name: self.name.as_deref(),
-        }
-    }
-}
-
-const WRITE_CHUNK: usize = 1 << 20;
-
-fn too_large(limit: usize) -> AppError {
-    AppError::request(
-        413,
-        "PAYLOAD_TOO_LARGE",
-        format!("the upload must be at most {limit} bytes"),
-    )
-}
-
-fn malformed(e: actix_multipart::MultipartError) -> AppError {
-    AppError::request(
-        400,
-        "MALFORMED_MULTIPART",
-        format!("the multipart body could not be read: {e}"),
-    )
-}
-
-fn disk(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("storing the upload: {e}"))
-}
-
-async fn write_blocking(
-    mut out: std::fs::File,
-    mut buf: Vec<u8>,
-) -> Result<(std::fs::File, Vec<u8>), AppError> {
-    tokio::task::spawn_blocking(move || {
-        out.write_all(&buf)?;
-        buf.clear();
-        Ok::<_, std::io::Error>((out, buf))
-    })
-    .await
-    .map_err(disk)?
-    .map_err(disk)
-}
-
-/// Streams the `file` part of a multipart body to a temporary file, never holding it in memory; other parts
-/// are read and ignored. Not multipart → 415; over `limit` bytes → 413; no `file` part → 422.
-async fn receive(
-    req: &HttpRequest,
+fn receive<'a>(
+    req: &'a HttpRequest,
     payload: web::Payload,
-    limit: usize,
-) -> Result<Received, AppError> {
-    let is_multipart = matches!(req.mime_type(), Ok(Some(m))
-        if m.type_() == "multipart" && m.subtype() == "form-data");
-    if !is_multipart {
-        return Err(AppError::request(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "the body must be multipart/form-data with the CSV in a part named `file`",
-        ));
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large(limit));
-    }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut received = None;
-    let mut total = 0;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
-        if received.is_some() || field.name() != Some("file") {
-            while let Some(chunk) = field.next().await {
-                total += chunk.map_err(malformed)?.len();
-                if total > limit {
-                    return Err(too_large(limit));
-                }
-            }
-            continue;
-        }
-        let name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect());
-        let file = tempfile::Builder::new()
-            .prefix("hospital-import-")
-            .suffix(".csv")
-            .tempfile()
-            .map_err(disk)?;
-        let mut out = file.as_file().try_clone().map_err(disk)?;
-        let mut buf = Vec::with_capacity(WRITE_CHUNK);
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(malformed)?;
-            total += chunk.len();
-            if total > limit {
-                return Err(too_large(limit));
-            }
-            buf.extend_from_slice(&chunk);
-            if buf.len() >= WRITE_CHUNK {
-                (out, buf) = write_blocking(out, buf).await?;
-            }
-        }
-        write_blocking(out, buf).await?;
-        received = Some(Received { file, name });
-    }
-    received.ok_or_else(|| {
-        AppError::invalid(
-            "file",
-            "is required: send the CSV as the multipart part named `file`",
-        )
-    })
+    settings: &'a Settings,
+) -> impl Future<Output = Result<Received, AppError>> + 'a {
+    upload::receive(
+        req,
+        payload,
+        settings.max_upload_bytes,
+        &settings.upload_dir,
+    )
 }
 
-const REJECTED: &str = "The file was refused (`IMPORT_REJECTED`, with the report of every bad row); \
-nothing was written. Or no part named `file` (`VALIDATION_FAILED`)";
+fn upload_of(received: &Received) -> Upload<'_> {
+    Upload {
+        path: received.path(),
+        name: received.name.as_deref(),
+    }
+}
+
+const REJECTED: &str = "The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); \
+nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`)";
 const TOO_LARGE: &str = "The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES)";
-const NOT_MULTIPART: &str = "Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`)";
-const MALFORMED: &str = "The multipart body could not be read (`MALFORMED_MULTIPART`)";
 
 /// The file is validated whole first: if any row is bad, nothing is written and the answer lists the bad rows.
 /// Otherwise all lines are inserted in one transaction; a line whose `source_line_id` the hospital already
@@ -308,7 +143,7 @@ const MALFORMED: &str = "The multipart body could not be read (`MALFORMED_MULTIP
         (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
         (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+        (status = 422, description = REJECTED, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/imports/charges")]
 async fn charges(
@@ -316,12 +151,12 @@ async fn charges(
     user: Auth<Analytics>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<web::Json<ChargeImportResult>, ImportError> {
-    let received = receive(&req, payload, state.settings.max_upload_bytes).await?;
+) -> Result<web::Json<ChargeImportResult>, AppError> {
+    let received = receive(&req, payload, &state.settings).await?;
     let summary = service::import_charges(
         &state.db,
         Importer::User(&user),
-        received.upload(),
+        upload_of(&received),
         Arc::new(Silent),
     )
     .await?;
@@ -334,13 +169,13 @@ async fn import_values(
     kind: PeriodInput,
     req: &HttpRequest,
     payload: web::Payload,
-) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
-    let received = receive(req, payload, state.settings.max_upload_bytes).await?;
+) -> Result<web::Json<PeriodValueImportResult>, AppError> {
+    let received = receive(req, payload, &state.settings).await?;
     let summary = service::import_period_values(
         &state.db,
         Importer::User(user),
         kind,
-        received.upload(),
+        upload_of(&received),
         Arc::new(Silent),
     )
     .await?;
@@ -355,7 +190,7 @@ async fn import_values(
         (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
         (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+        (status = 422, description = REJECTED, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/imports/workload")]
 async fn workload(
@@ -363,7 +198,7 @@ async fn workload(
     user: Auth<Analytics>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+) -> Result<web::Json<PeriodValueImportResult>, AppError> {
     import_values(&state, &user, PeriodInput::Workload, &req, payload).await
 }
 
@@ -375,7 +210,7 @@ async fn workload(
         (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
         (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+        (status = 422, description = REJECTED, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/imports/costs")]
 async fn costs(
@@ -383,7 +218,7 @@ async fn costs(
     user: Auth<Analytics>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+) -> Result<web::Json<PeriodValueImportResult>, AppError> {
     import_values(&state, &user, PeriodInput::Cost, &req, payload).await
 }
 
@@ -395,7 +230,7 @@ async fn costs(
         (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
         (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = REJECTED, body = ImportRejection, content_type = "application/problem+json")),
+        (status = 422, description = REJECTED, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/imports/orientation-values")]
 async fn orientation_values(
@@ -403,7 +238,7 @@ async fn orientation_values(
     user: Auth<Analytics>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<web::Json<PeriodValueImportResult>, ImportError> {
+) -> Result<web::Json<PeriodValueImportResult>, AppError> {
     import_values(&state, &user, PeriodInput::Orientation, &req, payload).await
 }
 

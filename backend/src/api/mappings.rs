@@ -5,6 +5,7 @@ use super::{
     extract::{Analytics, Auth, Json, Query},
     model_versions::{IN_USE, NOT_FOUND},
     problem::Problem,
+    upload,
 };
 use crate::{
     domain::text,
@@ -14,9 +15,8 @@ use crate::{
         mappings::{self as service, ImportOutcome, MappingFilter, MappingView},
     },
 };
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -180,56 +180,18 @@ async fn create(
     Ok(HttpResponse::Created().json(ItemMapping::from(created)))
 }
 
-/// Reads the `file` part of a multipart upload, within `MAX_FILE_BYTES`.
-async fn read_file(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, AppError> {
-    let multipart = matches!(req.mime_type(), Ok(Some(m))
-        if m.type_() == "multipart" && m.subtype() == "form-data");
-    if !multipart {
-        return Err(AppError::request(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "the body must be multipart/form-data with the CSV file in a part named `file`",
-        ));
-    }
-    let unreadable = |e: actix_multipart::MultipartError| {
-        AppError::request(
-            400,
-            "BAD_REQUEST",
-            format!("the multipart body could not be read: {e}"),
-        )
-    };
-    let too_large = || {
-        AppError::request(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            format!("the file must be at most {MAX_FILE_BYTES} bytes"),
-        )
-    };
-    let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut file = None;
-    while let Some(part) = parts.next().await {
-        let mut part = part.map_err(unreadable)?;
-        let is_file = part.name() == Some("file");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            if is_file {
-                if bytes.len() + chunk.len() > MAX_FILE_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if is_file {
-            if file.is_some() {
-                return Err(AppError::invalid("file", "send one file"));
-            }
-            file = Some(bytes);
-        }
-    }
-    file.ok_or_else(|| {
-        AppError::invalid("file", "is required: the CSV file in a part named `file`")
-    })
+/// Reads the `file` part of a multipart upload (through the one upload reader), within `MAX_FILE_BYTES`.
+async fn read_file(
+    req: &HttpRequest,
+    payload: web::Payload,
+    upload_dir: &std::path::Path,
+) -> Result<Vec<u8>, AppError> {
+    let received = upload::receive(req, payload, MAX_FILE_BYTES, upload_dir).await?;
+    let path = received.path().to_owned();
+    tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))
 }
 
 /// Adds the mappings of a CSV file (`node_code,item_code`). Every row is checked as a single mapping
@@ -239,8 +201,11 @@ async fn read_file(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, 
     request_body(content = MappingUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = ImportResult),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = upload::MALFORMED, body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is over 4 MiB (`PAYLOAD_TOO_LARGE`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = upload::NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad rows: nothing imported (`IMPORT_REJECTED`, with `report`: row, field, reason); \
-or no `file` part (`VALIDATION_FAILED`)", body = Problem, content_type = "application/problem+json"),
+or no `file` part (`VALIDATION_FAILED`, with `errors` naming `file`)", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = IN_USE, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/model-versions/{id}/mappings/import")]
@@ -251,7 +216,7 @@ async fn import(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<web::Json<ImportResult>, AppError> {
-    let file = read_file(&req, payload).await?;
+    let file = read_file(&req, payload, &state.settings.upload_dir).await?;
     let outcome = service::import(&state.db, &user, id.into_inner(), &file).await?;
     Ok(web::Json(outcome.into()))
 }

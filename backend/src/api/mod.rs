@@ -21,6 +21,7 @@ pub mod schedules;
 pub mod spa;
 pub mod statistics;
 pub mod system;
+pub mod upload;
 pub mod users;
 
 use crate::{auth::jwt::JwtKeys, config::Settings, error::AppError, services};

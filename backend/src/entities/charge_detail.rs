@@ -7,7 +7,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub hospital_id: i64,
-    /// Unique per hospital: importing or writing the same line twice changes nothing.
+    /// Who wrote the line: `OUTPATIENT` (a bill's payment or refund) or `IMPORT` (a file from another
+    /// system); see `domain::charge_line::ChargeSource`.
+    pub source: String,
+    /// Unique per hospital and source: importing or writing the same line twice changes nothing.
     pub source_line_id: String,
     pub business_type: String,
     pub prescribing_dept_code: String,

@@ -7,6 +7,7 @@ use crate::{
     domain::{
         appointment::AppointmentAction,
         billing::{self as rules, BillingStatus, PaymentMethod},
+        charge_line::ChargeSource,
         money::Amount,
         vocab::{DoctorTitle, InsuranceType},
     },
@@ -385,12 +386,11 @@ pub async fn pay(
     let bill = get(&txn, actor, id).await?;
     booking::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
     let lines = lines_of(&txn, id).await?;
-    write_charges(
+    write_payment_charges(
         &txn,
         actor,
         &bill,
         &lines,
-        1,
         now,
         &local.format("%Y-%m").to_string(),
     )
@@ -440,57 +440,119 @@ async fn replay(
     }
 }
 
-/// Money moving for a bill: its payment (`sign` 1) or its refund (−1), in the period of that moment.
-pub(crate) struct ChargeMovement<'a> {
+/// A bill's payment: its lines, paid at `at` in `period`.
+pub(crate) struct Payment<'a> {
     pub hospital_id: i64,
     pub billing_id: i64,
     pub lines: &'a [billing_line::Model],
     /// The doctor's department: the prescribing one, and the executing one of lines without their own.
     pub department_id: i64,
-    pub sign: i64,
     pub at: chrono::DateTime<Utc>,
     pub period: String,
 }
 
-/// The `charge_details` rows of a movement, one per bill line: outpatient business, the doctor's department
-/// as the prescribing one, the line's executing department; `codes` maps department ids to codes.
+/// One outpatient `charge_details` row before it is saved.
+#[derive(Debug, Clone)]
+pub(crate) struct ChargeRow {
+    pub hospital_id: i64,
+    pub billing_id: i64,
+    pub source_line_id: String,
+    pub prescribing_dept_code: String,
+    pub executing_dept_code: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: Option<String>,
+    pub quantity: i64,
+    pub amount: i64,
+    pub charged_at: chrono::DateTime<Utc>,
+    pub period: String,
+}
+
+impl ChargeRow {
+    /// The row that reverses this one at a refund: the same line, departments and item, negated, in the
+    /// refund's moment and period. Departments and codes are the payment's, whatever has changed since.
+    pub fn reversal(&self, at: chrono::DateTime<Utc>, period: &str) -> ChargeRow {
+        ChargeRow {
+            source_line_id: format!("{}-R", self.source_line_id),
+            quantity: -self.quantity,
+            amount: -self.amount,
+            charged_at: at,
+            period: period.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    pub fn into_active(self, now: chrono::DateTime<Utc>) -> charge_detail::ActiveModel {
+        charge_detail::ActiveModel {
+            hospital_id: Set(self.hospital_id),
+            source: Set(ChargeSource::Outpatient.as_str().into()),
+            source_line_id: Set(self.source_line_id),
+            business_type: Set("OUTPATIENT".into()),
+            prescribing_dept_code: Set(self.prescribing_dept_code),
+            executing_dept_code: Set(self.executing_dept_code),
+            item_code: Set(self.item_code),
+            item_name: Set(self.item_name),
+            item_category: Set(self.item_category),
+            quantity: Set(self.quantity),
+            amount: Set(self.amount),
+            charged_at: Set(self.charged_at),
+            period: Set(self.period),
+            billing_id: Set(Some(self.billing_id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<charge_detail::Model> for ChargeRow {
+    fn from(m: charge_detail::Model) -> Self {
+        ChargeRow {
+            hospital_id: m.hospital_id,
+            billing_id: m.billing_id.unwrap_or_default(),
+            source_line_id: m.source_line_id,
+            prescribing_dept_code: m.prescribing_dept_code,
+            executing_dept_code: m.executing_dept_code,
+            item_code: m.item_code,
+            item_name: m.item_name,
+            item_category: m.item_category,
+            quantity: m.quantity,
+            amount: m.amount,
+            charged_at: m.charged_at,
+            period: m.period,
+        }
+    }
+}
+
+/// The `charge_details` rows of a payment, one per bill line (`OP-<line>`): outpatient business, the
+/// doctor's department as the prescribing one, the line's executing department; `codes` maps department
+/// ids to codes.
 pub(crate) fn charge_rows(
-    m: &ChargeMovement<'_>,
+    p: &Payment<'_>,
     codes: &HashMap<i64, String>,
-) -> Result<Vec<charge_detail::ActiveModel>, AppError> {
+) -> Result<Vec<ChargeRow>, AppError> {
     let code = |id: i64| {
         codes
             .get(&id)
             .cloned()
             .ok_or(AppError::NotFound("department"))
     };
-    let prescribing = code(m.department_id)?;
-    let now = Utc::now();
-    m.lines
+    let prescribing = code(p.department_id)?;
+    p.lines
         .iter()
         .map(|l| {
-            Ok(charge_detail::ActiveModel {
-                hospital_id: Set(m.hospital_id),
-                source_line_id: Set(if m.sign > 0 {
-                    format!("OP-{}", l.id)
-                } else {
-                    format!("OP-{}-R", l.id)
-                }),
-                business_type: Set("OUTPATIENT".into()),
-                prescribing_dept_code: Set(prescribing.clone()),
-                executing_dept_code: Set(code(
-                    l.executing_department_id.unwrap_or(m.department_id),
-                )?),
-                item_code: Set(l.item_code.clone()),
-                item_name: Set(l.item_name.clone()),
-                item_category: Set(Some(l.item_category.clone())),
-                quantity: Set(m.sign * l.quantity),
-                amount: Set(m.sign * l.amount),
-                charged_at: Set(m.at),
-                period: Set(m.period.clone()),
-                billing_id: Set(Some(m.billing_id)),
-                created_at: Set(now),
-                ..Default::default()
+            Ok(ChargeRow {
+                hospital_id: p.hospital_id,
+                billing_id: p.billing_id,
+                source_line_id: format!("OP-{}", l.id),
+                prescribing_dept_code: prescribing.clone(),
+                executing_dept_code: code(l.executing_department_id.unwrap_or(p.department_id))?,
+                item_code: l.item_code.clone(),
+                item_name: l.item_name.clone(),
+                item_category: Some(l.item_category.clone()),
+                quantity: l.quantity,
+                amount: l.amount,
+                charged_at: p.at,
+                period: p.period.clone(),
             })
         })
         .collect()
@@ -510,13 +572,22 @@ pub(crate) async fn department_codes(
         .collect())
 }
 
-/// Writes the `charge_details` rows of one bill's payment (`sign` 1) or refund (−1).
-async fn write_charges(
+async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<ChargeRow>) -> Result<(), AppError> {
+    let now = Utc::now();
+    if !rows.is_empty() {
+        charge_detail::Entity::insert_many(rows.into_iter().map(|r| r.into_active(now)))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the `charge_details` rows of one bill's payment.
+async fn write_payment_charges(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     bill: &billing::Model,
     lines: &[billing_line::Model],
-    sign: i64,
     at: chrono::DateTime<Utc>,
     period: &str,
 ) -> Result<(), AppError> {
@@ -528,20 +599,48 @@ async fn write_charges(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("doctor"))?;
-    let movement = ChargeMovement {
+    let payment = Payment {
         hospital_id: actor.hospital_id,
         billing_id: bill.id,
         lines,
         department_id: doc.department_id,
-        sign,
         at,
         period: period.to_owned(),
     };
-    let rows = charge_rows(&movement, &department_codes(conn, actor.hospital_id).await?)?;
-    if !rows.is_empty() {
-        charge_detail::Entity::insert_many(rows).exec(conn).await?;
+    let rows = charge_rows(&payment, &department_codes(conn, actor.hospital_id).await?)?;
+    insert_rows(conn, rows).await
+}
+
+/// Writes the rows that reverse one bill's payment: each of the payment's own rows, negated.
+async fn write_refund_charges(
+    conn: &impl ConnectionTrait,
+    bill: &billing::Model,
+    lines: &[billing_line::Model],
+    at: chrono::DateTime<Utc>,
+    period: &str,
+) -> Result<(), AppError> {
+    let paid = charge_detail::Entity::find()
+        .filter(charge_detail::Column::HospitalId.eq(bill.hospital_id))
+        .filter(charge_detail::Column::Source.eq(ChargeSource::Outpatient.as_str()))
+        .filter(
+            charge_detail::Column::SourceLineId.is_in(lines.iter().map(|l| format!("OP-{}", l.id))),
+        )
+        .order_by_asc(charge_detail::Column::Id)
+        .all(conn)
+        .await?;
+    if paid.len() != lines.len() {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "bill {} has {} lines but its payment wrote {} charge rows",
+            bill.id,
+            lines.len(),
+            paid.len()
+        )));
     }
-    Ok(())
+    let rows = paid
+        .into_iter()
+        .map(|m| ChargeRow::from(m).reversal(at, period))
+        .collect();
+    insert_rows(conn, rows).await
 }
 
 /// Refunds a PAID bill (ADMIN, with a reason): REFUNDED, and negative charge rows reverse its income.
@@ -578,16 +677,7 @@ pub async fn refund(
         });
     }
     let lines = lines_of(&txn, id).await?;
-    write_charges(
-        &txn,
-        actor,
-        &bill,
-        &lines,
-        -1,
-        now,
-        &local.format("%Y-%m").to_string(),
-    )
-    .await?;
+    write_refund_charges(&txn, &bill, &lines, now, &local.format("%Y-%m").to_string()).await?;
     audit::record(
         &txn,
         actor

@@ -413,7 +413,7 @@ pub async fn insert(
     count: u64,
     progress: &dyn imports::Progress,
 ) -> Result<SeedSummary, AppError> {
-    let batch = imports::rows_per_statement(db.get_database_backend(), 13);
+    let batch = imports::charge_rows_per_statement(db.get_database_backend());
     let batches_per_txn = (ROWS_PER_TRANSACTION / batch).max(1);
     let now = Utc::now();
     let mut next = 0;

@@ -6,7 +6,7 @@ use super::{Actor, Page, PageRequest, audit, fetch_page, sort_by};
 use crate::{
     db::begin_write,
     domain::{
-        charge_line::{self, ChargeLine},
+        charge_line::{self, ChargeLine, ChargeSource},
         import_layout::{FieldProblem, map_header},
         period::Period,
         period_value::{self, PeriodInput, PeriodValue},
@@ -85,6 +85,36 @@ pub enum ImportError {
     Rejected(Rejection),
     #[error(transparent)]
     Failed(#[from] AppError),
+}
+
+/// A refusal is answered as the application's one error: 422 `IMPORT_REJECTED` with the report.
+impl From<ImportError> for AppError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Failed(e) => e,
+            ImportError::Rejected(r) => AppError::ImportRejected {
+                message: format!(
+                    "{} problem(s) in {} row(s); nothing was imported",
+                    r.error_count(),
+                    r.rows
+                ),
+                report: crate::error::ImportReport {
+                    rows: r.rows,
+                    error_count: r.error_count(),
+                    errors_not_listed: r.unlisted,
+                    errors: r
+                        .problems
+                        .into_iter()
+                        .map(|p| crate::error::RowProblem {
+                            row: p.row,
+                            field: p.field,
+                            reason: p.reason,
+                        })
+                        .collect(),
+                },
+            },
+        }
+    }
 }
 
 impl From<DbErr> for ImportError {
@@ -461,19 +491,53 @@ async fn validate<L: Layout>(
 /// A reader that hashes what passes through it and keeps the bytes the CSV reader may still report
 /// positions in, so that line numbers can be counted from the bytes themselves: the CSV reader's own are
 /// off after blank lines and in CRLF files.
+///
+/// It also bounds a row: once more than [`MAX_ROW_BYTES`] (plus the CSV reader's buffer) have been read past
+/// the start of the last record (line breaks not counted), it fails with [`RowTooLong`], so a huge field is refused as it arrives
+/// instead of being buffered whole (here and in the CSV record) before its length is checked.
 struct Tracking<R> {
     inner: R,
     hasher: Sha256,
     lines: Rc<RefCell<LineCounter>>,
 }
 
+/// The longest row a file may have. A valid charge line is well under 2 KiB.
+const MAX_ROW_BYTES: usize = 64 * 1024;
+/// What the CSV reader buffers ahead of the record it is reading.
+const READ_BUFFER: usize = 1 << 18;
+
+/// A row past [`MAX_ROW_BYTES`]: the reading stops there.
+#[derive(Debug, thiserror::Error)]
+#[error("the row is longer than {} KiB", MAX_ROW_BYTES / 1024)]
+struct RowTooLong;
+
 impl<R: Read> Read for Tracking<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
-        self.lines.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        let mut lines = self.lines.borrow_mut();
+        lines.bytes.extend_from_slice(&buf[..n]);
+        // Blank lines between records are not part of any row, so line breaks do not count.
+        let window = lines.bytes.len() - lines.counted;
+        if window > MAX_ROW_BYTES + READ_BUFFER
+            && lines.bytes[lines.counted..]
+                .iter()
+                .filter(|&&b| b != b'\n' && b != b'\r')
+                .count()
+                > MAX_ROW_BYTES + READ_BUFFER
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RowTooLong,
+            ));
+        }
         Ok(n)
     }
+}
+
+/// Whether reading stopped at a row past [`MAX_ROW_BYTES`].
+fn is_row_too_long(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<RowTooLong>()))
 }
 
 /// Counts newlines up to each record's first byte, moving forward only; what lies behind is dropped now
@@ -548,92 +612,103 @@ fn read_rows(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 18)
+        .buffer_capacity(READ_BUFFER)
         .from_reader(Tracking {
             inner: file,
             hasher: Sha256::new(),
             lines: lines.clone(),
         });
-    let line_of = |record: &csv::ByteRecord| {
-        let offset = record.position().map_or(0, |p| p.byte());
-        lines.borrow_mut().line_of(offset)
+    let line_of = |offset: u64| lines.borrow_mut().line_of(offset);
+    let record_line = |record: &csv::ByteRecord| line_of(record.position().map_or(0, |p| p.byte()));
+    // Reads the next record; a row past the limit ends the reading with the line it starts on.
+    let next = |reader: &mut csv::Reader<Tracking<std::fs::File>>,
+                record: &mut csv::ByteRecord|
+     -> Result<Result<bool, u64>, AppError> {
+        match reader.read_byte_record(record) {
+            Ok(more) => Ok(Ok(more)),
+            Err(e) if is_row_too_long(&e) => Ok(Err(line_of(reader.position().byte()))),
+            Err(e) => Err(io_error(path, e)),
+        }
     };
+    let too_long = || FieldProblem::new("", RowTooLong.to_string());
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    let header = if !reader
-        .read_byte_record(&mut record)
-        .map_err(|e| io_error(path, e))?
-    {
-        Header::Missing
-    } else {
-        let line = line_of(&record);
-        let names: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
-        match names {
-            Err(_) => Header::Refused(
-                line,
-                vec![FieldProblem::new("", "the header is not valid UTF-8")],
-            ),
-            Ok(names) => match map_header(&names, columns) {
-                Err(problems) => Header::Refused(line, problems),
-                Ok(positions) => {
-                    let width = names.len();
-                    while reader
-                        .read_byte_record(&mut record)
-                        .map_err(|e| io_error(path, e))?
-                    {
-                        if record.iter().all(|f| f.trim_ascii().is_empty()) {
-                            continue;
-                        }
-                        rows += 1;
-                        let line = line_of(&record);
-                        if rows % PROGRESS_EVERY == 0 {
-                            progress.validating(record.position().map_or(0, |p| p.byte()));
-                        }
-                        if record.len() != width {
-                            let problem = FieldProblem::new(
-                                "",
-                                format!(
-                                    "the row has {} fields; the header has {width}",
-                                    record.len()
-                                ),
-                            );
-                            each(line, Err(problem));
-                            continue;
-                        }
-                        let mut fields = [""; MAX_COLUMNS];
-                        let mut bad = None;
-                        for (slot, &at) in positions.iter().enumerate() {
-                            match std::str::from_utf8(&record[at]) {
-                                Ok(s) => fields[slot] = s,
-                                Err(_) => {
-                                    bad = Some(FieldProblem::new(
-                                        columns[slot],
-                                        "is not valid UTF-8 text",
-                                    ));
+    let header = match next(&mut reader, &mut record)? {
+        Ok(false) => Header::Missing,
+        Err(line) => Header::Refused(line, vec![too_long()]),
+        Ok(true) => {
+            let line = record_line(&record);
+            let names: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
+            match names {
+                Err(_) => Header::Refused(
+                    line,
+                    vec![FieldProblem::new("", "the header is not valid UTF-8")],
+                ),
+                Ok(names) => match map_header(&names, columns) {
+                    Err(problems) => Header::Refused(line, problems),
+                    Ok(positions) => {
+                        let width = names.len();
+                        loop {
+                            match next(&mut reader, &mut record)? {
+                                Ok(true) => {}
+                                Ok(false) => break,
+                                Err(line) => {
+                                    rows += 1;
+                                    each(line, Err(too_long()));
                                     break;
                                 }
                             }
+                            let line = record_line(&record);
+                            if record.iter().all(|f| f.trim_ascii().is_empty()) {
+                                continue;
+                            }
+                            rows += 1;
+                            if rows % PROGRESS_EVERY == 0 {
+                                progress.validating(record.position().map_or(0, |p| p.byte()));
+                            }
+                            if record.len() != width {
+                                let problem = FieldProblem::new(
+                                    "",
+                                    format!(
+                                        "the row has {} fields; the header has {width}",
+                                        record.len()
+                                    ),
+                                );
+                                each(line, Err(problem));
+                                continue;
+                            }
+                            let mut fields = [""; MAX_COLUMNS];
+                            let mut bad = None;
+                            for (slot, &at) in positions.iter().enumerate() {
+                                match std::str::from_utf8(&record[at]) {
+                                    Ok(s) => fields[slot] = s,
+                                    Err(_) => {
+                                        bad = Some(FieldProblem::new(
+                                            columns[slot],
+                                            "is not valid UTF-8 text",
+                                        ));
+                                        break;
+                                    }
+                                }
+                            }
+                            match bad {
+                                Some(problem) => each(line, Err(problem)),
+                                None => each(line, Ok(&fields[..positions.len()])),
+                            }
                         }
-                        match bad {
-                            Some(problem) => each(line, Err(problem)),
-                            None => each(line, Ok(&fields[..positions.len()])),
-                        }
+                        Header::Good
                     }
-                    Header::Good
-                }
-            },
+                },
+            }
         }
     };
     // Count the rows behind a refused header too, and hash the whole file either way.
     if !matches!(header, Header::Good) {
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| io_error(path, e))?
-        {
+        while let Ok(true) = next(&mut reader, &mut record)? {
+            record_line(&record);
             if !record.iter().all(|f| f.trim_ascii().is_empty()) {
                 rows += 1;
             }
-            line_of(&record);
         }
     }
     let mut tracking = reader.into_inner();
@@ -826,9 +901,15 @@ pub(crate) fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
     (limit / columns).min(4_000)
 }
 
+/// How many charge lines fit one [`write_charge_batch`] statement.
+pub(crate) fn charge_rows_per_statement(backend: DbBackend) -> usize {
+    rows_per_statement(backend, CHARGE_COLUMNS.len())
+}
+
 type C = charge_detail::Column;
-const CHARGE_COLUMNS: [C; 13] = [
+const CHARGE_COLUMNS: [C; 14] = [
     C::HospitalId,
+    C::Source,
     C::SourceLineId,
     C::BusinessType,
     C::PrescribingDeptCode,
@@ -843,8 +924,9 @@ const CHARGE_COLUMNS: [C; 13] = [
     C::CreatedAt,
 ];
 
-/// Inserts charge lines the hospital does not have yet (by source_line_id) in one statement; answers how
-/// many it inserted. `rows` must fit one statement ([`rows_per_statement`] with 13 columns).
+/// Inserts imported charge lines the hospital does not have yet (by source_line_id among its imported
+/// lines: the lines its payments wrote are another id space) in one statement; answers how many it
+/// inserted. `rows` must fit one statement ([`charge_rows_per_statement`]).
 pub(crate) async fn write_charge_batch(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
@@ -859,6 +941,7 @@ pub(crate) async fn write_charge_batch(
             .select_only()
             .column(C::SourceLineId)
             .filter(C::HospitalId.eq(hospital_id))
+            .filter(C::Source.eq(ChargeSource::Import.as_str()))
             .filter(C::SourceLineId.is_in(rows.iter().map(|r| r.source_line_id.as_str())))
             .into_tuple::<String>()
             .all(conn)
@@ -872,7 +955,7 @@ pub(crate) async fn write_charge_batch(
     stmt.into_table(charge_detail::Entity)
         .columns(CHARGE_COLUMNS)
         .on_conflict(
-            OnConflict::columns([C::HospitalId, C::SourceLineId])
+            OnConflict::columns([C::HospitalId, C::Source, C::SourceLineId])
                 .do_nothing_on([C::Id])
                 .to_owned(),
         );
@@ -881,6 +964,7 @@ pub(crate) async fn write_charge_batch(
         any = true;
         stmt.values([
             hospital_id.into(),
+            ChargeSource::Import.as_str().into(),
             r.source_line_id.as_str().into(),
             r.business_type.as_str().into(),
             r.prescribing_dept_code.as_str().into(),
@@ -1117,6 +1201,53 @@ mod tests {
                 sql(b)
             );
         }
+    }
+
+    /// A row read: its line, and its first field or the reason it could not be read.
+    type Seen = (u64, Result<String, String>);
+
+    /// Every row read, the row count and the file's hash.
+    fn rows_of(content: &[u8]) -> (Vec<Seen>, u64, String) {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, content).expect("write");
+        let mut seen = Vec::new();
+        let (header, rows, sha) = read_rows(file.path(), &["h"], &Silent, |line, fields| {
+            seen.push((line, fields.map(|f| f[0].to_owned()).map_err(|p| p.reason)))
+        })
+        .expect("read");
+        assert!(matches!(header, Header::Good));
+        (seen, rows, sha)
+    }
+
+    #[test]
+    fn a_huge_row_stops_the_reading_where_it_starts() {
+        let mut content = b"h\na\n\"b".to_vec();
+        content.extend(std::iter::repeat_n(b'x', 20 << 20));
+        content.extend(b"\"\nc\n");
+        let (seen, rows, sha) = rows_of(&content);
+        assert_eq!(
+            seen,
+            [
+                (2, Ok("a".to_owned())),
+                (3, Err("the row is longer than 64 KiB".to_owned()))
+            ]
+        );
+        assert_eq!(rows, 2);
+        // The whole file is still hashed, for the audit entry.
+        assert_eq!(sha, hex::encode(Sha256::digest(&content)));
+    }
+
+    #[test]
+    fn blank_lines_are_no_long_row() {
+        let mut content = b"h\na\n".to_vec();
+        content.extend(std::iter::repeat_n(b'\n', 1 << 20));
+        content.extend(b"b\n");
+        let (seen, rows, _) = rows_of(&content);
+        assert_eq!(
+            seen,
+            [(2, Ok("a".to_owned())), ((1 << 20) + 3, Ok("b".to_owned()))]
+        );
+        assert_eq!(rows, 2);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::{
     clinic::{self, Clinic, assert_transition, s},
     db_tests,
+    fixtures::create_department,
     helpers::{Resp, TestApp},
 };
 use hospital::{
@@ -23,6 +24,7 @@ db_tests!(
     refunds_are_for_admins_with_a_reason,
     the_registration_fee_follows_the_doctors_title,
     a_bill_drawn_while_the_doctor_edits_is_of_the_record_as_it_stays,
+    a_refund_negates_the_payments_own_rows,
 );
 
 /// A patient with `insurance` who walks in to one of today's schedules and gets a record with
@@ -447,4 +449,101 @@ async fn a_bill_drawn_while_the_doctor_edits_is_of_the_record_as_it_stays(app: T
         );
     }
     assert_eq!(edited_first + billed_first, 16);
+}
+
+/// The parts of a charge row that a refund must negate: (line id, business type, prescribing and executing
+/// departments, item code, name and category, quantity, amount).
+type ChargeKey = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn charge_key(r: &charge_detail::Model) -> ChargeKey {
+    (
+        r.source_line_id.clone(),
+        r.business_type.clone(),
+        r.prescribing_dept_code.clone(),
+        r.executing_dept_code.clone(),
+        r.item_code.clone(),
+        r.item_name.clone(),
+        r.item_category.clone(),
+        r.quantity,
+        r.amount,
+    )
+}
+
+/// The doctor moves to another department and the drug to another executing department after the bill is
+/// paid: the refund still reverses exactly what the payment wrote.
+async fn a_refund_negates_the_payments_own_rows(app: TestApp) {
+    let clinic = Clinic::open(&app).await;
+    let admin = app.admin().await;
+    let (today, _) = clinic::today_schedule(&app, clinic.doctor_id, 10).await;
+    let record = visit(&app, &clinic, today, "EMPLOYEE", &[(clinic.drug_id, "2")]).await;
+    let id = bill_id(&clinic::bill(&app, record, None).await);
+    let paid = clinic::pay(&app, id, Some("pay-then-move"), "CASH").await;
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    let payment: Vec<ChargeKey> = charges(&app, id).await.iter().map(charge_key).collect();
+    assert_eq!(payment.len(), 3, "{payment:?}");
+
+    let surgery = create_department(&app, &admin, "SUR", "外科").await;
+    let moved = app
+        .put(
+            &format!("/api/v1/doctors/{}", clinic.doctor_id),
+            &admin,
+            json!({"name": "刘佳怡", "department_id": surgery, "title": "ATTENDING", "phone": "13900000001",
+                   "available_slots_per_day": 30, "user_id": clinic.doctor_user_id}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    let drug = app
+        .put(
+            &format!("/api/v1/charge-items/{}", clinic.drug_id),
+            &admin,
+            json!({"item_code": "DRUG-AMOX", "item_name": "阿莫西林胶囊", "item_category": "DRUG", "unit": "次",
+                   "unit_price": "12.35", "executing_department_id": clinic.lab.id}),
+        )
+        .await;
+    assert_eq!(drug.status, 200, "{:?}", drug.body);
+
+    let refunded = app
+        .post(
+            &format!("/api/v1/billings/{id}/refund"),
+            &admin,
+            json!({"reason": "重复收费"}),
+        )
+        .await;
+    assert_eq!(refunded.status, 200, "{:?}", refunded.body);
+    let mut refund: Vec<ChargeKey> = charges(&app, id)
+        .await
+        .iter()
+        .map(charge_key)
+        .filter(|k| k.0.ends_with("-R"))
+        .collect();
+    refund.sort();
+    let mut expected: Vec<ChargeKey> = payment
+        .into_iter()
+        .map(|(line, bt, presc, exec, code, name, cat, q, a)| {
+            (
+                format!("{line}-R"),
+                bt,
+                presc,
+                exec,
+                code,
+                name,
+                cat,
+                -q,
+                -a,
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(refund, expected);
+    assert!(refund.iter().all(|k| k.2 == "INT"), "{refund:?}");
 }

@@ -2,13 +2,14 @@
 //! whole with its report; monthly inputs upsert; multipart and header problems answer problem JSON; and the
 //! charge generator's output imports cleanly.
 use crate::{
+    clinic::{self, Clinic},
     db_tests,
     fixtures::create_department,
     helpers::{Backend, Resp, TestApp},
 };
 use hospital::{
     domain::role::Role,
-    entities::{audit_log, charge_detail, workload_record},
+    entities::{audit_log, billing_line, charge_detail, workload_record},
     services::charge_generator::{self, Catalogue, CatalogueItem, Generator},
     services::imports::Silent,
 };
@@ -87,6 +88,9 @@ db_tests!(
     monthly_inputs_replace_the_value_of_a_key,
     monthly_inputs_are_validated,
     generated_lines_import_cleanly_and_only_once,
+    imported_lines_named_like_payments_keep_to_their_own_ids,
+    a_huge_row_is_refused_where_it_starts,
+    every_upload_without_a_file_answers_the_documented_problem,
 );
 
 /// A byte-order mark, Chinese business types, a quoted name with a comma, a refund, an RFC 3339 time, no
@@ -702,4 +706,267 @@ async fn generated_lines_import_cleanly_and_only_once(app: TestApp) {
         charges_of(&app, app.hospital_a).await.len() as u64,
         count + 500
     );
+}
+
+/// A bill paid and a bill still open, each with its lines (their `charge_details` ids are `OP-<line>`).
+async fn paid_and_pending_bills(app: &TestApp, clinic: &Clinic) -> (i64, i64, Vec<i64>, Vec<i64>) {
+    let (today, _) = clinic::today_schedule(app, clinic.doctor_id, 10).await;
+    let mut bills = Vec::new();
+    for _ in 0..2 {
+        let patient = clinic.patient(app, "EMPLOYEE").await;
+        let (_, record) = clinic::walk_in(app, patient, today).await;
+        let written = clinic::write_record(app, record, &[(clinic.drug_id, "1")]).await;
+        assert_eq!(written.status, 200, "{:?}", written.body);
+        let bill = clinic::bill(app, record, None).await;
+        assert_eq!(bill.status, 201, "{:?}", bill.body);
+        let id = bill.body["id"].as_i64().unwrap();
+        let lines = billing_line::Entity::find()
+            .filter(billing_line::Column::BillingId.eq(id))
+            .order_by_asc(billing_line::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
+        bills.push((id, lines.iter().map(|l| l.id).collect::<Vec<_>>()));
+    }
+    let paid = clinic::pay(app, bills[0].0, Some("paid-first"), "CASH").await;
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    let (paid, paid_lines) = bills.remove(0);
+    let (pending, pending_lines) = bills.remove(0);
+    (paid, pending, paid_lines, pending_lines)
+}
+
+async fn charges_of_bill(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
+    charge_detail::Entity::find()
+        .filter(charge_detail::Column::BillingId.eq(bill_id))
+        .order_by_asc(charge_detail::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// A HIS file may name its lines `OP-…` like the rows a payment writes: the file's lines all land, the
+/// paid bill's rows stay as they were, importing the file again adds nothing, and the open bill whose line
+/// ids the file took is still paid (and refunded) with rows of its own.
+async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) {
+    let clinic = Clinic::open(&app).await;
+    let (paid, pending, paid_lines, pending_lines) = paid_and_pending_bills(&app, &clinic).await;
+    let paid_rows = charges_of_bill(&app, paid).await;
+    assert_eq!(paid_rows.len(), 3, "{paid_rows:?}");
+
+    let mut file = format!("{HEADER}\n");
+    let mut ids = Vec::new();
+    for line in paid_lines.iter().chain(&pending_lines) {
+        ids.push(format!("OP-{line}"));
+        ids.push(format!("OP-{line}-R"));
+    }
+    for id in &ids {
+        file.push_str(&format!(
+            "{id},住院,SUR,SUR,OPS-1,清创缝合术,,1,300,2026-03-05 09:15:00\n"
+        ));
+    }
+    let token = analyst(&app).await;
+    let resp = upload(&app, "/api/v1/imports/charges", &token, file.clone()).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert_eq!(
+        (
+            resp.body["inserted"].as_u64(),
+            resp.body["already_present"].as_u64()
+        ),
+        (Some(ids.len() as u64), Some(0)),
+        "{:?}",
+        resp.body
+    );
+    assert_eq!(charges_of_bill(&app, paid).await, paid_rows);
+    let imported: Vec<_> = charges_of(&app, app.hospital_a)
+        .await
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    assert_eq!(imported.len(), ids.len());
+    assert!(
+        imported
+            .iter()
+            .all(|r| r.amount == 3_000_000 && r.business_type == "INPATIENT")
+    );
+
+    let again = upload(&app, "/api/v1/imports/charges", &token, file).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        (
+            again.body["inserted"].as_u64(),
+            again.body["already_present"].as_u64()
+        ),
+        (Some(0), Some(ids.len() as u64))
+    );
+    let before = charges_of(&app, app.hospital_a).await;
+
+    let paid_now = clinic::pay(&app, pending, Some("paid-second"), "CASH").await;
+    assert_eq!(paid_now.status, 200, "{:?}", paid_now.body);
+    assert_eq!(paid_now.body["status"], "PAID");
+    let rows = charges_of_bill(&app, pending).await;
+    assert_eq!(rows.len(), pending_lines.len(), "{rows:?}");
+    assert_eq!(
+        rows.iter().map(|r| r.amount).sum::<i64>(),
+        paid_rows.iter().map(|r| r.amount).sum::<i64>()
+    );
+    let refund = app
+        .post(
+            &format!("/api/v1/billings/{pending}/refund"),
+            &app.admin().await,
+            json!({"reason": "重复收费"}),
+        )
+        .await;
+    assert_eq!(refund.status, 200, "{:?}", refund.body);
+    assert_eq!(
+        charges_of_bill(&app, pending).await.len(),
+        2 * pending_lines.len()
+    );
+    assert_eq!(
+        charges_of_bill(&app, pending)
+            .await
+            .iter()
+            .map(|r| r.amount)
+            .sum::<i64>(),
+        0
+    );
+    // The imported lines are as they were.
+    let after: Vec<_> = charges_of(&app, app.hospital_a)
+        .await
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|r| r.billing_id.is_none())
+        .collect();
+    assert_eq!(after, before);
+}
+
+/// A row of several MiB (one enormous field) is refused on its own line as soon as it passes 64 KiB; the
+/// reading stops there, so nothing behind it is counted.
+async fn a_huge_row_is_refused_where_it_starts(app: TestApp) {
+    let huge = "H".repeat(8 << 20);
+    let file = format!(
+        "{HEADER}\n\
+         HIS-0001,门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n\
+         {huge},门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n\
+         HIS-0003,门诊,INT,LAB,LAB-001,血常规,LAB,1,20.5,2026-03-05 09:15:00\n"
+    );
+    let resp = upload(&app, "/api/v1/imports/charges", &analyst(&app).await, file).await;
+    assert_eq!(
+        problems(&resp),
+        [(3, String::new(), "the row is longer than 64 KiB".to_owned())]
+    );
+    assert_eq!(resp.body["report"]["rows"], 2, "{:?}", resp.body["report"]);
+    assert!(charges_of(&app, app.hospital_a).await.is_empty());
+}
+
+/// Every multipart endpoint the spec lists answers a body without a `file` part with the problem its spec
+/// documents for 422: no field the schema does not have, and every field it requires.
+async fn every_upload_without_a_file_answers_the_documented_problem(app: TestApp) {
+    let spec: Value =
+        serde_json::from_str(&hospital::api::openapi().to_pretty_json().unwrap()).unwrap();
+    let token = analyst(&app).await;
+    for (path, method) in crate::openapi::uploads(&spec) {
+        assert_eq!(method, "post", "{path}");
+        let schema = spec["paths"][&path][&method]["responses"]["422"]["content"]
+            ["application/problem+json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let schema = &spec["components"]["schemas"][&schema];
+        let resp = app
+            .client
+            .post(app.url(&path.replace("{id}", "1")))
+            .bearer_auth(&token)
+            .multipart(Form::new().text("note", "no file here"))
+            .send()
+            .await
+            .unwrap();
+        let resp = TestApp::read(resp).await;
+        resp.assert_problem(422, "VALIDATION_FAILED");
+        assert!(
+            resp.field_errors().contains_key("file"),
+            "{path}: {:?}",
+            resp.body
+        );
+        for key in resp.body.as_object().unwrap().keys() {
+            assert!(
+                schema["properties"][key].is_object(),
+                "{path}: `{key}` is not in the documented {schema}"
+            );
+        }
+        for key in schema["required"].as_array().unwrap() {
+            assert!(
+                resp.body.get(key.as_str().unwrap()).is_some(),
+                "{path}: the documented `{key}` is missing from {:?}",
+                resp.body
+            );
+        }
+    }
+}
+
+fn uploads_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Uploads are kept in the server's upload directory while they are imported, and gone when the request
+/// is done; what a killed server left there is removed when the next one starts (and nothing else is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uploads_live_in_the_servers_directory_and_leftovers_go_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = dir.path().join("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(uploads.join("upload-killed.csv"), HEADER.repeat(10_000)).unwrap();
+    std::fs::write(uploads.join("README"), "not an upload").unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.upload_dir = uploads.clone())
+        .await
+        .unwrap();
+    assert_eq!(uploads_in(&uploads), ["README"]);
+
+    // An upload sent slowly: its file is in the directory while it arrives.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(tokio_stream_of(rx));
+    let part = Part::stream(body).file_name("slow.csv");
+    let token = analyst(&app).await;
+    let request = app
+        .client
+        .post(app.url("/api/v1/imports/charges"))
+        .bearer_auth(&token)
+        .multipart(Form::new().part("file", part))
+        .send();
+    let sending = tokio::spawn(request);
+    tx.send(Ok(good_file().into_bytes())).await.unwrap();
+    let in_progress = loop {
+        let found: Vec<String> = uploads_in(&uploads)
+            .into_iter()
+            .filter(|n| n != "README")
+            .collect();
+        if !found.is_empty() {
+            break found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(in_progress.len(), 1, "{in_progress:?}");
+    assert!(in_progress[0].starts_with("upload-") && in_progress[0].ends_with(".csv"));
+    drop(tx);
+    let resp = TestApp::read(sending.await.unwrap().unwrap()).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert_eq!(resp.body["inserted"], 4);
+    assert_eq!(uploads_in(&uploads), ["README"]);
+}
+
+/// The receiving end of a channel as a stream of body chunks.
+fn tokio_stream_of(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }

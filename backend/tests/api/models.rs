@@ -1666,7 +1666,7 @@ async fn mapping_files_are_imported_whole_or_not_at_all(app: TestApp) {
     let resp = upload_parts(&app, &token, v, &[("other", b"node_code,item_code\n")]).await;
     assert_eq!(
         assert_invalid(&resp, "file"),
-        "is required: the CSV file in a part named `file`"
+        "is required: send the CSV as the multipart part named `file`"
     );
     let huge = vec![b'a'; 4 * 1024 * 1024 + 1];
     let resp = upload_parts(&app, &token, v, &[("file", &huge)]).await;

@@ -82,3 +82,48 @@ fn every_operation_has_a_summary_a_tag_and_its_errors() {
         (Some("http"), Some("bearer"))
     );
 }
+
+/// The multipart operations: (path, method).
+pub fn uploads(spec: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["requestBody"]["content"]["multipart/form-data"].is_object() {
+                found.push((path.clone(), method.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// Every refusal of an upload has one shape, the problem JSON every other error has (a refused file's
+/// rows in its `report`, a missing `file` part in its `errors`), and the upload's own causes are named.
+#[test]
+fn every_upload_documents_its_refusals_as_problem_json() {
+    let spec = spec();
+    let uploads = uploads(&spec);
+    assert!(uploads.len() >= 5, "{uploads:?}");
+    for (path, method) in uploads {
+        let responses = &spec["paths"][&path][&method]["responses"];
+        for code in ["400", "413", "415", "422"] {
+            assert_eq!(
+                responses[code]["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path}: {code}"
+            );
+        }
+        let says = |code: &str, what: &str| {
+            let description = responses[code]["description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains(what),
+                "{method} {path}: {code} says {description:?}"
+            );
+        };
+        says("400", "MALFORMED_MULTIPART");
+        says("415", "multipart/form-data");
+        says("422", "IMPORT_REJECTED");
+        says("422", "VALIDATION_FAILED");
+    }
+    let problem = &spec["components"]["schemas"]["Problem"]["properties"];
+    assert!(problem["report"].is_object() && problem["errors"].is_object());
+}

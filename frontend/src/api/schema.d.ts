@@ -1793,17 +1793,6 @@ export interface components {
             code: string;
             name: string;
         };
-        /** @description A refused import (`IMPORT_REJECTED`): the problem details plus the report. Nothing was written. */
-        ImportRejection: {
-            type: string;
-            title: string;
-            /** Format: int32 */
-            status: number;
-            detail: string;
-            /** @example IMPORT_REJECTED */
-            code: string;
-            report: components["schemas"]["ImportReport"];
-        };
         /** @description Why an uploaded file was refused: its data rows and the problems, listed up to a limit. */
         ImportReport: {
             /**
@@ -7318,13 +7307,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            /** @description The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ImportRejection"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
@@ -7405,13 +7394,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            /** @description The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ImportRejection"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
@@ -7492,13 +7481,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            /** @description The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ImportRejection"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
@@ -7579,13 +7568,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file was refused (`IMPORT_REJECTED`, with the report of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`) */
+            /** @description The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ImportRejection"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
@@ -8710,7 +8699,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8755,7 +8744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            /** @description The file is over 4 MiB (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8764,7 +8753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8773,7 +8762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad rows: nothing imported (`IMPORT_REJECTED`, with `report`: row, field, reason); or no `file` part (`VALIDATION_FAILED`) */
+            /** @description Bad rows: nothing imported (`IMPORT_REJECTED`, with `report`: row, field, reason); or no `file` part (`VALIDATION_FAILED`, with `errors` naming `file`) */
             422: {
                 headers: {
                     [name: string]: unknown;

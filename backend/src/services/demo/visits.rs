@@ -5,7 +5,7 @@
 //! Every row is what the product itself would have written for that history: bills are priced by
 //! `billing::draft` from the saved records (once per distinct doctor, insurance type and prescription — the
 //! draft depends on nothing else), their lines are the draft's, and the income in `charge_details` is what
-//! `billing::charge_rows` makes at payment and refund, inserted in bulk. Everything random comes from a generator
+//! `billing::charge_rows` makes at payment (and their reversals at refund), inserted in bulk. Everything random comes from a generator
 //! seeded with the hospital and its local date, so the same day gives the same data.
 //!
 //! Speed: on SQLite every statement is a round trip to the driver's thread, so the load is built from
@@ -25,7 +25,7 @@ use crate::{
     },
     services::{
         Actor,
-        billing::{self as billing_service, ChargeMovement, DraftLine},
+        billing::{self as billing_service, DraftLine, Payment},
         local_now,
         records::PrescriptionLine,
     },
@@ -924,7 +924,7 @@ async fn write(
     }
 
     // The income, and its reversal for the refunded ones: the rows `billing::charge_rows` makes at payment
-    // and refund, inserted in bulk (one bill at a time would make the load several times slower).
+    // and their `ChargeRow::reversal` at refund, inserted in bulk (one bill at a time would make the load several times slower).
     let codes = billing_service::department_codes(txn, hospital_id).await?;
     let prescribing: HashMap<i64, i64> = clinic
         .doctors
@@ -942,28 +942,28 @@ async fn write(
             .get(&billing_id)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let mut movements = vec![ChargeMovement {
+        let payment = Payment {
             hospital_id,
             billing_id,
             lines: bill_lines,
             department_id,
-            sign: 1,
             at: v.paid_at,
             period: v.paid_on.format("%Y-%m").to_string(),
-        }];
-        if let Some(r) = &v.refund {
-            movements.push(ChargeMovement {
-                sign: -1,
-                at: r.at,
-                period: r.on.format("%Y-%m").to_string(),
-                ..movements[0]
-            });
-            counts.refunded_billings += 1;
-        }
-        for m in &movements {
-            rows.extend(billing_service::charge_rows(m, &codes)?);
-        }
+        };
+        let paid = billing_service::charge_rows(&payment, &codes)?;
+        let reversed: Vec<_> = match &v.refund {
+            Some(r) => {
+                counts.refunded_billings += 1;
+                let period = r.on.format("%Y-%m").to_string();
+                paid.iter().map(|row| row.reversal(r.at, &period)).collect()
+            }
+            None => Vec::new(),
+        };
+        rows.extend(paid);
+        rows.extend(reversed);
     }
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = rows.into_iter().map(|r| r.into_active(now)).collect();
     counts.charge_details += rows.len();
     insert_chunked!(charge_detail::Entity, txn, rows);
     Ok(counts)
