@@ -41,6 +41,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let seal_every = settings.audit_seal_interval;
         let sweep_every = settings.no_show_sweep_interval;
+        let run_calculations = settings.run_calculations;
         let state = web::Data::new(AppState {
             db: db.clone(),
             keys,
@@ -63,7 +64,9 @@ impl Application {
         if let Some(every) = sweep_every {
             spawn_no_show_sweeper(db.clone(), every);
         }
-        tasks::spawn_runner(db.clone());
+        if run_calculations {
+            tasks::spawn_runner(db.clone());
+        }
         Ok(Self { port, server, db })
     }
 

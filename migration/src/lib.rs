@@ -6,6 +6,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_outpatient;
 mod m20261122_000003_accounting;
 mod m20261122_000004_audit_resource_width;
+mod m20261204_000005_calculation_claims;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_outpatient::Migration),
             Box::new(m20261122_000003_accounting::Migration),
             Box::new(m20261122_000004_audit_resource_width::Migration),
+            Box::new(m20261204_000005_calculation_claims::Migration),
         ]
     }
 }

@@ -14,8 +14,12 @@
 //! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
 use crate::db_tests;
 use crate::helpers::TestApp;
+use hospital::services::accounting::{
+    pipeline,
+    tasks::{self, Checkpoint},
+};
 use hospital::{
-    domain::{dimension::rules_for, role::Role},
+    domain::{calculation::StepKind, dimension::rules_for, role::Role},
     entities::{
         charge_detail, department, dimension_closure, dimension_item_mapping, dimension_node,
         model_version, orientation_ladder, orientation_rule,
@@ -24,6 +28,10 @@ use hospital::{
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering::SeqCst},
+};
 
 pub struct Ledger {
     pub version: i64,
@@ -1402,4 +1410,167 @@ async fn a_task_is_queued_again_once(app: TestApp) {
         (done["status"].as_str(), done["run_no"].as_i64()),
         (Some("SUCCEEDED"), Some(2))
     );
+}
+
+fn no_runner(s: &mut hospital::config::Settings) {
+    // The test's own runners are the only ones.
+    s.run_calculations = false;
+}
+
+crate::db_tests_with!(
+    a_panicking_step_fails_its_task_and_the_runner_goes_on => no_runner,
+    a_runner_that_lost_its_lease_leaves_the_new_run_alone => no_runner,
+);
+
+/// A runner whose observer runs `at` for every checkpoint.
+fn observed_runner(
+    app: &TestApp,
+    at: impl Fn(i64, Checkpoint) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync + 'static,
+) {
+    tasks::spawn_runner_with(app.db.clone(), Some(Arc::new(at)));
+}
+
+/// A step that panics fails its task with the step and the message; the lease is no longer renewed, and the
+/// same runner goes on to run the next task and the failed one again.
+async fn a_panicking_step_fails_its_task_and_the_runner_goes_on(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let armed = Arc::new(AtomicBool::new(true));
+    let trigger = armed.clone();
+    observed_runner(&app, move |_, at| {
+        let fire = at == Checkpoint::Step(StepKind::ApplyWeights) && trigger.swap(false, SeqCst);
+        Box::pin(async move {
+            if fire {
+                panic!("weights out of order");
+            }
+        })
+    });
+
+    let failed = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("APPLY_WEIGHTS")
+            && error.contains("panicked")
+            && error.contains("weights out of order"),
+        "{error}"
+    );
+    assert!(!armed.load(SeqCst));
+    let id = failed["id"].as_i64().unwrap();
+    // Nothing of the failed run is left, and nobody holds the task.
+    for table in pipeline::RUN_TABLES {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE task_id = {id}");
+        assert_eq!(count(&app, &sql).await, 0, "{table}");
+    }
+    let held = format!(
+        "SELECT COUNT(*) AS n FROM calculation_task WHERE id = {id} AND lease_until IS NOT NULL"
+    );
+    assert_eq!(count(&app, &held).await, 0);
+
+    // The runner lives on: the next task runs, and so does the failed one queued again.
+    let next = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(next["status"], "SUCCEEDED", "{next}");
+    let again = app
+        .post(
+            &format!("/api/v1/calculation-tasks/{id}/run"),
+            &analyst,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let done = wait(&app, &analyst, id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert!(done["error"].is_null(), "{done}");
+    assert_eq!(
+        cells(&app, &analyst, id).await,
+        cells(&app, &analyst, next["id"].as_i64().unwrap()).await
+    );
+}
+
+/// Runner A's server stalls in the middle of a re-run, long enough for its lease to run out; another server
+/// marks the task failed, it is queued again and runner B takes it over and finishes. When A wakes up it must
+/// neither write nor delete anything: B's results stay what they are.
+async fn a_runner_that_lost_its_lease_leaves_the_new_run_alone(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let stall = Arc::new(AtomicBool::new(false));
+    let resume = Arc::new(tokio::sync::Notify::new());
+    let (stalled_tx, mut stalled) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    {
+        let (stall, resume) = (stall.clone(), resume.clone());
+        observed_runner(&app, move |task, at| {
+            let (stall, resume) = (stall.clone(), resume.clone());
+            let (stalled_tx, done_tx) = (stalled_tx.clone(), done_tx.clone());
+            Box::pin(async move {
+                match at {
+                    Checkpoint::Step(StepKind::AggregateResults) if stall.swap(false, SeqCst) => {
+                        let resumed = resume.notified();
+                        let _ = stalled_tx.send(task);
+                        resumed.await;
+                    }
+                    Checkpoint::Done => {
+                        let _ = done_tx.send(task);
+                    }
+                    _ => {}
+                }
+            })
+        });
+    }
+    let first = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(first["status"], "SUCCEEDED", "{first}");
+    let id = first["id"].as_i64().unwrap();
+    assert_eq!(done.recv().await, Some(id));
+    let reference = cells(&app, &analyst, id).await;
+
+    // A re-runs the task and stalls after writing its details.
+    stall.store(true, SeqCst);
+    let path = format!("/api/v1/calculation-tasks/{id}/run");
+    assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
+    assert_eq!(stalled.recv().await, Some(id));
+    // Its lease runs out; another server finds it, the task is queued again and B takes it over.
+    app.execute(&format!(
+        "UPDATE calculation_task SET lease_until = '2000-01-01 00:00:00' WHERE id = {id}"
+    ))
+    .await;
+    assert_eq!(tasks::fail_expired(&app.db).await.unwrap(), 1);
+    assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
+    tasks::spawn_runner(app.db.clone());
+    let taken_over = wait(&app, &analyst, id).await;
+    assert_eq!(taken_over["status"], "SUCCEEDED", "{taken_over}");
+    // Every claim has a run number of its own: 1, A's 2, B's 3.
+    assert_eq!(taken_over["run_no"], 3, "{taken_over}");
+    assert_eq!(cells(&app, &analyst, id).await, reference);
+
+    // A wakes up and finds it no longer holds the task.
+    resume.notify_one();
+    assert_eq!(done.recv().await, Some(id));
+    let after = app
+        .get(&format!("/api/v1/calculation-tasks/{id}"), &analyst)
+        .await
+        .body;
+    assert_eq!(
+        (&after["status"], &after["run_no"], &after["error"]),
+        (&json!("SUCCEEDED"), &json!(3), &Value::Null),
+        "{after}"
+    );
+    assert_eq!(cells(&app, &analyst, id).await, reference);
+    let int = ledger.departments["INT"];
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!("department_id={int}&node_id={}", ledger.nodes["dim-doc"]),
+    )
+    .await;
+    assert_eq!(s(&r.body["totals"]["amount"]), "430");
+    // Only B's run is stored: A wrote nothing after losing the task, and B removed what A wrote before.
+    for table in pipeline::RUN_TABLES {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE task_id = {id} AND run_no <> 3");
+        assert_eq!(count(&app, &sql).await, 0, "{table}");
+    }
 }
