@@ -1574,3 +1574,70 @@ async fn a_runner_that_lost_its_lease_leaves_the_new_run_alone(app: TestApp) {
         assert_eq!(count(&app, &sql).await, 0, "{table}");
     }
 }
+
+db_tests!(the_share_follows_each_departments_net_value_when_the_total_is_negative);
+
+/// LAB's costs outweigh the hospital's value: the total net value is negative, and each department's share
+/// (net ÷ |total|) still has the sign and the order of its own net value, in the API and in the workbook.
+async fn the_share_follows_each_departments_net_value_when_the_total_is_negative(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    // LAB's labour cost 200 → 3000: LAB 112.5 − 3000 = −2887.5; INT 1955 as before; hospital −932.5.
+    app.execute(
+        "UPDATE cost_record SET amount = 30000000 WHERE department_code = 'LAB' AND node_code = 'dim-cost-labor'",
+    )
+    .await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let id = task["id"].as_i64().unwrap();
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{:?}", summary.body);
+    let rows: Vec<[String; 4]> = summary.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            [
+                s(&r["department"]["code"]),
+                s(&r["net_value"]),
+                s(&r["share"]),
+                r["rank"].to_string(),
+            ]
+        })
+        .collect();
+    // 1955 ÷ 932.5 = 2.09651…, −2887.5 ÷ 932.5 = −3.09651…: together −100 % of the (negative) total.
+    assert_eq!(
+        rows,
+        [
+            ["INT", "1955", "2.0965", "1"].map(String::from),
+            ["LAB", "-2887.5", "-3.0965", "2"].map(String::from),
+        ]
+    );
+    let xlsx = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/calculation-tasks/{id}/value-summary.xlsx"
+        )))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_ref())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(sheet.contains("<v>2.0965</v>"), "{sheet}");
+    assert!(sheet.contains("<v>-3.0965</v>"), "{sheet}");
+}

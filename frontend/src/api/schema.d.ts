@@ -3142,7 +3142,10 @@ export interface components {
             /** @description Negative: cost deducts. */
             cost_value: string;
             net_value: string;
-            /** @description Net value ÷ the hospital's net value. */
+            /**
+             * @description Net value ÷ |the hospital's net value|: its sign and order follow the department's own net value, even
+             *     when the hospital's total is negative; null when the total is 0.
+             */
             share?: string | null;
             /**
              * Format: int32

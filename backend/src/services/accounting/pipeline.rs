@@ -866,8 +866,8 @@ async fn orientation(
     Ok(out)
 }
 
-/// Step 5: per department the series' values, the net value, its share of the hospital's, its rank (ties share
-/// a place) and the change against the previous period and the same period last year.
+/// Step 5: per department the series' values, the net value, its share of the hospital's (net ÷ |the hospital's
+/// net|), its rank (ties share a place) and the change against the previous period and the same period last year.
 pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let series = |s: &str| {
@@ -891,7 +891,8 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
                WHERE r.task_id = ? AND r.run_no = ? AND r.business_type = '' AND r.parent_id IS NULL) t \
          LEFT JOIN value_summary pm ON pm.task_id = ? AND pm.run_no = ? AND pm.department_id = s.department_id \
          LEFT JOIN value_summary py ON py.task_id = ? AND py.run_no = ? AND py.department_id = s.department_id",
-        share = d.ratio("s.net", "t.net"),
+        // net ÷ |total|: the sign and the order follow the department's own net value, whatever the total's sign.
+        share = d.ratio("s.net", "ABS(t.net)"),
         mom = d.ratio("(s.net - pm.net_value)", "ABS(pm.net_value)"),
         yoy = d.ratio("(s.net - py.net_value)", "ABS(py.net_value)"),
         doctor = series("DOCTOR"),
