@@ -1641,3 +1641,149 @@ async fn the_share_follows_each_departments_net_value_when_the_total_is_negative
     assert!(sheet.contains("<v>2.0965</v>"), "{sheet}");
     assert!(sheet.contains("<v>-3.0965</v>"), "{sheet}");
 }
+
+db_tests!(the_largest_accepted_values_give_exact_results);
+
+/// The largest accepted figures in one run: a charge line and a workload record at the import's largest
+/// magnitude, a node weight just under its bound and an orientation intensity just under its own. Every cell
+/// equals the definitions computed exactly (value = base × weight rounded, parents the sums of their children,
+/// ratio = value ÷ parent's rounded) and so does the value summary, on every database.
+async fn the_largest_accepted_values_give_exact_results(app: TestApp) {
+    use hospital::domain::valuation::{MAX_AMOUNT, MAX_INTENSITY, MAX_WEIGHT, div_round};
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let largest = MAX_AMOUNT - 1;
+    insert_charges(
+        &app,
+        app.hospital_a,
+        &[(
+            "HUGE",
+            "INPATIENT",
+            "INT",
+            "INT",
+            "TRT",
+            1,
+            largest,
+            "2026-10",
+        )],
+    )
+    .await;
+    app.execute(&format!(
+        "UPDATE workload_record SET quantity = {largest} WHERE department_code = 'INT'"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE dimension_node SET weight = {} WHERE id = {}",
+        MAX_WEIGHT - 1,
+        ledger.nodes["dim-doc-treat"]
+    ))
+    .await;
+    // INT's treatment ratio 1.25 falls in the top band.
+    app.execute(&format!(
+        "UPDATE orientation_ladder SET intensity = {} WHERE lower_bound = 12000",
+        MAX_INTENSITY - 1
+    ))
+    .await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let id = task["id"].as_i64().unwrap();
+
+    let m = app
+        .get(&format!("/api/v1/calculation-tasks/{id}/results"), &analyst)
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let nodes: HashMap<i64, (Option<i64>, String, String)> = m.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_i64().unwrap(),
+                (
+                    n["parent_id"].as_i64(),
+                    n["code"].as_str().unwrap().to_owned(),
+                    n["kind"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    let totals: HashMap<(i64, i64), &Value> = m.body["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["business_type"].is_null())
+        .map(|c| {
+            (
+                (
+                    c["department_id"].as_i64().unwrap(),
+                    c["node_id"].as_i64().unwrap(),
+                ),
+                c,
+            )
+        })
+        .collect();
+    let scaled = |v: &Value| dec(v);
+    let round = |n: i128, d: i128| div_round(n, d).unwrap();
+    let int = ledger.departments["INT"];
+    let treat = totals[&(int, ledger.nodes["dim-doc-treat"])];
+    // 2 × 1.1 became 999.9999 × 9.9999, rounded to four places before it is used.
+    let weight = round(
+        i128::from(MAX_WEIGHT - 1) * i128::from(MAX_INTENSITY - 1),
+        10_000,
+    );
+    assert_eq!(scaled(&treat["weight"]), weight);
+    assert!(scaled(&treat["value"]) > 99_000_000_000_000_000, "{treat}");
+    let mut checked = 0;
+    for (&(dept, node), cell) in &totals {
+        let (parent, code, kind) = &nodes[&node];
+        let children: Vec<i128> = nodes
+            .iter()
+            .filter(|(_, (p, _, _))| *p == Some(node))
+            .filter_map(|(child, _)| totals.get(&(dept, *child)))
+            .map(|c| scaled(&c["value"]))
+            .collect();
+        let value = scaled(&cell["value"]);
+        if children.is_empty() {
+            let base = if kind == "WORKLOAD" {
+                scaled(&cell["quantity"])
+            } else {
+                scaled(&cell["amount"])
+            };
+            let product = round(base * scaled(&cell["weight"]), 10_000);
+            let expected = if kind == "COST" { -product } else { product };
+            assert_eq!(value, expected, "{code} of {dept}: {cell}");
+        } else {
+            assert_eq!(value, children.iter().sum::<i128>(), "{code} of {dept}");
+        }
+        let ratio = match parent {
+            None => 10_000,
+            Some(p) => round(value * 10_000, scaled(&totals[&(dept, *p)]["value"])),
+        };
+        assert_eq!(scaled(&cell["ratio"]), ratio, "{code} of {dept}: {cell}");
+        checked += 1;
+    }
+    assert!(checked > 10);
+
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{:?}", summary.body);
+    let rows = summary.body["rows"].as_array().unwrap();
+    let total: i128 = rows.iter().map(|r| scaled(&r["net_value"])).sum();
+    for r in rows {
+        let dept = r["department"]["id"].as_i64().unwrap();
+        let net: i128 = nodes
+            .iter()
+            .filter(|(_, (p, _, _))| p.is_none())
+            .filter_map(|(n, _)| totals.get(&(dept, *n)))
+            .map(|c| scaled(&c["value"]))
+            .sum();
+        assert_eq!(scaled(&r["net_value"]), net, "{r}");
+        assert_eq!(scaled(&r["share"]), round(net * 10_000, total.abs()), "{r}");
+    }
+}

@@ -1870,7 +1870,7 @@ export interface components {
              */
             upper_bound?: string | null;
             /**
-             * @description At least 0, four decimal places.
+             * @description From 0 to 10, four decimal places.
              * @example 1.00
              */
             intensity: string;
@@ -2031,7 +2031,7 @@ export interface components {
              */
             parent_id?: number | null;
             /**
-             * @description At least 0, four decimal places; default 1.
+             * @description From 0 to 1000 (a coefficient, or a unit price in yuan), four decimal places; default 1.
              * @example 0.30
              */
             weight?: string | null;

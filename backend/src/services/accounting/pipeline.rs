@@ -671,8 +671,8 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
     let value = format!(
         "CASE (SELECT n.kind FROM dimension_node n WHERE n.id = calculation_results.node_id) \
          WHEN 'WORKLOAD' THEN {workload} WHEN 'COST' THEN -{charge} ELSE {charge} END",
-        workload = d.scaled("COALESCE(quantity, 0) * weight"),
-        charge = d.scaled("amount * weight"),
+        workload = d.mul("COALESCE(quantity, 0)", "weight"),
+        charge = d.mul("amount", "weight"),
     );
     let valued = d
         .exec(
@@ -724,6 +724,7 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
         vec![v(run.task_id), v(scratch)],
     )
     .await?;
+    integers_only(&txn, run, "calculation_results", &["value", "ratio"]).await?;
     txn.commit().await?;
     log.push(format!(
         "{valued} leaf rows valued, {parents} parent rows summed"
@@ -924,8 +925,51 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
         )
         .await?
         .rows_affected();
+    integers_only(
+        &txn,
+        run,
+        "value_summary",
+        &["net_value", "share", "mom_change", "yoy_change"],
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
+}
+
+/// SQLite turns an integer that overflows into a REAL without a word (PostgreSQL and MySQL raise an error).
+/// Within the bounds the API accepts nothing overflows (see `domain::valuation`); past them — sums of lines
+/// beyond ±92 trillion yuan — the run fails instead of storing inexact figures.
+async fn integers_only(
+    conn: &impl ConnectionTrait,
+    run: &Run,
+    table: &str,
+    columns: &[&str],
+) -> anyhow::Result<()> {
+    if conn.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let test: Vec<String> = columns
+        .iter()
+        .map(|c| format!("typeof({c}) = 'real'"))
+        .collect();
+    let row = Dialect::of(conn)
+        .one(
+            conn,
+            &format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE task_id = ? AND run_no = ? AND ({})",
+                test.join(" OR ")
+            ),
+            vec![v(run.task_id), v(run.run_no)],
+        )
+        .await?
+        .context("a count")?;
+    let n: i64 = row.try_get("", "n")?;
+    if n > 0 {
+        anyhow::bail!(
+            "{n} {table} rows exceed the range of 64-bit integers (±922 trillion yuan in ten-thousandths)"
+        );
+    }
+    Ok(())
 }
 
 /// The tables a run writes, child tables first.
