@@ -64,6 +64,8 @@ async fn new_task(
         progress: Set(0),
         has_details: Set(false),
         run_no: Set(0),
+        // Claimed for run 1, which the pipeline's steps write.
+        last_run_no: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -88,7 +90,7 @@ async fn finish(db: &DatabaseConnection, task: i64, has_details: bool) {
 }
 
 async fn clear(db: &DatabaseConnection, task: i64) {
-    pipeline::delete_other_runs(db, task, i32::MIN)
+    pipeline::delete_runs_before(db, task, i32::MAX)
         .await
         .unwrap();
 }

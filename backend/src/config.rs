@@ -27,6 +27,9 @@ pub struct Settings {
     /// How often BOOKED appointments whose slot has ended become no-shows; `None` turns the sweep off (tests
     /// sweep by hand, so a background sweep cannot change what they count).
     pub no_show_sweep_interval: Option<Duration>,
+    /// Whether this server runs queued calculation tasks (default yes). Off for an instance that only serves
+    /// the API while others calculate, and in tests that run calculations on runners of their own.
+    pub run_calculations: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,7 @@ impl Settings {
             db_max_connections: 16,
             audit_seal_interval: Duration::from_secs(2),
             no_show_sweep_interval: Some(Duration::from_secs(60)),
+            run_calculations: true,
         }
     }
 
@@ -108,6 +112,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
+        s.run_calculations = parse("APP_RUN_CALCULATIONS", s.run_calculations)?;
         let a = &mut s.auth;
         a.access_ttl = secs("APP_ACCESS_TOKEN_TTL_SECS", a.access_ttl)?;
         a.refresh_ttl = secs("APP_REFRESH_TOKEN_TTL_SECS", a.refresh_ttl)?;

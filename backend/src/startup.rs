@@ -52,6 +52,7 @@ impl Application {
         let seal_every = settings.audit_seal_interval;
         let sweep_every = settings.no_show_sweep_interval;
         let hashes = HashGate::new(settings.auth.hash_concurrency, settings.auth.hash_wait);
+        let run_calculations = settings.run_calculations;
         let state = web::Data::new(AppState {
             db: db.clone(),
             keys,
@@ -77,7 +78,9 @@ impl Application {
         if let Some(every) = sweep_every {
             spawn_no_show_sweeper(db.clone(), every);
         }
-        tasks::spawn_runner(db.clone());
+        if run_calculations {
+            tasks::spawn_runner(db.clone());
+        }
         Ok(Self { port, server, db })
     }
 

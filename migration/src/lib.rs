@@ -7,6 +7,7 @@ mod m20261122_000002_outpatient;
 mod m20261122_000003_accounting;
 mod m20261122_000004_audit_resource_width;
 mod m20261204_000005_charge_source;
+mod m20261204_000006_calculation_claims;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_accounting::Migration),
             Box::new(m20261122_000004_audit_resource_width::Migration),
             Box::new(m20261204_000005_charge_source::Migration),
+            Box::new(m20261204_000006_calculation_claims::Migration),
         ]
     }
 }

@@ -406,7 +406,8 @@ pub struct ValueSummaryRow {
     pub cost_value: Decimal,
     #[schema(value_type = String)]
     pub net_value: Decimal,
-    /// Net value ÷ the hospital's net value.
+    /// Net value ÷ |the hospital's net value|: its sign and order follow the department's own net value, even
+    /// when the hospital's total is negative; null when the total is 0.
     #[schema(value_type = Option<String>)]
     pub share: Option<Decimal>,
     /// 1 = highest net value; ties share a place.

@@ -106,7 +106,7 @@ pub struct NodeRequest {
     pub name: String,
     /// A node of the same version and series without item mappings; none for a top-level node.
     pub parent_id: Option<i64>,
-    /// At least 0, four decimal places; default 1.
+    /// From 0 to 1000 (a coefficient, or a unit price in yuan), four decimal places; default 1.
     #[schema(value_type = Option<String>, example = "0.30")]
     pub weight: Option<Decimal>,
     /// Order among siblings; default 0.

@@ -10,7 +10,7 @@ use crate::{
     domain::{
         money::Amount,
         text,
-        valuation::{Band, overlapping},
+        valuation::{Band, MAX_INTENSITY, overlapping},
     },
     entities::orientation_ladder,
     error::{AppError, FieldErrors},
@@ -49,7 +49,7 @@ pub struct LadderBand {
     /// Excluded; none for an open top band.
     #[schema(value_type = Option<String>, example = "1.20")]
     pub upper_bound: Option<Decimal>,
-    /// At least 0, four decimal places.
+    /// From 0 to 10, four decimal places.
     #[schema(value_type = String, example = "1.00")]
     pub intensity: Decimal,
 }
@@ -154,7 +154,21 @@ impl TryFrom<OrientationRuleRequest> for RuleInput {
                     .map(Some),
                 None => Some(None),
             };
-            let intensity = errors.check(&at("intensity"), Amount::non_negative(b.intensity));
+            let intensity = errors
+                .check(&at("intensity"), Amount::non_negative(b.intensity))
+                .filter(|i| {
+                    let fits = i.scaled() <= MAX_INTENSITY;
+                    if !fits {
+                        errors.add(
+                            &at("intensity"),
+                            format!(
+                                "must be at most {}",
+                                Amount::from_scaled(MAX_INTENSITY).to_decimal()
+                            ),
+                        );
+                    }
+                    fits
+                });
             if let (Some(l), Some(Some(u))) = (lower, upper)
                 && u <= l
             {

@@ -5,6 +5,16 @@
 /// 1.0 in ten-thousandths.
 pub const ONE: i64 = 10_000;
 
+/// The largest node weight: a coefficient, or a unit price in yuan per unit of workload.
+pub const MAX_WEIGHT: i64 = 1_000 * ONE;
+/// The largest intensity of an orientation band: at most ten times the node's weight.
+pub const MAX_INTENSITY: i64 = 10 * ONE;
+/// The largest magnitude of an imported amount or quantity (one line, one record), as `import_layout` reads it.
+pub const MAX_AMOUNT: i64 = super::import_layout::MAX_UNITS * ONE;
+/// The largest whole a ratio is computed of, exactly, by the pipeline's SQL ([`ratio_in_i64`]): 92 trillion yuan.
+/// A single line at [`MAX_AMOUNT`] valued at [`MAX_WEIGHT`] × [`MAX_INTENSITY`] (10 trillion yuan) is a ninth of it.
+pub const MAX_RATIO_WHOLE: i64 = i64::MAX / 10;
+
 /// `numerator ÷ denominator`, rounded half away from zero; `None` when the denominator is zero.
 pub fn div_round(numerator: i128, denominator: i128) -> Option<i128> {
     if denominator == 0 {
@@ -34,6 +44,47 @@ pub fn ratio(part: i64, whole: i64) -> Option<i64> {
 /// The relative change from `previous` to `current` ((current − previous) ÷ |previous|), in ten-thousandths.
 pub fn change(current: i64, previous: i64) -> Option<i64> {
     ratio(current - previous, previous.abs())
+}
+
+/// [`mul`] the way the pipeline's SQL computes it, in 64-bit integers (`None` where an intermediate overflows):
+/// `a = q·10000 + r` (truncated, so `q` and `r` share `a`'s sign), `a × w ÷ 10000 = q·w + r·w ÷ 10000`, and only
+/// the second term needs rounding. Never wider than the result itself, where `a × w` would overflow past
+/// ±922 billion yuan × 1.
+pub fn mul_in_i64(a: i64, w: i64) -> Option<i64> {
+    let (q, r) = (a / ONE, a % ONE);
+    let rw = r.checked_mul(w)?;
+    let rounded = if rw >= 0 {
+        (rw + ONE / 2) / ONE
+    } else {
+        -((ONE / 2 - rw) / ONE)
+    };
+    q.checked_mul(w)?.checked_add(rounded)
+}
+
+/// [`ratio`] the way the pipeline's SQL computes it, in 64-bit integers (`None` where an intermediate
+/// overflows): long division of |part| by |whole|, the integer part and then four decimal digits one at a time
+/// (a remainder times 10 stays below 10·|whole|), rounded half away from zero by comparing the last remainder
+/// with what is left of the whole. Exact for every |whole| up to [`MAX_RATIO_WHOLE`].
+pub fn ratio_in_i64(part: i64, whole: i64) -> Option<i64> {
+    if whole == 0 {
+        return None;
+    }
+    let (p, w) = (part.checked_abs()?, whole.checked_abs()?);
+    let mut q = (p / w).checked_mul(ONE)?;
+    let mut r = p % w;
+    for place in [1_000, 100, 10, 1] {
+        let t = r.checked_mul(10)?;
+        q = q.checked_add(t / w * place)?;
+        r = t % w;
+    }
+    if r >= w - r {
+        q = q.checked_add(1)?;
+    }
+    Some(if (part < 0) != (whole < 0) && part != 0 {
+        -q
+    } else {
+        q
+    })
 }
 
 /// A rung of an orientation ladder: `[lower, upper)` of the ratio actual ÷ benchmark (ten-thousandths), open
@@ -200,7 +251,78 @@ mod tests {
         assert!(overlapping(&[b(5, None), b(10, None)]));
     }
 
+    /// The extremes of every accepted input, and the values around them.
+    fn extreme(max: i64) -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(max),
+            Just(-max),
+            Just(0),
+            Just(1),
+            Just(-1),
+            (max - 20_000)..=max,
+            -max..=(-max + 20_000),
+            -max..=max,
+        ]
+    }
+
+    #[test]
+    fn the_extremes_fit() {
+        let weight = mul(MAX_WEIGHT, MAX_INTENSITY);
+        assert_eq!(weight, 10_000 * ONE);
+        // One line at the largest amount, at the largest weight: 10 trillion yuan, under a ninth of what a ratio
+        // may be taken of.
+        assert_eq!(mul_in_i64(MAX_AMOUNT, weight), Some(MAX_AMOUNT * 10_000));
+        const { assert!(MAX_AMOUNT * 10_000 * 9 < MAX_RATIO_WHOLE) };
+        assert_eq!(
+            ratio_in_i64(i64::MAX, MAX_RATIO_WHOLE),
+            ratio(i64::MAX, MAX_RATIO_WHOLE)
+        );
+        assert_eq!(ratio_in_i64(1, MAX_RATIO_WHOLE), Some(0));
+        assert_eq!(
+            ratio_in_i64(MAX_RATIO_WHOLE / 2, MAX_RATIO_WHOLE),
+            Some(5_000)
+        );
+    }
+
     proptest! {
+        /// The pipeline's 64-bit evaluation of a value (amount × weight) equals the exact one for every amount the
+        /// BIGINT columns hold and every weight the API accepts (a node's times an intensity), whenever the
+        /// value itself fits.
+        #[test]
+        fn values_are_exact_in_64_bits(a in extreme(i64::MAX), w in extreme(mul(MAX_WEIGHT, MAX_INTENSITY))) {
+            let w = w.abs();
+            let exact = div_round(i128::from(a) * i128::from(w), i128::from(ONE)).expect("ONE is not 0");
+            if let Ok(exact) = i64::try_from(exact) {
+                // Within a weight of the edge the product of the truncated part may not fit; no sum of lines
+                // the columns can hold gets there.
+                if exact.checked_abs().is_some_and(|e| e < i64::MAX - w) {
+                    prop_assert_eq!(mul_in_i64(a, w), Some(exact));
+                }
+            }
+        }
+
+        /// A single accepted line at any accepted weight is valued without overflow.
+        #[test]
+        fn accepted_lines_are_valued(
+            a in extreme(MAX_AMOUNT),
+            w in 0..=MAX_WEIGHT,
+            i in 0..=MAX_INTENSITY,
+        ) {
+            let weight = mul(w, i);
+            prop_assert_eq!(mul_in_i64(a, weight), Some(mul(a, weight)));
+        }
+
+        /// The pipeline's 64-bit ratio equals the exact one for every whole up to the bound, whatever the part,
+        /// whenever the ratio itself fits.
+        #[test]
+        fn ratios_are_exact_in_64_bits(part in extreme(i64::MAX), whole in extreme(MAX_RATIO_WHOLE)) {
+            if let Some(exact) = ratio(part, whole) {
+                prop_assert_eq!(ratio_in_i64(part, whole), Some(exact));
+            } else {
+                prop_assert!(whole == 0 || ratio_in_i64(part, whole).is_none());
+            }
+        }
+
         /// Rounding is symmetric: −x rounds to −(x rounded), so a cost's value mirrors the amount's.
         #[test]
         fn rounding_is_symmetric(a in -10_000_000_000i64..10_000_000_000, w in 0i64..200_000) {

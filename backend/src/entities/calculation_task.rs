@@ -1,4 +1,5 @@
-//! The `calculation_task` table: a calculation of one hospital, period, model version and workflow; `run_no` names the run readers see.
+//! The `calculation_task` table: a calculation of one hospital, period, model version and workflow; `run_no` names the run readers see,
+//! `last_run_no` the latest run a claim took (each claim takes the next; only the holder of that claim may write).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -18,6 +19,7 @@ pub struct Model {
     pub error: Option<String>,
     pub has_details: bool,
     pub run_no: i32,
+    pub last_run_no: i32,
     pub lease_until: Option<DateTimeUtc>,
     pub claimed_by: Option<String>,
     pub created_by: Option<i64>,

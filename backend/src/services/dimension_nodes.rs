@@ -21,8 +21,9 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// The largest weight: a coefficient or a unit price in yuan; anything above is a typing error.
-pub const MAX_WEIGHT: i64 = 1_000_000 * 10_000;
+/// The largest weight: a coefficient or a unit price in yuan; anything above is a typing error, and the
+/// pipeline's values stay exact in 64 bits below it (see `domain::valuation`).
+pub use crate::domain::valuation::MAX_WEIGHT;
 
 /// A node to add; `rules` were derived from `code` when the request was parsed.
 #[derive(Debug, Clone)]

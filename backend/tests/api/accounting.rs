@@ -14,8 +14,12 @@
 //! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
 use crate::db_tests;
 use crate::helpers::TestApp;
+use hospital::services::accounting::{
+    pipeline,
+    tasks::{self, Checkpoint},
+};
 use hospital::{
-    domain::{dimension::rules_for, role::Role},
+    domain::{calculation::StepKind, dimension::rules_for, role::Role},
     entities::{
         charge_detail, department, dimension_closure, dimension_item_mapping, dimension_node,
         model_version, orientation_ladder, orientation_rule,
@@ -24,6 +28,10 @@ use hospital::{
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering::SeqCst},
+};
 
 pub struct Ledger {
     pub version: i64,
@@ -1402,4 +1410,380 @@ async fn a_task_is_queued_again_once(app: TestApp) {
         (done["status"].as_str(), done["run_no"].as_i64()),
         (Some("SUCCEEDED"), Some(2))
     );
+}
+
+fn no_runner(s: &mut hospital::config::Settings) {
+    // The test's own runners are the only ones.
+    s.run_calculations = false;
+}
+
+crate::db_tests_with!(
+    a_panicking_step_fails_its_task_and_the_runner_goes_on => no_runner,
+    a_runner_that_lost_its_lease_leaves_the_new_run_alone => no_runner,
+);
+
+/// A runner whose observer runs `at` for every checkpoint.
+fn observed_runner(
+    app: &TestApp,
+    at: impl Fn(i64, Checkpoint) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync + 'static,
+) {
+    tasks::spawn_runner_with(app.db.clone(), Some(Arc::new(at)));
+}
+
+/// A step that panics fails its task with the step and the message; the lease is no longer renewed, and the
+/// same runner goes on to run the next task and the failed one again.
+async fn a_panicking_step_fails_its_task_and_the_runner_goes_on(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let armed = Arc::new(AtomicBool::new(true));
+    let trigger = armed.clone();
+    observed_runner(&app, move |_, at| {
+        let fire = at == Checkpoint::Step(StepKind::ApplyWeights) && trigger.swap(false, SeqCst);
+        Box::pin(async move {
+            if fire {
+                panic!("weights out of order");
+            }
+        })
+    });
+
+    let failed = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("APPLY_WEIGHTS")
+            && error.contains("panicked")
+            && error.contains("weights out of order"),
+        "{error}"
+    );
+    assert!(!armed.load(SeqCst));
+    let id = failed["id"].as_i64().unwrap();
+    // Nothing of the failed run is left, and nobody holds the task.
+    for table in pipeline::RUN_TABLES {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE task_id = {id}");
+        assert_eq!(count(&app, &sql).await, 0, "{table}");
+    }
+    let held = format!(
+        "SELECT COUNT(*) AS n FROM calculation_task WHERE id = {id} AND lease_until IS NOT NULL"
+    );
+    assert_eq!(count(&app, &held).await, 0);
+
+    // The runner lives on: the next task runs, and so does the failed one queued again.
+    let next = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(next["status"], "SUCCEEDED", "{next}");
+    let again = app
+        .post(
+            &format!("/api/v1/calculation-tasks/{id}/run"),
+            &analyst,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let done = wait(&app, &analyst, id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert!(done["error"].is_null(), "{done}");
+    assert_eq!(
+        cells(&app, &analyst, id).await,
+        cells(&app, &analyst, next["id"].as_i64().unwrap()).await
+    );
+}
+
+/// Runner A's server stalls in the middle of a re-run, long enough for its lease to run out; another server
+/// marks the task failed, it is queued again and runner B takes it over and finishes. When A wakes up it must
+/// neither write nor delete anything: B's results stay what they are.
+async fn a_runner_that_lost_its_lease_leaves_the_new_run_alone(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let stall = Arc::new(AtomicBool::new(false));
+    let resume = Arc::new(tokio::sync::Notify::new());
+    let (stalled_tx, mut stalled) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    {
+        let (stall, resume) = (stall.clone(), resume.clone());
+        observed_runner(&app, move |task, at| {
+            let (stall, resume) = (stall.clone(), resume.clone());
+            let (stalled_tx, done_tx) = (stalled_tx.clone(), done_tx.clone());
+            Box::pin(async move {
+                match at {
+                    Checkpoint::Step(StepKind::AggregateResults) if stall.swap(false, SeqCst) => {
+                        let resumed = resume.notified();
+                        let _ = stalled_tx.send(task);
+                        resumed.await;
+                    }
+                    Checkpoint::Done => {
+                        let _ = done_tx.send(task);
+                    }
+                    _ => {}
+                }
+            })
+        });
+    }
+    let first = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(first["status"], "SUCCEEDED", "{first}");
+    let id = first["id"].as_i64().unwrap();
+    assert_eq!(done.recv().await, Some(id));
+    let reference = cells(&app, &analyst, id).await;
+
+    // A re-runs the task and stalls after writing its details.
+    stall.store(true, SeqCst);
+    let path = format!("/api/v1/calculation-tasks/{id}/run");
+    assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
+    assert_eq!(stalled.recv().await, Some(id));
+    // Its lease runs out; another server finds it, the task is queued again and B takes it over.
+    app.execute(&format!(
+        "UPDATE calculation_task SET lease_until = '2000-01-01 00:00:00' WHERE id = {id}"
+    ))
+    .await;
+    assert_eq!(tasks::fail_expired(&app.db).await.unwrap(), 1);
+    assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
+    tasks::spawn_runner(app.db.clone());
+    let taken_over = wait(&app, &analyst, id).await;
+    assert_eq!(taken_over["status"], "SUCCEEDED", "{taken_over}");
+    // Every claim has a run number of its own: 1, A's 2, B's 3.
+    assert_eq!(taken_over["run_no"], 3, "{taken_over}");
+    assert_eq!(cells(&app, &analyst, id).await, reference);
+
+    // A wakes up and finds it no longer holds the task.
+    resume.notify_one();
+    assert_eq!(done.recv().await, Some(id));
+    let after = app
+        .get(&format!("/api/v1/calculation-tasks/{id}"), &analyst)
+        .await
+        .body;
+    assert_eq!(
+        (&after["status"], &after["run_no"], &after["error"]),
+        (&json!("SUCCEEDED"), &json!(3), &Value::Null),
+        "{after}"
+    );
+    assert_eq!(cells(&app, &analyst, id).await, reference);
+    let int = ledger.departments["INT"];
+    let r = drill(
+        &app,
+        &analyst,
+        id,
+        &format!("department_id={int}&node_id={}", ledger.nodes["dim-doc"]),
+    )
+    .await;
+    assert_eq!(s(&r.body["totals"]["amount"]), "430");
+    // Only B's run is stored: A wrote nothing after losing the task, and B removed what A wrote before.
+    for table in pipeline::RUN_TABLES {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE task_id = {id} AND run_no <> 3");
+        assert_eq!(count(&app, &sql).await, 0, "{table}");
+    }
+}
+
+db_tests!(the_share_follows_each_departments_net_value_when_the_total_is_negative);
+
+/// LAB's costs outweigh the hospital's value: the total net value is negative, and each department's share
+/// (net ÷ |total|) still has the sign and the order of its own net value, in the API and in the workbook.
+async fn the_share_follows_each_departments_net_value_when_the_total_is_negative(app: TestApp) {
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    // LAB's labour cost 200 → 3000: LAB 112.5 − 3000 = −2887.5; INT 1955 as before; hospital −932.5.
+    app.execute(
+        "UPDATE cost_record SET amount = 30000000 WHERE department_code = 'LAB' AND node_code = 'dim-cost-labor'",
+    )
+    .await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let id = task["id"].as_i64().unwrap();
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{:?}", summary.body);
+    let rows: Vec<[String; 4]> = summary.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            [
+                s(&r["department"]["code"]),
+                s(&r["net_value"]),
+                s(&r["share"]),
+                r["rank"].to_string(),
+            ]
+        })
+        .collect();
+    // 1955 ÷ 932.5 = 2.09651…, −2887.5 ÷ 932.5 = −3.09651…: together −100 % of the (negative) total.
+    assert_eq!(
+        rows,
+        [
+            ["INT", "1955", "2.0965", "1"].map(String::from),
+            ["LAB", "-2887.5", "-3.0965", "2"].map(String::from),
+        ]
+    );
+    let xlsx = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/calculation-tasks/{id}/value-summary.xlsx"
+        )))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_ref())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(sheet.contains("<v>2.0965</v>"), "{sheet}");
+    assert!(sheet.contains("<v>-3.0965</v>"), "{sheet}");
+}
+
+db_tests!(the_largest_accepted_values_give_exact_results);
+
+/// The largest accepted figures in one run: a charge line and a workload record at the import's largest
+/// magnitude, a node weight just under its bound and an orientation intensity just under its own. Every cell
+/// equals the definitions computed exactly (value = base × weight rounded, parents the sums of their children,
+/// ratio = value ÷ parent's rounded) and so does the value summary, on every database.
+async fn the_largest_accepted_values_give_exact_results(app: TestApp) {
+    use hospital::domain::valuation::{MAX_AMOUNT, MAX_INTENSITY, MAX_WEIGHT, div_round};
+    let ledger = model(&app).await;
+    insert_charges(&app, app.hospital_a, &charges()).await;
+    inputs(&app, &ledger).await;
+    let largest = MAX_AMOUNT - 1;
+    insert_charges(
+        &app,
+        app.hospital_a,
+        &[(
+            "HUGE",
+            "INPATIENT",
+            "INT",
+            "INT",
+            "TRT",
+            1,
+            largest,
+            "2026-10",
+        )],
+    )
+    .await;
+    app.execute(&format!(
+        "UPDATE workload_record SET quantity = {largest} WHERE department_code = 'INT'"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE dimension_node SET weight = {} WHERE id = {}",
+        MAX_WEIGHT - 1,
+        ledger.nodes["dim-doc-treat"]
+    ))
+    .await;
+    // INT's treatment ratio 1.25 falls in the top band.
+    app.execute(&format!(
+        "UPDATE orientation_ladder SET intensity = {} WHERE lower_bound = 12000",
+        MAX_INTENSITY - 1
+    ))
+    .await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let id = task["id"].as_i64().unwrap();
+
+    let m = app
+        .get(&format!("/api/v1/calculation-tasks/{id}/results"), &analyst)
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let nodes: HashMap<i64, (Option<i64>, String, String)> = m.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_i64().unwrap(),
+                (
+                    n["parent_id"].as_i64(),
+                    n["code"].as_str().unwrap().to_owned(),
+                    n["kind"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    let totals: HashMap<(i64, i64), &Value> = m.body["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["business_type"].is_null())
+        .map(|c| {
+            (
+                (
+                    c["department_id"].as_i64().unwrap(),
+                    c["node_id"].as_i64().unwrap(),
+                ),
+                c,
+            )
+        })
+        .collect();
+    let scaled = |v: &Value| dec(v);
+    let round = |n: i128, d: i128| div_round(n, d).unwrap();
+    let int = ledger.departments["INT"];
+    let treat = totals[&(int, ledger.nodes["dim-doc-treat"])];
+    // 2 × 1.1 became 999.9999 × 9.9999, rounded to four places before it is used.
+    let weight = round(
+        i128::from(MAX_WEIGHT - 1) * i128::from(MAX_INTENSITY - 1),
+        10_000,
+    );
+    assert_eq!(scaled(&treat["weight"]), weight);
+    assert!(scaled(&treat["value"]) > 99_000_000_000_000_000, "{treat}");
+    let mut checked = 0;
+    for (&(dept, node), cell) in &totals {
+        let (parent, code, kind) = &nodes[&node];
+        let children: Vec<i128> = nodes
+            .iter()
+            .filter(|(_, (p, _, _))| *p == Some(node))
+            .filter_map(|(child, _)| totals.get(&(dept, *child)))
+            .map(|c| scaled(&c["value"]))
+            .collect();
+        let value = scaled(&cell["value"]);
+        if children.is_empty() {
+            let base = if kind == "WORKLOAD" {
+                scaled(&cell["quantity"])
+            } else {
+                scaled(&cell["amount"])
+            };
+            let product = round(base * scaled(&cell["weight"]), 10_000);
+            let expected = if kind == "COST" { -product } else { product };
+            assert_eq!(value, expected, "{code} of {dept}: {cell}");
+        } else {
+            assert_eq!(value, children.iter().sum::<i128>(), "{code} of {dept}");
+        }
+        let ratio = match parent {
+            None => 10_000,
+            Some(p) => round(value * 10_000, scaled(&totals[&(dept, *p)]["value"])),
+        };
+        assert_eq!(scaled(&cell["ratio"]), ratio, "{code} of {dept}: {cell}");
+        checked += 1;
+    }
+    assert!(checked > 10);
+
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{:?}", summary.body);
+    let rows = summary.body["rows"].as_array().unwrap();
+    let total: i128 = rows.iter().map(|r| scaled(&r["net_value"])).sum();
+    for r in rows {
+        let dept = r["department"]["id"].as_i64().unwrap();
+        let net: i128 = nodes
+            .iter()
+            .filter(|(_, (p, _, _))| p.is_none())
+            .filter_map(|(n, _)| totals.get(&(dept, *n)))
+            .map(|c| scaled(&c["value"]))
+            .sum();
+        assert_eq!(scaled(&r["net_value"]), net, "{r}");
+        assert_eq!(scaled(&r["share"]), round(net * 10_000, total.abs()), "{r}");
+    }
 }

@@ -2,7 +2,7 @@
 //! lockout per account and per client address, refresh-token rotation with reuse detection, sign-out,
 //! forged and malformed tokens, and password changes under both password policies.
 use crate::{
-    db_tests,
+    db_tests, db_tests_with,
     helpers::{JWT_SECRET, PASSWORD, Resp, TestApp, username},
 };
 use hospital::{
@@ -13,28 +13,6 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
-
-/// Like `db_tests!`, for tests that need adjusted settings: `name => tweak` runs `async fn name(app)` on every
-/// backend against a server spawned with `fn tweak(&mut Settings)`.
-macro_rules! db_tests_with {
-    ($($name:ident => $tweak:ident),* $(,)?) => {$(
-        mod $name {
-            use $crate::helpers::{Backend, TestApp};
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                if let Some(app) = TestApp::spawn_with(Backend::Sqlite, super::$tweak).await { super::$name(app).await }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                if let Some(app) = TestApp::spawn_with(Backend::Postgres, super::$tweak).await { super::$name(app).await }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn mysql() {
-                if let Some(app) = TestApp::spawn_with(Backend::MySql, super::$tweak).await { super::$name(app).await }
-            }
-        }
-    )*};
-}
 
 db_tests!(
     login_returns_a_bearer_pair_and_me_describes_the_user,

@@ -348,6 +348,32 @@ async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::De
         2,
         "one legacy task per hospital"
     );
+    // A community hospital's month: most departments, and the hospital, end with a positive net value.
+    for t in &tasks {
+        let rows = value_summary::Entity::find()
+            .filter(value_summary::Column::TaskId.eq(t.id))
+            .filter(value_summary::Column::RunNo.eq(t.run_no))
+            .all(conn)
+            .await
+            .unwrap();
+        let positive = rows.iter().filter(|r| r.net_value > 0).count();
+        let total: i64 = rows.iter().map(|r| r.net_value).sum();
+        println!(
+            "task {} ({}): {positive} of {} departments positive, hospital net {total}",
+            t.id,
+            t.period,
+            rows.len()
+        );
+        assert!(
+            positive * 3 >= rows.len() * 2,
+            "{positive} of {} departments positive: {t:?}",
+            rows.len()
+        );
+        assert!(total > 0, "hospital net {total}: {t:?}");
+        // Shares follow the net values: the top-ranked department has the largest.
+        let top = rows.iter().max_by_key(|r| r.net_value).unwrap();
+        assert!(rows.iter().all(|r| r.share <= top.share), "{t:?}");
+    }
 }
 
 /// Each hospital has one active version, "2026 版核算模型", with nodes of the four series, a closure that

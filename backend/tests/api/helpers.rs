@@ -42,6 +42,29 @@ macro_rules! db_tests {
     )*};
 }
 
+/// Like `db_tests!`, for tests that need adjusted settings: `name => tweak` runs `async fn name(app)` on every
+/// backend against a server spawned with `fn tweak(&mut Settings)`.
+#[macro_export]
+macro_rules! db_tests_with {
+    ($($name:ident => $tweak:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::{Backend, TestApp};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                if let Some(app) = TestApp::spawn_with(Backend::Sqlite, super::$tweak).await { super::$name(app).await }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn_with(Backend::Postgres, super::$tweak).await { super::$name(app).await }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn mysql() {
+                if let Some(app) = TestApp::spawn_with(Backend::MySql, super::$tweak).await { super::$name(app).await }
+            }
+        }
+    )*};
+}
+
 /// A response: status, JSON body (Null when empty or not JSON) and headers.
 #[derive(Debug)]
 pub struct Resp {

@@ -781,9 +781,9 @@ async fn node_requests_are_validated_field_by_field(app: TestApp) {
             "must have at most 4 decimal places",
         ),
         (
-            json!({ "code": "dim-doc-x", "name": "x", "weight": "1000000.0001" }),
+            json!({ "code": "dim-doc-x", "name": "x", "weight": "1000.0001" }),
             "weight",
-            "must be at most 1000000.0000",
+            "must be at most 1000.0000",
         ),
         (
             json!({ "code": "dim-doc-x", "name": "x", "dept_field": "BOTH" }),
@@ -1945,6 +1945,17 @@ async fn orientation_rules_and_their_ladders_are_checked(app: TestApp) {
             ),
             "ladder[1].intensity",
             "must not be negative",
+        ),
+        (
+            with(
+                "ladder",
+                json!([
+                    { "lower_bound": "0", "upper_bound": "1", "intensity": "10" },
+                    { "lower_bound": "1", "upper_bound": null, "intensity": "10.0001" },
+                ]),
+            ),
+            "ladder[1].intensity",
+            "must be at most 10.0000",
         ),
         (
             with(

@@ -1869,7 +1869,7 @@ export interface components {
              */
             upper_bound?: string | null;
             /**
-             * @description At least 0, four decimal places.
+             * @description From 0 to 10, four decimal places.
              * @example 1.00
              */
             intensity: string;
@@ -2030,7 +2030,7 @@ export interface components {
              */
             parent_id?: number | null;
             /**
-             * @description At least 0, four decimal places; default 1.
+             * @description From 0 to 1000 (a coefficient, or a unit price in yuan), four decimal places; default 1.
              * @example 0.30
              */
             weight?: string | null;
@@ -3141,7 +3141,10 @@ export interface components {
             /** @description Negative: cost deducts. */
             cost_value: string;
             net_value: string;
-            /** @description Net value ÷ the hospital's net value. */
+            /**
+             * @description Net value ÷ |the hospital's net value|: its sign and order follow the department's own net value, even
+             *     when the hospital's total is negative; null when the total is 0.
+             */
             share?: string | null;
             /**
              * Format: int32

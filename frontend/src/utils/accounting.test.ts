@@ -19,6 +19,7 @@ import {
   seriesGroups,
   sortDepartments,
   stepStates,
+  totalShare,
   visibleNodes,
 } from './accounting'
 
@@ -341,5 +342,19 @@ describe('value summary charts', () => {
   it('knows the month before', () => {
     expect(previousPeriod('2026-01')).toBe('2025-12')
     expect(previousPeriod('2026-11')).toBe('2026-10')
+  })
+})
+
+describe('value summary share', () => {
+  it('gives the hospital 100 % of a positive total and −100 % of a negative one', () => {
+    expect(totalShare(['1955.0000', '-87.5000'])).toBe('1.0000')
+    expect(totalShare(['1955.0000', '-2887.5000'])).toBe('-1.0000')
+    expect(formatPercent(totalShare(['1955.0000', '-2887.5000']))).toBe('-100.00%')
+  })
+
+  it('gives no share of a zero total', () => {
+    expect(totalShare(['10.0000', '-10.0000'])).toBeNull()
+    expect(totalShare([])).toBeNull()
+    expect(formatPercent(totalShare([]))).toBe('')
   })
 })

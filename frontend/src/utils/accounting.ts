@@ -190,6 +190,16 @@ export function formatDecimal(value: string | null | undefined, min = 0, max = 4
   return negative && abs !== 0n ? `-${text}` : text
 }
 
+/**
+ * The hospital's own share in the value summary's totals row: its net ÷ |its net| (as each department's share
+ * is net ÷ |the hospital's net|), so 100 % when the total is positive, −100 % when it is negative, and nothing
+ * when it is 0.
+ */
+export function totalShare(netValues: ReadonlyArray<string | null | undefined>): string | null {
+  const total = netValues.reduce<bigint>((acc, v) => acc + (toUnits(v) ?? 0n), 0n)
+  return divideUnits(total, total < 0n ? -total : total)
+}
+
 /** "0.2924" → "29.24%". */
 export function formatPercent(value: string | null | undefined): string {
   const units = toUnits(value)

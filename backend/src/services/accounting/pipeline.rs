@@ -1,7 +1,8 @@
 //! The five steps of a calculation run, as set-based SQL inside the database.
 //!
-//! A run writes every row under its own `run_no`; readers keep seeing the previous run until the task switches
-//! to the new number. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
+//! A run writes every row under its own `run_no` (each claim of a task takes a new one); readers keep seeing the
+//! previous run until the task switches to the new number. Every write transaction first proves the run still
+//! holds its claim (see [`begin`]), so a runner that lost its lease writes and deletes nothing more. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
 use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
@@ -20,8 +21,8 @@ use crate::{
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Set, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Value,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -37,6 +38,45 @@ pub struct Run {
     /// The tasks of the previous period and of the same period last year to compare against: (task, run).
     pub previous: Option<(i64, i32)>,
     pub year_before: Option<(i64, i32)>,
+}
+
+/// A run found that its claim was taken over (its lease ran out and another server claimed the task again): it
+/// stops without writing or deleting anything more.
+#[derive(Debug, thiserror::Error)]
+#[error("the task's lease was lost to another server")]
+pub struct LeaseLost;
+
+/// Opens a bulk write transaction of `run` whose first statement renews the run's lease on the condition that the
+/// run still holds the task (RUNNING, and this run's number is the latest claimed). The statement locks the
+/// task's row until the commit, so nobody can take the task over while the transaction writes: either it
+/// commits as the owner or it writes nothing.
+pub async fn begin(db: &DatabaseConnection, run: &Run) -> anyhow::Result<DatabaseTransaction> {
+    begin_held(db, run.task_id, run.run_no).await
+}
+
+async fn begin_held(
+    db: &DatabaseConnection,
+    task_id: i64,
+    run_no: i32,
+) -> anyhow::Result<DatabaseTransaction> {
+    let txn = db::begin_bulk(db).await?;
+    let held = Dialect::of(db)
+        .exec(
+            &txn,
+            "UPDATE calculation_task SET lease_until = ? WHERE id = ? AND status = 'RUNNING' AND last_run_no = ?",
+            vec![
+                v(Utc::now() + super::tasks::LEASE),
+                v(task_id),
+                v(run_no),
+            ],
+        )
+        .await?
+        .rows_affected();
+    if held == 0 {
+        txn.rollback().await?;
+        return Err(LeaseLost.into());
+    }
+    Ok(txn)
 }
 
 /// Reports a step's progress (0.0–1.0 of the step) and whether the run may go on (its lease is held).
@@ -155,7 +195,7 @@ async fn per_department<P: Progress>(
         None => {
             for (i, field) in fields.into_iter().enumerate() {
                 let (sql, values) = build(field, None);
-                let txn = db::begin_bulk(db).await?;
+                let txn = begin(db, run).await?;
                 rows += d.exec(&txn, &sql, values).await?.rows_affected();
                 txn.commit().await?;
                 progress.step_progress((i + 1) as f64 / 2.0).await?;
@@ -165,7 +205,7 @@ async fn per_department<P: Progress>(
             let total = (codes.len() * 2).max(1);
             let mut done = 0;
             for code in &codes {
-                let txn = db::begin_bulk(db).await?;
+                let txn = begin(db, run).await?;
                 for field in fields {
                     let (sql, values) = build(field, Some(code));
                     rows += d.exec(&txn, &sql, values).await?.rows_affected();
@@ -434,7 +474,7 @@ pub async fn aggregate_results<P: Progress>(
             d.sum("amount"),
             d.sum("quantity")
         );
-        let txn = db::begin_bulk(db).await?;
+        let txn = begin(db, run).await?;
         let n = d
             .exec(&txn, &sql, vec![v(run.now), v(run.task_id), v(run.run_no)])
             .await?
@@ -459,7 +499,7 @@ pub async fn aggregate_results<P: Progress>(
         .await?
     };
     progress.step_progress(0.7).await?;
-    let txn = db::begin_bulk(db).await?;
+    let txn = begin(db, run).await?;
     // A leaf that keeps business type gets its total row ('') beside the per-type rows.
     rows += d
         .exec(
@@ -569,7 +609,7 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
         adjustments.len()
     )];
 
-    let txn = db::begin_bulk(db).await?;
+    let txn = begin(db, run).await?;
     let task_run = || vec![v(run.task_id), v(run.run_no)];
     let leaf = "NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = calculation_results.node_id)";
     d.exec(
@@ -631,8 +671,8 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
     let value = format!(
         "CASE (SELECT n.kind FROM dimension_node n WHERE n.id = calculation_results.node_id) \
          WHEN 'WORKLOAD' THEN {workload} WHEN 'COST' THEN -{charge} ELSE {charge} END",
-        workload = d.scaled("COALESCE(quantity, 0) * weight"),
-        charge = d.scaled("amount * weight"),
+        workload = d.mul("COALESCE(quantity, 0)", "weight"),
+        charge = d.mul("amount", "weight"),
     );
     let valued = d
         .exec(
@@ -684,6 +724,7 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
         vec![v(run.task_id), v(scratch)],
     )
     .await?;
+    integers_only(&txn, run, "calculation_results", &["value", "ratio"]).await?;
     txn.commit().await?;
     log.push(format!(
         "{valued} leaf rows valued, {parents} parent rows summed"
@@ -826,8 +867,8 @@ async fn orientation(
     Ok(out)
 }
 
-/// Step 5: per department the series' values, the net value, its share of the hospital's, its rank (ties share
-/// a place) and the change against the previous period and the same period last year.
+/// Step 5: per department the series' values, the net value, its share of the hospital's (net ÷ |the hospital's
+/// net|), its rank (ties share a place) and the change against the previous period and the same period last year.
 pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let series = |s: &str| {
@@ -851,7 +892,8 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
                WHERE r.task_id = ? AND r.run_no = ? AND r.business_type = '' AND r.parent_id IS NULL) t \
          LEFT JOIN value_summary pm ON pm.task_id = ? AND pm.run_no = ? AND pm.department_id = s.department_id \
          LEFT JOIN value_summary py ON py.task_id = ? AND py.run_no = ? AND py.department_id = s.department_id",
-        share = d.ratio("s.net", "t.net"),
+        // net ÷ |total|: the sign and the order follow the department's own net value, whatever the total's sign.
+        share = d.ratio("s.net", "ABS(t.net)"),
         mom = d.ratio("(s.net - pm.net_value)", "ABS(pm.net_value)"),
         yoy = d.ratio("(s.net - py.net_value)", "ABS(py.net_value)"),
         doctor = series("DOCTOR"),
@@ -861,7 +903,7 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
         net = d.sum("COALESCE(r.value, 0)"),
         total = d.sum("COALESCE(r.value, 0)"),
     );
-    let txn = db::begin_bulk(db).await?;
+    let txn = begin(db, run).await?;
     let n = d
         .exec(
             &txn,
@@ -883,8 +925,51 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
         )
         .await?
         .rows_affected();
+    integers_only(
+        &txn,
+        run,
+        "value_summary",
+        &["net_value", "share", "mom_change", "yoy_change"],
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
+}
+
+/// SQLite turns an integer that overflows into a REAL without a word (PostgreSQL and MySQL raise an error).
+/// Within the bounds the API accepts nothing overflows (see `domain::valuation`); past them — sums of lines
+/// beyond ±92 trillion yuan — the run fails instead of storing inexact figures.
+async fn integers_only(
+    conn: &impl ConnectionTrait,
+    run: &Run,
+    table: &str,
+    columns: &[&str],
+) -> anyhow::Result<()> {
+    if conn.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let test: Vec<String> = columns
+        .iter()
+        .map(|c| format!("typeof({c}) = 'real'"))
+        .collect();
+    let row = Dialect::of(conn)
+        .one(
+            conn,
+            &format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE task_id = ? AND run_no = ? AND ({})",
+                test.join(" OR ")
+            ),
+            vec![v(run.task_id), v(run.run_no)],
+        )
+        .await?
+        .context("a count")?;
+    let n: i64 = row.try_get("", "n")?;
+    if n > 0 {
+        anyhow::bail!(
+            "{n} {table} rows exceed the range of 64-bit integers (±922 trillion yuan in ten-thousandths)"
+        );
+    }
+    Ok(())
 }
 
 /// The tables a run writes, child tables first.
@@ -895,11 +980,33 @@ pub const RUN_TABLES: [&str; 4] = [
     "calculation_details",
 ];
 
-/// Deletes a task's rows of every run but `keep` (a run replaced, or one cut off).
-pub async fn delete_other_runs(
+/// Deletes the rows run `run_no` of the task wrote, while it holds its claim: before it starts (a number is never reused, but rows
+/// may be left from before numbers were) or over again, and when it fails.
+pub async fn delete_run(db: &DatabaseConnection, task_id: i64, run_no: i32) -> anyhow::Result<u64> {
+    let d = Dialect::of(db);
+    let mut rows = 0;
+    for table in RUN_TABLES {
+        let txn = begin_held(db, task_id, run_no).await?;
+        rows += d
+            .exec(
+                &txn,
+                &format!("DELETE FROM {table} WHERE task_id = ? AND run_no = ?"),
+                vec![v(task_id), v(run_no)],
+            )
+            .await?
+            .rows_affected();
+        txn.commit().await?;
+    }
+    Ok(rows)
+}
+
+/// Deletes a task's rows of the runs before `visible`, once the task has switched to it: the run it replaced
+/// and any run whose claim was lost or cut off. None of them can write again (their claims are older than
+/// the one that switched), and a later claim writes under a greater number, so nothing live is touched.
+pub async fn delete_runs_before(
     db: &DatabaseConnection,
     task_id: i64,
-    keep: i32,
+    visible: i32,
 ) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let mut rows = 0;
@@ -908,8 +1015,8 @@ pub async fn delete_other_runs(
         rows += d
             .exec(
                 &txn,
-                &format!("DELETE FROM {table} WHERE task_id = ? AND run_no <> ?"),
-                vec![v(task_id), v(keep)],
+                &format!("DELETE FROM {table} WHERE task_id = ? AND run_no < ?"),
+                vec![v(task_id), v(visible)],
             )
             .await?
             .rows_affected();

@@ -35,6 +35,18 @@ impl Dialect {
         self.int(&format!("SUM({expr})"))
     }
 
+    /// `a × w ÷ 10000`, rounded half away from zero: a value from an amount (or quantity) and a weight, without
+    /// an intermediate wider than the result (`a × w` overflows BIGINT far below the values the columns hold).
+    /// As `domain::valuation::mul_in_i64`: `a = q·10000 + r` with `q` and `r` of `a`'s sign, so `q·w + round(r·w
+    /// ÷ 10000)` is the rounded product. `a` and `w` are column names or simple expressions (each appears twice).
+    pub fn mul(self, a: &str, w: &str) -> String {
+        let d = self.idiv();
+        format!(
+            "((({a}) {d} 10000) * ({w}) + {})",
+            self.scaled(&format!("(({a}) % 10000) * ({w})"))
+        )
+    }
+
     /// `expr ÷ 10000`, rounded half away from zero: the product of two ten-thousandths values.
     pub fn scaled(self, expr: &str) -> String {
         let d = self.idiv();
@@ -43,10 +55,20 @@ impl Dialect {
         )
     }
 
-    /// `part ÷ whole` in ten-thousandths, rounded half away from zero; NULL when `whole` is 0 or NULL.
+    /// `part ÷ whole` in ten-thousandths, rounded half away from zero; NULL when `whole` is 0 or NULL. As
+    /// `domain::valuation::ratio_in_i64`: long division of |part| by |whole| (the integer part, then four digits,
+    /// each from a remainder times 10) and a last comparison for the rounding, so nothing is wider than
+    /// 10·|whole| or the result (`2·|part|·10000` overflowed BIGINT past 46 billion yuan).
     pub fn ratio(self, part: &str, whole: &str) -> String {
         let d = self.idiv();
-        let q = format!("((2 * ABS({part}) * 10000 + ABS({whole})) {d} (2 * ABS({whole})))");
+        let (p, w) = (format!("ABS({part})"), format!("ABS({whole})"));
+        let mut digits = format!("(({p}) {d} ({w})) * 10000");
+        let mut rest = format!("(({p}) % ({w}))");
+        for place in [1_000, 100, 10, 1] {
+            digits = format!("{digits} + (({rest}) * 10 {d} ({w})) * {place}");
+            rest = format!("((({rest}) * 10) % ({w}))");
+        }
+        let q = format!("({digits} + CASE WHEN {rest} >= ({w}) - {rest} THEN 1 ELSE 0 END)");
         format!(
             "(CASE WHEN ({whole}) IS NULL OR ({whole}) = 0 OR ({part}) IS NULL THEN NULL \
              WHEN (({part}) >= 0 AND ({whole}) > 0) OR (({part}) < 0 AND ({whole}) < 0) THEN {q} \

@@ -2,10 +2,13 @@
 //!
 //! The database is the queue. A server claims a PENDING task with a compare-and-set and holds it under a lease
 //! it renews while it works; a task whose lease ran out (its server died) is marked FAILED by the next server
-//! that looks, and can be queued again. A run writes its rows under a new run number and switches the task to
-//! it in one small transaction at the end, so readers see the previous results or the new ones, never a mix.
+//! that looks, and can be queued again. Each claim takes a run number of its own (`last_run_no + 1`); the run
+//! writes its rows under it and switches the task to it in one small transaction at the end, so readers see the
+//! previous results or the new ones, never a mix. Every write of a run checks that its claim still holds, so a
+//! runner that lost its lease writes and deletes nothing more, and never touches the rows of the run that took
+//! the task over. A step that panics fails its task with the reason; the runner goes on with the next task.
 use super::{
-    pipeline::{self, Progress, Run},
+    pipeline::{self, LeaseLost, Progress, Run},
     workflows,
 };
 use crate::{
@@ -18,31 +21,61 @@ use crate::{
     services::{Actor, Page, PageRequest, audit, fetch_page},
 };
 use chrono::{DateTime, Duration, Utc};
+use futures_util::{FutureExt, future::BoxFuture};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
-use std::sync::{
-    Arc, LazyLock,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc, LazyLock,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 use tokio::sync::Notify;
 
-/// How long a claim holds without renewal; renewed every third of it while the task runs.
-const LEASE: Duration = Duration::seconds(60);
+/// How long a claim holds without renewal; renewed every third of it while the task runs, and by every write
+/// transaction of the run.
+pub(super) const LEASE: Duration = Duration::seconds(60);
 /// How often an idle runner looks for work it was not woken for (tasks queued by another server).
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Runs of one claim: deadlocks between concurrent calculations are retried this many times in all.
-const ATTEMPTS: u32 = 3;
+/// Runs of one claim: deadlocks between concurrent calculations are retried this many times in all, after a
+/// random pause that grows with each attempt (runners that deadlocked once would otherwise meet again in step).
+const ATTEMPTS: u32 = 5;
 
 fn retryable(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause
             .downcast_ref::<sea_orm::DbErr>()
             .is_some_and(crate::db::is_retryable)
-    })
+    }) && !lease_lost(e)
 }
+
+fn lease_lost(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| cause.is::<LeaseLost>())
+}
+
+/// The task row as long as `run_no` is the claim that holds it.
+fn held(task_id: i64, run_no: i32) -> Condition {
+    Condition::all()
+        .add(calculation_task::Column::Id.eq(task_id))
+        .add(calculation_task::Column::Status.eq(TaskStatus::Running.as_str()))
+        .add(calculation_task::Column::LastRunNo.eq(run_no))
+}
+
+/// Where a runner stands, for [`spawn_runner_with`]'s observer: before a step of a task's run, or done with
+/// the task (whatever the outcome).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    Step(StepKind),
+    Done,
+}
+
+/// Awaited by a runner at each [`Checkpoint`] of a task (by id). Servers run without one; tests use it to
+/// hold a run at a given step or to make a step fail in a way no input can.
+pub type Observer = Arc<dyn Fn(i64, Checkpoint) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Wakes this process's runners when a task is queued here.
 static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
@@ -242,6 +275,10 @@ async fn claim_next(
             )
             .col_expr(calculation_task::Column::ClaimedBy, Expr::value(instance))
             .col_expr(
+                calculation_task::Column::LastRunNo,
+                Expr::value(next.last_run_no + 1),
+            )
+            .col_expr(
                 calculation_task::Column::LeaseUntil,
                 Expr::value(now + LEASE),
             )
@@ -258,16 +295,28 @@ async fn claim_next(
             .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
             .filter(calculation_task::Column::Id.eq(next.id))
             .filter(calculation_task::Column::Status.eq(TaskStatus::Pending.as_str()))
+            // The run number is taken with the claim: no other claim can take the same one.
+            .filter(calculation_task::Column::LastRunNo.eq(next.last_run_no))
             .exec(db)
             .await?;
         if claimed.rows_affected == 1 {
-            return calculation_task::Entity::find_by_id(next.id).one(db).await;
+            return Ok(Some(calculation_task::Model {
+                status: TaskStatus::Running.as_str().to_owned(),
+                claimed_by: Some(instance.to_owned()),
+                last_run_no: next.last_run_no + 1,
+                ..next
+            }));
         }
     }
 }
 
 /// Runs queued tasks one at a time until the process ends.
 pub fn spawn_runner(db: DatabaseConnection) {
+    spawn_runner_with(db, None)
+}
+
+/// [`spawn_runner`] with an observer awaited at each checkpoint of each task it runs.
+pub fn spawn_runner_with(db: DatabaseConnection, observer: Option<Observer>) {
     let instance = format!("{}-{}", std::process::id(), rand::random::<u32>());
     tokio::spawn(async move {
         loop {
@@ -283,7 +332,22 @@ pub fn spawn_runner(db: DatabaseConnection) {
             }
             match claim_next(&db, &instance).await {
                 Ok(Some(task)) => {
-                    execute(&db, task, &instance).await;
+                    let id = task.id;
+                    // A panic outside the steps (they have their own net) must not end the runner either: the
+                    // task's heartbeat stops with it, so its lease runs out and it is marked FAILED.
+                    let ran = AssertUnwindSafe(execute(&db, task, observer.as_ref()))
+                        .catch_unwind()
+                        .await;
+                    if let Err(payload) = ran {
+                        tracing::error!(
+                            task_id = id,
+                            panic = %panic_message(payload.as_ref()),
+                            "a calculation runner panicked"
+                        );
+                    }
+                    if let Some(observe) = &observer {
+                        observe(id, Checkpoint::Done).await;
+                    }
                     continue;
                 }
                 Ok(None) => {}
@@ -299,12 +363,23 @@ pub fn spawn_runner(db: DatabaseConnection) {
     });
 }
 
+/// The text of a panic's payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
+}
+
 /// The task's log and progress, written back as the run goes; every write checks the claim still holds.
 struct Reporter<'a> {
     db: &'a DatabaseConnection,
     task_id: i64,
-    instance: &'a str,
+    run_no: i32,
     lost: Arc<AtomicBool>,
+    /// The step running, for the error when it panics.
+    current: Option<StepKind>,
     log: Vec<String>,
     step: usize,
     steps: usize,
@@ -321,7 +396,7 @@ impl Reporter<'_> {
 
     async fn save(&self, progress: i32) -> anyhow::Result<()> {
         if self.lost.load(Ordering::Relaxed) {
-            anyhow::bail!("the task's lease was lost to another server");
+            return Err(LeaseLost.into());
         }
         let r = calculation_task::Entity::update_many()
             .col_expr(
@@ -333,14 +408,12 @@ impl Reporter<'_> {
                 Expr::value(self.log.join("\n")),
             )
             .col_expr(calculation_task::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(calculation_task::Column::Id.eq(self.task_id))
-            .filter(calculation_task::Column::ClaimedBy.eq(self.instance))
-            .filter(calculation_task::Column::Status.eq(TaskStatus::Running.as_str()))
+            .filter(held(self.task_id, self.run_no))
             .exec(self.db)
             .await?;
         if r.rows_affected == 0 {
             self.lost.store(true, Ordering::Relaxed);
-            anyhow::bail!("the task's lease was lost to another server");
+            return Err(LeaseLost.into());
         }
         Ok(())
     }
@@ -356,14 +429,23 @@ impl Progress for Reporter<'_> {
     }
 }
 
+/// The heartbeat of a run: stops when dropped, however the run ends (a panic included).
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Renews the lease while the run works; flags the loss when another server took the task over.
 fn spawn_heartbeat(
     db: DatabaseConnection,
     task_id: i64,
-    instance: String,
+    run_no: i32,
     lost: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+) -> Heartbeat {
+    Heartbeat(tokio::spawn(async move {
         let every = (LEASE / 3)
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(20));
@@ -374,9 +456,7 @@ fn spawn_heartbeat(
                     calculation_task::Column::LeaseUntil,
                     Expr::value(Utc::now() + LEASE),
                 )
-                .filter(calculation_task::Column::Id.eq(task_id))
-                .filter(calculation_task::Column::ClaimedBy.eq(instance.as_str()))
-                .filter(calculation_task::Column::Status.eq(TaskStatus::Running.as_str()))
+                .filter(held(task_id, run_no))
                 .exec(&db)
                 .await;
             match renewed {
@@ -390,7 +470,7 @@ fn spawn_heartbeat(
                 }
             }
         }
-    })
+    }))
 }
 
 /// The latest succeeded task of a period, as (task, run): what the value summary compares against.
@@ -410,33 +490,38 @@ async fn latest_succeeded(
         .map(|t| (t.id, t.run_no)))
 }
 
-async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instance: &str) {
+async fn execute(
+    db: &DatabaseConnection,
+    task: calculation_task::Model,
+    observer: Option<&Observer>,
+) {
+    let run_no = task.last_run_no;
     let lost = Arc::new(AtomicBool::new(false));
-    let heartbeat = spawn_heartbeat(db.clone(), task.id, instance.to_owned(), lost.clone());
+    let heartbeat = spawn_heartbeat(db.clone(), task.id, run_no, lost.clone());
     let mut reporter = Reporter {
         db,
         task_id: task.id,
-        instance,
+        run_no,
         lost,
+        current: None,
         log: Vec::new(),
         step: 0,
         steps: 1,
     };
-    let run_no = task.run_no + 1;
-    let mut outcome = run_steps(db, &task, run_no, &mut reporter).await;
+    let mut outcome = attempt(db, &task, &mut reporter, observer).await;
     // A deadlock rolled back one statement's transaction; the run starts over (it clears its own rows first).
-    for attempt in 2..=ATTEMPTS {
+    for n in 2..=ATTEMPTS {
         match &outcome {
             Err(e) if retryable(e) => {
-                reporter.line(format!(
-                    "{e:#}; starting over (attempt {attempt} of {ATTEMPTS})"
-                ));
-                outcome = run_steps(db, &task, run_no, &mut reporter).await;
+                reporter.line(format!("{e:#}; starting over (attempt {n} of {ATTEMPTS})"));
+                let pause = rand::random::<u64>() % (200 * u64::from(n));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                outcome = attempt(db, &task, &mut reporter, observer).await;
             }
             _ => break,
         }
     }
-    heartbeat.abort();
+    drop(heartbeat);
     let now = Utc::now();
     match outcome {
         Ok(has_details) => {
@@ -464,14 +549,12 @@ async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instanc
                 )
                 .col_expr(calculation_task::Column::FinishedAt, Expr::value(now))
                 .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
-                .filter(calculation_task::Column::Id.eq(task.id))
-                .filter(calculation_task::Column::ClaimedBy.eq(instance))
-                .filter(calculation_task::Column::Status.eq(TaskStatus::Running.as_str()))
+                .filter(held(task.id, run_no))
                 .exec(db)
                 .await;
             match switched {
                 Ok(r) if r.rows_affected == 1 => {
-                    if let Err(e) = pipeline::delete_other_runs(db, task.id, run_no).await {
+                    if let Err(e) = pipeline::delete_runs_before(db, task.id, run_no).await {
                         tracing::warn!(error = %e, task_id = task.id, "removing replaced rows failed");
                     }
                 }
@@ -484,9 +567,21 @@ async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instanc
                 }
             }
         }
+        Err(e) if lease_lost(&e) => {
+            // Another server holds the task now: its run is the only one that may write.
+            tracing::warn!(
+                task_id = task.id,
+                run_no,
+                "a calculation lost its lease; it stops"
+            );
+        }
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), task_id = task.id, "a calculation failed");
             reporter.line(format!("failed: {e:#}"));
+            // The visible run stays; what this one wrote goes, while the claim still holds.
+            if let Err(e) = pipeline::delete_run(db, task.id, run_no).await {
+                tracing::warn!(error = %format!("{e:#}"), task_id = task.id, "removing a failed run's rows failed");
+            }
             let failed = calculation_task::Entity::update_many()
                 .col_expr(
                     calculation_task::Column::Status,
@@ -506,18 +601,36 @@ async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instanc
                 )
                 .col_expr(calculation_task::Column::FinishedAt, Expr::value(now))
                 .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
-                .filter(calculation_task::Column::Id.eq(task.id))
-                .filter(calculation_task::Column::ClaimedBy.eq(instance))
-                .filter(calculation_task::Column::Status.eq(TaskStatus::Running.as_str()))
+                .filter(held(task.id, run_no))
                 .exec(db)
                 .await;
             if let Err(e) = failed {
                 tracing::error!(error = %e, task_id = task.id, "recording a failed calculation failed");
             }
-            // The visible run stays; what this one wrote goes.
-            if let Err(e) = pipeline::delete_other_runs(db, task.id, task.run_no).await {
-                tracing::warn!(error = %e, task_id = task.id, "removing a failed run's rows failed");
-            }
+        }
+    }
+}
+
+/// One attempt at the workflow's steps; a step that panics fails the attempt with the step and the message.
+async fn attempt(
+    db: &DatabaseConnection,
+    task: &calculation_task::Model,
+    reporter: &mut Reporter<'_>,
+    observer: Option<&Observer>,
+) -> anyhow::Result<bool> {
+    reporter.current = None;
+    match AssertUnwindSafe(run_steps(db, task, reporter, observer))
+        .catch_unwind()
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let step = reporter
+                .current
+                .map_or_else(|| "the run".to_owned(), |k| format!("step {k}"));
+            let message = panic_message(payload.as_ref());
+            tracing::error!(task_id = task.id, %step, panic = %message, "a calculation step panicked");
+            Err(anyhow::anyhow!("{step} panicked: {message}"))
         }
     }
 }
@@ -526,12 +639,11 @@ async fn execute(db: &DatabaseConnection, task: calculation_task::Model, instanc
 async fn run_steps(
     db: &DatabaseConnection,
     task: &calculation_task::Model,
-    run_no: i32,
     reporter: &mut Reporter<'_>,
+    observer: Option<&Observer>,
 ) -> anyhow::Result<bool> {
+    let run_no = reporter.run_no;
     let period = task.period.parse::<Period>()?;
-    // Rows left by a run that was cut off.
-    pipeline::delete_other_runs(db, task.id, task.run_no).await?;
     let workflow = crate::entities::calculation_step::Entity::find()
         .filter(crate::entities::calculation_step::Column::WorkflowId.eq(task.workflow_id))
         .order_by_asc(crate::entities::calculation_step::Column::StepOrder)
@@ -551,6 +663,8 @@ async fn run_steps(
         previous: latest_succeeded(db, task.hospital_id, period.previous()).await?,
         year_before: latest_succeeded(db, task.hospital_id, period.year_before()).await?,
     };
+    // Rows of this run number left by an attempt that started over (or from before every claim had its own).
+    pipeline::delete_run(db, task.id, run_no).await?;
     reporter.steps = steps.len();
     reporter.line(format!(
         "run {run_no} of task {} for {period}: {} steps",
@@ -561,8 +675,12 @@ async fn run_steps(
     let has_details = steps.contains(&StepKind::GenerateDetails);
     for (i, kind) in steps.iter().enumerate() {
         reporter.step = i;
+        reporter.current = Some(*kind);
         reporter.line(format!("[{}/{}] {kind} started", i + 1, steps.len()));
         reporter.save(reporter.percent(0.0)).await?;
+        if let Some(observe) = observer {
+            observe(task.id, Checkpoint::Step(*kind)).await;
+        }
         let started = std::time::Instant::now();
         let lines: Vec<String> = match kind {
             StepKind::Prepare => pipeline::prepare(db, &run).await?,
@@ -598,5 +716,6 @@ async fn run_steps(
         reporter.step = i + 1;
         reporter.save(reporter.percent(0.0)).await?;
     }
+    reporter.current = None;
     Ok(has_details)
 }

@@ -112,15 +112,18 @@ pub async fn load(
                     .rows_affected();
             }
         }
-        // Costs from income: labour 35 % of what a department executed, drugs 85 % and materials 90 % of the
-        // drugs and materials it prescribed.
+        // Costs from income, sized against the value the model credits (its weights turn income into value at
+        // 0.15–0.5 of it, and drugs into none): labour 10 % of what a department executed, drugs 5 % and
+        // materials 20 % of the drugs and materials it prescribed (they sell at cost under zero mark-up; what
+        // stays with the department is handling, storage and loss). So most departments and the hospital end a
+        // month with a positive net value, and a department that mostly dispenses drugs does not.
         for (node, column, share, category) in [
-            ("dim-cost-labor", "executing_dept_code", 35, None),
-            ("dim-cost-drug", "prescribing_dept_code", 85, Some("DRUG")),
+            ("dim-cost-labor", "executing_dept_code", 10, None),
+            ("dim-cost-drug", "prescribing_dept_code", 5, Some("DRUG")),
             (
                 "dim-cost-material",
                 "prescribing_dept_code",
-                90,
+                20,
                 Some("MATERIAL"),
             ),
         ] {
