@@ -92,6 +92,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
+            // Every body is an object: serde would also fill a struct from an array, by position.
+            let first = body.iter().find(|b| !b.is_ascii_whitespace());
+            if first.is_some_and(|b| *b != b'{') {
+                return Err(
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+                        Ok(_) => AppError::invalid("", "the body must be a JSON object"),
+                        Err(e) => AppError::request(
+                            400,
+                            "MALFORMED_JSON",
+                            format!("the body is not valid JSON: {e}"),
+                        ),
+                    },
+                );
+            }
             let mut de = serde_json::Deserializer::from_slice(&body);
             let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
                 if e.inner().is_data() {

@@ -355,6 +355,14 @@ impl RouteTable {
         )
     }
 
+    /// The methods of the literal (parameterless) resource at exactly this path, if there is one.
+    pub fn literal_methods(&self, path: &str) -> Option<Vec<String>> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.pattern() == Some(path))
+            .map(|(_, methods)| methods.clone())
+    }
+
     /// The methods the path allows, if it is a known path. A literal path (`/schedules/week`) is its own
     /// resource, not an instance of the templated one beside it (`/schedules/{id}`), as the router sees it.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
@@ -379,8 +387,19 @@ impl RouteTable {
 }
 
 pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
-    // A path parameter that does not parse names no record that can exist.
-    cfg.app_data(
-        web::PathConfig::default().error_handler(|_, _| AppError::NotFound("record").into()),
-    );
+    // A path parameter that does not parse names no record that can exist — unless the path is a literal
+    // resource of its own (`/schedules/week`) asked with a method it does not have: that is a 405.
+    cfg.app_data(web::PathConfig::default().error_handler(|_, req| {
+        let literal = req
+            .app_data::<web::Data<RouteTable>>()
+            .and_then(|routes| routes.literal_methods(req.path()));
+        match literal {
+            Some(allowed) => actix_web::error::InternalError::from_response(
+                "method not allowed",
+                spa::method_not_allowed(req.method(), &allowed),
+            )
+            .into(),
+            None => AppError::NotFound("record").into(),
+        }
+    }));
 }

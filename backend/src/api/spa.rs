@@ -7,6 +7,20 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, http::Method, http::he
 
 const API_PREFIXES: &[&str] = &["/api/", "/api-docs/", "/swagger-ui", "/health", "/ready"];
 
+/// 405 `METHOD_NOT_ALLOWED` with the `Allow` header.
+pub fn method_not_allowed(method: &Method, allowed: &[String]) -> HttpResponse {
+    let mut response = AppError::request(
+        405,
+        "METHOD_NOT_ALLOWED",
+        format!("{method} is not allowed here; use {}", allowed.join(", ")),
+    )
+    .error_response();
+    if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
 pub async fn fallback(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -14,20 +28,7 @@ pub async fn fallback(
 ) -> HttpResponse {
     let path = req.path();
     if let Some(allowed) = routes.allowed(path) {
-        let mut response = AppError::request(
-            405,
-            "METHOD_NOT_ALLOWED",
-            format!(
-                "{} is not allowed here; use {}",
-                req.method(),
-                allowed.join(", ")
-            ),
-        )
-        .error_response();
-        if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
-            response.headers_mut().insert(header::ALLOW, value);
-        }
-        return response;
+        return method_not_allowed(req.method(), &allowed);
     }
     let not_found = || {
         AppError::request(

@@ -38,8 +38,10 @@ pub struct OutpatientQuery {
     pub department_id: Option<String>,
 }
 
+/// A parameter as sent; sent blank, it is a value that does not parse (the spec promises dates, integers and
+/// names, and a blank is none of them), not the default.
 fn present(raw: Option<&str>) -> Option<&str> {
-    raw.map(str::trim).filter(|s| !s.is_empty())
+    raw.map(str::trim)
 }
 
 fn date(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {

@@ -14,6 +14,7 @@ use std::io::{Read, Write};
 db_tests!(
     malformed_bodies_get_problem_json_on_every_write_endpoint,
     wrong_field_types_missing_and_unknown_fields_are_named,
+    a_body_that_is_not_an_object_is_refused,
     a_body_of_exactly_one_mebibyte_is_read_and_one_byte_more_is_refused,
     a_chunked_body_over_one_mebibyte_is_refused,
     unknown_routes_and_wrong_methods_are_problems,
@@ -104,7 +105,7 @@ async fn malformed_bodies_get_problem_json_on_every_write_endpoint(app: TestApp)
         case("an array", JSON, "[1, 2]", 422, INVALID),
         case("a string", JSON, r#""INT""#, 422, INVALID),
         case("null", JSON, "null", 422, INVALID),
-        case("deep nesting", JSON, nested.as_str(), 422, INVALID),
+        case("deep nesting", JSON, nested.as_str(), 400, MALFORMED),
         case("text/plain", TEXT, r#"{"code": "A"}"#, 415, UNSUPPORTED),
         case("form", FORM, "code=A", 415, UNSUPPORTED),
         case("XML", XML, "<code>A</code>", 415, UNSUPPORTED),
@@ -432,6 +433,8 @@ async fn unknown_routes_and_wrong_methods_are_problems(app: TestApp) {
             vec!["POST"],
         ),
         (Method::OPTIONS, "/api/v1/schedules/week", vec!["POST"]),
+        (Method::GET, "/api/v1/appointments/walk-in", vec!["POST"]),
+        (Method::GET, "/api/v1/schedules/week", vec!["POST"]),
     ] {
         let resp = app.call(method.clone(), path, Some(&token), None).await;
         resp.assert_problem(405, "METHOD_NOT_ALLOWED");
@@ -515,6 +518,17 @@ async fn bad_query_parameter_types_name_the_parameter(app: TestApp) {
             "executing_department_id",
         ),
         ("/api/v1/users?is_active=yes", "is_active"),
+        // Sent blank is not a date, an integer or a granularity (left out, it is the default).
+        ("/api/v1/statistics/outpatient?date_to=", "date_to"),
+        ("/api/v1/statistics/outpatient?date_from=%20", "date_from"),
+        (
+            "/api/v1/statistics/outpatient?department_id=",
+            "department_id",
+        ),
+        (
+            "/api/v1/statistics/outpatient.xlsx?granularity=",
+            "granularity",
+        ),
     ] {
         let resp = app.get(path, &token).await;
         resp.assert_problem(422, "VALIDATION_FAILED");
@@ -783,4 +797,53 @@ async fn spa_deep_links_serve_index_html_and_the_api_stays_json() {
         .call(Method::POST, "/patients/123", None, Some(json!({})))
         .await;
     post.assert_problem(404, "NOT_FOUND");
+}
+
+/// serde fills a struct from an array by position; the API documents objects, so anything else is refused.
+async fn a_body_that_is_not_an_object_is_refused(app: TestApp) {
+    let token = app.admin().await;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/departments",
+            r#"["NEU", "神经内科"]"#,
+        ),
+        (Method::PATCH, "/api/v1/model-versions/1", "[null, null]"),
+        (Method::POST, "/api/v1/departments", r#""NEU""#),
+        (Method::POST, "/api/v1/departments", "null"),
+        (Method::POST, "/api/v1/departments", " 42 "),
+    ] {
+        let resp = send(
+            &app,
+            method.clone(),
+            path,
+            Some(&token),
+            Some("application/json"),
+            body,
+        )
+        .await;
+        resp.assert_problem(422, "VALIDATION_FAILED");
+        assert_eq!(
+            resp.field_errors().get("").map(String::as_str),
+            Some("the body must be a JSON object"),
+            "{method} {path} {body}: {:?}",
+            resp.body
+        );
+    }
+    let list = app.get("/api/v1/departments", &token).await;
+    assert_eq!(
+        list.body["total"], 0,
+        "nothing was created: {:?}",
+        list.body
+    );
+    let broken = send(
+        &app,
+        Method::POST,
+        "/api/v1/departments",
+        Some(&token),
+        Some("application/json"),
+        "[1,",
+    )
+    .await;
+    broken.assert_problem(400, "MALFORMED_JSON");
 }
