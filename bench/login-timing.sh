@@ -28,9 +28,13 @@ attempt() {
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}'; }
 attempt timing-known >/dev/null; attempt timing-nobody >/dev/null
 : >"$work/known"; : >"$work/unknown"
-for _ in $(seq "$rounds"); do
-    attempt timing-known >>"$work/known"
-    attempt timing-nobody >>"$work/unknown"
+# Which goes first alternates too, so neither pays more often for what the other left behind.
+for i in $(seq "$rounds"); do
+    if (( i % 2 )); then
+        attempt timing-known >>"$work/known"; attempt timing-nobody >>"$work/unknown"
+    else
+        attempt timing-nobody >>"$work/unknown"; attempt timing-known >>"$work/known"
+    fi
 done
 known=$(median <"$work/known"); unknown=$(median <"$work/unknown")
 echo

@@ -128,10 +128,9 @@ pub async fn login(
         }
         None => None,
     };
-    let hospital_active = match &user {
-        Some(u) => hospital_is_active(db, u.hospital_id).await?,
-        None => false,
-    };
+    // Looked up for an unknown user too (no hospital has id 0), so both cost the same queries.
+    let hospital_active =
+        hospital_is_active(db, user.as_ref().map_or(0, |u| u.hospital_id)).await? && user.is_some();
     // Known or not, the attempt costs one full hash: the time taken does not tell which usernames exist.
     let checked = hashes
         .verify(
