@@ -410,6 +410,19 @@ pub async fn run_task(app: &TestApp, token: &str, body: Value) -> Value {
     wait(app, token, created.body["id"].as_i64().unwrap()).await
 }
 
+/// Queues a task again and waits for it to finish; returns its final state.
+pub async fn rerun(app: &TestApp, token: &str, id: i64) -> Value {
+    let queued = app
+        .post(
+            &format!("/api/v1/calculation-tasks/{id}/run"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(queued.status, 202, "{:?}", queued.body);
+    wait(app, token, id).await
+}
+
 pub async fn wait(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..600 {
         let task = app
@@ -1008,15 +1021,7 @@ async fn an_interrupted_rerun_leaves_the_previous_results_readable(app: TestApp)
     );
     assert_eq!(cells(&app, &analyst, id).await, before);
     // Run again: the cut-off rows go, the new run replaces the old one with the same numbers.
-    let again = app
-        .post(
-            &format!("/api/v1/calculation-tasks/{id}/run"),
-            &analyst,
-            json!({}),
-        )
-        .await;
-    assert_eq!(again.status, 202, "{:?}", again.body);
-    let done = wait(&app, &analyst, id).await;
+    let done = rerun(&app, &analyst, id).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["run_no"], 2);
     assert_eq!(cells(&app, &analyst, id).await, before);
@@ -1472,15 +1477,7 @@ async fn a_panicking_step_fails_its_task_and_the_runner_goes_on(app: TestApp) {
     // The runner lives on: the next task runs, and so does the failed one queued again.
     let next = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
     assert_eq!(next["status"], "SUCCEEDED", "{next}");
-    let again = app
-        .post(
-            &format!("/api/v1/calculation-tasks/{id}/run"),
-            &analyst,
-            json!({}),
-        )
-        .await;
-    assert_eq!(again.status, 202, "{:?}", again.body);
-    let done = wait(&app, &analyst, id).await;
+    let done = rerun(&app, &analyst, id).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert!(done["error"].is_null(), "{done}");
     assert_eq!(
