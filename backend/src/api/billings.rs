@@ -224,7 +224,7 @@ async fn read(
 pub struct BillRequest {
     pub medical_record_id: i64,
     /// The insurance share; defaults to the insurance type's ratio of the total. Must lie within the total.
-    #[schema(value_type = Option<String>, example = "53.94")]
+    #[schema(value_type = Option<super::DecimalInput>, example = "53.94")]
     pub insurance_amount: Option<Decimal>,
 }
 

@@ -79,7 +79,7 @@ pub struct ChargeItemRequest {
     #[schema(example = "次", max_length = 16)]
     pub unit: Option<String>,
     /// Yuan, at most four decimal places, as a string or a number.
-    #[schema(value_type = String, example = "20.00")]
+    #[schema(value_type = super::DecimalInput, example = "20.00")]
     pub unit_price: Decimal,
     pub executing_department_id: Option<i64>,
     /// Default true.

@@ -107,7 +107,7 @@ pub struct NodeRequest {
     /// A node of the same version and series without item mappings; none for a top-level node.
     pub parent_id: Option<i64>,
     /// From 0 to 1000 (a coefficient, or a unit price in yuan), four decimal places; default 1.
-    #[schema(value_type = Option<String>, example = "0.30")]
+    #[schema(value_type = Option<super::DecimalInput>, example = "0.30")]
     pub weight: Option<Decimal>,
     /// Order among siblings; default 0.
     pub sort: Option<i32>,
@@ -200,7 +200,7 @@ pub struct NodePatchRequest {
     pub code: Option<String>,
     #[schema(max_length = 255)]
     pub name: Option<String>,
-    #[schema(value_type = Option<String>, example = "1.20")]
+    #[schema(value_type = Option<super::DecimalInput>, example = "1.20")]
     pub weight: Option<Decimal>,
     pub sort: Option<i32>,
     #[serde(default, deserialize_with = "nullable")]

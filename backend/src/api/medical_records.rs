@@ -99,13 +99,20 @@ impl TryFrom<service::QueueEntry> for QueueEntry {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+/// A prescribed item as sent: the catalogue item and how much of it.
+#[derive(Deserialize, ToSchema)]
+pub struct PrescriptionLine {
+    pub charge_item_id: i64,
+    /// At most four decimal places, greater than zero.
+    #[schema(value_type = super::DecimalInput, example = "2")]
+    pub quantity: Decimal,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct PrescriptionItem {
     pub charge_item_id: i64,
-    /// Filled in by the server from the catalogue.
-    #[serde(default)]
+    /// From the catalogue.
     pub item_code: String,
-    #[serde(default)]
     pub item_name: String,
     /// At most four decimal places, greater than zero.
     #[schema(value_type = String, example = "2")]
@@ -176,7 +183,7 @@ pub struct RecordRequest {
     pub treatment: Option<String>,
     /// Catalogue items (drugs, tests, examinations) and quantities; at most 50.
     #[serde(default)]
-    pub prescription: Vec<PrescriptionItem>,
+    pub prescription: Vec<PrescriptionLine>,
 }
 
 impl TryFrom<RecordRequest> for RecordInput {

@@ -201,6 +201,25 @@ fn operation_id(tag: &str, handler: &str) -> String {
 /// range (an unbounded page overflowed it and brought the query builder down).
 pub const MAX_PAGE: u64 = 1_000_000;
 
+/// How a decimal is sent in a request: a string (`"12.50"`) or a JSON number, with at most four decimal places
+/// (answers always carry strings). Documented as such so that the spec and the server agree.
+pub struct DecimalInput;
+
+impl utoipa::PartialSchema for DecimalInput {
+    fn schema() -> RefOr<openapi::schema::Schema> {
+        use openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .description(Some(
+                "A decimal as a string (\"12.50\") or a number, at most four decimal places",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for DecimalInput {}
+
 /// `?page=1&page_size=20` (at most 200).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -40,8 +40,7 @@ fn decimal(raw: i64) -> Decimal {
 }
 
 /// A band `[lower_bound, upper_bound)` of actual ÷ benchmark and the intensity the weight is multiplied by.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
 pub struct LadderBand {
     /// Included; four decimal places.
     #[schema(value_type = String, example = "0.80")]
@@ -51,6 +50,22 @@ pub struct LadderBand {
     pub upper_bound: Option<Decimal>,
     /// From 0 to 10, four decimal places.
     #[schema(value_type = String, example = "1.00")]
+    pub intensity: Decimal,
+}
+
+/// A band as sent: `[lower_bound, upper_bound)` of actual ÷ benchmark and the intensity the weight is
+/// multiplied by.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LadderBandInput {
+    /// Included; at most four decimal places.
+    #[schema(value_type = super::DecimalInput, example = "0.80")]
+    pub lower_bound: Decimal,
+    /// Excluded; none for an open top band.
+    #[schema(value_type = Option<super::DecimalInput>, example = "1.20")]
+    pub upper_bound: Option<Decimal>,
+    /// From 0 to 10, at most four decimal places.
+    #[schema(value_type = super::DecimalInput, example = "1.00")]
     pub intensity: Decimal,
 }
 
@@ -113,12 +128,12 @@ pub struct OrientationRuleRequest {
     #[schema(example = "INT", max_length = 32)]
     pub department_code: Option<String>,
     /// The value the imported actual is divided by: more than 0, four decimal places.
-    #[schema(value_type = String, example = "1200")]
+    #[schema(value_type = super::DecimalInput, example = "1200")]
     pub benchmark: Decimal,
     /// Default true. At most one active rule per node and department.
     pub is_active: Option<bool>,
     /// One band at least; bands must not overlap.
-    pub ladder: Vec<LadderBand>,
+    pub ladder: Vec<LadderBandInput>,
 }
 
 impl TryFrom<OrientationRuleRequest> for RuleInput {

@@ -1386,11 +1386,7 @@ export interface components {
         BillRequest: {
             /** Format: int64 */
             medical_record_id: number;
-            /**
-             * @description The insurance share; defaults to the insurance type's ratio of the total. Must lie within the total.
-             * @example 53.94
-             */
-            insurance_amount?: string | null;
+            insurance_amount?: components["schemas"]["DecimalInput"] | null;
         };
         /** @enum {string} */
         BillingStatus: "PENDING" | "PAID" | "REFUNDED";
@@ -1556,11 +1552,8 @@ export interface components {
             item_category: components["schemas"]["ItemCategory"];
             /** @example 次 */
             unit?: string | null;
-            /**
-             * @description Yuan, at most four decimal places, as a string or a number.
-             * @example 20.00
-             */
-            unit_price: string;
+            /** @description Yuan, at most four decimal places, as a string or a number. */
+            unit_price: components["schemas"]["DecimalInput"];
             /** Format: int64 */
             executing_department_id?: number | null;
             /** @description Default true. */
@@ -1614,6 +1607,8 @@ export interface components {
              */
             file: string;
         };
+        /** @description A decimal as a string ("12.50") or a number, at most four decimal places */
+        DecimalInput: string | number;
         Department: {
             /** Format: int64 */
             id: number;
@@ -1874,6 +1869,17 @@ export interface components {
              */
             intensity: string;
         };
+        /**
+         * @description A band as sent: `[lower_bound, upper_bound)` of actual ÷ benchmark and the intensity the weight is
+         *     multiplied by.
+         */
+        LadderBandInput: {
+            /** @description Included; at most four decimal places. */
+            lower_bound: components["schemas"]["DecimalInput"];
+            upper_bound?: components["schemas"]["DecimalInput"] | null;
+            /** @description From 0 to 10, at most four decimal places. */
+            intensity: components["schemas"]["DecimalInput"];
+        };
         LoginRequest: {
             /** @example frontdesk */
             username: string;
@@ -2005,8 +2011,7 @@ export interface components {
             /** @description Accepted only unchanged: a node's code is fixed (create a new node for another code). */
             code?: string | null;
             name?: string | null;
-            /** @example 1.20 */
-            weight?: string | null;
+            weight?: components["schemas"]["DecimalInput"] | null;
             /** Format: int32 */
             sort?: number | null;
             /** Format: int64 */
@@ -2029,11 +2034,7 @@ export interface components {
              * @description A node of the same version and series without item mappings; none for a top-level node.
              */
             parent_id?: number | null;
-            /**
-             * @description From 0 to 1000 (a coefficient, or a unit price in yuan), four decimal places; default 1.
-             * @example 0.30
-             */
-            weight?: string | null;
+            weight?: components["schemas"]["DecimalInput"] | null;
             /**
              * Format: int32
              * @description Order among siblings; default 0.
@@ -2101,15 +2102,12 @@ export interface components {
              * @example INT
              */
             department_code?: string | null;
-            /**
-             * @description The value the imported actual is divided by: more than 0, four decimal places.
-             * @example 1200
-             */
-            benchmark: string;
+            /** @description The value the imported actual is divided by: more than 0, four decimal places. */
+            benchmark: components["schemas"]["DecimalInput"];
             /** @description Default true. At most one active rule per node and department. */
             is_active?: boolean | null;
             /** @description One band at least; bands must not overlap. */
-            ladder: components["schemas"]["LadderBand"][];
+            ladder: components["schemas"]["LadderBandInput"][];
         };
         OrientationValue: {
             /** Format: int64 */
@@ -2854,14 +2852,21 @@ export interface components {
         PrescriptionItem: {
             /** Format: int64 */
             charge_item_id: number;
-            /** @description Filled in by the server from the catalogue. */
-            item_code?: string;
-            item_name?: string;
+            /** @description From the catalogue. */
+            item_code: string;
+            item_name: string;
             /**
              * @description At most four decimal places, greater than zero.
              * @example 2
              */
             quantity: string;
+        };
+        /** @description A prescribed item as sent: the catalogue item and how much of it. */
+        PrescriptionLine: {
+            /** Format: int64 */
+            charge_item_id: number;
+            /** @description At most four decimal places, greater than zero. */
+            quantity: components["schemas"]["DecimalInput"];
         };
         /**
          * @description An error response (`application/problem+json`, RFC 9457). `code` is stable and meant for programs;
@@ -2925,7 +2930,7 @@ export interface components {
             /** @example 多饮水，注意休息 */
             treatment?: string | null;
             /** @description Catalogue items (drugs, tests, examinations) and quantities; at most 50. */
-            prescription?: components["schemas"]["PrescriptionItem"][];
+            prescription?: components["schemas"]["PrescriptionLine"][];
         };
         RefreshRequest: {
             refresh_token: string;
