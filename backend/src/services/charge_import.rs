@@ -164,10 +164,12 @@ impl Pending {
             match marked {
                 Ok(_) => break txn,
                 // Two imports of different hospitals completing at once on PostgreSQL or MySQL may take the
-                // same number: the unique key refuses the second, which takes the next one.
+                // same number: the unique key refuses the second (or MySQL's locks on it deadlock), which takes
+                // the next one.
                 Err(e)
                     if attempt < 10
-                        && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                        && (matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+                            || crate::db::is_retryable(&e)) =>
                 {
                     txn.rollback().await?;
                 }
