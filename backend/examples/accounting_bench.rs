@@ -368,6 +368,7 @@ async fn main() -> anyhow::Result<()> {
             now: Utc::now(),
             previous: None,
             year_before: None,
+            charges_up_to: hospital::services::charge_import::completed_up_to(&db).await?,
         };
         let mut q = Quiet;
         let t0 = Instant::now();

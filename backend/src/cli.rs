@@ -156,9 +156,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = db::connect(
+    let db = db::connect_with(
         settings.database_url.expose_secret(),
         settings.db_max_connections,
+        settings.sqlite_busy_timeout,
     )
     .await?;
     db::migrate(&db).await?;

@@ -23,6 +23,8 @@ pub struct Settings {
     /// removes what a stopped server left there when it starts.
     pub upload_dir: PathBuf,
     pub db_max_connections: u32,
+    /// How long a SQLite writer waits for the write lock before it fails with SQLITE_BUSY (default 30 s).
+    pub sqlite_busy_timeout: Duration,
     pub audit_seal_interval: Duration,
     /// How often BOOKED appointments whose slot has ended become no-shows; `None` turns the sweep off (tests
     /// sweep by hand, so a background sweep cannot change what they count).
@@ -86,6 +88,7 @@ impl Settings {
             max_upload_bytes: 512 * 1024 * 1024,
             upload_dir,
             db_max_connections: 16,
+            sqlite_busy_timeout: crate::db::SQLITE_BUSY_TIMEOUT,
             audit_seal_interval: Duration::from_secs(2),
             no_show_sweep_interval: Some(Duration::from_secs(60)),
             run_calculations: true,
@@ -112,6 +115,10 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
+        s.sqlite_busy_timeout = Duration::from_millis(parse(
+            "APP_SQLITE_BUSY_TIMEOUT_MS",
+            s.sqlite_busy_timeout.as_millis() as u64,
+        )?);
         s.run_calculations = parse("APP_RUN_CALCULATIONS", s.run_calculations)?;
         let a = &mut s.auth;
         a.access_ttl = secs("APP_ACCESS_TOKEN_TTL_SECS", a.access_ttl)?;

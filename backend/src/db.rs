@@ -7,7 +7,19 @@ use sea_orm::{
 };
 use std::time::Duration;
 
+/// How long a SQLite writer waits for the write lock by default (`APP_SQLITE_BUSY_TIMEOUT_MS`).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, max_connections, SQLITE_BUSY_TIMEOUT).await
+}
+
+/// Connects with SQLite's busy timeout given.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    busy_timeout: Duration,
+) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
         if let Some(dir) = std::path::Path::new(file)
@@ -25,10 +37,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of
         // failing with SQLITE_BUSY.
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(busy_timeout)
                 .foreign_keys(true)
         });
     Database::connect(options)

@@ -4,7 +4,7 @@ use crate::{
     auth::{jwt::JwtKeys, password::HashGate},
     config::Settings,
     db,
-    services::{accounting::tasks, audit, booking, demo},
+    services::{accounting::tasks, audit, booking, charge_import, demo},
 };
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
@@ -23,9 +23,10 @@ impl Application {
     /// Connects, migrates, loads the demo data when asked to and the database is empty, and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         use secrecy::ExposeSecret;
-        let db = db::connect(
+        let db = db::connect_with(
             settings.database_url.expose_secret(),
             settings.db_max_connections,
+            settings.sqlite_busy_timeout,
         )
         .await?;
         db::migrate(&db).await?;
@@ -47,6 +48,26 @@ impl Application {
         if removed > 0 {
             tracing::info!(removed, dir = %settings.upload_dir.display(), "removed uploads a stopped server left");
         }
+        // The charge imports a stopped server (or command) left half written: their lines never counted.
+        let abandoned = charge_import::clean_abandoned(&db)
+            .await
+            .context("removing abandoned charge imports")?;
+        if abandoned > 0 {
+            tracing::info!(
+                abandoned,
+                "removed charge imports a stopped server left unfinished"
+            );
+        }
+        // One killed just before this start still held its lease: look again once it has run out.
+        let sweeper = db.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(charge_import::LEASE).await;
+            match charge_import::clean_abandoned(&sweeper).await {
+                Ok(0) => {}
+                Ok(abandoned) => tracing::info!(abandoned, "removed abandoned charge imports"),
+                Err(e) => tracing::warn!(error = %e, "removing abandoned charge imports failed"),
+            }
+        });
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let seal_every = settings.audit_seal_interval;

@@ -8,6 +8,7 @@ mod m20261122_000003_accounting;
 mod m20261122_000004_audit_resource_width;
 mod m20261204_000005_charge_source;
 mod m20261204_000006_calculation_claims;
+mod m20261204_000007_charge_import;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_audit_resource_width::Migration),
             Box::new(m20261204_000005_charge_source::Migration),
             Box::new(m20261204_000006_calculation_claims::Migration),
+            Box::new(m20261204_000007_charge_import::Migration),
         ]
     }
 }

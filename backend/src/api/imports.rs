@@ -132,16 +132,20 @@ fn upload_of(received: &Received) -> Upload<'_> {
 
 const REJECTED: &str = "The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); \
 nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`)";
+const IN_PROGRESS: &str = "Another charge import of the hospital is being written (`IMPORT_IN_PROGRESS`); \
+nothing was written: try again when it is done";
 const TOO_LARGE: &str = "The upload is over the limit (`PAYLOAD_TOO_LARGE`, APP_MAX_UPLOAD_BYTES)";
 
 /// The file is validated whole first: if any row is bad, nothing is written and the answer lists the bad rows.
-/// Otherwise all lines are inserted in one transaction; a line whose `source_line_id` the hospital already
+/// Otherwise the lines are inserted in chunks under a pending import that readers do not see until its last
+/// chunk is written, so the file counts whole or not at all; a line whose `source_line_id` the hospital already
 /// has is skipped, so importing a file again changes nothing.
 #[utoipa::path(tag = "imports", summary = "Import charge lines (CSV)",
     request_body(content = CsvUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = ChargeImportResult),
         (status = 400, description = MALFORMED, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = TOO_LARGE, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = IN_PROGRESS, body = Problem, content_type = "application/problem+json"),
         (status = 415, description = NOT_MULTIPART, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = REJECTED, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]

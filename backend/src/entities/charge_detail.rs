@@ -25,6 +25,9 @@ pub struct Model {
     /// YYYY-MM.
     pub period: String,
     pub billing_id: Option<i64>,
+    /// The charge import that wrote the line (NULL for payment lines and lines from before imports had one);
+    /// the line counts only once that import is COMPLETE.
+    pub import_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -12,6 +12,7 @@ pub mod calculation_step;
 pub mod calculation_task;
 pub mod calculation_workflow;
 pub mod charge_detail;
+pub mod charge_import;
 pub mod charge_item;
 pub mod cost_record;
 pub mod department;

@@ -6,9 +6,8 @@
 //! prescriber; about 3 % refunds (a negative copy of an earlier line, with a line id of its own); and, as real
 //! HIS data has them, about 0.1 % of lines with a department code that matches no department and 0.1 % with
 //! an item that is not in the catalogue.
-use super::{audit, imports};
+use super::{audit, charge_import, imports};
 use crate::{
-    db::begin_write,
     domain::{
         charge_line::{BusinessType, COLUMNS, ChargeLine},
         money::Amount,
@@ -401,11 +400,9 @@ pub struct SeedSummary {
     pub already_present: u64,
 }
 
-/// Rows written per transaction: big enough to be fast, small enough that SQLite's other writers (the front
-/// desk) get a turn between them.
-const ROWS_PER_TRANSACTION: usize = 100_000;
-
-/// Inserts lines 0 .. count through the import's batched insert, idempotent by source_line_id.
+/// Inserts lines 0 .. count through the import's batched insert, idempotent by source_line_id, as a charge
+/// import of its own: committed a chunk at a time (the front desk's writes interleave on SQLite) and counted
+/// by readers only once all are written.
 pub async fn insert(
     db: &DatabaseConnection,
     hospital_id: i64,
@@ -413,50 +410,79 @@ pub async fn insert(
     count: u64,
     progress: &dyn imports::Progress,
 ) -> Result<SeedSummary, AppError> {
+    let pending = charge_import::open(db, hospital_id).await?;
+    match write(db, pending, generator, count, progress).await {
+        Ok(inserted) => {
+            let summary = SeedSummary {
+                rows: count,
+                inserted,
+                already_present: count - inserted,
+            };
+            let entry = audit::Entry {
+                hospital_id: Some(hospital_id),
+                actor_user_id: None,
+                actor_username: Some("command line".into()),
+                action: "SEED_CHARGES",
+                resource_type: Some("charge_details"),
+                resource_id: Some(format!("GEN-{}", generator.seed)),
+                outcome: audit::Outcome::Success,
+                client_ip: None,
+                detail: Some(serde_json::json!({
+                    "period": generator.period.to_string(),
+                    "rows": summary.rows,
+                    "inserted": summary.inserted,
+                })),
+            };
+            let completed = pending
+                .complete(db, async |txn| {
+                    audit::record(txn, entry).await?;
+                    Ok(())
+                })
+                .await;
+            match completed {
+                Ok(()) => Ok(summary),
+                Err(e) => Err(imports::discard_after(db, pending, e).await),
+            }
+        }
+        Err(e) => Err(imports::discard_after(db, pending, e).await),
+    }
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    pending: charge_import::Pending,
+    generator: &Generator,
+    count: u64,
+    progress: &dyn imports::Progress,
+) -> Result<u64, AppError> {
     let batch = imports::charge_rows_per_statement(db.get_database_backend());
-    let batches_per_txn = (ROWS_PER_TRANSACTION / batch).max(1);
+    let batches_per_txn = charge_import::ROWS_PER_TRANSACTION.div_ceil(batch).max(1);
     let now = Utc::now();
     let mut next = 0;
     let mut inserted = 0;
     while next < count {
-        let txn = begin_write(db).await?;
+        let txn = pending.begin_chunk(db).await?;
+        let opened = std::time::Instant::now();
         for _ in 0..batches_per_txn {
-            if next >= count {
+            if next >= count || opened.elapsed() >= charge_import::CHUNK_TIME {
                 break;
             }
             let end = (next + batch as u64).min(count);
             let rows: Vec<ChargeLine> = (next..end).map(|n| generator.line(n)).collect();
-            inserted += imports::write_charge_batch(&txn, hospital_id, &rows, now).await?;
+            inserted += imports::write_charge_batch(
+                &txn,
+                pending.hospital_id,
+                Some(pending.id),
+                &rows,
+                now,
+            )
+            .await?;
             next = end;
             progress.writing(next, count);
         }
-        txn.commit().await?;
+        pending.commit_chunk(txn).await?;
     }
-    let summary = SeedSummary {
-        rows: count,
-        inserted,
-        already_present: count - inserted,
-    };
-    audit::record(
-        db,
-        audit::Entry {
-            hospital_id: Some(hospital_id),
-            actor_user_id: None,
-            actor_username: Some("command line".into()),
-            action: "SEED_CHARGES",
-            resource_type: Some("charge_details"),
-            resource_id: Some(format!("GEN-{}", generator.seed)),
-            outcome: audit::Outcome::Success,
-            client_ip: None,
-            detail: Some(serde_json::json!({
-                "period": generator.period.to_string(),
-                "rows": summary.rows,
-                "inserted": summary.inserted,
-            })),
-        },
-    )
-    .await?;
-    Ok(summary)
+    Ok(inserted)
 }
 
 /// Writes lines 0 .. count in the import layout (docs/imports.md).

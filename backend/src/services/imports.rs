@@ -1,8 +1,10 @@
 //! Streaming CSV imports (docs/imports.md): charge lines into `charge_details`, and the monthly workload,
 //! cost and orientation values. A file is read twice from disk and never held in memory: the first pass
 //! validates every row (a file with any bad row is refused whole, with a report), the second writes it in
-//! batched multi-row INSERTs inside one transaction, so the whole file lands or nothing does.
-use super::{Actor, Page, PageRequest, audit, fetch_page, sort_by};
+//! batched multi-row INSERTs. Monthly values are written in one transaction; charge lines, which may be
+//! millions, in short transactions under a pending charge import that one final transaction completes
+//! (`services::charge_import`), so the whole file counts or none of it does, and other writers are not held up.
+use super::{Actor, Page, PageRequest, audit, charge_import, fetch_page, sort_by};
 use crate::{
     db::begin_write,
     domain::{
@@ -18,8 +20,8 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query},
 };
 use serde_json::json;
@@ -227,8 +229,13 @@ pub async fn import_charges(
         tz: hospital_tz(db, hospital_id).await?,
     });
     let scan = validate(db, importer, &layout, &upload, "IMPORT_CHARGES", &progress).await?;
-    let txn = begin_write(db).await?;
-    let inserted = write_all(&txn, hospital_id, &layout, upload.path, &scan, &progress).await?;
+    let pending = charge_import::open(db, hospital_id).await?;
+    let target = Target::Chunked { db, pending };
+    let inserted =
+        match write_all(target, hospital_id, &layout, upload.path, &scan, &progress).await {
+            Ok(n) => n,
+            Err(e) => return Err(discard_after(db, pending, e).await.into()),
+        };
     let summary = ChargeSummary {
         rows: scan.rows,
         inserted,
@@ -245,9 +252,29 @@ pub async fn import_charges(
             "already_present": summary.already_present,
             "periods": period_names(&summary.periods),
         }));
-    audit::record(&txn, entry).await?;
-    txn.commit().await?;
+    let completed = pending
+        .complete(db, async |txn| {
+            audit::record(txn, entry).await?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = completed {
+        return Err(discard_after(db, pending, e).await.into());
+    }
     Ok(summary)
+}
+
+/// Removes a pending import that failed, and answers the error that failed it. When even the removal fails
+/// (the database went away), the import is removed once its lease runs out.
+pub(crate) async fn discard_after(
+    db: &DatabaseConnection,
+    pending: charge_import::Pending,
+    error: AppError,
+) -> AppError {
+    if let Err(e) = pending.discard(db).await {
+        tracing::warn!(import_id = pending.id, error = %e, "removing a failed charge import failed; it will be removed when its lease runs out");
+    }
+    error
 }
 
 /// Imports workload, cost or orientation values: a key (period, department, node) already present gets
@@ -277,7 +304,15 @@ pub async fn import_period_values(
     let periods: Vec<String> = scan.periods.keys().map(Period::to_string).collect();
     let txn = begin_write(db).await?;
     let before = count_values(&txn, kind, hospital_id, &periods).await?;
-    write_all(&txn, hospital_id, &layout, upload.path, &scan, &progress).await?;
+    write_all(
+        Target::One(&txn),
+        hospital_id,
+        &layout,
+        upload.path,
+        &scan,
+        &progress,
+    )
+    .await?;
     let inserted = count_values(&txn, kind, hospital_id, &periods).await? - before;
     let summary = PeriodValueSummary {
         kind,
@@ -323,11 +358,13 @@ trait Layout: Send + Sync + 'static {
     fn key(&self, row: &Self::Row) -> String;
     fn duplicate(&self, key: &str, first_line: u64) -> FieldProblem;
     fn period(&self, row: &Self::Row) -> Period;
-    /// Writes a batch; answers how many rows it inserted.
+    /// Writes a batch (under the pending charge import `import_id`, for charge lines); answers how many rows
+    /// it inserted.
     async fn write(
         &self,
         conn: &impl ConnectionTrait,
         hospital_id: i64,
+        import_id: Option<i64>,
         rows: &[Self::Row],
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr>;
@@ -374,10 +411,11 @@ impl Layout for ChargeLayout {
         &self,
         conn: &impl ConnectionTrait,
         hospital_id: i64,
+        import_id: Option<i64>,
         rows: &[ChargeLine],
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr> {
-        write_charge_batch(conn, hospital_id, rows, now).await
+        write_charge_batch(conn, hospital_id, import_id, rows, now).await
     }
 }
 
@@ -438,6 +476,7 @@ impl Layout for PeriodLayout {
         &self,
         conn: &impl ConnectionTrait,
         hospital_id: i64,
+        _import_id: Option<i64>,
         rows: &[PeriodValue],
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr> {
@@ -822,16 +861,31 @@ fn name_conflicting_duplicates<L: Layout>(
     Ok(())
 }
 
+/// Where the writing pass writes: into one transaction, or in chunks of
+/// [`charge_import::ROWS_PER_TRANSACTION`] rows, each committed on its own, under a pending charge import.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    One(&'a DatabaseTransaction),
+    Chunked {
+        db: &'a DatabaseConnection,
+        pending: charge_import::Pending,
+    },
+}
+
 /// The writing pass: a blocking reader parses batches while this task writes the previous one.
 async fn write_all<L: Layout>(
-    conn: &impl ConnectionTrait,
+    target: Target<'_>,
     hospital_id: i64,
     layout: &Arc<L>,
     path: &Path,
     scan: &Scan,
     progress: &Arc<dyn Progress>,
 ) -> Result<u64, AppError> {
-    let batch_rows = rows_per_statement(conn.get_database_backend(), layout.bound_columns());
+    let backend = match target {
+        Target::One(txn) => txn.get_database_backend(),
+        Target::Chunked { db, .. } => db.get_database_backend(),
+    };
+    let batch_rows = rows_per_statement(backend, layout.bound_columns());
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<L::Row>>(2);
     let reader_layout = layout.clone();
     let path: PathBuf = path.to_owned();
@@ -869,14 +923,40 @@ async fn write_all<L: Layout>(
     });
     let now = Utc::now();
     let (mut written, mut inserted) = (0, 0);
+    // The chunk being written (chunked target) and its rows so far.
+    let mut chunk: Option<(DatabaseTransaction, usize, std::time::Instant)> = None;
     while let Some(mut batch) = rx.recv().await {
         written += batch.len() as u64;
         if scan.repeats {
             let mut seen = HashSet::new();
             batch.retain(|row| seen.insert(layout.key(row)));
         }
-        inserted += layout.write(conn, hospital_id, &batch, now).await?;
+        match target {
+            Target::One(txn) => {
+                inserted += layout.write(txn, hospital_id, None, &batch, now).await?
+            }
+            Target::Chunked { db, pending } => {
+                let (txn, rows, opened) = match chunk.take() {
+                    Some(open) => open,
+                    None => (pending.begin_chunk(db).await?, 0, std::time::Instant::now()),
+                };
+                inserted += layout
+                    .write(&txn, hospital_id, Some(pending.id), &batch, now)
+                    .await?;
+                let rows = rows + batch.len();
+                if rows >= charge_import::ROWS_PER_TRANSACTION
+                    || opened.elapsed() >= charge_import::CHUNK_TIME
+                {
+                    pending.commit_chunk(txn).await?;
+                } else {
+                    chunk = Some((txn, rows, opened));
+                }
+            }
+        }
         progress.writing(written, scan.rows);
+    }
+    if let Some((txn, _, _)) = chunk {
+        txn.commit().await?;
     }
     reader
         .await
@@ -907,7 +987,7 @@ pub(crate) fn charge_rows_per_statement(backend: DbBackend) -> usize {
 }
 
 type C = charge_detail::Column;
-const CHARGE_COLUMNS: [C; 14] = [
+const CHARGE_COLUMNS: [C; 15] = [
     C::HospitalId,
     C::Source,
     C::SourceLineId,
@@ -921,15 +1001,18 @@ const CHARGE_COLUMNS: [C; 14] = [
     C::Amount,
     C::ChargedAt,
     C::Period,
+    C::ImportId,
     C::CreatedAt,
 ];
 
 /// Inserts imported charge lines the hospital does not have yet (by source_line_id among its imported
 /// lines: the lines its payments wrote are another id space) in one statement; answers how many it
-/// inserted. `rows` must fit one statement ([`charge_rows_per_statement`]).
+/// inserted. `rows` must fit one statement ([`charge_rows_per_statement`]). The lines carry `import_id`, the
+/// pending charge import they belong to.
 pub(crate) async fn write_charge_batch(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
+    import_id: Option<i64>,
     rows: &[ChargeLine],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
@@ -976,6 +1059,7 @@ pub(crate) async fn write_charge_batch(
             r.amount.scaled().into(),
             r.charged_at.into(),
             r.period.to_string().into(),
+            import_id.into(),
             now.into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod billing;
 pub mod booking;
 pub mod charge_generator;
+pub mod charge_import;
 pub mod charge_items;
 pub mod demo;
 pub mod departments;

@@ -232,9 +232,13 @@ impl TestApp {
         // A tweak may send the server through something else (a proxy standing in for the network).
         let url = secrecy::ExposeSecret::expose_secret(&settings.database_url).to_owned();
 
-        let db = db::connect(&url, settings.db_max_connections)
-            .await
-            .expect("connect");
+        let db = db::connect_with(
+            &url,
+            settings.db_max_connections,
+            settings.sqlite_busy_timeout,
+        )
+        .await
+        .expect("connect");
         db::migrate(&db).await.expect("migrate");
         let hospital_a = seed_hospital(&db, 'a').await;
         let hospital_b = seed_hospital(&db, 'b').await;

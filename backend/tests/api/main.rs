@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod billing;
 mod booking;
+mod charge_import;
 mod clinic;
 mod demo;
 mod flow;

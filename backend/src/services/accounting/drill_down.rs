@@ -221,8 +221,10 @@ pub async fn drill(
                  JOIN dimension_item_mapping m ON m.node_id = n.id \
                  JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
                  AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type) {department} \
+                 AND {visible} \
                  WHERE cl.ancestor_id = ?",
-                f = field.as_str()
+                f = field.as_str(),
+                visible = crate::services::charge_import::visible("c", None),
             );
             values.push(node.id.into());
             if let Some(bt) = request.business_type {

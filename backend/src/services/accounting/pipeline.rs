@@ -17,6 +17,7 @@ use crate::{
         department, dimension_node, orientation_adjustment_detail, orientation_ladder,
         orientation_rule,
     },
+    services::charge_import,
 };
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -38,6 +39,9 @@ pub struct Run {
     /// The tasks of the previous period and of the same period last year to compare against: (task, run).
     pub previous: Option<(i64, i32)>,
     pub year_before: Option<(i64, i32)>,
+    /// The charge imports the run counts: those complete when it started (up to this sequence number), so one
+    /// completing mid-run counts in none of its departments rather than in some.
+    pub charges_up_to: i64,
 }
 
 /// A run found that its claim was taken over (its lease ran out and another server claimed the task again): it
@@ -223,7 +227,7 @@ async fn per_department<P: Progress>(
 /// to the node, the node's department field names a department of the hospital, its business type is in the
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
-fn charge_join(field: DeptField, chunk: Option<&str>) -> String {
+fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
     let col = dept_column(field);
     let chunk = if chunk.is_some() {
         format!(" AND c.{col} = ?")
@@ -235,9 +239,10 @@ fn charge_join(field: DeptField, chunk: Option<&str>) -> String {
          JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
          JOIN dimension_node n ON n.id = m.node_id AND n.kind = 'CHARGE' AND n.dept_field = '{field}' \
          JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
-         WHERE c.hospital_id = ? AND c.period = ?{chunk} \
+         WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} \
          AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)",
-        field = field.as_str()
+        field = field.as_str(),
+        visible = charge_import::visible("c", Some(run.charges_up_to)),
     )
 }
 
@@ -306,7 +311,8 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
                  LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
                  LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
                  ON m.item_code = c.item_code \
-                 WHERE c.hospital_id = ? AND c.period = ?",
+                 WHERE c.hospital_id = ? AND c.period = ? AND {visible}",
+                visible = charge_import::visible("c", Some(run.charges_up_to)),
                 amount = d.sum("c.amount"),
                 presc_n = d.sum("CASE WHEN dp.id IS NULL THEN 1 ELSE 0 END"),
                 presc_a = d.sum("CASE WHEN dp.id IS NULL THEN c.amount ELSE 0 END"),
@@ -349,8 +355,9 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
                 db,
                 &format!(
                     "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
-                     AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
-                     ORDER BY c.{col} LIMIT 10"
+                     AND {visible} AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
+                     ORDER BY c.{col} LIMIT 10",
+                    visible = charge_import::visible("c", Some(run.charges_up_to)),
                 ),
                 vec![v(run.hospital_id), v(run.period.to_string())],
             )
@@ -373,9 +380,12 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
     } else {
         d.one(
             db,
-            "SELECT COUNT(*) AS n FROM (SELECT c.item_code FROM charge_details c \
-             WHERE c.hospital_id = ? AND c.period = ? AND NOT EXISTS (SELECT 1 FROM dimension_item_mapping m \
-             WHERE m.model_version_id = ? AND m.item_code = c.item_code) GROUP BY c.item_code) x",
+            &format!(
+                "SELECT COUNT(*) AS n FROM (SELECT c.item_code FROM charge_details c \
+                 WHERE c.hospital_id = ? AND c.period = ? AND {} AND NOT EXISTS (SELECT 1 FROM dimension_item_mapping m \
+                 WHERE m.model_version_id = ? AND m.item_code = c.item_code) GROUP BY c.item_code) x",
+                charge_import::visible("c", Some(run.charges_up_to))
+            ),
             vec![v(run.hospital_id), v(run.period.to_string()), v(run.model_version_id)],
         )
         .await?
@@ -438,7 +448,7 @@ pub async fn generate_details<P: Progress>(
             bt = KEPT_BUSINESS_TYPE,
             amount = d.sum("c.amount"),
             quantity = d.sum("c.quantity"),
-            join = charge_join(field, chunk),
+            join = charge_join(run, field, chunk),
         );
         let mut values = vec![
             v(run.hospital_id),
@@ -490,7 +500,7 @@ pub async fn aggregate_results<P: Progress>(
                 bt = KEPT_BUSINESS_TYPE,
                 amount = d.sum("c.amount"),
                 quantity = d.sum("c.quantity"),
-                join = charge_join(field, chunk),
+                join = charge_join(run, field, chunk),
             );
             let mut values = vec![v(run.hospital_id), v(run.task_id), v(run.run_no), v(run.now)];
             values.extend(charge_binds(run, chunk));
