@@ -50,13 +50,17 @@ where
         match insert_builtins(conn, hospital_id).await {
             Ok(()) => return Ok(()),
             Err(e)
-                if attempts < 3
+                if attempts < 8
                     && (matches!(
                         e.sql_err(),
                         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
                     ) || crate::db::is_retryable(&e)) =>
             {
+                // Concurrent first requests of a hospital deadlock on MariaDB's gap locks; retried at once they
+                // meet again, so each waits a random, growing moment (by then one of them has committed).
                 attempts += 1;
+                let pause = rand::random_range(5..=25) * attempts;
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
             }
             Err(e) => return Err(e.into()),
         }
