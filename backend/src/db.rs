@@ -158,13 +158,6 @@ impl Health {
         Self { down }
     }
 
-    /// A state that is never down (for tools that run no watcher).
-    pub fn always_up() -> Self {
-        Self {
-            down: tokio::sync::watch::channel(false).1,
-        }
-    }
-
     pub fn is_down(&self) -> bool {
         *self.down.borrow()
     }

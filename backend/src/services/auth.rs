@@ -81,7 +81,6 @@ fn sign_in_name(raw: &str) -> Option<&str> {
         .then_some(name)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn login(
     db: &DatabaseConnection,
     keys: &JwtKeys,

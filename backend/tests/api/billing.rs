@@ -60,14 +60,6 @@ fn amounts(body: &Value) -> (&str, &str, &str) {
     )
 }
 
-async fn charges(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
-    charge_detail::Entity::find()
-        .filter(charge_detail::Column::BillingId.eq(bill_id))
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
 async fn audited(app: &TestApp, action: &str, bill_id: i64) -> u64 {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
@@ -105,7 +97,7 @@ async fn paying_twice_with_one_key_pays_once(app: TestApp) {
     assert_eq!(first.body["payment_method"], "ALIPAY");
 
     assert_eq!(bill_status(&app, id).await, "PAID");
-    let rows = charges(&app, id).await;
+    let rows = clinic::charge_rows(&app, id).await;
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows.iter().map(|r| r.amount).sum::<i64>(), 547_000);
     assert_eq!(audited(&app, "BILLING_PAY", id).await, 1);
@@ -154,7 +146,11 @@ async fn ten_payments_at_once_with_one_key_pay_once(app: TestApp) {
         assert_eq!(ok[0].body["status"], "PAID");
 
         assert_eq!(bill_status(&app, id).await, "PAID");
-        assert_eq!(charges(&app, id).await.len(), 3, "round {round}");
+        assert_eq!(
+            clinic::charge_rows(&app, id).await.len(),
+            3,
+            "round {round}"
+        );
         assert_eq!(audited(&app, "BILLING_PAY", id).await, 1, "round {round}");
         let claims = payment_request::Entity::find()
             .filter(payment_request::Column::IdempotencyKey.eq(key.as_str()))
@@ -185,7 +181,7 @@ async fn two_desks_paying_one_bill_at_once_pay_once(app: TestApp) {
     for r in answers.iter().filter(|r| r.status == 409) {
         assert_transition(r, "a bill that is PAID cannot become PAID");
     }
-    assert_eq!(charges(&app, id).await.len(), 2);
+    assert_eq!(clinic::charge_rows(&app, id).await.len(), 2);
     assert_eq!(audited(&app, "BILLING_PAY", id).await, 1);
 }
 
@@ -262,8 +258,8 @@ async fn the_idempotency_key_is_required_and_bound_to_its_request(app: TestApp) 
         )
         .await;
     assert_eq!(again.body["payment_method"], "WECHAT");
-    assert_eq!(charges(&app, first).await.len(), 2);
-    assert!(charges(&app, second).await.is_empty());
+    assert_eq!(clinic::charge_rows(&app, first).await.len(), 2);
+    assert!(clinic::charge_rows(&app, second).await.is_empty());
 }
 
 async fn the_insurance_share_follows_the_policy_or_the_desk(app: TestApp) {
@@ -364,14 +360,14 @@ async fn refunds_are_for_admins_with_a_reason(app: TestApp) {
         );
     }
     assert_eq!(bill_status(&app, id).await, "PAID");
-    assert_eq!(charges(&app, id).await.len(), 2);
+    assert_eq!(clinic::charge_rows(&app, id).await.len(), 2);
 
     let resp = app
         .post(&refund, &admin, json!({"reason": "重复收费"}))
         .await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     assert_eq!(resp.body["status"], "REFUNDED");
-    let rows = charges(&app, id).await;
+    let rows = clinic::charge_rows(&app, id).await;
     assert_eq!(rows.len(), 4);
     assert_eq!(rows.iter().map(|r| r.amount).sum::<i64>(), 0);
 }
@@ -489,7 +485,11 @@ async fn a_refund_negates_the_payments_own_rows(app: TestApp) {
     let id = bill_id(&clinic::bill(&app, record, None).await);
     let paid = clinic::pay(&app, id, Some("pay-then-move"), "CASH").await;
     assert_eq!(paid.status, 200, "{:?}", paid.body);
-    let payment: Vec<ChargeKey> = charges(&app, id).await.iter().map(charge_key).collect();
+    let payment: Vec<ChargeKey> = clinic::charge_rows(&app, id)
+        .await
+        .iter()
+        .map(charge_key)
+        .collect();
     assert_eq!(payment.len(), 3, "{payment:?}");
 
     let surgery = create_department(&app, &admin, "SUR", "外科").await;
@@ -520,7 +520,7 @@ async fn a_refund_negates_the_payments_own_rows(app: TestApp) {
         )
         .await;
     assert_eq!(refunded.status, 200, "{:?}", refunded.body);
-    let mut refund: Vec<ChargeKey> = charges(&app, id)
+    let mut refund: Vec<ChargeKey> = clinic::charge_rows(&app, id)
         .await
         .iter()
         .map(charge_key)

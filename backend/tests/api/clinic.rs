@@ -10,11 +10,15 @@ use crate::helpers::{Resp, TestApp};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use hospital::{
     domain::role::Role,
-    entities::{appointment, hospital as hospital_entity, insurance_policy, patient, schedule},
+    entities::{
+        appointment, charge_detail, hospital as hospital_entity, insurance_policy, patient,
+        schedule,
+    },
 };
 use reqwest::Method;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 use std::{
@@ -552,4 +556,14 @@ pub fn assert_transition(resp: &Resp, detail: &str) {
 /// A field of a JSON body as a string (amounts are strings like "77.0500").
 pub fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("a string, not {v:?}"))
+}
+
+/// The `charge_details` rows a bill's payment (and refund) wrote, in the order written.
+pub async fn charge_rows(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
+    charge_detail::Entity::find()
+        .filter(charge_detail::Column::BillingId.eq(bill_id))
+        .order_by_asc(charge_detail::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
 }

@@ -6,11 +6,8 @@ use crate::{
     db_tests,
     helpers::{TestApp, username},
 };
-use hospital::{
-    domain::role::Role,
-    entities::{audit_log, charge_detail},
-};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use hospital::{domain::role::Role, entities::audit_log};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 db_tests!(
@@ -218,7 +215,7 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
 
     // One charge row per line for the accounting module.
     let period = today.format("%Y-%m").to_string();
-    let charges = charge_rows(&app, bill_id).await;
+    let charges = clinic::charge_rows(&app, bill_id).await;
     assert_eq!(charges.len(), 4, "{charges:?}");
     let expected = [
         ("REG-ATTEND", &clinic.dept.code, 10_000, 200_000),
@@ -266,7 +263,7 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
     assert_eq!(refunded.body["refund_reason"], "患者投诉，费用退回");
     assert!(refunded.body["refunded_at"].is_string());
     assert_amounts(&refunded.body);
-    let charges = charge_rows(&app, bill_id).await;
+    let charges = clinic::charge_rows(&app, bill_id).await;
     assert_eq!(charges.len(), 8, "{charges:?}");
     for (paid, reversed) in charges[..4].iter().zip(&charges[4..]) {
         assert_eq!(
@@ -355,15 +352,6 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
             "{action}"
         );
     }
-}
-
-async fn charge_rows(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
-    charge_detail::Entity::find()
-        .filter(charge_detail::Column::BillingId.eq(bill_id))
-        .order_by_asc(charge_detail::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
 }
 
 async fn a_walk_in_is_checked_in_at_once(app: TestApp) {

@@ -735,22 +735,13 @@ async fn paid_and_pending_bills(app: &TestApp, clinic: &Clinic) -> (i64, i64, Ve
     (paid, pending, paid_lines, pending_lines)
 }
 
-async fn charges_of_bill(app: &TestApp, bill_id: i64) -> Vec<charge_detail::Model> {
-    charge_detail::Entity::find()
-        .filter(charge_detail::Column::BillingId.eq(bill_id))
-        .order_by_asc(charge_detail::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
 /// A HIS file may name its lines `OP-…` like the rows a payment writes: the file's lines all land, the
 /// paid bill's rows stay as they were, importing the file again adds nothing, and the open bill whose line
 /// ids the file took is still paid (and refunded) with rows of its own.
 async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) {
     let clinic = Clinic::open(&app).await;
     let (paid, pending, paid_lines, pending_lines) = paid_and_pending_bills(&app, &clinic).await;
-    let paid_rows = charges_of_bill(&app, paid).await;
+    let paid_rows = clinic::charge_rows(&app, paid).await;
     assert_eq!(paid_rows.len(), 3, "{paid_rows:?}");
 
     let mut file = format!("{HEADER}\n");
@@ -776,7 +767,7 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
         "{:?}",
         resp.body
     );
-    assert_eq!(charges_of_bill(&app, paid).await, paid_rows);
+    assert_eq!(clinic::charge_rows(&app, paid).await, paid_rows);
     let imported: Vec<_> = charges_of(&app, app.hospital_a)
         .await
         .into_iter()
@@ -803,7 +794,7 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
     let paid_now = clinic::pay(&app, pending, Some("paid-second"), "CASH").await;
     assert_eq!(paid_now.status, 200, "{:?}", paid_now.body);
     assert_eq!(paid_now.body["status"], "PAID");
-    let rows = charges_of_bill(&app, pending).await;
+    let rows = clinic::charge_rows(&app, pending).await;
     assert_eq!(rows.len(), pending_lines.len(), "{rows:?}");
     assert_eq!(
         rows.iter().map(|r| r.amount).sum::<i64>(),
@@ -818,11 +809,11 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
         .await;
     assert_eq!(refund.status, 200, "{:?}", refund.body);
     assert_eq!(
-        charges_of_bill(&app, pending).await.len(),
+        clinic::charge_rows(&app, pending).await.len(),
         2 * pending_lines.len()
     );
     assert_eq!(
-        charges_of_bill(&app, pending)
+        clinic::charge_rows(&app, pending)
             .await
             .iter()
             .map(|r| r.amount)
