@@ -168,6 +168,19 @@ fn password_hash() -> String {
         .clone()
 }
 
+/// The server's warnings and errors (`TEST_LOG` filters otherwise) go to the test's captured output, so a
+/// failing test shows the cause of a 500 it received.
+fn log_to_test_output() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn,sqlx=error".to_owned());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 /// The username of the test user with `role` in hospital `HA` (`a`) or `HB` (`b`).
 pub fn username(hospital: char, role: Role) -> String {
     format!("{hospital}_{}", role.as_str().to_lowercase())
@@ -180,6 +193,7 @@ impl TestApp {
 
     /// Spawns with settings adjusted by `tweak` (lockout thresholds, password policy, ...).
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
+        log_to_test_output();
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let (url, cleanup) = match backend {
