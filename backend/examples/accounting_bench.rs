@@ -57,10 +57,10 @@ async fn new_task(
     let now = Utc::now();
     calculation_task::ActiveModel {
         hospital_id: Set(hospital_id),
-        period: Set(period.to_owned()),
+        period: Set(period.parse().expect("a YYYY-MM period")),
         model_version_id: Set(version),
         workflow_id: Set(workflow),
-        status: Set(TaskStatus::Running.as_str().to_owned()),
+        status: Set(TaskStatus::Running),
         progress: Set(0),
         has_details: Set(false),
         run_no: Set(0),
@@ -83,7 +83,7 @@ async fn finish(db: &DatabaseConnection, task: i64, has_details: bool) {
         .unwrap()
         .unwrap()
         .into();
-    t.status = Set(TaskStatus::Succeeded.as_str().to_owned());
+    t.status = Set(TaskStatus::Succeeded);
     t.run_no = Set(1);
     t.has_details = Set(has_details);
     t.update(db).await.unwrap();
@@ -368,7 +368,8 @@ async fn main() -> anyhow::Result<()> {
             now: Utc::now(),
             previous: None,
             year_before: None,
-            charges_up_to: hospital::services::charge_import::completed_up_to(&db).await?,
+            charges_up_to: hospital::services::accounting::charge_import::completed_up_to(&db)
+                .await?,
         };
         let mut q = Quiet;
         let t0 = Instant::now();

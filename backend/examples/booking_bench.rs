@@ -1,9 +1,14 @@
 //! Booking under concurrent load: bookings per second, p50/p99 latency and the overbooking count, over HTTP
 //! against the real server, beside the same conditional-update transaction driven directly against the
-//! database (`services::booking::take_place` + the appointment insert), side by side in one run.
+//! database (`services::outpatient::appointments::take_place` + the appointment insert), side by side in one run.
 //!
 //! `bench/booking.sh` runs it on SQLite and, with `BENCH_POSTGRES_URL` (a server URL), on PostgreSQL.
 #![allow(clippy::unwrap_used)]
+use hospital::domain::appointment::AppointmentStatus;
+use hospital::domain::schedule::ScheduleStatus;
+use hospital::domain::vocab::DoctorTitle;
+use hospital::domain::vocab::Gender;
+use hospital::domain::vocab::InsuranceType;
 
 use hospital::{
     auth::password,
@@ -11,7 +16,7 @@ use hospital::{
     db,
     domain::{id_card, role::Role},
     entities::{appointment, department, doctor, hospital as hospital_entity, patient, schedule},
-    services::{booking, users},
+    services::{foundation::users, outpatient::appointments},
     startup::Application,
 };
 use sea_orm::{
@@ -134,7 +139,7 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
         department_id: Set(d.id),
         user_id: Set(None),
         name: Set("王医生".into()),
-        title: Set("ATTENDING".into()),
+        title: Set(DoctorTitle::Attending),
         phone: Set("13900000000".into()),
         available_slots_per_day: Set(60),
         is_active: Set(true),
@@ -153,12 +158,12 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
             doctor_id: Set(doc.id),
             department_id: Set(d.id),
             schedule_date: Set(tomorrow + chrono::Duration::days((k / 3) as i64)),
-            time_slot: Set(slots[k % 3].into()),
+            time_slot: Set(slots[k % 3].parse().unwrap()),
             room_no: Set("101".into()),
             capacity: Set(load.capacity as i32),
             booked_count: Set(0),
             last_queue_no: Set(0),
-            status: Set("OPEN".into()),
+            status: Set(ScheduleStatus::Open),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -180,8 +185,12 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
                 id_card: Set(id),
                 phone: Set(format!("138{i:08}")),
                 dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
-                gender: Set(if i % 2 == 1 { "MALE" } else { "FEMALE" }.into()),
-                insurance_type: Set("EMPLOYEE".into()),
+                gender: Set(if i % 2 == 1 {
+                    Gender::Male
+                } else {
+                    Gender::Female
+                }),
+                insurance_type: Set(InsuranceType::Employee),
                 address: Set(None),
                 is_active: Set(true),
                 created_at: Set(now),
@@ -365,7 +374,7 @@ async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
             let db = pool.clone();
             async move {
                 let txn = db::begin_write(&db).await.unwrap();
-                let Some(queue_no) = booking::take_place(&txn, s).await.unwrap() else {
+                let Some(queue_no) = appointments::take_place(&txn, s).await.unwrap() else {
                     txn.rollback().await.unwrap();
                     return 1;
                 };
@@ -375,7 +384,7 @@ async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
                     patient_id: Set(p),
                     schedule_id: Set(s),
                     queue_no: Set(queue_no),
-                    status: Set("BOOKED".into()),
+                    status: Set(AppointmentStatus::Booked),
                     check_in_time: Set(None),
                     assigned_room: Set(None),
                     is_walk_in: Set(false),

@@ -8,7 +8,8 @@ use crate::{
     db,
     domain::{password::PasswordPolicy, role::Role},
     entities::hospital,
-    services::{audit, demo, users},
+    seed::demo,
+    services::{foundation::audit, foundation::users},
     startup::Application,
 };
 use anyhow::{Context, bail};

@@ -20,7 +20,7 @@ pub struct RowProblem {
 }
 
 /// Why an uploaded file was refused: its data rows and the problems, listed up to a limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Data rows in the file.
     pub rows: u64,
@@ -32,6 +32,118 @@ pub struct ImportReport {
     pub errors_not_listed: u64,
 }
 
+/// The stable, machine-readable `code` of every error response. Programs switch on it; `title` and `detail`
+/// are for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// Fields or parameters are invalid; `errors` names each one (422).
+    ValidationFailed,
+    /// No such record in your hospital, or no such path (404).
+    NotFound,
+    /// A unique value is taken; `errors` names the field (409).
+    Duplicate,
+    /// An uploaded file has bad rows and nothing of it was imported; `report` lists them (422).
+    ImportRejected,
+    /// Missing, invalid or expired token, or an ended session (401).
+    Unauthorized,
+    /// The role may not do this (403).
+    Forbidden,
+    /// The password must be changed first (403).
+    PasswordExpired,
+    /// Sign-in is locked for a while after failed attempts; see `Retry-After` (429).
+    TooManyAttempts,
+    /// The database is not reachable; see `Retry-After` (503).
+    Unavailable,
+    /// Too much expensive work (password hashing) is running; see `Retry-After` (503).
+    Busy,
+    /// An unexpected error; it was logged (500).
+    InternalError,
+    /// The request could not be read (400).
+    BadRequest,
+    /// The body is not the JSON object expected (400).
+    MalformedJson,
+    /// The multipart body could not be read (400).
+    MalformedMultipart,
+    /// The body has the wrong media type (415).
+    UnsupportedMediaType,
+    /// The body is too large (413).
+    PayloadTooLarge,
+    /// The path does not take this method; `Allow` lists those it does (405).
+    MethodNotAllowed,
+    /// Other records refer to this one, so it cannot be removed (409).
+    Referenced,
+    /// Someone else changed the record at the same moment; try again (409).
+    ConcurrentUpdate,
+    /// The record's status does not allow this action (409).
+    InvalidTransition,
+    /// The schedule has no place left (409).
+    SlotFull,
+    /// The session has not ended yet, so no-shows cannot be marked (409).
+    SlotNotEnded,
+    /// Check-in is only for today's appointments (409).
+    NotToday,
+    /// The schedule is closed or cancelled (409).
+    ScheduleNotOpen,
+    /// The session is over (409).
+    ScheduleEnded,
+    /// Patients of the schedule were already checked in (409).
+    ScheduleInUse,
+    /// The schedule has bookings; cancel with `force=true` to cancel them too (409).
+    ScheduleHasBookings,
+    /// Nobody is waiting to be called (409).
+    QueueEmpty,
+    /// The signed-in doctor account has no doctor profile (409).
+    NoDoctorProfile,
+    /// The visit is billed; its record can no longer change (409).
+    RecordLocked,
+    /// The catalogue lacks an item a bill needs (409).
+    CatalogueIncomplete,
+    /// The Idempotency-Key was used for a different request (409).
+    IdempotencyKeyReused,
+    /// A request with this Idempotency-Key is still being processed (409).
+    IdempotencyKeyInUse,
+    /// Administrators cannot disable or demote themselves (409).
+    SelfLockout,
+    /// The model version was used by calculation tasks and is frozen; copy it to edit (409).
+    ModelVersionInUse,
+    /// The active model version cannot be removed (409).
+    ModelVersionActive,
+    /// Another charge import of the hospital is still being written (409).
+    ImportInProgress,
+    /// The calculation task has no finished run yet (409).
+    TaskNotReady,
+    /// The node's numbers do not come from charge items, so it has no drill-down (422).
+    NodeNotDrillable,
+}
+
+impl ImportReport {
+    /// Records a problem of line `row`, listing it while fewer than `limit` are listed.
+    pub fn push(&mut self, row: u64, field: String, reason: String, limit: usize) {
+        self.error_count += 1;
+        if self.errors.len() < limit {
+            self.errors.push(RowProblem { row, field, reason });
+        } else {
+            self.errors_not_listed += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.error_count == 0
+    }
+
+    /// The refusal of the whole file: 422 `IMPORT_REJECTED` with this report.
+    pub fn rejected(self) -> AppError {
+        AppError::ImportRejected {
+            message: format!(
+                "{} problem(s) in {} row(s); nothing was imported",
+                self.error_count, self.rows
+            ),
+            report: self,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("the request is not valid")]
@@ -41,7 +153,7 @@ pub enum AppError {
     #[error("{message}")]
     Duplicate { field: String, message: String },
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// An uploaded file with bad rows, refused whole: nothing of it was written.
     #[error("{message}")]
     ImportRejected {
@@ -60,7 +172,7 @@ pub enum AppError {
     #[error("{detail}")]
     Request {
         status: u16,
-        code: &'static str,
+        code: ErrorCode,
         detail: String,
     },
     #[error("the database is not reachable")]
@@ -85,7 +197,7 @@ impl AppError {
         }])
     }
 
-    pub fn request(status: u16, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn request(status: u16, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Request {
             status,
             code,
@@ -137,7 +249,7 @@ impl From<DbErr> for AppError {
                     message: "already exists".into(),
                 },
                 Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::Conflict {
-                    code: "REFERENCED",
+                    code: ErrorCode::Referenced,
                     message: "the record is referenced by other records".into(),
                 },
                 _ => Self::Db(err),
@@ -149,7 +261,7 @@ impl From<DbErr> for AppError {
 impl From<crate::domain::appointment::InvalidTransition> for AppError {
     fn from(e: crate::domain::appointment::InvalidTransition) -> Self {
         AppError::Conflict {
-            code: "INVALID_TRANSITION",
+            code: ErrorCode::InvalidTransition,
             message: format!("an appointment that is {} cannot become {}", e.from, e.to),
         }
     }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -4,7 +4,11 @@ use crate::{
     auth::{jwt::JwtKeys, password::HashGate},
     config::Settings,
     db,
-    services::{accounting::tasks, audit, booking, charge_import, demo},
+    seed::demo,
+    services::{
+        accounting::calculation_tasks, accounting::charge_import, foundation::audit,
+        outpatient::appointments,
+    },
 };
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
@@ -100,7 +104,7 @@ impl Application {
             spawn_no_show_sweeper(db.clone(), every);
         }
         if run_calculations {
-            tasks::spawn_runner(db.clone());
+            calculation_tasks::spawn_runner(db.clone());
         }
         Ok(Self { port, server, db })
     }
@@ -127,7 +131,7 @@ fn spawn_no_show_sweeper(db: DatabaseConnection, every: std::time::Duration) {
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
-            match booking::sweep_no_shows(&db).await {
+            match appointments::sweep_no_shows(&db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(marked = n, "marked no-shows"),
                 Err(e) => tracing::warn!(error = %e, "the no-show sweep failed; will retry"),

@@ -3,8 +3,8 @@
 use super::AppState;
 use crate::{
     domain::role::Role,
-    error::{AppError, FieldError},
-    services::{Actor, audit, auth},
+    error::{AppError, ErrorCode, FieldError},
+    services::{Actor, foundation::audit, foundation::auth},
 };
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use futures_util::{StreamExt, future::LocalBoxFuture};
@@ -64,14 +64,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if !is_json {
                 return Err(AppError::request(
                     415,
-                    "UNSUPPORTED_MEDIA_TYPE",
+                    ErrorCode::UnsupportedMediaType,
                     "the body must be JSON (Content-Type: application/json)",
                 ));
             }
             let too_large = || {
                 AppError::request(
                     413,
-                    "PAYLOAD_TOO_LARGE",
+                    ErrorCode::PayloadTooLarge,
                     format!("the body must be at most {limit} bytes"),
                 )
             };
@@ -83,7 +83,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 let chunk = chunk.map_err(|e| {
                     AppError::request(
                         400,
-                        "BAD_REQUEST",
+                        ErrorCode::BadRequest,
                         format!("the body could not be read: {e}"),
                     )
                 })?;
@@ -100,7 +100,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                         Ok(_) => AppError::invalid("", "the body must be a JSON object"),
                         Err(e) => AppError::request(
                             400,
-                            "MALFORMED_JSON",
+                            ErrorCode::MalformedJson,
                             format!("the body is not valid JSON: {e}"),
                         ),
                     },
@@ -113,7 +113,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 } else {
                     AppError::request(
                         400,
-                        "MALFORMED_JSON",
+                        ErrorCode::MalformedJson,
                         format!("the body is not valid JSON: {}", e.inner()),
                     )
                 }
@@ -121,7 +121,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             de.end().map_err(|e| {
                 AppError::request(
                     400,
-                    "MALFORMED_JSON",
+                    ErrorCode::MalformedJson,
                     format!("the body is not valid JSON: {e}"),
                 )
             })?;

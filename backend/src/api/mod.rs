@@ -1,28 +1,16 @@
 //! HTTP: routes, DTOs, extractors and the OpenAPI document. Handlers parse, authorize and call one service.
-pub mod appointments;
-pub mod audit_logs;
-pub mod auth;
-pub mod billings;
-pub mod calculation_tasks;
-pub mod charge_items;
-pub mod departments;
-pub mod dimension_nodes;
-pub mod doctors;
+//!
+//! Resources are grouped by context as the services are: `foundation`, `outpatient`, `accounting`; each file is
+//! one resource and calls the service of the same name.
+pub mod accounting;
 pub mod extract;
-pub mod imports;
-pub mod mappings;
-pub mod medical_records;
-pub mod model_versions;
-pub mod orientation_rules;
-pub mod patients;
+pub mod foundation;
+pub mod outpatient;
 pub mod problem;
 pub mod resilience;
-pub mod schedules;
 pub mod spa;
-pub mod statistics;
 pub mod system;
 pub mod upload;
-pub mod users;
 
 use crate::{auth::jwt::JwtKeys, config::Settings, error::AppError, services};
 use actix_web::{dev::ServiceRequest, web};
@@ -197,6 +185,26 @@ fn operation_id(tag: &str, handler: &str) -> String {
     out
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An Excel workbook (.xlsx).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct XlsxFile(pub Vec<u8>);
+
+impl XlsxFile {
+    /// A download: the file name is ours (ASCII, no quotes), so it needs no escaping.
+    pub fn attachment(self, filename: &str) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok()
+            .content_type(XLSX)
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .body(self.0)
+    }
+}
+
 /// The last page a list may be asked for: the offset it makes stays far inside every database's integer
 /// range (an unbounded page overflowed it and brought the query builder down).
 pub const MAX_PAGE: u64 = 1_000_000;
@@ -250,12 +258,6 @@ impl TryFrom<PageParams> for services::PageRequest {
     }
 }
 
-/// A vocabulary value as the database stores it; one that does not parse is a bug, not a bad request.
-pub fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, AppError> {
-    raw.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored value {raw:?}: {e}")))
-}
-
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageOf<T> {
@@ -301,24 +303,9 @@ pub struct RemovalResult {
 }
 
 fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(auth::routes)
-        .configure(departments::routes)
-        .configure(doctors::routes)
-        .configure(patients::routes)
-        .configure(charge_items::routes)
-        .configure(users::routes)
-        .configure(schedules::routes)
-        .configure(appointments::routes)
-        .configure(medical_records::routes)
-        .configure(billings::routes)
-        .configure(statistics::routes)
-        .configure(calculation_tasks::routes)
-        .configure(audit_logs::routes)
-        .configure(model_versions::routes)
-        .configure(dimension_nodes::routes)
-        .configure(mappings::routes)
-        .configure(orientation_rules::routes)
-        .configure(imports::routes);
+    cfg.configure(foundation::routes)
+        .configure(outpatient::routes)
+        .configure(accounting::routes);
 }
 
 /// The application's routes, and the OpenAPI document they describe. Used by the server, the tests and

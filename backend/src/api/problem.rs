@@ -1,5 +1,5 @@
 //! RFC 9457 problem details: how every error leaves the server.
-use crate::error::{AppError, FieldError, ImportReport};
+use crate::error::{AppError, ErrorCode, FieldError, ImportReport};
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,7 +18,7 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
-    pub code: &'static str,
+    pub code: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
     /// The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each.
@@ -27,51 +27,59 @@ pub struct Problem {
 }
 
 impl AppError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    fn parts(&self) -> (StatusCode, ErrorCode, &'static str) {
         use AppError::*;
         match self {
             Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "VALIDATION_FAILED",
+                ErrorCode::ValidationFailed,
                 "Validation failed",
             ),
-            NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"),
-            Duplicate { .. } => (StatusCode::CONFLICT, "DUPLICATE", "Already exists"),
-            Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
+            NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
+            Duplicate { .. } => (StatusCode::CONFLICT, ErrorCode::Duplicate, "Already exists"),
+            Conflict { code, .. } => (StatusCode::CONFLICT, *code, "Conflict"),
             ImportRejected { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "IMPORT_REJECTED",
+                ErrorCode::ImportRejected,
                 "Import rejected",
             ),
-            Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized"),
-            Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN", "Forbidden"),
+            Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "Unauthorized",
+            ),
+            Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Forbidden"),
             PasswordExpired => (
                 StatusCode::FORBIDDEN,
-                "PASSWORD_EXPIRED",
+                ErrorCode::PasswordExpired,
                 "Password expired",
             ),
             TooManyAttempts { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_ATTEMPTS",
+                ErrorCode::TooManyAttempts,
                 "Too many attempts",
             ),
             Request { status, code, .. } => {
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
                 (
                     status,
-                    code,
+                    *code,
                     status.canonical_reason().unwrap_or("Bad request"),
                 )
             }
             Unavailable(_) | DatabaseDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
+                ErrorCode::Unavailable,
                 "Service unavailable",
             ),
-            Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "BUSY", "Server busy"),
+            Busy { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "Server busy",
+            ),
             Db(_) | Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_ERROR",
+                ErrorCode::InternalError,
                 "Internal server error",
             ),
         }

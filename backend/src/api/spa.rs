@@ -1,7 +1,7 @@
 //! Whatever no route took: 405 for a known path with another method, problem 404 under the API, and
 //! otherwise the SPA's files, with `index.html` for its client-side routes so deep links survive a reload.
 use super::{AppState, RouteTable};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use actix_files::NamedFile;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::Method, http::header, web};
 
@@ -11,7 +11,7 @@ const API_PREFIXES: &[&str] = &["/api/", "/api-docs/", "/swagger-ui", "/health",
 pub fn method_not_allowed(method: &Method, allowed: &[String]) -> HttpResponse {
     let mut response = AppError::request(
         405,
-        "METHOD_NOT_ALLOWED",
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed here; use {}", allowed.join(", ")),
     )
     .error_response();
@@ -33,7 +33,7 @@ pub async fn fallback(
     let not_found = || {
         AppError::request(
             404,
-            "NOT_FOUND",
+            ErrorCode::NotFound,
             format!("no route for {} {path}", req.method()),
         )
         .error_response()

@@ -5,7 +5,7 @@
 //! killed is removed when a server next starts ([`clean_leftovers`]): every upload holds an exclusive lock
 //! on its file while it lives, so a leftover is told from an upload still in progress (of another server
 //! sharing the directory) by whether its lock can be taken.
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use actix_web::{HttpMessage, HttpRequest, http::header, web};
 use futures_util::StreamExt;
 use std::{
@@ -38,7 +38,7 @@ impl Received {
 fn too_large(limit: usize) -> AppError {
     AppError::request(
         413,
-        "PAYLOAD_TOO_LARGE",
+        ErrorCode::PayloadTooLarge,
         format!("the upload must be at most {limit} bytes"),
     )
 }
@@ -46,7 +46,7 @@ fn too_large(limit: usize) -> AppError {
 fn malformed(e: actix_multipart::MultipartError) -> AppError {
     AppError::request(
         400,
-        "MALFORMED_MULTIPART",
+        ErrorCode::MalformedMultipart,
         format!("the multipart body could not be read: {e}"),
     )
 }
@@ -94,7 +94,7 @@ pub async fn receive(
     if !is_multipart {
         return Err(AppError::request(
             415,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "the body must be multipart/form-data with the CSV in a part named `file`",
         ));
     }

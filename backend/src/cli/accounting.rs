@@ -5,10 +5,9 @@ use crate::{
     config::Settings,
     domain::{period::Period, period_value::PeriodInput},
     entities::hospital,
-    services::{
-        charge_generator,
-        imports::{self, ImportError, Importer, Progress, Rejection, Upload},
-    },
+    error::{AppError, ImportReport},
+    seed::charge_generator,
+    services::accounting::imports::{self, Importer, Progress, Upload},
 };
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -134,21 +133,20 @@ impl Progress for Bar {
     }
 }
 
-fn print_rejection(r: &Rejection) {
+fn print_rejection(r: &ImportReport) {
     eprintln!(
         "refused: {} problem(s) in {} row(s); nothing was imported",
-        r.error_count(),
-        r.rows
+        r.error_count, r.rows
     );
-    for p in &r.problems {
+    for p in &r.errors {
         if p.field.is_empty() {
             eprintln!("  line {}: {}", p.row, p.reason);
         } else {
             eprintln!("  line {}, {}: {}", p.row, p.field, p.reason);
         }
     }
-    if r.unlisted > 0 {
-        eprintln!("  … and {} more", r.unlisted);
+    if r.errors_not_listed > 0 {
+        eprintln!("  … and {} more", r.errors_not_listed);
     }
 }
 
@@ -215,13 +213,11 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Err(ImportError::Rejected(r)) => {
-            print_rejection(&r);
+        Err(AppError::ImportRejected { report, .. }) => {
+            print_rejection(&report);
             bail!("{} was refused", args.file.display())
         }
-        Err(ImportError::Failed(e)) => {
-            Err(anyhow::anyhow!("{e}").context(format!("importing {}", args.file.display())))
-        }
+        Err(e) => Err(anyhow::anyhow!("{e}").context(format!("importing {}", args.file.display()))),
     }
 }
 

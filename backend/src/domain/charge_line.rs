@@ -23,24 +23,18 @@ impl BusinessType {
     }
 }
 
-/// Where a charge line comes from. Each source has an id space of its own (the key is hospital, source
-/// and source_line_id), so an imported line can never take the id of a line this system wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChargeSource {
-    /// A bill's payment (`OP-<line>`) or refund (`OP-<line>-R`).
-    Outpatient,
-    /// A line imported from another system (HIS), or generated like one.
-    Import,
-}
+crate::domain::vocab::vocabulary!(
+    /// Where a charge line comes from. Each source has an id space of its own (the key is hospital, source
+    /// and source_line_id), so an imported line can never take the id of a line this system wrote: a bill's
+    /// payment (`OP-<line>`) or refund (`OP-<line>-R`), or a line imported from another system (HIS), or
+    /// generated like one.
+    ChargeSource { Outpatient = "OUTPATIENT", Import = "IMPORT" }
+);
 
-impl ChargeSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Outpatient => "OUTPATIENT",
-            Self::Import => "IMPORT",
-        }
-    }
-}
+crate::domain::vocab::vocabulary!(
+    /// A charge import's lines count for readers only once it is COMPLETE.
+    ImportStatus { Pending = "PENDING", Complete = "COMPLETE" }
+);
 
 /// The columns of a charge file, in the documented order (the file may order them otherwise).
 pub const COLUMNS: [&str; 10] = [

@@ -67,6 +67,14 @@ impl Amount {
     }
 }
 
+/// The same amount the other way (a refund's reversal of a charge line).
+impl std::ops::Neg for Amount {
+    type Output = Amount;
+    fn neg(self) -> Amount {
+        Amount(-self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

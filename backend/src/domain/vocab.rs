@@ -4,9 +4,10 @@
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
+        // Ordered as the variants are declared (a day's time slots, say).
         // The texts are the variant names in SCREAMING_SNAKE_CASE (a unit test holds them to it): utoipa does
         // not see a `rename` whose literal comes through a macro, but it does see `rename_all`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $($variant),+
@@ -115,5 +116,7 @@ mod tests {
         check(crate::domain::dimension::DeptField::ALL);
         check(crate::domain::dimension::BusinessTypeScope::ALL);
         check(crate::domain::dimension::BusinessType::ALL);
+        check(crate::domain::charge_line::ChargeSource::ALL);
+        check(crate::domain::charge_line::ImportStatus::ALL);
     }
 }

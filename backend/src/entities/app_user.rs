@@ -1,4 +1,5 @@
 //! The `app_user` table.
+use crate::domain::role::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub hospital_id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub password_changed_at: DateTimeUtc,
     pub is_active: bool,

@@ -1,4 +1,5 @@
 //! The `appointment` table.
+use crate::domain::appointment::AppointmentStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub patient_id: i64,
     pub schedule_id: i64,
     pub queue_no: i32,
-    pub status: String,
+    pub status: AppointmentStatus,
     pub check_in_time: Option<DateTimeUtc>,
     /// When the doctor called the patient in (叫号).
     pub called_at: Option<DateTimeUtc>,

@@ -1,4 +1,8 @@
 //! The `billing` table.
+use crate::domain::{
+    billing::{BillingStatus, PaymentMethod},
+    money::Amount,
+};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,11 +14,11 @@ pub struct Model {
     pub medical_record_id: i64,
     pub appointment_id: i64,
     /// Ten-thousandths of a yuan, as every amount here.
-    pub total_amount: i64,
-    pub insurance_amount: i64,
-    pub self_pay_amount: i64,
-    pub status: String,
-    pub payment_method: Option<String>,
+    pub total_amount: Amount,
+    pub insurance_amount: Amount,
+    pub self_pay_amount: Amount,
+    pub status: BillingStatus,
+    pub payment_method: Option<PaymentMethod>,
     pub paid_at: Option<DateTimeUtc>,
     /// The hospital's local date of payment, for the statistics.
     pub paid_on: Option<Date>,

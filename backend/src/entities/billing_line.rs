@@ -1,4 +1,5 @@
 //! The `billing_line` table.
+use crate::domain::{money::Amount, vocab::ItemCategory};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,10 +11,10 @@ pub struct Model {
     pub charge_item_id: Option<i64>,
     pub item_code: String,
     pub item_name: String,
-    pub item_category: String,
-    pub unit_price: i64,
-    pub quantity: i64,
-    pub amount: i64,
+    pub item_category: ItemCategory,
+    pub unit_price: Amount,
+    pub quantity: Amount,
+    pub amount: Amount,
     pub executing_department_id: Option<i64>,
     pub sort: i32,
 }

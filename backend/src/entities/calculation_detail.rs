@@ -1,4 +1,5 @@
 //! The `calculation_details` table: a run's charges at the grain (department, node, item, business type).
+use crate::domain::{money::Amount, period::Period};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,9 +20,9 @@ pub struct Model {
     pub item_name: Option<String>,
     pub item_category: Option<String>,
     pub business_type: String,
-    pub amount: i64,
-    pub quantity: i64,
-    pub period: String,
+    pub amount: Amount,
+    pub quantity: Amount,
+    pub period: Period,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,5 @@
 //! The `calculation_results` table: a run's tree of values per department.
+use crate::domain::money::Amount;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,11 +14,11 @@ pub struct Model {
     pub node_id: i64,
     pub parent_id: Option<i64>,
     pub business_type: String,
-    pub amount: i64,
-    pub quantity: Option<i64>,
-    pub weight: Option<i64>,
-    pub value: Option<i64>,
-    pub ratio: Option<i64>,
+    pub amount: Amount,
+    pub quantity: Option<Amount>,
+    pub weight: Option<Amount>,
+    pub value: Option<Amount>,
+    pub ratio: Option<Amount>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,5 @@
 //! The `calculation_step` table: one step of a workflow.
+use crate::domain::calculation::StepKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub workflow_id: i64,
     pub step_order: i32,
-    pub kind: String,
+    pub kind: StepKind,
     pub name: String,
 }
 

@@ -1,5 +1,6 @@
 //! The `calculation_task` table: a calculation of one hospital, period, model version and workflow; `run_no` names the run readers see,
 //! `last_run_no` the latest run a claim took (each claim takes the next; only the holder of that claim may write).
+use crate::domain::{calculation::TaskStatus, period::Period};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,10 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub hospital_id: i64,
-    pub period: String,
+    pub period: Period,
     pub model_version_id: i64,
     pub workflow_id: i64,
-    pub status: String,
+    pub status: TaskStatus,
     pub progress: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub log: Option<String>,

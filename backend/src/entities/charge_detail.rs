@@ -1,4 +1,5 @@
 //! The `charge_details` table.
+use crate::domain::{charge_line::ChargeSource, money::Amount, period::Period};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub hospital_id: i64,
     /// Who wrote the line: `OUTPATIENT` (a bill's payment or refund) or `IMPORT` (a file from another
     /// system); see `domain::charge_line::ChargeSource`.
-    pub source: String,
+    pub source: ChargeSource,
     /// Unique per hospital and source: importing or writing the same line twice changes nothing.
     pub source_line_id: String,
     pub business_type: String,
@@ -18,12 +19,12 @@ pub struct Model {
     pub item_code: String,
     pub item_name: String,
     pub item_category: Option<String>,
-    pub quantity: i64,
+    pub quantity: Amount,
     /// Negative for refunds.
-    pub amount: i64,
+    pub amount: Amount,
     pub charged_at: DateTimeUtc,
     /// YYYY-MM.
-    pub period: String,
+    pub period: Period,
     pub billing_id: Option<i64>,
     /// The charge import that wrote the line (NULL for payment lines and lines from before imports had one);
     /// the line counts only once that import is COMPLETE.

@@ -1,5 +1,6 @@
 //! The `charge_import` table: one charge import (or generated batch) whose lines are written in chunks; its
-//! lines count for readers only once it is COMPLETE (see `services::charge_import`).
+//! lines count for readers only once it is COMPLETE (see `services::accounting::charge_import`).
+use crate::domain::charge_line::ImportStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub hospital_id: i64,
     /// `PENDING` while its lines are written, `COMPLETE` once they all are.
-    pub status: String,
+    pub status: ImportStatus,
     /// The hospital while PENDING (one pending import per hospital), NULL once complete.
     pub pending_hospital_id: Option<i64>,
     /// Handed out in order as imports complete.

@@ -1,4 +1,5 @@
 //! The `charge_item` table.
+use crate::domain::{money::Amount, vocab::ItemCategory};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,10 +10,10 @@ pub struct Model {
     pub hospital_id: i64,
     pub item_code: String,
     pub item_name: String,
-    pub item_category: String,
+    pub item_category: ItemCategory,
     pub unit: Option<String>,
     /// Ten-thousandths of a yuan (see `domain::money`).
-    pub unit_price: i64,
+    pub unit_price: Amount,
     pub executing_department_id: Option<i64>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,

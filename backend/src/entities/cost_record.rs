@@ -1,4 +1,5 @@
 //! The `cost_record` table: one imported value per (hospital, period, department code, node code).
+use crate::domain::{money::Amount, period::Period};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,12 +9,12 @@ pub struct Model {
     pub id: i64,
     pub hospital_id: i64,
     /// YYYY-MM.
-    pub period: String,
+    pub period: Period,
     pub department_code: String,
     /// A dimension node's code, not its id, so the record outlives model versions.
     pub node_code: String,
     /// Ten-thousandths of a yuan; never negative (a cost deducts in the value formula, not by its sign).
-    pub amount: i64,
+    pub amount: Amount,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,8 @@
 //! The `dimension_node` table: a node of a model version's dimension tree; weight in ten-thousandths (a coefficient or a unit price).
+use crate::domain::{
+    dimension::BusinessTypeScope, dimension::DeptField, dimension::NodeKind, dimension::Series,
+    money::Amount,
+};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,12 +15,12 @@ pub struct Model {
     pub parent_id: Option<i64>,
     pub code: String,
     pub name: String,
-    pub series: String,
-    pub kind: String,
-    pub dept_field: String,
+    pub series: Series,
+    pub kind: NodeKind,
+    pub dept_field: DeptField,
     pub splits_business_type: bool,
-    pub business_type_scope: String,
-    pub weight: i64,
+    pub business_type_scope: BusinessTypeScope,
+    pub weight: Amount,
     pub sort: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,4 +1,5 @@
 //! The `doctor` table.
+use crate::domain::vocab::DoctorTitle;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub department_id: i64,
     pub user_id: Option<i64>,
     pub name: String,
-    pub title: String,
+    pub title: DoctorTitle,
     pub phone: String,
     pub available_slots_per_day: i32,
     pub is_active: bool,

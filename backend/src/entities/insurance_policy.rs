@@ -1,4 +1,5 @@
 //! The `insurance_policy` table.
+use crate::domain::{money::Amount, vocab::InsuranceType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub hospital_id: i64,
-    pub insurance_type: String,
+    pub insurance_type: InsuranceType,
     /// Ten-thousandths of the total paid by insurance.
-    pub ratio: i64,
+    pub ratio: Amount,
     pub updated_at: DateTimeUtc,
 }
 

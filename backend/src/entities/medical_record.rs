@@ -14,7 +14,7 @@ pub struct Model {
     pub diagnosis: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub treatment: Option<String>,
-    /// JSON: the ordered catalogue items and quantities (see `services::records`).
+    /// JSON: the ordered catalogue items and quantities (see `services::outpatient::medical_records`).
     #[sea_orm(column_type = "Text", nullable)]
     pub prescription: Option<String>,
     pub visit_time: Option<DateTimeUtc>,

@@ -34,4 +34,43 @@ pub mod payment_request;
 pub mod refresh_token;
 pub mod schedule;
 pub mod value_summary;
+mod values;
 pub mod workload_record;
+
+use sea_orm::EntityTrait;
+
+/// A table whose rows belong to one hospital: a lookup by id is always scoped to the caller's hospital, so
+/// another hospital's row answers as if it did not exist.
+pub trait HospitalScoped: EntityTrait {
+    /// What a row is called when it is not found.
+    const NOUN: &'static str;
+    fn hospital_column() -> Self::Column;
+}
+
+macro_rules! hospital_scoped {
+    ($($table:ident => $noun:literal),* $(,)?) => {$(
+        impl HospitalScoped for $table::Entity {
+            const NOUN: &'static str = $noun;
+            fn hospital_column() -> $table::Column {
+                $table::Column::HospitalId
+            }
+        }
+    )*};
+}
+
+hospital_scoped!(
+    app_user => "user",
+    appointment => "appointment",
+    billing => "billing",
+    calculation_task => "calculation task",
+    charge_item => "charge item",
+    department => "department",
+    dimension_item_mapping => "mapping",
+    dimension_node => "dimension node",
+    doctor => "doctor",
+    medical_record => "medical record",
+    model_version => "model version",
+    orientation_rule => "orientation rule",
+    patient => "patient",
+    schedule => "schedule",
+);

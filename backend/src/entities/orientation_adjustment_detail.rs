@@ -1,4 +1,5 @@
 //! The `orientation_adjustment_detail` table: each weight adjustment of a run, or why it was skipped.
+use crate::domain::money::Amount;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,12 +13,12 @@ pub struct Model {
     pub department_id: i64,
     pub node_id: i64,
     pub rule_id: Option<i64>,
-    pub actual_value: Option<i64>,
-    pub benchmark: Option<i64>,
-    pub ratio: Option<i64>,
-    pub intensity: Option<i64>,
-    pub original_weight: i64,
-    pub adjusted_weight: i64,
+    pub actual_value: Option<Amount>,
+    pub benchmark: Option<Amount>,
+    pub ratio: Option<Amount>,
+    pub intensity: Option<Amount>,
+    pub original_weight: Amount,
+    pub adjusted_weight: Amount,
     pub skip_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }

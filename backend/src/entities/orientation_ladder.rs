@@ -1,4 +1,5 @@
 //! The `orientation_ladder` table: a half-open band [lower, upper) of actual ÷ benchmark and its intensity (ten-thousandths).
+use crate::domain::money::Amount;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub rule_id: i64,
-    pub lower_bound: i64,
-    pub upper_bound: Option<i64>,
-    pub intensity: i64,
+    pub lower_bound: Amount,
+    pub upper_bound: Option<Amount>,
+    pub intensity: Amount,
     pub sort: i32,
 }
 

@@ -1,4 +1,5 @@
 //! The `orientation_rule` table: a weight orientation rule: a node, a benchmark (per department or all) and a ladder.
+use crate::domain::money::Amount;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub node_code: String,
     pub name: String,
     pub department_code: Option<String>,
-    pub benchmark: i64,
+    pub benchmark: Amount,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,4 +1,5 @@
 //! The `orientation_value` table: one imported value per (hospital, period, department code, node code).
+use crate::domain::{money::Amount, period::Period};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,12 +9,12 @@ pub struct Model {
     pub id: i64,
     pub hospital_id: i64,
     /// YYYY-MM.
-    pub period: String,
+    pub period: Period,
     pub department_code: String,
     /// A dimension node's code, not its id, so the record outlives model versions.
     pub node_code: String,
     /// Ten-thousandths; the orientation indicator's actual value, which may be negative.
-    pub actual_value: i64,
+    pub actual_value: Amount,
     pub created_at: DateTimeUtc,
 }
 

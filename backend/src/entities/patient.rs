@@ -1,4 +1,5 @@
 //! The `patient` table.
+use crate::domain::vocab::{Gender, InsuranceType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +12,8 @@ pub struct Model {
     pub id_card: String,
     pub phone: String,
     pub dob: Date,
-    pub gender: String,
-    pub insurance_type: String,
+    pub gender: Gender,
+    pub insurance_type: InsuranceType,
     pub address: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,

@@ -1,4 +1,5 @@
 //! The `schedule` table.
+use crate::domain::schedule::{ScheduleStatus, TimeSlot};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,13 +12,13 @@ pub struct Model {
     pub department_id: i64,
     /// The hospital's local calendar date.
     pub schedule_date: Date,
-    pub time_slot: String,
+    pub time_slot: TimeSlot,
     pub room_no: String,
     pub capacity: i32,
     pub booked_count: i32,
     /// The last queue number handed out; it never goes back, so a cancellation frees a place, not a number.
     pub last_queue_no: i32,
-    pub status: String,
+    pub status: ScheduleStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,4 +1,5 @@
 //! The `value_summary` table: a run's value per department: series values, net, share, rank and changes.
+use crate::domain::money::Amount;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,15 +11,15 @@ pub struct Model {
     pub task_id: i64,
     pub run_no: i32,
     pub department_id: i64,
-    pub doctor_value: i64,
-    pub nursing_value: i64,
-    pub tech_value: i64,
-    pub cost_value: i64,
-    pub net_value: i64,
-    pub share: Option<i64>,
+    pub doctor_value: Amount,
+    pub nursing_value: Amount,
+    pub tech_value: Amount,
+    pub cost_value: Amount,
+    pub net_value: Amount,
+    pub share: Option<Amount>,
     pub value_rank: Option<i32>,
-    pub mom_change: Option<i64>,
-    pub yoy_change: Option<i64>,
+    pub mom_change: Option<Amount>,
+    pub yoy_change: Option<Amount>,
     pub created_at: DateTimeUtc,
 }
 

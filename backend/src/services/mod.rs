@@ -1,32 +1,16 @@
 //! Use cases. Each public function is one action of one user, inside the transaction it needs, calling the
 //! domain rules; every write leaves an audit entry in the same transaction.
+//!
+//! Grouped by context: `foundation` (hospitals' staff, sign-in, audit, reference data), `outpatient` (the
+//! front office, from schedules to statistics) and `accounting` (department value accounting).
 pub mod accounting;
-pub mod audit;
-pub mod auth;
-pub mod billing;
-pub mod booking;
-pub mod charge_generator;
-pub mod charge_import;
-pub mod charge_items;
-pub mod demo;
-pub mod departments;
-pub mod dimension_nodes;
-pub mod doctors;
-pub mod imports;
-pub mod mappings;
-pub mod models;
-pub mod orientation;
-pub mod patients;
-pub mod records;
-pub mod schedules;
-pub mod statistics;
-pub mod throttle;
-pub mod users;
+pub mod foundation;
+pub mod outpatient;
 
-use crate::{domain::role::Role, error::AppError};
+use crate::{domain::role::Role, entities::HospitalScoped, error::AppError};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
+    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
 };
 
 /// Who is acting, from where. Every service call is scoped to `hospital_id`.
@@ -48,18 +32,52 @@ impl Actor {
         action: &'static str,
         resource_type: &'static str,
         resource_id: impl ToString,
-    ) -> audit::Entry {
-        audit::Entry {
+    ) -> foundation::audit::Entry {
+        foundation::audit::Entry {
             hospital_id: Some(self.hospital_id),
             actor_user_id: Some(self.user_id),
             actor_username: Some(self.username.clone()),
             action,
             resource_type: Some(resource_type),
             resource_id: Some(resource_id.to_string()),
-            outcome: audit::Outcome::Success,
+            outcome: foundation::audit::Outcome::Success,
             client_ip: self.client_ip.clone(),
             detail: None,
         }
+    }
+}
+
+/// A row of the actor's hospital by id, or `NOT_FOUND` naming what was looked for.
+pub async fn find_owned<E>(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<E::Model, AppError>
+where
+    E: HospitalScoped,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    E::find_by_id(id)
+        .filter(E::hospital_column().eq(actor.hospital_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound(E::NOUN))
+}
+
+/// The row a request's `field` refers to, of the actor's hospital; a missing one is that field's error.
+pub async fn referenced<E>(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    field: &'static str,
+) -> Result<E::Model, AppError>
+where
+    E: HospitalScoped,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    match find_owned::<E>(conn, actor, id).await {
+        Err(AppError::NotFound(noun)) => Err(AppError::invalid(field, format!("no such {noun}"))),
+        found => found,
     }
 }
 
@@ -153,6 +171,26 @@ pub fn search_term(q: Option<&str>) -> Result<Option<&str>, AppError> {
     }
 }
 
+/// The actor's hospital's rows of `E`, narrowed (when the list's `q` is given) to those where any of `columns`
+/// contains it.
+pub fn search<E: HospitalScoped>(
+    actor: &Actor,
+    q: Option<&str>,
+    columns: &[E::Column],
+) -> Result<Select<E>, AppError> {
+    let select = E::find().filter(E::hospital_column().eq(actor.hospital_id));
+    Ok(match search_term(q)? {
+        Some(q) => {
+            let pattern = like_pattern(q);
+            let any = columns.iter().fold(sea_orm::Condition::any(), |any, c| {
+                any.add(c.like(pattern.clone()))
+            });
+            select.filter(any)
+        }
+        None => select,
+    })
+}
+
 /// `%q%` for LIKE with the wildcards in `q` escaped and the escape character named: SQLite has no default
 /// escape character, so without `ESCAPE` a `_` in the search would never match itself there.
 pub fn like_pattern(q: &str) -> sea_orm::sea_query::LikeExpr {
@@ -204,7 +242,7 @@ where
     let entry = actor
         .audit(cols.action, cols.resource_type, id)
         .with_detail(serde_json::json!({ "removal": removal }));
-    audit::record(&txn, entry).await?;
+    foundation::audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(removal)
 }

@@ -14,9 +14,10 @@
 //! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
 use crate::db_tests;
 use crate::helpers::TestApp;
+use hospital::domain::money::Amount;
 use hospital::services::accounting::{
+    calculation_tasks::{self, Checkpoint},
     pipeline,
-    tasks::{self, Checkpoint},
 };
 use hospital::{
     domain::{calculation::StepKind, dimension::rules_for, role::Role},
@@ -96,12 +97,12 @@ pub async fn model(app: &TestApp) -> Ledger {
             parent_id: Set(parent_id),
             code: Set(code.into()),
             name: Set(name.into()),
-            series: Set(rules.series.as_str().into()),
-            kind: Set(rules.kind.as_str().into()),
-            dept_field: Set(rules.dept_field.as_str().into()),
+            series: Set(rules.series),
+            kind: Set(rules.kind),
+            dept_field: Set(rules.dept_field),
             splits_business_type: Set(rules.splits_business_type),
-            business_type_scope: Set(rules.business_type_scope.as_str().into()),
-            weight: Set(weight),
+            business_type_scope: Set(rules.business_type_scope),
+            weight: Set(Amount::from_scaled(weight)),
             sort: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
@@ -319,10 +320,10 @@ pub async fn insert_charges(app: &TestApp, hospital_id: i64, lines: &[Line]) {
                 item_code: Set((*item).into()),
                 item_name: Set(format!("项目{item}")),
                 item_category: Set(Some("TREATMENT".into())),
-                quantity: Set(qty * 10_000),
-                amount: Set(*amount),
+                quantity: Set(Amount::from_scaled(qty * 10_000)),
+                amount: Set(Amount::from_scaled(*amount)),
                 charged_at: Set(chrono::Utc::now()),
-                period: Set((*period).into()),
+                period: Set((*period).parse().unwrap()),
                 created_at: Set(chrono::Utc::now()),
                 ..Default::default()
             },
@@ -378,7 +379,7 @@ async fn inputs(app: &TestApp, ledger: &Ledger) {
             node_code: Set(node.into()),
             name: Set(format!("{node} 导向")),
             department_code: Set(None),
-            benchmark: Set(benchmark),
+            benchmark: Set(Amount::from_scaled(benchmark)),
             is_active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
@@ -390,9 +391,9 @@ async fn inputs(app: &TestApp, ledger: &Ledger) {
         for (i, (lower, upper, intensity)) in ladder.iter().enumerate() {
             orientation_ladder::ActiveModel {
                 rule_id: Set(rule.id),
-                lower_bound: Set(*lower),
-                upper_bound: Set(*upper),
-                intensity: Set(*intensity),
+                lower_bound: Set(Amount::from_scaled(*lower)),
+                upper_bound: Set(upper.map(Amount::from_scaled)),
+                intensity: Set(Amount::from_scaled(*intensity)),
                 sort: Set(i as i32),
                 ..Default::default()
             }
@@ -1364,8 +1365,8 @@ async fn several_runners_run_each_task_once(app: TestApp) {
     let ledger = model(&app).await;
     insert_charges(&app, app.hospital_a, &charges()).await;
     inputs(&app, &ledger).await;
-    hospital::services::accounting::tasks::spawn_runner(app.db.clone());
-    hospital::services::accounting::tasks::spawn_runner(app.db.clone());
+    hospital::services::accounting::calculation_tasks::spawn_runner(app.db.clone());
+    hospital::services::accounting::calculation_tasks::spawn_runner(app.db.clone());
     let analyst = app.token('a', Role::Analyst).await;
     let created = futures_util::future::join_all((0..6).map(|_| {
         app.post(
@@ -1432,7 +1433,7 @@ fn observed_runner(
     app: &TestApp,
     at: impl Fn(i64, Checkpoint) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync + 'static,
 ) {
-    tasks::spawn_runner_with(app.db.clone(), Some(Arc::new(at)));
+    calculation_tasks::spawn_runner_with(app.db.clone(), Some(Arc::new(at)));
 }
 
 /// A step that panics fails its task with the step and the message; the lease is no longer renewed, and the
@@ -1534,9 +1535,9 @@ async fn a_runner_that_lost_its_lease_leaves_the_new_run_alone(app: TestApp) {
         "UPDATE calculation_task SET lease_until = '2000-01-01 00:00:00' WHERE id = {id}"
     ))
     .await;
-    assert_eq!(tasks::fail_expired(&app.db).await.unwrap(), 1);
+    assert_eq!(calculation_tasks::fail_expired(&app.db).await.unwrap(), 1);
     assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
-    tasks::spawn_runner(app.db.clone());
+    calculation_tasks::spawn_runner(app.db.clone());
     let taken_over = wait(&app, &analyst, id).await;
     assert_eq!(taken_over["status"], "SUCCEEDED", "{taken_over}");
     // Every claim has a run number of its own: 1, A's 2, B's 3.

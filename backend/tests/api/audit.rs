@@ -5,7 +5,7 @@ use crate::{
     db_tests,
     helpers::{Backend, PASSWORD, TestApp},
 };
-use hospital::{entities::audit_log, services::audit};
+use hospital::{entities::audit_log, services::foundation::audit};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 use serde_json::{Value, json};
 
@@ -18,6 +18,7 @@ db_tests!(
     deleting_the_last_entry_is_detected,
     the_cli_verifies_the_chain_and_fails_once_it_is_broken,
     verifying_while_entries_are_sealed_raises_no_false_alarm,
+    the_first_seals_of_a_log_at_once_all_succeed,
     an_administrator_verifies_with_their_own_hospitals_entries,
     a_change_whose_audit_entry_fails_does_not_happen,
 );
@@ -406,6 +407,32 @@ async fn verifying_while_entries_are_sealed_raises_no_false_alarm(app: TestApp) 
     assert!(verified > 1, "the verification ran beside the sealing");
     let report = audit::verify(&app.db, None).await.unwrap();
     assert!(report.intact && report.unsealed_entries == 0, "{report:?}");
+}
+
+/// A log nothing has sealed yet (a new database) is sealed by the background sealer and a verification at
+/// once: every one of several concurrent first seals succeeds and the chain comes out intact.
+async fn the_first_seals_of_a_log_at_once_all_succeed(app: TestApp) {
+    sealed_log(&app).await;
+    for round in 0..5 {
+        app.execute("UPDATE audit_log SET chain_seq = NULL, prev_hash = NULL, hash = NULL")
+            .await;
+        app.execute("DELETE FROM audit_chain_head").await;
+        let seals: Vec<_> = (0..8)
+            .map(|_| {
+                let db = app.db.clone();
+                tokio::spawn(async move { audit::seal(&db).await })
+            })
+            .collect();
+        for seal in seals {
+            let sealed = seal.await.unwrap();
+            assert!(sealed.is_ok(), "round {round}: {sealed:?}");
+        }
+        let report = audit::verify(&app.db, None).await.unwrap();
+        assert!(
+            report.intact && report.unsealed_entries == 0,
+            "round {round}: {report:?}"
+        );
+    }
 }
 
 /// The chain is one for the group, but an administrator's report counts their hospital's entries and names

@@ -99,7 +99,7 @@ async fn paying_twice_with_one_key_pays_once(app: TestApp) {
     assert_eq!(bill_status(&app, id).await, "PAID");
     let rows = clinic::charge_rows(&app, id).await;
     assert_eq!(rows.len(), 3, "{rows:?}");
-    assert_eq!(rows.iter().map(|r| r.amount).sum::<i64>(), 547_000);
+    assert_eq!(rows.iter().map(|r| r.amount.scaled()).sum::<i64>(), 547_000);
     assert_eq!(audited(&app, "BILLING_PAY", id).await, 1);
     let paid = app
         .get("/api/v1/billings?status=PAID", &app.front_desk().await)
@@ -369,7 +369,7 @@ async fn refunds_are_for_admins_with_a_reason(app: TestApp) {
     assert_eq!(resp.body["status"], "REFUNDED");
     let rows = clinic::charge_rows(&app, id).await;
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows.iter().map(|r| r.amount).sum::<i64>(), 0);
+    assert_eq!(rows.iter().map(|r| r.amount.scaled()).sum::<i64>(), 0);
 }
 
 async fn the_registration_fee_follows_the_doctors_title(app: TestApp) {
@@ -470,8 +470,8 @@ fn charge_key(r: &charge_detail::Model) -> ChargeKey {
         r.item_code.clone(),
         r.item_name.clone(),
         r.item_category.clone(),
-        r.quantity,
-        r.amount,
+        r.quantity.scaled(),
+        r.amount.scaled(),
     )
 }
 

@@ -9,7 +9,7 @@ use crate::{
 };
 use hospital::{
     entities::{appointment, audit_log, medical_record, schedule},
-    services::booking::sweep_no_shows,
+    services::outpatient::appointments::sweep_no_shows,
 };
 use proptest::{
     prelude::*,
@@ -55,6 +55,7 @@ async fn status_of(app: &TestApp, appointment_id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 /// Anything but the statuses a test expects, with the body (no 5xx ever).
@@ -165,7 +166,10 @@ async fn cancelling_and_booking_at_once_never_overbooks(app: TestApp) {
     );
 
     let rows = appointments_of(&app, schedule_id).await;
-    let holding: Vec<_> = rows.iter().filter(|a| a.status != "CANCELLED").collect();
+    let holding: Vec<_> = rows
+        .iter()
+        .filter(|a| a.status.as_str() != "CANCELLED")
+        .collect();
     let slot = schedule_row(&app, schedule_id).await;
     assert_eq!(slot.booked_count as usize, holding.len(), "{rows:?}");
     assert!(slot.booked_count <= 5, "{slot:?}");
@@ -645,7 +649,10 @@ async fn run_case(
         // where its history through the machine says.
         let rows = appointments_of(app, schedule_id).await;
         let slot = schedule_row(app, schedule_id).await;
-        let holding = rows.iter().filter(|a| a.status != "CANCELLED").count();
+        let holding = rows
+            .iter()
+            .filter(|a| a.status.as_str() != "CANCELLED")
+            .count();
         prop_assert_eq!(slot.booked_count as usize, holding, "{}", at);
         prop_assert!(holding <= CAPACITY, "{}", at);
         prop_assert_eq!(slot.last_queue_no as i64, last_queue_no, "{}", at);

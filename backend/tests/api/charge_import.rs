@@ -6,11 +6,15 @@ use crate::{
     db_tests, db_tests_with,
     helpers::{JWT_SECRET, PASSWORD, TestApp, username},
 };
+use hospital::domain::charge_line::ChargeSource;
+use hospital::domain::charge_line::ImportStatus;
+use hospital::domain::money::Amount;
+use hospital::domain::period::Period;
 use hospital::{
     config::Settings,
     domain::role::Role,
     entities::{charge_detail, charge_import},
-    services::imports::{self, Importer, Progress, Upload},
+    services::accounting::imports::{self, Importer, Progress, Upload},
     startup::Application,
 };
 use reqwest::multipart::{Form, Part};
@@ -319,7 +323,7 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
     let pending =
         |hospital_id: i64, lease: chrono::DateTime<chrono::Utc>| charge_import::ActiveModel {
             hospital_id: Set(hospital_id),
-            status: Set("PENDING".into()),
+            status: Set(ImportStatus::Pending),
             pending_hospital_id: Set(Some(hospital_id)),
             completed_seq: Set(None),
             lease_until: Set(lease),
@@ -338,7 +342,7 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
     for (import, hospital_id, n) in [(&dead, app.hospital_a, 3), (&live, app.hospital_b, 2)] {
         let rows = (0..n).map(|i| charge_detail::ActiveModel {
             hospital_id: Set(hospital_id),
-            source: Set("IMPORT".into()),
+            source: Set(ChargeSource::Import),
             source_line_id: Set(format!("HALF-{i}")),
             business_type: Set("OUTPATIENT".into()),
             prescribing_dept_code: Set("INT".into()),
@@ -346,10 +350,10 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
             item_code: Set("REG".into()),
             item_name: Set("挂号".into()),
             item_category: Set(None),
-            quantity: Set(10_000),
-            amount: Set(200_000),
+            quantity: Set(Amount::from_scaled(10_000)),
+            amount: Set(Amount::from_scaled(200_000)),
             charged_at: Set(now),
-            period: Set("2026-10".into()),
+            period: Set("2026-10".parse::<Period>().unwrap()),
             billing_id: Set(None),
             import_id: Set(Some(import.id)),
             created_at: Set(now),
@@ -379,12 +383,10 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
     assert!(
         matches!(
             &busy,
-            Err(imports::ImportError::Failed(
-                hospital::error::AppError::Conflict {
-                    code: "IMPORT_IN_PROGRESS",
-                    ..
-                }
-            ))
+            Err(hospital::error::AppError::Conflict {
+                code: hospital::error::ErrorCode::ImportInProgress,
+                ..
+            })
         ),
         "{busy:?}"
     );

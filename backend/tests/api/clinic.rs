@@ -8,6 +8,10 @@
 //! Insurance: EMPLOYEE 0.7, RESIDENT 0.5, SELF_PAY 0.
 use crate::helpers::{Resp, TestApp};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use hospital::domain::money::Amount;
+use hospital::domain::schedule::ScheduleStatus;
+use hospital::domain::schedule::TimeSlot;
+use hospital::domain::vocab::InsuranceType;
 use hospital::{
     domain::role::Role,
     entities::{
@@ -276,8 +280,8 @@ impl Clinic {
         for (kind, ratio) in [("EMPLOYEE", 7_000), ("RESIDENT", 5_000), ("SELF_PAY", 0)] {
             insurance_policy::ActiveModel {
                 hospital_id: Set(app.hospital_a),
-                insurance_type: Set(kind.into()),
-                ratio: Set(ratio),
+                insurance_type: Set(kind.parse().unwrap()),
+                ratio: Set(Amount::from_scaled(ratio)),
                 updated_at: Set(Utc::now()),
                 ..Default::default()
             }
@@ -354,8 +358,8 @@ impl Clinic {
                 dob: Set(birth(n)),
                 id_card: Set(id_card),
                 phone: Set(phone(n)),
-                gender: Set(gender.into()),
-                insurance_type: Set("EMPLOYEE".into()),
+                gender: Set(gender.parse().unwrap()),
+                insurance_type: Set(InsuranceType::Employee),
                 address: Set(None),
                 is_active: Set(true),
                 created_at: Set(now),
@@ -379,12 +383,12 @@ impl Clinic {
             doctor_id: Set(doctor_id),
             department_id: Set(self.dept.id),
             schedule_date: Set(today(app).await - Duration::days(1)),
-            time_slot: Set("EVENING".into()),
+            time_slot: Set(TimeSlot::Evening),
             room_no: Set(room(doctor_id)),
             capacity: Set(10),
             booked_count: Set(booked),
             last_queue_no: Set(booked),
-            status: Set("OPEN".into()),
+            status: Set(ScheduleStatus::Open),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -410,7 +414,7 @@ impl Clinic {
             patient_id: Set(patient_id),
             schedule_id: Set(schedule_id),
             queue_no: Set(queue_no),
-            status: Set(status.into()),
+            status: Set(status.parse().unwrap()),
             check_in_time: Set(None),
             assigned_room: Set(None),
             is_walk_in: Set(false),

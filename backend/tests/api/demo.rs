@@ -14,7 +14,8 @@ use hospital::{
         app_user, appointment, billing as billing_entity, billing_line, charge_detail,
         hospital as hospital_entity, schedule,
     },
-    services::{Actor, billing, demo, local_now, statistics},
+    seed::demo,
+    services::{Actor, local_now, outpatient::billings, outpatient::statistics},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::{collections::HashMap, time::Instant};
@@ -111,7 +112,10 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             .get(&s.id)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let held = list.iter().filter(|a| a.status != "CANCELLED").count() as i32;
+        let held = list
+            .iter()
+            .filter(|a| a.status.as_str() != "CANCELLED")
+            .count() as i32;
         assert_eq!(s.booked_count, held, "schedule {}", s.id);
         assert!(s.booked_count <= s.capacity, "schedule {}", s.id);
         assert!(s.capacity >= 8, "schedule {}", s.id);
@@ -121,7 +125,7 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
         assert!(numbers.iter().copied().eq(1..=list.len() as i32));
         // Visits happen within the slot (local time) and after the booking.
         let (tz, _) = local_now(&conn, s.hospital_id).await.unwrap();
-        let slot: TimeSlot = s.time_slot.parse().unwrap();
+        let slot: TimeSlot = s.time_slot;
         let (start, end) = slot.hours();
         for a in list {
             assert!(a.created_at <= a.updated_at, "appointment {}", a.id);
@@ -133,7 +137,12 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             }
         }
     }
-    let count = |status: &str| appointments.iter().filter(|a| a.status == status).count();
+    let count = |status: &str| {
+        appointments
+            .iter()
+            .filter(|a| a.status.as_str() == status)
+            .count()
+    };
     let (paid, no_show, cancelled, booked) = (
         count("PAID"),
         count("NO_SHOW"),
@@ -156,36 +165,39 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
     assert_eq!(bills.len(), paid);
     let mut line_sums: HashMap<i64, i64> = HashMap::new();
     for l in billing_line::Entity::find().all(&conn).await.unwrap() {
-        *line_sums.entry(l.billing_id).or_default() += l.amount;
+        *line_sums.entry(l.billing_id).or_default() += l.amount.scaled();
     }
     let charges = charge_detail::Entity::find().all(&conn).await.unwrap();
     assert_eq!(charges.len(), summary.charge_details);
     let mut charge_sums: HashMap<i64, i64> = HashMap::new();
     for c in &charges {
-        *charge_sums.entry(c.billing_id.unwrap()).or_default() += c.amount;
+        *charge_sums.entry(c.billing_id.unwrap()).or_default() += c.amount.scaled();
     }
     let mut refunded = 0;
     let appointments_by_id: HashMap<i64, &appointment::Model> =
         appointments.iter().map(|a| (a.id, a)).collect();
     for b in &bills {
         assert_eq!(
-            b.total_amount,
-            b.insurance_amount + b.self_pay_amount,
+            b.total_amount.scaled(),
+            b.insurance_amount.scaled() + b.self_pay_amount.scaled(),
             "bill {}",
             b.id
         );
         assert_eq!(
             line_sums.get(&b.id).copied(),
-            Some(b.total_amount),
+            Some(b.total_amount.scaled()),
             "bill {}",
             b.id
         );
-        assert_eq!(appointments_by_id[&b.appointment_id].status, "PAID");
+        assert_eq!(
+            appointments_by_id[&b.appointment_id].status.as_str(),
+            "PAID"
+        );
         let paid_at = b.paid_at.expect("paid_at");
         assert!(b.created_at <= paid_at && b.paid_on.is_some() && b.payment_method.is_some());
         let income = charge_sums.get(&b.id).copied().unwrap_or_default();
         match b.status.as_str() {
-            "PAID" => assert_eq!(income, b.total_amount, "bill {}", b.id),
+            "PAID" => assert_eq!(income, b.total_amount.scaled(), "bill {}", b.id),
             "REFUNDED" => {
                 refunded += 1;
                 assert_eq!(income, 0, "bill {}", b.id);
@@ -202,11 +214,16 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
     let month = |d: Option<NaiveDate>| d.unwrap().format("%Y-%m").to_string();
     for c in &charges {
         let b = bills_by_id[&c.billing_id.unwrap()];
-        if c.quantity > 0 {
-            assert_eq!(c.period, month(b.paid_on), "charge {}", c.id);
+        if c.quantity.scaled() > 0 {
+            assert_eq!(c.period.to_string(), month(b.paid_on), "charge {}", c.id);
             assert_eq!(Some(c.charged_at), b.paid_at, "charge {}", c.id);
         } else {
-            assert_eq!(c.period, month(b.refunded_on), "charge {}", c.id);
+            assert_eq!(
+                c.period.to_string(),
+                month(b.refunded_on),
+                "charge {}",
+                c.id
+            );
             assert_eq!(Some(c.charged_at), b.refunded_at, "charge {}", c.id);
         }
     }
@@ -233,16 +250,11 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             .find(|u| u.hospital_id == b.hospital_id)
             .unwrap();
         let actor = actor(admin, Role::Admin);
-        let draft = billing::draft(&conn, &actor, b.medical_record_id)
+        let draft = billings::draft(&conn, &actor, b.medical_record_id)
             .await
             .unwrap();
-        assert_eq!(draft.total.scaled(), b.total_amount, "bill {}", b.id);
-        assert_eq!(
-            draft.insurance.scaled(),
-            b.insurance_amount,
-            "bill {}",
-            b.id
-        );
+        assert_eq!(draft.total, b.total_amount, "bill {}", b.id);
+        assert_eq!(draft.insurance, b.insurance_amount, "bill {}", b.id);
         let saved: Vec<_> = lines[&b.id]
             .iter()
             .map(|l| {
@@ -306,7 +318,7 @@ async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::De
     assert!(
         summary.workload_records > 0 && summary.cost_records > 0 && summary.orientation_values > 0
     );
-    hospital::services::accounting::tasks::spawn_runner(conn.clone());
+    hospital::services::accounting::calculation_tasks::spawn_runner(conn.clone());
     let deadline = Instant::now() + std::time::Duration::from_secs(120);
     let tasks = loop {
         let tasks = calculation_task::Entity::find()
@@ -316,7 +328,7 @@ async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::De
             .unwrap();
         if tasks
             .iter()
-            .all(|t| t.status == "SUCCEEDED" || t.status == "FAILED")
+            .all(|t| t.status.as_str() == "SUCCEEDED" || t.status.as_str() == "FAILED")
         {
             break tasks;
         }
@@ -328,7 +340,7 @@ async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::De
     };
     assert_eq!(tasks.len() as u64, summary.calculation_tasks);
     for t in &tasks {
-        assert_eq!(t.status, "SUCCEEDED", "{t:?}");
+        assert_eq!(t.status.as_str(), "SUCCEEDED", "{t:?}");
         let ranked = value_summary::Entity::find()
             .filter(value_summary::Column::TaskId.eq(t.id))
             .count(conn)
@@ -356,8 +368,8 @@ async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::De
             .all(conn)
             .await
             .unwrap();
-        let positive = rows.iter().filter(|r| r.net_value > 0).count();
-        let total: i64 = rows.iter().map(|r| r.net_value).sum();
+        let positive = rows.iter().filter(|r| r.net_value.scaled() > 0).count();
+        let total: i64 = rows.iter().map(|r| r.net_value.scaled()).sum();
         println!(
             "task {} ({}): {positive} of {} departments positive, hospital net {total}",
             t.id,
@@ -406,10 +418,13 @@ async fn the_demo_model_is_active_and_covers_every_charge_leaf(
             .await
             .unwrap()
             .unwrap();
-        let tree =
-            hospital::services::dimension_nodes::tree(conn, &actor(&admin, Role::Admin), v.id)
-                .await
-                .unwrap();
+        let tree = hospital::services::accounting::dimension_nodes::tree(
+            conn,
+            &actor(&admin, Role::Admin),
+            v.id,
+        )
+        .await
+        .unwrap();
         nodes_seen += tree.len();
         let series: BTreeSet<&str> = tree.iter().map(|n| n.node.series.as_str()).collect();
         assert_eq!(
@@ -434,7 +449,7 @@ async fn the_demo_model_is_active_and_covers_every_charge_leaf(
         }
         // Every charge leaf has items, and only charge leaves do.
         for n in &tree {
-            let charge_leaf = n.is_leaf && n.node.kind == "CHARGE";
+            let charge_leaf = n.is_leaf && n.node.kind.as_str() == "CHARGE";
             assert_eq!(
                 n.mapping_count > 0,
                 charge_leaf,

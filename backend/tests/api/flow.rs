@@ -231,9 +231,9 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
                 row.prescribing_dept_code.as_str(),
                 row.executing_dept_code.as_str(),
                 row.item_code.as_str(),
-                row.quantity,
-                row.amount,
-                row.period.as_str(),
+                row.quantity.scaled(),
+                row.amount.scaled(),
+                row.period.to_string().as_str(),
             ),
             (
                 app.hospital_a,
@@ -248,7 +248,10 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
             "{row:?}"
         );
     }
-    assert_eq!(charges.iter().map(|c| c.amount).sum::<i64>(), TOTAL_SCALED);
+    assert_eq!(
+        charges.iter().map(|c| c.amount.scaled()).sum::<i64>(),
+        TOTAL_SCALED
+    );
 
     // The refund: REFUNDED, and negative rows bring the charges back to zero.
     let refunded = app
@@ -272,7 +275,7 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
                 reversed.amount,
                 reversed.quantity,
                 reversed.executing_dept_code.as_str(),
-                reversed.period.as_str(),
+                reversed.period.to_string().as_str(),
             ),
             (
                 paid.item_code.as_str(),
@@ -283,7 +286,7 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
             )
         );
     }
-    assert_eq!(charges.iter().map(|c| c.amount).sum::<i64>(), 0);
+    assert_eq!(charges.iter().map(|c| c.amount.scaled()).sum::<i64>(), 0);
 
     // The day's statistics: one visit, the bill's total in and out again.
     let stats = app

@@ -6,7 +6,7 @@ use hospital::{
     db,
     domain::role::Role,
     entities::hospital as hospital_entity,
-    services::users::{self, NewUser},
+    services::foundation::users::{self, NewUser},
     startup::Application,
 };
 use reqwest::{Method, header::HeaderMap};

@@ -10,8 +10,8 @@ use crate::{
 use hospital::{
     domain::role::Role,
     entities::{audit_log, billing_line, charge_detail, workload_record},
-    services::charge_generator::{self, Catalogue, CatalogueItem, Generator},
-    services::imports::Silent,
+    seed::charge_generator::{self, Catalogue, CatalogueItem, Generator},
+    services::accounting::imports::Silent,
 };
 use reqwest::multipart::{Form, Part};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -128,10 +128,10 @@ async fn a_charge_file_lands_with_exact_values_and_only_once(app: TestApp) {
                 r.executing_dept_code.as_str(),
                 r.item_name.as_str(),
                 r.item_category.as_deref(),
-                r.quantity,
-                r.amount,
+                r.quantity.scaled(),
+                r.amount.scaled(),
                 r.charged_at.to_rfc3339(),
-                r.period.as_str(),
+                r.period.to_string(),
             )
         })
         .collect();
@@ -148,7 +148,7 @@ async fn a_charge_file_lands_with_exact_values_and_only_once(app: TestApp) {
                 10_000,
                 205_000,
                 "2026-03-05T01:15:00+00:00".to_owned(),
-                "2026-03"
+                "2026-03".to_owned()
             ),
             (
                 "HIS-0002",
@@ -160,7 +160,7 @@ async fn a_charge_file_lands_with_exact_values_and_only_once(app: TestApp) {
                 30_000,
                 1_234_567,
                 "2026-03-06T02:00:00+00:00".to_owned(),
-                "2026-03"
+                "2026-03".to_owned()
             ),
             (
                 "HIS-0003",
@@ -172,7 +172,7 @@ async fn a_charge_file_lands_with_exact_values_and_only_once(app: TestApp) {
                 -10_000,
                 -205_000,
                 "2026-03-07T03:00:00+00:00".to_owned(),
-                "2026-03"
+                "2026-03".to_owned()
             ),
             (
                 "HIS-0004",
@@ -184,7 +184,7 @@ async fn a_charge_file_lands_with_exact_values_and_only_once(app: TestApp) {
                 5_000,
                 3_000_000,
                 "2026-03-31T16:30:00+00:00".to_owned(),
-                "2026-04"
+                "2026-04".to_owned()
             ),
         ]
     );
@@ -539,7 +539,7 @@ async fn monthly_inputs_replace_the_value_of_a_key(app: TestApp) {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.department_code, r.node_code, r.quantity))
+        .map(|r| (r.department_code, r.node_code, r.quantity.scaled()))
         .collect::<Vec<_>>();
     assert_eq!(
         stored,
@@ -691,8 +691,11 @@ async fn generated_lines_import_cleanly_and_only_once(app: TestApp) {
     assert_eq!(resp.body["inserted"], count);
     let rows = charges_of(&app, app.hospital_a).await;
     let expected: i64 = (0..count).map(|n| generator.line(n).amount.scaled()).sum();
-    assert_eq!(rows.iter().map(|r| r.amount).sum::<i64>(), expected);
-    assert!(rows.iter().any(|r| r.amount < 0), "some refunds");
+    assert_eq!(
+        rows.iter().map(|r| r.amount.scaled()).sum::<i64>(),
+        expected
+    );
+    assert!(rows.iter().any(|r| r.amount.scaled() < 0), "some refunds");
 
     // Inserting the same lines straight from the generator finds them all present.
     let summary =
@@ -777,7 +780,7 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
     assert!(
         imported
             .iter()
-            .all(|r| r.amount == 3_000_000 && r.business_type == "INPATIENT")
+            .all(|r| r.amount.scaled() == 3_000_000 && r.business_type == "INPATIENT")
     );
 
     let again = upload(&app, "/api/v1/imports/charges", &token, file).await;
@@ -797,8 +800,8 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
     let rows = clinic::charge_rows(&app, pending).await;
     assert_eq!(rows.len(), pending_lines.len(), "{rows:?}");
     assert_eq!(
-        rows.iter().map(|r| r.amount).sum::<i64>(),
-        paid_rows.iter().map(|r| r.amount).sum::<i64>()
+        rows.iter().map(|r| r.amount.scaled()).sum::<i64>(),
+        paid_rows.iter().map(|r| r.amount.scaled()).sum::<i64>()
     );
     let refund = app
         .post(
@@ -816,7 +819,7 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
         clinic::charge_rows(&app, pending)
             .await
             .iter()
-            .map(|r| r.amount)
+            .map(|r| r.amount.scaled())
             .sum::<i64>(),
         0
     );

@@ -9,6 +9,8 @@ use crate::{
     },
     helpers::{Resp, TestApp},
 };
+use hospital::domain::calculation::TaskStatus;
+use hospital::domain::period::Period;
 use hospital::{
     domain::role::Role,
     entities::{calculation_task, calculation_workflow, dimension_closure},
@@ -221,10 +223,10 @@ async fn run_a_task_on(app: &TestApp, version: i64) {
     .unwrap();
     calculation_task::ActiveModel {
         hospital_id: Set(app.hospital_a),
-        period: Set("2026-01".into()),
+        period: Set("2026-01".parse::<Period>().unwrap()),
         model_version_id: Set(version),
         workflow_id: Set(workflow.id),
-        status: Set("SUCCEEDED".into()),
+        status: Set(TaskStatus::Succeeded),
         progress: Set(100),
         log: Set(None),
         error: Set(None),

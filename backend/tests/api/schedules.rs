@@ -507,7 +507,10 @@ async fn cancelling_a_schedule_while_patients_book_it(app: TestApp) {
             .unwrap();
         let slot = app.get(&format!("/api/v1/schedules/{id}"), &admin).await;
         let booked_201 = books.iter().filter(|r| r.status == 201).count();
-        let still_booked = rows.iter().filter(|a| a.status == "BOOKED").count();
+        let still_booked = rows
+            .iter()
+            .filter(|a| a.status.as_str() == "BOOKED")
+            .count();
         let outcome = (
             round,
             cancel.status,
@@ -518,7 +521,7 @@ async fn cancelling_a_schedule_while_patients_book_it(app: TestApp) {
                 .collect::<Vec<_>>(),
             slot.body["status"].clone(),
             slot.body["booked_count"].clone(),
-            rows.iter().map(|a| a.status.clone()).collect::<Vec<_>>(),
+            rows.iter().map(|a| a.status).collect::<Vec<_>>(),
         );
         let fine = match cancel.status {
             200 => {

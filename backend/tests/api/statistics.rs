@@ -3,6 +3,12 @@
 //! cancellation, another hospital's bill), by day, ISO week and month; roles, validation and the Excel export.
 use crate::{db_tests, helpers::TestApp};
 use chrono::{NaiveDate, Utc};
+use hospital::domain::billing::PaymentMethod;
+use hospital::domain::schedule::ScheduleStatus;
+use hospital::domain::schedule::TimeSlot;
+use hospital::domain::vocab::DoctorTitle;
+use hospital::domain::vocab::Gender;
+use hospital::domain::vocab::InsuranceType;
 use hospital::{
     domain::{money::Amount, role::Role},
     entities::{appointment, billing, department, doctor, medical_record, patient, schedule},
@@ -19,10 +25,8 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::from_str(s).unwrap()
 }
 
-fn amount(s: &str) -> i64 {
-    Amount::from_decimal(Decimal::from_str(s).unwrap())
-        .unwrap()
-        .scaled()
+fn amount(s: &str) -> Amount {
+    Amount::from_decimal(Decimal::from_str(s).unwrap()).unwrap()
 }
 
 /// Writes one hospital's rows through the entities, numbering what must be unique.
@@ -72,7 +76,7 @@ impl<'a> Clinic<'a> {
             department_id: Set(department_id),
             user_id: Set(None),
             name: Set(format!("医生{n}")),
-            title: Set("ATTENDING".into()),
+            title: Set(DoctorTitle::Attending),
             phone: Set(format!("139{:04}{n:04}", self.hospital_id)),
             available_slots_per_day: Set(30),
             is_active: Set(true),
@@ -95,8 +99,8 @@ impl<'a> Clinic<'a> {
             id_card: Set(format!("11010519800101{n:04}")),
             phone: Set(format!("138{:04}{n:04}", self.hospital_id)),
             dob: Set(day("1980-01-01")),
-            gender: Set("MALE".into()),
-            insurance_type: Set("EMPLOYEE".into()),
+            gender: Set(Gender::Male),
+            insurance_type: Set(InsuranceType::Employee),
             address: Set(None),
             is_active: Set(true),
             created_at: Set(now),
@@ -116,12 +120,12 @@ impl<'a> Clinic<'a> {
             doctor_id: Set(doctor_id),
             department_id: Set(department_id),
             schedule_date: Set(day(date)),
-            time_slot: Set("MORNING".into()),
+            time_slot: Set(TimeSlot::Morning),
             room_no: Set("101".into()),
             capacity: Set(20),
             booked_count: Set(0),
             last_queue_no: Set(20),
-            status: Set("OPEN".into()),
+            status: Set(ScheduleStatus::Open),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -140,7 +144,7 @@ impl<'a> Clinic<'a> {
             patient_id: Set(patient_id),
             schedule_id: Set(schedule_id),
             queue_no: Set(queue_no),
-            status: Set(status.into()),
+            status: Set(status.parse().unwrap()),
             check_in_time: Set(None),
             assigned_room: Set(None),
             is_walk_in: Set(false),
@@ -195,9 +199,11 @@ impl<'a> Clinic<'a> {
             appointment_id: Set(appointment_id),
             total_amount: Set(amount(total)),
             insurance_amount: Set(amount(insurance)),
-            self_pay_amount: Set(amount(total) - amount(insurance)),
-            status: Set(status.into()),
-            payment_method: Set(paid_on.map(|_| "CASH".into())),
+            self_pay_amount: Set(Amount::from_scaled(
+                amount(total).scaled() - amount(insurance).scaled(),
+            )),
+            status: Set(status.parse().unwrap()),
+            payment_method: Set(paid_on.map(|_| PaymentMethod::Cash)),
             paid_at: Set(paid_on.map(|_| now)),
             paid_on: Set(paid_on.map(day)),
             refunded_at: Set(refunded_on.map(|_| now)),

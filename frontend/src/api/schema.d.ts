@@ -1770,6 +1770,12 @@ export interface components {
             amount: string;
             quantity: string;
         };
+        /**
+         * @description The stable, machine-readable `code` of every error response. Programs switch on it; `title` and `detail`
+         *     are for people.
+         * @enum {string}
+         */
+        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -2891,7 +2897,7 @@ export interface components {
             /** Format: int32 */
             status: number;
             detail: string;
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             errors?: components["schemas"]["FieldError"][] | null;
             report?: components["schemas"]["ImportReport"] | null;
         };

@@ -5,11 +5,12 @@
 //! drillable without being recomputed. A parent drills into the CHARGE leaves under it (closure table); the
 //! two sources give the same items and totals for the same data.
 use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
+use crate::domain::money::Amount;
 use crate::{
     domain::dimension::{BusinessType, DeptField},
     entities::{calculation_task, department, dimension_node},
-    error::AppError,
-    services::{Actor, PageRequest, dimension_nodes::rules_of},
+    error::{AppError, ErrorCode},
+    services::{Actor, PageRequest, accounting::dimension_nodes::rules_of},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 
@@ -91,8 +92,8 @@ pub struct Item {
     pub item_category: Option<String>,
     /// `None` when the node does not keep business type.
     pub business_type: Option<String>,
-    pub amount: i64,
-    pub quantity: i64,
+    pub amount: Amount,
+    pub quantity: Amount,
 }
 
 #[derive(Debug, Clone)]
@@ -102,35 +103,36 @@ pub struct DrillDown {
     pub items: Vec<Item>,
     /// Items in all pages.
     pub total: u64,
-    pub total_amount: i64,
-    pub total_quantity: i64,
+    pub total_amount: Amount,
+    pub total_quantity: Amount,
     pub page: PageRequest,
 }
 
 pub fn not_drillable(node: &dimension_node::Model) -> AppError {
     AppError::request(
         422,
-        "NODE_NOT_DRILLABLE",
+        ErrorCode::NodeNotDrillable,
         format!(
             "{} ({}) is a {} node: its numbers come from per-department records, not charge items",
             node.name,
             node.code,
-            node.kind.to_lowercase()
+            node.kind.as_str().to_lowercase()
         ),
     )
 }
 
 /// The task (with a finished run) and the node of its model version, or why the cell cannot be drilled.
+#[tracing::instrument(skip_all)]
 pub async fn cell_context(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     task_id: i64,
     node_id: i64,
 ) -> Result<(calculation_task::Model, dimension_node::Model), AppError> {
-    let task = super::tasks::get(conn, actor, task_id).await?;
+    let task = super::calculation_tasks::get(conn, actor, task_id).await?;
     if task.run_no == 0 {
         return Err(AppError::Conflict {
-            code: "TASK_NOT_READY",
+            code: ErrorCode::TaskNotReady,
             message: "the task has no finished run yet".into(),
         });
     }
@@ -142,13 +144,14 @@ pub async fn cell_context(
     Ok((task, node))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn drill(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     request: DrillRequest,
 ) -> Result<DrillDown, AppError> {
     let (task, node) = cell_context(conn, actor, request.task_id, request.node_id).await?;
-    if !rules_of(&node)?.drillable() {
+    if !rules_of(&node).drillable() {
         return Err(not_drillable(&node));
     }
     let department_code = match request.department_id {
@@ -201,13 +204,13 @@ pub async fn drill(
                 Some(code) => {
                     values.extend([
                         task.hospital_id.into(),
-                        task.period.clone().into(),
+                        task.period.into(),
                         code.clone().into(),
                     ]);
                     format!("AND c.{col} = ?")
                 }
                 None => {
-                    values.extend([task.hospital_id.into(), task.period.clone().into()]);
+                    values.extend([task.hospital_id.into(), task.period.into()]);
                     format!(
                         "JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col}"
                     )
@@ -224,7 +227,7 @@ pub async fn drill(
                  AND {visible} \
                  WHERE cl.ancestor_id = ?",
                 f = field.as_str(),
-                visible = crate::services::charge_import::visible("c", None),
+                visible = crate::services::accounting::charge_import::visible("c", None),
             );
             values.push(node.id.into());
             if let Some(bt) = request.business_type {
@@ -257,8 +260,8 @@ pub async fn drill(
         .await?
         .ok_or(AppError::NotFound("drill-down totals"))?;
     let total: i64 = totals.try_get("", "n")?;
-    let total_amount: Option<i64> = totals.try_get("", "amount")?;
-    let total_quantity: Option<i64> = totals.try_get("", "quantity")?;
+    let total_amount: Option<Amount> = totals.try_get("", "amount")?;
+    let total_quantity: Option<Amount> = totals.try_get("", "quantity")?;
 
     let direction = if request.sort.descending {
         "DESC"
@@ -303,8 +306,8 @@ pub async fn drill(
         node,
         items,
         total: total as u64,
-        total_amount: total_amount.unwrap_or(0),
-        total_quantity: total_quantity.unwrap_or(0),
+        total_amount: total_amount.unwrap_or_default(),
+        total_quantity: total_quantity.unwrap_or_default(),
         page,
     })
 }

@@ -1,9 +1,15 @@
-//! Department value accounting (科室价值核算): workflows and tasks, the five-step pipeline, results and
-//! drill-down. The model (versions, dimension tree, mappings, orientation rules) and the imports have their own
-//! services.
+//! Department value accounting (科室价值核算): the model (versions, dimension tree, item mappings, orientation
+//! rules), the imports of charge lines and monthly inputs, workflows and tasks, the five-step pipeline, results
+//! and drill-down.
+pub mod calculation_tasks;
+pub mod charge_import;
+pub mod dimension_nodes;
 pub mod drill_down;
+pub mod imports;
+pub mod mappings;
+pub mod model_versions;
+pub mod orientation_rules;
 pub mod pipeline;
 pub mod results;
 pub mod sql;
-pub mod tasks;
 pub mod workflows;

@@ -10,6 +10,7 @@ use crate::{
     db,
     domain::{
         dimension::{DeptField, NodeKind},
+        money::Amount,
         period::Period,
         valuation::{self, Band},
     },
@@ -17,7 +18,7 @@ use crate::{
         department, dimension_node, orientation_adjustment_detail, orientation_ladder,
         orientation_rule,
     },
-    services::charge_import,
+    services::accounting::charge_import,
 };
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -26,6 +27,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, Value,
 };
 use std::collections::{HashMap, HashSet};
+
+/// How long a task's claim holds without renewal; renewed every third of it while the task runs, and by every
+/// write transaction of the run.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// One run of one task: the rows it writes carry `(task_id, run_no)`.
 #[derive(Debug, Clone)]
@@ -54,6 +59,7 @@ pub struct LeaseLost;
 /// run still holds the task (RUNNING, and this run's number is the latest claimed). The statement locks the
 /// task's row until the commit, so nobody can take the task over while the transaction writes: either it
 /// commits as the owner or it writes nothing.
+#[tracing::instrument(skip_all)]
 pub async fn begin(db: &DatabaseConnection, run: &Run) -> anyhow::Result<DatabaseTransaction> {
     begin_held(db, run.task_id, run.run_no).await
 }
@@ -69,7 +75,7 @@ async fn begin_held(
             &txn,
             "UPDATE calculation_task SET lease_until = ? WHERE id = ? AND status = 'RUNNING' AND last_run_no = ?",
             vec![
-                v(Utc::now() + super::tasks::LEASE),
+                v(Utc::now() + LEASE),
                 v(task_id),
                 v(run_no),
             ],
@@ -261,6 +267,7 @@ fn charge_binds(run: &Run, chunk: Option<&str>) -> Vec<Value> {
 /// Refreshes the planner's statistics of `tables` (SQLite, PostgreSQL). Without them SQLite joins a period's charge lines before
 /// the few mapped items (seconds instead of milliseconds per drill-down at a million lines) and PostgreSQL
 /// plans freshly filled tables as if they were empty.
+#[tracing::instrument(skip_all)]
 pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result<()> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -281,6 +288,7 @@ pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result
 
 /// Step 1: what the period holds, and what of it no result will include, in one scan of the period's lines
 /// (the unmatched codes are listed by a second one, only when there are any).
+#[tracing::instrument(skip_all)]
 pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
     analyze(
         db,
@@ -431,6 +439,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
 }
 
 /// Step 2: calculation_details at (department, node, item, business type).
+#[tracing::instrument(skip_all)]
 pub async fn generate_details<P: Progress>(
     db: &DatabaseConnection,
     run: &Run,
@@ -468,6 +477,7 @@ const RESULT_COLUMNS: &str = "hospital_id, task_id, run_no, department_id, node_
 
 /// Step 3: results per department and leaf (from the details when the run made them, else from the charge
 /// lines under the same rules), workload and cost leaves from their records, and the parents as sums.
+#[tracing::instrument(skip_all)]
 pub async fn aggregate_results<P: Progress>(
     db: &DatabaseConnection,
     run: &Run,
@@ -602,6 +612,7 @@ async fn insert_parents(
 
 /// Step 4: each leaf's weight (the node's, times the orientation intensity in force), its value, the parents'
 /// values as sums, and every node's share of its siblings.
+#[tracing::instrument(skip_all)]
 pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<String>> {
     let d = Dialect::of(db);
     let tree = Tree::load(db, run.model_version_id).await?;
@@ -660,12 +671,12 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
                 department_id: Set(a.department_id),
                 node_id: Set(a.node_id),
                 rule_id: Set(Some(a.rule_id)),
-                actual_value: Set(a.actual_value),
-                benchmark: Set(Some(a.benchmark)),
-                ratio: Set(a.ratio),
-                intensity: Set(a.intensity),
-                original_weight: Set(a.original_weight),
-                adjusted_weight: Set(a.adjusted_weight),
+                actual_value: Set(a.actual_value.map(Amount::from_scaled)),
+                benchmark: Set(Some(Amount::from_scaled(a.benchmark))),
+                ratio: Set(a.ratio.map(Amount::from_scaled)),
+                intensity: Set(a.intensity.map(Amount::from_scaled)),
+                original_weight: Set(Amount::from_scaled(a.original_weight)),
+                adjusted_weight: Set(Amount::from_scaled(a.adjusted_weight)),
                 skip_reason: Set(a.skip_reason.map(str::to_owned)),
                 created_at: Set(run.now),
                 ..Default::default()
@@ -781,9 +792,9 @@ async fn orientation(
     let mut bands: HashMap<i64, Vec<Band>> = HashMap::new();
     for l in ladders {
         bands.entry(l.rule_id).or_default().push(Band {
-            lower: l.lower_bound,
-            upper: l.upper_bound,
-            intensity: l.intensity,
+            lower: l.lower_bound.scaled(),
+            upper: l.upper_bound.map(Amount::scaled),
+            intensity: l.intensity.scaled(),
         });
     }
     let d = Dialect::of(db);
@@ -827,7 +838,11 @@ async fn orientation(
         .collect();
     let by_code: HashMap<&str, &dimension_node::Model> =
         tree.nodes.iter().map(|n| (n.code.as_str(), n)).collect();
-    let weights: HashMap<i64, i64> = tree.nodes.iter().map(|n| (n.id, n.weight)).collect();
+    let weights: HashMap<i64, i64> = tree
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.weight.scaled()))
+        .collect();
     // For each leaf: the rules reaching it, nearest node first.
     let mut reaching: HashMap<i64, Vec<(usize, &orientation_rule::Model)>> = HashMap::new();
     for rule in &rules {
@@ -859,13 +874,13 @@ async fn orientation(
             .get(&(code.clone(), rule.node_code.clone()))
             .copied();
         let ladder = bands.get(&rule.id).map(Vec::as_slice).unwrap_or_default();
-        let a = valuation::orient(weight, actual, rule.benchmark, ladder);
+        let a = valuation::orient(weight, actual, rule.benchmark.scaled(), ladder);
         out.push(Adjustment {
             department_id,
             node_id,
             rule_id: rule.id,
             actual_value: actual,
-            benchmark: rule.benchmark,
+            benchmark: rule.benchmark.scaled(),
             ratio: a.ratio,
             intensity: a.intensity,
             original_weight: weight,
@@ -879,6 +894,7 @@ async fn orientation(
 
 /// Step 5: per department the series' values, the net value, its share of the hospital's (net ÷ |the hospital's
 /// net|), its rank (ties share a place) and the change against the previous period and the same period last year.
+#[tracing::instrument(skip_all)]
 pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let series = |s: &str| {
@@ -992,6 +1008,7 @@ pub const RUN_TABLES: [&str; 4] = [
 
 /// Deletes the rows run `run_no` of the task wrote, while it holds its claim: before it starts (a number is never reused, but rows
 /// may be left from before numbers were) or over again, and when it fails.
+#[tracing::instrument(skip_all)]
 pub async fn delete_run(db: &DatabaseConnection, task_id: i64, run_no: i32) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let mut rows = 0;
@@ -1013,6 +1030,7 @@ pub async fn delete_run(db: &DatabaseConnection, task_id: i64, run_no: i32) -> a
 /// Deletes a task's rows of the runs before `visible`, once the task has switched to it: the run it replaced
 /// and any run whose claim was lost or cut off. None of them can write again (their claims are older than
 /// the one that switched), and a later claim writes under a greater number, so nothing live is touched.
+#[tracing::instrument(skip_all)]
 pub async fn delete_runs_before(
     db: &DatabaseConnection,
     task_id: i64,

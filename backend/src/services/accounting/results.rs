@@ -1,6 +1,6 @@
 //! Reading a task's visible run: the results matrix (departments × the dimension tree), the value summary and
 //! the orientation adjustments, as data and as Excel workbooks.
-use super::{pipeline::Tree, tasks};
+use super::{calculation_tasks, pipeline::Tree};
 use crate::{
     domain::money::Amount,
     entities::{
@@ -8,7 +8,7 @@ use crate::{
         orientation_adjustment_detail, orientation_rule, value_summary,
     },
     error::AppError,
-    services::{Actor, dimension_nodes::rules_of},
+    services::{Actor, accounting::dimension_nodes::rules_of},
 };
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -52,7 +52,7 @@ pub fn display_order(tree: &Tree) -> Vec<MatrixNode> {
             node: node.clone(),
             depth,
             is_leaf: tree.is_leaf(node.id),
-            drillable: rules_of(node).is_ok_and(|r| r.drillable()),
+            drillable: rules_of(node).drillable(),
         });
         if let Some(kids) = children.get(&Some(node.id)) {
             stack.extend(kids.iter().rev().map(|n| (*n, depth + 1)));
@@ -61,12 +61,13 @@ pub fn display_order(tree: &Tree) -> Vec<MatrixNode> {
     out
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn matrix(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     task_id: i64,
 ) -> Result<Matrix, AppError> {
-    let task = tasks::get(conn, actor, task_id).await?;
+    let task = calculation_tasks::get(conn, actor, task_id).await?;
     let tree = Tree::load(conn, task.model_version_id)
         .await
         .map_err(AppError::Internal)?;
@@ -100,12 +101,13 @@ pub struct SummaryRow {
     pub department: department::Model,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn summary(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     task_id: i64,
 ) -> Result<(calculation_task::Model, Vec<SummaryRow>), AppError> {
-    let task = tasks::get(conn, actor, task_id).await?;
+    let task = calculation_tasks::get(conn, actor, task_id).await?;
     let rows = value_summary::Entity::find()
         .filter(value_summary::Column::TaskId.eq(task.id))
         .filter(value_summary::Column::RunNo.eq(task.run_no))
@@ -147,12 +149,13 @@ pub struct AdjustmentRow {
     pub rule_name: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn adjustments(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     task_id: i64,
 ) -> Result<(calculation_task::Model, Vec<AdjustmentRow>), AppError> {
-    let task = tasks::get(conn, actor, task_id).await?;
+    let task = calculation_tasks::get(conn, actor, task_id).await?;
     let rows = orientation_adjustment_detail::Entity::find()
         .filter(orientation_adjustment_detail::Column::TaskId.eq(task.id))
         .filter(orientation_adjustment_detail::Column::RunNo.eq(task.run_no))
@@ -190,11 +193,8 @@ pub async fn adjustments(
 }
 
 /// Ten-thousandths as an Excel number (Excel cells are doubles).
-fn num(scaled: i64) -> f64 {
-    Amount::from_scaled(scaled)
-        .to_decimal()
-        .to_f64()
-        .unwrap_or_default()
+fn num(amount: Amount) -> f64 {
+    amount.to_decimal().to_f64().unwrap_or_default()
 }
 
 struct Sheet<'a> {
@@ -220,8 +220,8 @@ impl Sheet<'_> {
         self.sheet.write_string(self.row, col, text).map(|_| ())
     }
 
-    fn number(&mut self, col: u16, scaled: Option<i64>) -> Result<(), XlsxError> {
-        match scaled {
+    fn number(&mut self, col: u16, amount: Option<Amount>) -> Result<(), XlsxError> {
+        match amount {
             Some(v) => self
                 .sheet
                 .write_number_with_format(self.row, col, num(v), &self.money)

@@ -34,6 +34,7 @@ fn step_name(kind: StepKind) -> &'static str {
 /// Creates the two built-in workflows of a hospital unless it has workflows already. Callers racing here meet
 /// on the unique (hospital, name) key (or, on MySQL, in a deadlock on it): the losers roll back and find the
 /// winner's.
+#[tracing::instrument(skip_all)]
 pub async fn ensure_defaults<C>(conn: &C, hospital_id: i64) -> Result<(), AppError>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
@@ -108,7 +109,7 @@ where
             .map(|(i, kind)| calculation_step::ActiveModel {
                 workflow_id: Set(id),
                 step_order: Set(i as i32 + 1),
-                kind: Set(kind.as_str().to_owned()),
+                kind: Set(*kind),
                 name: Set(step_name(*kind).to_owned()),
                 ..Default::default()
             });
@@ -119,6 +120,7 @@ where
     txn.commit().await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list<C>(conn: &C, actor: &Actor) -> Result<Vec<Workflow>, AppError>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
@@ -149,6 +151,7 @@ where
 }
 
 /// A workflow of the actor's hospital, with its steps; the default one when `id` is `None`.
+#[tracing::instrument(skip_all)]
 pub async fn get<C>(conn: &C, actor: &Actor, id: Option<i64>) -> Result<Workflow, AppError>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,

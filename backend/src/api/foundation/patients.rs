@@ -1,0 +1,269 @@
+//! `/patients` (ADMIN and FRONT_DESK; delete: ADMIN). Lists mask identity numbers and phones; reading one
+//! patient shows them in full and is audited.
+use crate::api::{
+    AppState, PageOf, PageParams, RemovalResult,
+    extract::{AdminOnly, Auth, FrontOffice, Json, Query},
+    problem::Problem,
+};
+use crate::{
+    domain::{
+        id_card::IdCard,
+        masking::{mask_id_card, mask_phone},
+        phone::MobilePhone,
+        text,
+        vocab::{Gender, InsuranceType},
+    },
+    entities::patient,
+    error::{AppError, FieldErrors},
+    services::foundation::patients::{self as service, PatientFilter, PatientInput},
+};
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list)
+        .service(read)
+        .service(create)
+        .service(update)
+        .service(remove);
+}
+
+/// A patient as lists show them: identity number and phone masked, no address.
+#[derive(Serialize, ToSchema)]
+pub struct PatientSummary {
+    pub id: i64,
+    #[schema(example = "王秀英")]
+    pub name: String,
+    #[schema(example = "330102********123X")]
+    pub id_card_masked: String,
+    #[schema(example = "138****5678")]
+    pub phone_masked: String,
+    pub dob: NaiveDate,
+    pub gender: Gender,
+    pub insurance_type: InsuranceType,
+    pub is_active: bool,
+}
+
+/// A patient in full, identity included (the read is audited).
+#[derive(Serialize, ToSchema)]
+pub struct Patient {
+    pub id: i64,
+    pub name: String,
+    #[schema(example = "33010219800101123X")]
+    pub id_card: String,
+    #[schema(example = "13812345678")]
+    pub phone: String,
+    pub dob: NaiveDate,
+    pub gender: Gender,
+    pub insurance_type: InsuranceType,
+    pub address: Option<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<patient::Model> for PatientSummary {
+    type Error = AppError;
+    fn try_from(m: patient::Model) -> Result<Self, AppError> {
+        Ok(Self {
+            id: m.id,
+            name: m.name,
+            id_card_masked: mask_id_card(&m.id_card),
+            phone_masked: mask_phone(&m.phone),
+            dob: m.dob,
+            gender: m.gender,
+            insurance_type: m.insurance_type,
+            is_active: m.is_active,
+        })
+    }
+}
+
+impl TryFrom<patient::Model> for Patient {
+    type Error = AppError;
+    fn try_from(m: patient::Model) -> Result<Self, AppError> {
+        Ok(Self {
+            id: m.id,
+            name: m.name,
+            id_card: m.id_card,
+            phone: m.phone,
+            dob: m.dob,
+            gender: m.gender,
+            insurance_type: m.insurance_type,
+            address: m.address,
+            is_active: m.is_active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatientRequest {
+    #[schema(example = "王秀英", max_length = 64)]
+    pub name: String,
+    /// 18 characters with a valid check digit (GB 11643); unique in the hospital.
+    #[schema(example = "11010519491231002X")]
+    pub id_card: String,
+    /// Mainland mobile number; unique in the hospital.
+    #[schema(example = "13812345678")]
+    pub phone: String,
+    /// Must agree with the birth date inside the identity number. Defaults to it.
+    pub dob: Option<NaiveDate>,
+    #[schema(value_type = Gender)]
+    pub gender: String,
+    #[schema(value_type = InsuranceType)]
+    pub insurance_type: String,
+    #[schema(max_length = 255)]
+    pub address: Option<String>,
+    /// Default true.
+    pub is_active: Option<bool>,
+}
+
+impl TryFrom<PatientRequest> for PatientInput {
+    type Error = AppError;
+    fn try_from(r: PatientRequest) -> Result<Self, AppError> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", text::required(&r.name, 64));
+        let id_card = errors.check("id_card", IdCard::parse(&r.id_card));
+        let phone = errors.check("phone", MobilePhone::parse(&r.phone));
+        let address = errors.check("address", text::optional(r.address.as_deref(), 255));
+        let gender = errors.check("gender", r.gender.parse::<Gender>());
+        let insurance_type =
+            errors.check("insurance_type", r.insurance_type.parse::<InsuranceType>());
+        let today = Utc::now().date_naive();
+        let dob = r
+            .dob
+            .or_else(|| id_card.as_ref().and_then(IdCard::birth_date));
+        if dob.is_some_and(|d| d > today) {
+            errors.add("dob", "must not be in the future");
+        }
+        if let (Some(id), Some(gender)) = (&id_card, gender)
+            && id.is_male() != (gender == Gender::Male)
+        {
+            errors.add(
+                "gender",
+                "does not match the sex digit of the identity number",
+            );
+        }
+        errors.finish(|| {
+            Some(Self {
+                name: name?,
+                id_card: id_card?,
+                phone: phone?,
+                dob: dob?,
+                gender: gender?,
+                insurance_type: insurance_type?,
+                address: address?,
+                is_active: r.is_active.unwrap_or(true),
+            })
+        })
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatientQuery {
+    /// A name fragment, or a whole identity number or phone.
+    pub q: Option<String>,
+    pub insurance_type: Option<InsuranceType>,
+    pub gender: Option<Gender>,
+    pub is_active: Option<bool>,
+    /// `name`, `dob` or `created_at`; prefix `-` for descending.
+    pub sort: Option<String>,
+}
+
+const NOT_FOUND: &str = "No such patient in your hospital (`NOT_FOUND`)";
+const DUPLICATE: &str = "Identity number or phone already registered (`DUPLICATE`)";
+
+#[utoipa::path(tag = "patients", summary = "List patients (masked)", params(PageParams, PatientQuery),
+    responses((status = 200, body = PageOf<PatientSummary>)), security(("bearer" = [])))]
+#[get("/patients")]
+async fn list(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    page: Query<PageParams>,
+    query: Query<PatientQuery>,
+) -> Result<web::Json<PageOf<PatientSummary>>, AppError> {
+    let Query(q) = query;
+    let filter = PatientFilter {
+        q: q.q,
+        insurance_type: q.insurance_type,
+        gender: q.gender,
+        is_active: q.is_active,
+        sort: q.sort,
+    };
+    let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
+    Ok(web::Json(PageOf::try_from_page(
+        found,
+        PatientSummary::try_from,
+    )?))
+}
+
+/// The full record with the identity number and phone; the read is written to the audit log.
+#[utoipa::path(tag = "patients", summary = "Get a patient (audited)", responses((status = 200, body = Patient),
+    (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/patients/{id}")]
+async fn read(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Patient>, AppError> {
+    Ok(web::Json(
+        service::read_identity(&state.db, &user, id.into_inner())
+            .await?
+            .try_into()?,
+    ))
+}
+
+#[utoipa::path(tag = "patients", summary = "Register a patient", request_body = PatientRequest, responses(
+    (status = 201, body = Patient),
+    (status = 409, description = DUPLICATE, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/patients")]
+async fn create(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    body: Json<PatientRequest>,
+) -> Result<HttpResponse, AppError> {
+    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
+    Ok(HttpResponse::Created().json(Patient::try_from(created)?))
+}
+
+#[utoipa::path(tag = "patients", summary = "Replace a patient's record", request_body = PatientRequest, responses(
+    (status = 200, body = Patient),
+    (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = DUPLICATE, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/patients/{id}")]
+async fn update(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+    body: Json<PatientRequest>,
+) -> Result<web::Json<Patient>, AppError> {
+    Ok(web::Json(
+        service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
+            .await?
+            .try_into()?,
+    ))
+}
+
+/// Deletes the patient, or deactivates them when appointments or records refer to them.
+#[utoipa::path(tag = "patients", summary = "Delete or deactivate a patient", responses(
+    (status = 200, body = RemovalResult),
+    (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[delete("/patients/{id}")]
+async fn remove(
+    state: web::Data<AppState>,
+    user: Auth<AdminOnly>,
+    id: web::Path<i64>,
+) -> Result<web::Json<RemovalResult>, AppError> {
+    let id = id.into_inner();
+    let outcome = service::remove(&state.db, &user, id).await?;
+    Ok(web::Json(RemovalResult { id, outcome }))
+}

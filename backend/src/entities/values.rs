@@ -1,0 +1,125 @@
+//! How the domain's values are stored: the closed vocabularies as their texts, `Amount` as BIGINT
+//! ten-thousandths, `Period` as `YYYY-MM`. Entities hold these types, so nothing past this boundary parses a
+//! stored string or sees a scaled integer; a stored value that does not parse is a database error.
+use crate::domain::{
+    appointment::AppointmentStatus,
+    billing::{BillingStatus, PaymentMethod},
+    calculation::{StepKind, TaskStatus},
+    charge_line::{ChargeSource, ImportStatus},
+    dimension::{BusinessTypeScope, DeptField, NodeKind, Series},
+    money::Amount,
+    period::Period,
+    role::Role,
+    schedule::{ScheduleStatus, TimeSlot},
+    vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
+};
+use sea_orm::{
+    ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value,
+    sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr},
+};
+use std::sync::Arc;
+
+/// A stored text that is not one of its type's values.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a stored {1}")]
+struct Unknown(String, &'static str);
+
+/// Stores a type through `as_str` / `FromStr` as text (what `DeriveValueType` does for string enums).
+macro_rules! stored_as_text {
+    ($($ty:ty => $as_str:expr),* $(,)?) => {$(
+        impl From<$ty> for Value {
+            fn from(v: $ty) -> Self {
+                Value::String(Some(($as_str)(&v).to_owned()))
+            }
+        }
+
+        impl TryGetable for $ty {
+            fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+                let text = String::try_get_by(res, idx)?;
+                text.parse().map_err(|_| {
+                    TryGetError::DbErr(DbErr::TryIntoErr {
+                        from: "String",
+                        into: stringify!($ty),
+                        source: Arc::new(Unknown(text, stringify!($ty))),
+                    })
+                })
+            }
+        }
+
+        impl ValueType for $ty {
+            fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
+                <String as ValueType>::try_from(v)?.parse().map_err(|_| ValueTypeErr)
+            }
+            fn type_name() -> String {
+                stringify!($ty).to_owned()
+            }
+            fn array_type() -> ArrayType {
+                ArrayType::String
+            }
+            fn column_type() -> ColumnType {
+                ColumnType::String(StringLen::None)
+            }
+        }
+
+        impl Nullable for $ty {
+            fn null() -> Value {
+                Value::String(None)
+            }
+        }
+    )*};
+}
+
+stored_as_text!(
+    AppointmentStatus => |v: &AppointmentStatus| v.as_str(),
+    BillingStatus => |v: &BillingStatus| v.as_str(),
+    PaymentMethod => |v: &PaymentMethod| v.as_str(),
+    StepKind => |v: &StepKind| v.as_str(),
+    TaskStatus => |v: &TaskStatus| v.as_str(),
+    BusinessTypeScope => |v: &BusinessTypeScope| v.as_str(),
+    DeptField => |v: &DeptField| v.as_str(),
+    NodeKind => |v: &NodeKind| v.as_str(),
+    Series => |v: &Series| v.as_str(),
+    Role => |v: &Role| v.as_str(),
+    ScheduleStatus => |v: &ScheduleStatus| v.as_str(),
+    TimeSlot => |v: &TimeSlot| v.as_str(),
+    DoctorTitle => |v: &DoctorTitle| v.as_str(),
+    Gender => |v: &Gender| v.as_str(),
+    InsuranceType => |v: &InsuranceType| v.as_str(),
+    ItemCategory => |v: &ItemCategory| v.as_str(),
+    ChargeSource => |v: &ChargeSource| v.as_str(),
+    ImportStatus => |v: &ImportStatus| v.as_str(),
+    Period => |v: &Period| v.to_string(),
+);
+
+impl From<Amount> for Value {
+    fn from(v: Amount) -> Self {
+        Value::BigInt(Some(v.scaled()))
+    }
+}
+
+impl TryGetable for Amount {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+        i64::try_get_by(res, idx).map(Amount::from_scaled)
+    }
+}
+
+impl ValueType for Amount {
+    fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
+        <i64 as ValueType>::try_from(v).map(Amount::from_scaled)
+    }
+    fn type_name() -> String {
+        "Amount".to_owned()
+    }
+    fn array_type() -> ArrayType {
+        ArrayType::BigInt
+    }
+    fn column_type() -> ColumnType {
+        ColumnType::BigInteger
+    }
+}
+
+impl Nullable for Amount {
+    fn null() -> Value {
+        Value::BigInt(None)
+    }
+}

@@ -1,0 +1,175 @@
+//! The charge-item catalogue (收费项目): prices and the department that performs each item.
+use crate::services::{
+    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
+    foundation::audit, foundation::departments, search, sort_by,
+};
+use crate::{
+    db::begin_write,
+    domain::{money::Amount, vocab::ItemCategory},
+    entities::charge_item as item,
+    error::AppError,
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+};
+
+#[derive(Debug, Clone)]
+pub struct ChargeItemInput {
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: ItemCategory,
+    pub unit: Option<String>,
+    pub unit_price: Amount,
+    pub executing_department_id: Option<i64>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ChargeItemFilter {
+    pub q: Option<String>,
+    pub item_category: Option<ItemCategory>,
+    pub executing_department_id: Option<i64>,
+    pub is_active: Option<bool>,
+    pub sort: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[("item_code", "is already used by another item")];
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: ChargeItemFilter,
+    page: PageRequest,
+) -> Result<Page<item::Model>, AppError> {
+    let order = sort_by(
+        f.sort.as_deref(),
+        &[
+            ("item_code", item::Column::ItemCode),
+            ("item_name", item::Column::ItemName),
+            ("unit_price", item::Column::UnitPrice),
+            ("item_category", item::Column::ItemCategory),
+        ],
+    )?;
+    let mut select = search::<item::Entity>(
+        actor,
+        f.q.as_deref(),
+        &[item::Column::ItemName, item::Column::ItemCode],
+    )?;
+    if let Some(c) = f.item_category {
+        select = select.filter(item::Column::ItemCategory.eq(c.as_str()));
+    }
+    if let Some(d) = f.executing_department_id {
+        select = select.filter(item::Column::ExecutingDepartmentId.eq(d));
+    }
+    if let Some(active) = f.is_active {
+        select = select.filter(item::Column::IsActive.eq(active));
+    }
+    let order = order.or(Some((item::Column::ItemCode, sea_orm::Order::Asc)));
+    fetch_page(db, select, order, item::Column::Id, page).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<item::Model, AppError> {
+    find_owned::<item::Entity>(conn, actor, id).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: ChargeItemInput,
+) -> Result<item::Model, AppError> {
+    let txn = begin_write(db).await?;
+    if let Some(d) = input.executing_department_id {
+        departments::require_active(&txn, actor, d, "executing_department_id").await?;
+    }
+    let now = Utc::now();
+    let created = item::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        item_code: Set(input.item_code),
+        item_name: Set(input.item_name),
+        item_category: Set(input.item_category),
+        unit: Set(input.unit),
+        unit_price: Set(input.unit_price),
+        executing_department_id: Set(input.executing_department_id),
+        is_active: Set(input.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(
+        &txn,
+        actor.audit("CHARGE_ITEM_CREATE", "charge_item", created.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: ChargeItemInput,
+) -> Result<item::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let existing = get(&txn, actor, id).await?;
+    if let Some(d) = input.executing_department_id {
+        departments::require_active(&txn, actor, d, "executing_department_id").await?;
+    }
+    let old_price = existing.unit_price;
+    let mut row: item::ActiveModel = existing.into();
+    row.item_code = Set(input.item_code);
+    row.item_name = Set(input.item_name);
+    row.item_category = Set(input.item_category);
+    row.unit = Set(input.unit);
+    row.unit_price = Set(input.unit_price);
+    row.executing_department_id = Set(input.executing_department_id);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+    let updated = row
+        .update(&txn)
+        .await
+        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    let detail = serde_json::json!({
+        "old_unit_price": old_price.to_decimal().to_string(),
+        "unit_price": updated.unit_price.to_decimal().to_string(),
+    });
+    audit::record(
+        &txn,
+        actor
+            .audit("CHARGE_ITEM_UPDATE", "charge_item", id)
+            .with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
+    get(db, actor, id).await?;
+    delete_or_deactivate::<item::Entity, _>(
+        db,
+        actor,
+        id,
+        Removable {
+            id: item::Column::Id,
+            is_active: item::Column::IsActive,
+            updated_at: item::Column::UpdatedAt,
+            action: "CHARGE_ITEM_DELETE",
+            resource_type: "charge_item",
+        },
+    )
+    .await
+}

@@ -1,0 +1,162 @@
+//! Departments (科室): the clinical and medical-technology units of a hospital.
+use crate::services::{
+    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
+    foundation::audit, search, sort_by,
+};
+use crate::{db::begin_write, entities::department as dept, error::AppError};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+
+#[derive(Debug, Clone)]
+pub struct DepartmentInput {
+    pub code: String,
+    pub name: String,
+    pub location: Option<String>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DepartmentFilter {
+    pub q: Option<String>,
+    pub is_active: Option<bool>,
+    pub sort: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[
+    ("code", "is already used by another department"),
+    ("name", "is already used by another department"),
+];
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: DepartmentFilter,
+    page: PageRequest,
+) -> Result<Page<dept::Model>, AppError> {
+    let order = sort_by(
+        f.sort.as_deref(),
+        &[
+            ("code", dept::Column::Code),
+            ("name", dept::Column::Name),
+            ("created_at", dept::Column::CreatedAt),
+        ],
+    )?;
+    let mut select = search::<dept::Entity>(
+        actor,
+        f.q.as_deref(),
+        &[dept::Column::Name, dept::Column::Code],
+    )?;
+    if let Some(active) = f.is_active {
+        select = select.filter(dept::Column::IsActive.eq(active));
+    }
+    let order = order.or(Some((dept::Column::Code, sea_orm::Order::Asc)));
+    fetch_page(db, select, order, dept::Column::Id, page).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<dept::Model, AppError> {
+    find_owned::<dept::Entity>(conn, actor, id).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: DepartmentInput,
+) -> Result<dept::Model, AppError> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let created = dept::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        code: Set(input.code),
+        name: Set(input.name),
+        location: Set(input.location),
+        is_active: Set(input.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(
+        &txn,
+        actor.audit("DEPARTMENT_CREATE", "department", created.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: DepartmentInput,
+) -> Result<dept::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let mut row: dept::ActiveModel = get(&txn, actor, id).await?.into();
+    row.code = Set(input.code);
+    row.name = Set(input.name);
+    row.location = Set(input.location);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+    let updated = row
+        .update(&txn)
+        .await
+        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("DEPARTMENT_UPDATE", "department", id)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
+    get(db, actor, id).await?;
+    delete_or_deactivate::<dept::Entity, _>(
+        db,
+        actor,
+        id,
+        Removable {
+            id: dept::Column::Id,
+            is_active: dept::Column::IsActive,
+            updated_at: dept::Column::UpdatedAt,
+            action: "DEPARTMENT_DELETE",
+            resource_type: "department",
+        },
+    )
+    .await
+}
+
+/// An active department of the caller's hospital, for references from doctors and catalogue items.
+#[tracing::instrument(skip_all)]
+pub async fn require_active(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    field: &str,
+) -> Result<dept::Model, AppError> {
+    // FOR SHARE: a concurrent DELETE of the department waits until the reference is committed, then finds
+    // it and deactivates instead (SQLite's write transactions are serialised anyway).
+    let found = dept::Entity::find_by_id(id)
+        .filter(dept::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("department"));
+    match found {
+        Ok(d) if d.is_active => Ok(d),
+        Ok(_) => Err(AppError::invalid(field, "the department is inactive")),
+        Err(AppError::NotFound(_)) => Err(AppError::invalid(field, "no such department")),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,187 @@
+//! Doctors (医生): who sees patients, in which department, with which title (it sets the registration fee).
+use crate::services::{
+    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
+    foundation::audit, foundation::departments, like_pattern, sort_by,
+};
+use crate::{
+    db::begin_write,
+    domain::{phone::MobilePhone, role::Role, vocab::DoctorTitle},
+    entities::{app_user, doctor},
+    error::AppError,
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
+};
+
+#[derive(Debug, Clone)]
+pub struct DoctorInput {
+    pub name: String,
+    pub department_id: i64,
+    pub title: DoctorTitle,
+    pub phone: MobilePhone,
+    pub available_slots_per_day: i32,
+    pub user_id: Option<i64>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DoctorFilter {
+    pub q: Option<String>,
+    pub department_id: Option<i64>,
+    pub title: Option<DoctorTitle>,
+    pub is_active: Option<bool>,
+    pub sort: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[
+    ("phone", "is already used by another doctor"),
+    ("user_id", "is already linked to another doctor"),
+];
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: DoctorFilter,
+    page: PageRequest,
+) -> Result<Page<doctor::Model>, AppError> {
+    let order = sort_by(
+        f.sort.as_deref(),
+        &[
+            ("name", doctor::Column::Name),
+            ("title", doctor::Column::Title),
+            ("created_at", doctor::Column::CreatedAt),
+        ],
+    )?;
+    let mut select =
+        doctor::Entity::find().filter(doctor::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(d) = f.department_id {
+        select = select.filter(doctor::Column::DepartmentId.eq(d));
+    }
+    if let Some(t) = f.title {
+        select = select.filter(doctor::Column::Title.eq(t.as_str()));
+    }
+    if let Some(active) = f.is_active {
+        select = select.filter(doctor::Column::IsActive.eq(active));
+    }
+    if let Some(q) = crate::services::search_term(f.q.as_deref())? {
+        select = select.filter(
+            Condition::any()
+                .add(doctor::Column::Name.like(like_pattern(q)))
+                .add(doctor::Column::Phone.eq(q)),
+        );
+    }
+    fetch_page(db, select, order, doctor::Column::Id, page).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<doctor::Model, AppError> {
+    find_owned::<doctor::Entity>(conn, actor, id).await
+}
+
+/// References must point into the caller's hospital: an active department, and a DOCTOR user.
+async fn check_references(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &DoctorInput,
+) -> Result<(), AppError> {
+    departments::require_active(conn, actor, input.department_id, "department_id").await?;
+    if let Some(user_id) = input.user_id {
+        let user = app_user::Entity::find_by_id(user_id)
+            .filter(app_user::Column::HospitalId.eq(actor.hospital_id))
+            .one(conn)
+            .await?;
+        match user {
+            None => return Err(AppError::invalid("user_id", "no such user")),
+            Some(u) if u.role != Role::Doctor => {
+                return Err(AppError::invalid(
+                    "user_id",
+                    "the user's role is not DOCTOR",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: DoctorInput,
+) -> Result<doctor::Model, AppError> {
+    let txn = begin_write(db).await?;
+    check_references(&txn, actor, &input).await?;
+    let now = Utc::now();
+    let created = doctor::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        department_id: Set(input.department_id),
+        user_id: Set(input.user_id),
+        name: Set(input.name),
+        title: Set(input.title),
+        phone: Set(input.phone.as_str().to_owned()),
+        available_slots_per_day: Set(input.available_slots_per_day),
+        is_active: Set(input.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("DOCTOR_CREATE", "doctor", created.id)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: DoctorInput,
+) -> Result<doctor::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let mut row: doctor::ActiveModel = get(&txn, actor, id).await?.into();
+    check_references(&txn, actor, &input).await?;
+    row.department_id = Set(input.department_id);
+    row.user_id = Set(input.user_id);
+    row.name = Set(input.name);
+    row.title = Set(input.title);
+    row.phone = Set(input.phone.as_str().to_owned());
+    row.available_slots_per_day = Set(input.available_slots_per_day);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+    let updated = row
+        .update(&txn)
+        .await
+        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("DOCTOR_UPDATE", "doctor", id)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
+    get(db, actor, id).await?;
+    delete_or_deactivate::<doctor::Entity, _>(
+        db,
+        actor,
+        id,
+        Removable {
+            id: doctor::Column::Id,
+            is_active: doctor::Column::IsActive,
+            updated_at: doctor::Column::UpdatedAt,
+            action: "DOCTOR_DELETE",
+            resource_type: "doctor",
+        },
+    )
+    .await
+}

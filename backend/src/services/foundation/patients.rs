@@ -1,0 +1,192 @@
+//! Patients (患者): identity number and phone unique per hospital; reading the full identity is audited.
+use crate::services::{
+    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
+    foundation::audit, like_pattern, sort_by,
+};
+use crate::{
+    db::begin_write,
+    domain::{
+        id_card::IdCard,
+        phone::MobilePhone,
+        vocab::{Gender, InsuranceType},
+    },
+    entities::patient,
+    error::AppError,
+};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
+};
+
+#[derive(Debug, Clone)]
+pub struct PatientInput {
+    pub name: String,
+    pub id_card: IdCard,
+    pub phone: MobilePhone,
+    pub dob: NaiveDate,
+    pub gender: Gender,
+    pub insurance_type: InsuranceType,
+    pub address: Option<String>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PatientFilter {
+    /// A name fragment, or a whole identity number or phone.
+    pub q: Option<String>,
+    pub insurance_type: Option<InsuranceType>,
+    pub gender: Option<Gender>,
+    pub is_active: Option<bool>,
+    pub sort: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[
+    ("id_card", "is already registered to another patient"),
+    ("phone", "is already registered to another patient"),
+];
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: PatientFilter,
+    page: PageRequest,
+) -> Result<Page<patient::Model>, AppError> {
+    let order = sort_by(
+        f.sort.as_deref(),
+        &[
+            ("name", patient::Column::Name),
+            ("dob", patient::Column::Dob),
+            ("created_at", patient::Column::CreatedAt),
+        ],
+    )?;
+    let mut select =
+        patient::Entity::find().filter(patient::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(t) = f.insurance_type {
+        select = select.filter(patient::Column::InsuranceType.eq(t.as_str()));
+    }
+    if let Some(g) = f.gender {
+        select = select.filter(patient::Column::Gender.eq(g.as_str()));
+    }
+    if let Some(active) = f.is_active {
+        select = select.filter(patient::Column::IsActive.eq(active));
+    }
+    if let Some(q) = crate::services::search_term(f.q.as_deref())? {
+        select = select.filter(
+            Condition::any()
+                .add(patient::Column::Name.like(like_pattern(q)))
+                .add(patient::Column::IdCard.eq(q.to_ascii_uppercase()))
+                .add(patient::Column::Phone.eq(q)),
+        );
+    }
+    fetch_page(db, select, order, patient::Column::Id, page).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<patient::Model, AppError> {
+    find_owned::<patient::Entity>(conn, actor, id).await
+}
+
+/// The full record, identity number and phone unmasked: the read is written to the audit log first.
+#[tracing::instrument(skip_all)]
+pub async fn read_identity(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<patient::Model, AppError> {
+    let found = get(db, actor, id).await?;
+    audit::record(db, actor.audit("PATIENT_IDENTITY_READ", "patient", id)).await?;
+    Ok(found)
+}
+
+fn dob_matches(input: &PatientInput) -> Result<(), AppError> {
+    match input.id_card.birth_date() {
+        Some(born) if born != input.dob => Err(AppError::invalid(
+            "dob",
+            "does not match the birth date in the identity number",
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: PatientInput,
+) -> Result<patient::Model, AppError> {
+    dob_matches(&input)?;
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let created = patient::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        name: Set(input.name),
+        id_card: Set(input.id_card.to_string()),
+        phone: Set(input.phone.to_string()),
+        dob: Set(input.dob),
+        gender: Set(input.gender),
+        insurance_type: Set(input.insurance_type),
+        address: Set(input.address),
+        is_active: Set(input.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("PATIENT_CREATE", "patient", created.id)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: PatientInput,
+) -> Result<patient::Model, AppError> {
+    dob_matches(&input)?;
+    let txn = begin_write(db).await?;
+    let mut row: patient::ActiveModel = get(&txn, actor, id).await?.into();
+    row.name = Set(input.name);
+    row.id_card = Set(input.id_card.to_string());
+    row.phone = Set(input.phone.to_string());
+    row.dob = Set(input.dob);
+    row.gender = Set(input.gender);
+    row.insurance_type = Set(input.insurance_type);
+    row.address = Set(input.address);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+    let updated = row
+        .update(&txn)
+        .await
+        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    audit::record(&txn, actor.audit("PATIENT_UPDATE", "patient", id)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
+    get(db, actor, id).await?;
+    delete_or_deactivate::<patient::Entity, _>(
+        db,
+        actor,
+        id,
+        Removable {
+            id: patient::Column::Id,
+            is_active: patient::Column::IsActive,
+            updated_at: patient::Column::UpdatedAt,
+            action: "PATIENT_DELETE",
+            resource_type: "patient",
+        },
+    )
+    .await
+}

@@ -1,0 +1,605 @@
+//! Booking, walk-ins, cancellation, check-in and no-shows: every appointment write goes through
+//! `domain::appointment::transition` and lands as a compare-and-set on the current status.
+//!
+//! Capacity is taken with one conditional update of the schedule row (`booked_count < capacity`), which
+//! is race-free on every backend; on SQLite the transaction also opens with `BEGIN IMMEDIATE`.
+use crate::services::{Actor, find_owned, foundation::audit, local_now, referenced};
+use crate::{
+    db::begin_write,
+    domain::{
+        appointment::{AppointmentAction, AppointmentStatus, transition},
+        schedule::{ScheduleStatus, TimeSlot, has_ended},
+    },
+    entities::{appointment, medical_record, patient, schedule},
+    error::{AppError, ErrorCode},
+};
+use chrono::{NaiveDateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use serde_json::json;
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    find_owned::<appointment::Entity>(conn, actor, id).await
+}
+
+/// Moves an appointment by `action`, checked by the status machine and applied as a compare-and-set on
+/// the status it was read in: a concurrent change makes this one fail with `INVALID_TRANSITION` from the
+/// state it found, never overwrite it.
+#[tracing::instrument(skip_all)]
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    action: AppointmentAction,
+) -> Result<appointment::Model, AppError> {
+    let current = get(conn, actor, id).await?;
+    let from = current.status;
+    let to = transition(from, action)?;
+    let now = Utc::now();
+    let mut update = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::Status.eq(from.as_str()));
+    if action == AppointmentAction::CheckIn {
+        update = update.col_expr(appointment::Column::CheckInTime, Expr::value(now));
+    }
+    if update.exec(conn).await?.rows_affected == 0 {
+        // A locking read: under MySQL's REPEATABLE READ a plain one would still see the status we lost to.
+        let latest = appointment::Entity::find_by_id(id)
+            .filter(appointment::Column::HospitalId.eq(actor.hospital_id))
+            .lock_shared()
+            .one(conn)
+            .await?
+            .ok_or(AppError::NotFound("appointment"))?;
+        let now_status = latest.status;
+        return Err(transition(now_status, action)
+            .err()
+            .map(AppError::from)
+            .unwrap_or(AppError::Conflict {
+                code: ErrorCode::ConcurrentUpdate,
+                message: "the appointment changed while this request ran; try again".into(),
+            }));
+    }
+    get(conn, actor, id).await
+}
+
+/// Takes a place on the schedule: one conditional update, so two bookings can never take the last place.
+/// Returns the queue number, or `None` when the schedule is full or not open.
+#[tracing::instrument(skip_all)]
+pub async fn take_place(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<Option<i32>, DbErr> {
+    let taken = schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::BookedCount,
+            Expr::col(schedule::Column::BookedCount).add(1),
+        )
+        .col_expr(
+            schedule::Column::LastQueueNo,
+            Expr::col(schedule::Column::LastQueueNo).add(1),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .filter(schedule::Column::Status.eq(ScheduleStatus::Open))
+        .filter(Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if !taken {
+        return Ok(None);
+    }
+    // Our own update holds the row, so the counter read back is the number we were given.
+    let queue_no: Option<i32> = schedule::Entity::find_by_id(schedule_id)
+        .select_only()
+        .column(schedule::Column::LastQueueNo)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(queue_no)
+}
+
+async fn give_back_place(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+    places: u64,
+) -> Result<(), DbErr> {
+    schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::BookedCount,
+            Expr::col(schedule::Column::BookedCount).sub(places as i64),
+        )
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn book_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+    walk_in: bool,
+    now: NaiveDateTime,
+) -> Result<(appointment::Model, schedule::Model), AppError> {
+    let patient = referenced::<patient::Entity>(conn, actor, patient_id, "patient_id").await?;
+    if !patient.is_active {
+        return Err(AppError::invalid("patient_id", "the patient is inactive"));
+    }
+    let slot = referenced::<schedule::Entity>(conn, actor, schedule_id, "schedule_id").await?;
+    if slot.status != ScheduleStatus::Open {
+        return Err(AppError::Conflict {
+            code: ErrorCode::ScheduleNotOpen,
+            message: format!("the schedule is {}", slot.status),
+        });
+    }
+    if has_ended(slot.schedule_date, slot.time_slot, now) {
+        return Err(AppError::Conflict {
+            code: ErrorCode::ScheduleEnded,
+            message: "the schedule's time slot has ended".into(),
+        });
+    }
+    if walk_in && slot.schedule_date != now.date() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NotToday,
+            message: "a walk-in is for one of today's schedules".into(),
+        });
+    }
+    let duplicate = || AppError::Duplicate {
+        field: "patient_id".into(),
+        message: "already has an appointment on this schedule".into(),
+    };
+    let existing = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .filter(appointment::Column::ScheduleId.eq(schedule_id))
+        .one(conn)
+        .await?;
+    if existing.is_some() {
+        return Err(duplicate());
+    }
+    let Some(queue_no) = take_place(conn, schedule_id).await? else {
+        // Full — or closed or cancelled since it was read: a locking read sees the latest status.
+        let latest = schedule::Entity::find_by_id(schedule_id)
+            .lock_shared()
+            .one(conn)
+            .await?;
+        if let Some(s) = latest.filter(|s| s.status != ScheduleStatus::Open) {
+            return Err(AppError::Conflict {
+                code: ErrorCode::ScheduleNotOpen,
+                message: format!("the schedule is {}", s.status),
+            });
+        }
+        return Err(AppError::Conflict {
+            code: ErrorCode::SlotFull,
+            message: "the schedule has no place left".into(),
+        });
+    };
+    let now_utc = Utc::now();
+    let created = appointment::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        patient_id: Set(patient_id),
+        schedule_id: Set(schedule_id),
+        queue_no: Set(queue_no),
+        status: Set(AppointmentStatus::Booked),
+        check_in_time: Set(None),
+        assigned_room: Set(None),
+        is_walk_in: Set(walk_in),
+        created_at: Set(now_utc),
+        updated_at: Set(now_utc),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(),
+        _ => e.into(),
+    })?;
+    Ok((created, slot))
+}
+
+/// Books a place: `BOOKED` with the next queue number.
+#[tracing::instrument(skip_all)]
+pub async fn book(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let (created, _) = book_in(&txn, actor, patient_id, schedule_id, false, now).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("APPOINTMENT_BOOK", "appointment", created.id)
+            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A patient who walks in: booked and checked in at once, in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn walk_in(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let txn = begin_write(db).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, true, now).await?;
+    let (checked_in, record) = check_in_in(&txn, actor, created.id, &slot).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("APPOINTMENT_WALK_IN", "appointment", created.id)
+            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((checked_in, record))
+}
+
+/// Cancels a booked appointment and gives its place back (not its queue number).
+#[tracing::instrument(skip_all)]
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let cancelled = apply(&txn, actor, id, AppointmentAction::Cancel).await?;
+    give_back_place(&txn, cancelled.schedule_id, 1).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_CANCEL", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// Cancels every booked appointment of a schedule (the schedule is being cancelled); returns how many.
+#[tracing::instrument(skip_all)]
+pub async fn cancel_all_booked(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<u64, AppError> {
+    let to = transition(AppointmentStatus::Booked, AppointmentAction::Cancel)?;
+    let cancelled = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::ScheduleId.eq(schedule_id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if cancelled > 0 {
+        give_back_place(conn, schedule_id, cancelled).await?;
+    }
+    Ok(cancelled)
+}
+
+async fn check_in_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    slot: &schedule::Model,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let checked_in = apply(conn, actor, id, AppointmentAction::CheckIn).await?;
+    appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::AssignedRoom,
+            Expr::value(slot.room_no.clone()),
+        )
+        .filter(appointment::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    let now = Utc::now();
+    let record = medical_record::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        appointment_id: Set(id),
+        doctor_id: Set(slot.doctor_id),
+        patient_id: Set(checked_in.patient_id),
+        diagnosis: Set(None),
+        treatment: Set(None),
+        prescription: Set(None),
+        visit_time: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((get(conn, actor, id).await?, record))
+}
+
+/// Takes the schedule's row, as cancelling the schedule does first, and reads it as last committed: a
+/// cancellation in flight finishes before, and one that starts after finds the patient checked in.
+async fn lock_schedule(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    schedule_id: i64,
+) -> Result<schedule::Model, AppError> {
+    schedule::Entity::update_many()
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(schedule_id))
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .exec(conn)
+        .await?;
+    schedule::Entity::find_by_id(schedule_id)
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("schedule"))
+}
+
+/// Check-in on the day: COMPLETED, the time and the room recorded, and the empty medical record created.
+#[tracing::instrument(skip_all)]
+pub async fn check_in(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<(appointment::Model, medical_record::Model), AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    let slot = lock_schedule(&txn, actor, current.schedule_id).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    if slot.schedule_date != now.date() && current.status == AppointmentStatus::Booked {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NotToday,
+            message: format!("the appointment is for {}, not today", slot.schedule_date),
+        });
+    }
+    let result = check_in_in(&txn, actor, id, &slot).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_CHECK_IN", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Marks a booked appointment whose slot has ended as a no-show.
+#[tracing::instrument(skip_all)]
+pub async fn mark_no_show(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<appointment::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    let slot = find_owned::<schedule::Entity>(&txn, actor, current.schedule_id).await?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    if current.status == AppointmentStatus::Booked
+        && !has_ended(slot.schedule_date, slot.time_slot, now)
+    {
+        return Err(AppError::Conflict {
+            code: ErrorCode::SlotNotEnded,
+            message: "a patient is a no-show only once the slot has ended".into(),
+        });
+    }
+    let marked = apply(&txn, actor, id, AppointmentAction::MarkNoShow).await?;
+    audit::record(&txn, actor.audit("APPOINTMENT_NO_SHOW", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(marked)
+}
+
+/// The periodic job: every booked appointment of every hospital whose slot has ended becomes a no-show.
+/// Set-based, one statement per hospital and slot boundary; returns how many were marked.
+#[tracing::instrument(skip_all)]
+pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
+    let to = transition(AppointmentStatus::Booked, AppointmentAction::MarkNoShow)?;
+    let hospitals = crate::entities::hospital::Entity::find().all(db).await?;
+    let mut total = 0;
+    for h in hospitals {
+        let txn = begin_write(db).await?;
+        let (_, now) = local_now(&txn, h.id).await?;
+        let ended_today: Vec<&str> = TimeSlot::ALL
+            .iter()
+            .filter(|s| has_ended(now.date(), **s, now))
+            .map(|s| s.as_str())
+            .collect();
+        let ended = Query::select()
+            .column(schedule::Column::Id)
+            .from(schedule::Entity)
+            .and_where(schedule::Column::HospitalId.eq(h.id))
+            .and_where(
+                schedule::Column::ScheduleDate
+                    .lt(now.date())
+                    .or(schedule::Column::ScheduleDate
+                        .eq(now.date())
+                        .and(schedule::Column::TimeSlot.is_in(ended_today))),
+            )
+            .to_owned();
+        let marked = appointment::Entity::update_many()
+            .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+            .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(appointment::Column::HospitalId.eq(h.id))
+            .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
+            .filter(appointment::Column::ScheduleId.in_subquery(ended))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if marked > 0 {
+            let entry = audit::Entry {
+                hospital_id: Some(h.id),
+                actor_user_id: None,
+                actor_username: Some("system".into()),
+                action: "APPOINTMENT_NO_SHOW_SWEEP",
+                resource_type: Some("appointment"),
+                resource_id: None,
+                outcome: audit::Outcome::Success,
+                client_ip: None,
+                detail: Some(json!({ "marked": marked })),
+            };
+            audit::record(&txn, entry).await?;
+        }
+        txn.commit().await?;
+        total += marked;
+    }
+    Ok(total)
+}
+
+/// An appointment with what the front desk needs to see beside it.
+#[derive(Debug, Clone)]
+pub struct AppointmentView {
+    pub appointment: appointment::Model,
+    pub schedule: schedule::Model,
+    pub patient: crate::entities::patient::Model,
+    pub doctor: crate::entities::doctor::Model,
+    pub department: crate::entities::department::Model,
+    pub medical_record_id: Option<i64>,
+}
+
+/// Loads the schedules, patients, doctors, departments and records of `rows` in one query each.
+#[tracing::instrument(skip_all)]
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    rows: Vec<appointment::Model>,
+) -> Result<Vec<AppointmentView>, AppError> {
+    use crate::entities::{department, doctor, patient};
+    use std::collections::HashMap;
+    fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> i64) -> HashMap<i64, M> {
+        rows.into_iter().map(|m| (id(&m), m)).collect()
+    }
+    let ids = |f: &dyn Fn(&appointment::Model) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+    let schedules = by_id(
+        schedule::Entity::find()
+            .filter(schedule::Column::Id.is_in(ids(&|a| a.schedule_id)))
+            .all(conn)
+            .await?,
+        |s| s.id,
+    );
+    let patients = by_id(
+        patient::Entity::find()
+            .filter(patient::Column::Id.is_in(ids(&|a| a.patient_id)))
+            .all(conn)
+            .await?,
+        |p| p.id,
+    );
+    let doctors = by_id(
+        doctor::Entity::find()
+            .filter(doctor::Column::Id.is_in(schedules.values().map(|s| s.doctor_id)))
+            .all(conn)
+            .await?,
+        |d| d.id,
+    );
+    let departments = by_id(
+        department::Entity::find()
+            .filter(department::Column::Id.is_in(schedules.values().map(|s| s.department_id)))
+            .all(conn)
+            .await?,
+        |d| d.id,
+    );
+    let records: HashMap<i64, i64> = medical_record::Entity::find()
+        .filter(medical_record::Column::AppointmentId.is_in(ids(&|a| a.id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.appointment_id, r.id))
+        .collect();
+    let missing = || AppError::Internal(anyhow::anyhow!("an appointment refers to a missing row"));
+    rows.into_iter()
+        .map(|a| {
+            let schedule = schedules.get(&a.schedule_id).cloned().ok_or_else(missing)?;
+            Ok(AppointmentView {
+                patient: patients.get(&a.patient_id).cloned().ok_or_else(missing)?,
+                doctor: doctors
+                    .get(&schedule.doctor_id)
+                    .cloned()
+                    .ok_or_else(missing)?,
+                department: departments
+                    .get(&schedule.department_id)
+                    .cloned()
+                    .ok_or_else(missing)?,
+                medical_record_id: records.get(&a.id).copied(),
+                schedule,
+                appointment: a,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    pub date: Option<chrono::NaiveDate>,
+    pub schedule_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub status: Option<AppointmentStatus>,
+    /// A whole identity number or phone: the front desk finding a patient's appointments.
+    pub identity: Option<String>,
+}
+
+/// Appointments of the caller's hospital, newest schedule first; `today` limits them to today's schedules.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    f: AppointmentFilter,
+    today: bool,
+    page: crate::services::PageRequest,
+) -> Result<crate::services::Page<AppointmentView>, AppError> {
+    use crate::entities::patient;
+    let mut select =
+        appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
+    let date = if today {
+        Some(local_now(db, actor.hospital_id).await?.1.date())
+    } else {
+        f.date
+    };
+    let mut schedule_ids = Query::select()
+        .column(schedule::Column::Id)
+        .from(schedule::Entity)
+        .and_where(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .to_owned();
+    if let Some(d) = date {
+        schedule_ids.and_where(schedule::Column::ScheduleDate.eq(d));
+        select = select.filter(appointment::Column::ScheduleId.in_subquery(schedule_ids));
+    }
+    if let Some(s) = f.schedule_id {
+        select = select.filter(appointment::Column::ScheduleId.eq(s));
+    }
+    if let Some(p) = f.patient_id {
+        select = select.filter(appointment::Column::PatientId.eq(p));
+    }
+    if let Some(s) = f.status {
+        select = select.filter(appointment::Column::Status.eq(s.as_str()));
+    }
+    if let Some(q) = crate::services::search_term(f.identity.as_deref())? {
+        let matching = Query::select()
+            .column(patient::Column::Id)
+            .from(patient::Entity)
+            .and_where(patient::Column::HospitalId.eq(actor.hospital_id))
+            .and_where(
+                patient::Column::IdCard
+                    .eq(q.to_ascii_uppercase())
+                    .or(patient::Column::Phone.eq(q)),
+            )
+            .to_owned();
+        select = select.filter(appointment::Column::PatientId.in_subquery(matching));
+    }
+    let page = crate::services::fetch_page(
+        db,
+        select,
+        Some((appointment::Column::QueueNo, sea_orm::Order::Asc)),
+        appointment::Column::Id,
+        page,
+    )
+    .await?;
+    let items = views(db, page.items).await?;
+    Ok(crate::services::Page {
+        items,
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}

@@ -1,0 +1,686 @@
+//! Billing (结算): a bill drawn from a medical record at catalogue prices, the insurance / self-pay split,
+//! idempotent payment that writes the paid lines to `charge_details`, and refunds that reverse them.
+use crate::services::{
+    Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit, local_now,
+    outpatient::appointments, outpatient::medical_records,
+};
+use crate::{
+    auth::sha256_hex,
+    db::begin_write,
+    domain::{
+        appointment::AppointmentAction,
+        billing::{self as rules, BillingStatus, PaymentMethod},
+        charge_line::ChargeSource,
+        money::Amount,
+        period::Period,
+        vocab::ItemCategory,
+    },
+    entities::{
+        billing, billing_line, charge_detail, charge_item, department, doctor, insurance_policy,
+        medical_record, patient, payment_request,
+    },
+    error::{AppError, ErrorCode},
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Expr,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// One line of a bill before it is saved.
+#[derive(Debug, Clone)]
+pub struct DraftLine {
+    pub charge_item_id: i64,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: ItemCategory,
+    pub unit_price: Amount,
+    pub quantity: Amount,
+    pub amount: Amount,
+    pub executing_department_id: i64,
+}
+
+/// A bill before it is saved: what the cashier sees and may adjust (the insurance amount).
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub record: medical_record::Model,
+    pub patient: patient::Model,
+    pub lines: Vec<DraftLine>,
+    pub total: Amount,
+    /// Ten-thousandths of the total that insurance pays for this patient's insurance type.
+    pub ratio: Amount,
+    pub insurance: Amount,
+}
+
+fn catalogue_missing(code: &str) -> AppError {
+    AppError::Conflict {
+        code: ErrorCode::CatalogueIncomplete,
+        message: format!("the catalogue has no active item {code}"),
+    }
+}
+
+async fn item_by_code(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    code: &str,
+) -> Result<charge_item::Model, AppError> {
+    charge_item::Entity::find()
+        .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
+        .filter(charge_item::Column::ItemCode.eq(code))
+        .filter(charge_item::Column::IsActive.eq(true))
+        .one(conn)
+        .await?
+        .ok_or_else(|| catalogue_missing(code))
+}
+
+/// Items without an executing department of their own (registration, consultation) are performed by the
+/// doctor's department.
+fn line(
+    item: &charge_item::Model,
+    quantity: Amount,
+    doctor_department: i64,
+) -> Result<DraftLine, AppError> {
+    let amount = rules::line_amount(item.unit_price, quantity)
+        .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
+    Ok(DraftLine {
+        charge_item_id: item.id,
+        item_code: item.item_code.clone(),
+        item_name: item.item_name.clone(),
+        item_category: item.item_category,
+        unit_price: item.unit_price,
+        quantity,
+        amount,
+        executing_department_id: item.executing_department_id.unwrap_or(doctor_department),
+    })
+}
+
+/// Registration (by the doctor's title) and consultation, then the prescribed items, at today's prices.
+#[tracing::instrument(skip_all)]
+pub async fn draft(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record_id: i64,
+) -> Result<Draft, AppError> {
+    draft_of(
+        conn,
+        actor,
+        medical_records::get(conn, actor, record_id).await?,
+    )
+    .await
+}
+
+/// The draft of the record as last committed (see [`medical_records::get_latest`]).
+async fn draft_latest(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record_id: i64,
+) -> Result<Draft, AppError> {
+    draft_of(
+        conn,
+        actor,
+        medical_records::get_latest(conn, actor, record_id).await?,
+    )
+    .await
+}
+
+async fn draft_of(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    record: medical_record::Model,
+) -> Result<Draft, AppError> {
+    let doc = doctor::Entity::find_by_id(record.doctor_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("doctor"))?;
+    let patient = patient::Entity::find_by_id(record.patient_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("patient"))?;
+    let title = doc.title;
+    let one = Amount::from_scaled(10_000);
+    let mut items = vec![
+        (
+            item_by_code(conn, actor, rules::registration_item_code(title)).await?,
+            one,
+        ),
+        (
+            item_by_code(conn, actor, rules::CONSULTATION_ITEM_CODE).await?,
+            one,
+        ),
+    ];
+    for p in medical_records::prescription_of(&record) {
+        let item = charge_item::Entity::find_by_id(p.charge_item_id)
+            .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
+            .one(conn)
+            .await?
+            .ok_or_else(|| catalogue_missing(&p.item_code))?;
+        items.push((item, Amount::from_scaled(p.quantity)));
+    }
+    let lines = items
+        .iter()
+        .map(|(item, quantity)| line(item, *quantity, doc.department_id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = rules::total(lines.iter().map(|l| l.amount))
+        .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
+    let insurance_type = patient.insurance_type;
+    let ratio = insurance_policy::Entity::find()
+        .filter(insurance_policy::Column::HospitalId.eq(actor.hospital_id))
+        .filter(insurance_policy::Column::InsuranceType.eq(insurance_type.as_str()))
+        .one(conn)
+        .await?
+        .map(|p| p.ratio)
+        .unwrap_or(Amount::ZERO);
+    let insurance = rules::insurance_share(total, ratio);
+    Ok(Draft {
+        record,
+        patient,
+        lines,
+        total,
+        ratio,
+        insurance,
+    })
+}
+
+/// Saves the bill (PENDING) and moves the appointment COMPLETED → BILLED, in one transaction. The insurance
+/// amount defaults to the policy's share and may be set anywhere within the total.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    record_id: i64,
+    insurance: Option<Amount>,
+) -> Result<(billing::Model, Vec<billing_line::Model>), AppError> {
+    let txn = begin_write(db).await?;
+    let no_record = || AppError::invalid("medical_record_id", "no such medical record");
+    let appointment_id = match medical_records::get(&txn, actor, record_id).await {
+        Ok(record) => record.appointment_id,
+        Err(AppError::NotFound(_)) => return Err(no_record()),
+        Err(e) => return Err(e),
+    };
+    // The appointment first, as a doctor's edit takes it: an edit in flight finishes before the bill is
+    // drafted, and none can start after (the visit is BILLED), so the bill is of the record as it stays.
+    appointments::apply(&txn, actor, appointment_id, AppointmentAction::Bill).await?;
+    let draft = match draft_latest(&txn, actor, record_id).await {
+        Err(AppError::NotFound(_)) => return Err(no_record()),
+        other => other?,
+    };
+    let (insurance, self_pay) = rules::split(draft.total, insurance.unwrap_or(draft.insurance))
+        .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))?;
+    let now = Utc::now();
+    let bill = billing::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        medical_record_id: Set(draft.record.id),
+        appointment_id: Set(draft.record.appointment_id),
+        total_amount: Set(draft.total),
+        insurance_amount: Set(insurance),
+        self_pay_amount: Set(self_pay),
+        status: Set(BillingStatus::Pending),
+        payment_method: Set(None),
+        paid_at: Set(None),
+        paid_on: Set(None),
+        refunded_at: Set(None),
+        refunded_on: Set(None),
+        refund_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from_unique(e, &[("medical_record_id", "has already been billed")]))?;
+    let rows = draft
+        .lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| billing_line::ActiveModel {
+            billing_id: Set(bill.id),
+            charge_item_id: Set(Some(l.charge_item_id)),
+            item_code: Set(l.item_code),
+            item_name: Set(l.item_name),
+            item_category: Set(l.item_category),
+            unit_price: Set(l.unit_price),
+            quantity: Set(l.quantity),
+            amount: Set(l.amount),
+            executing_department_id: Set(Some(l.executing_department_id)),
+            sort: Set(i as i32),
+            ..Default::default()
+        });
+    billing_line::Entity::insert_many(rows).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_CREATE", "billing", bill.id)
+            .with_detail(
+                json!({"total": draft.total.to_decimal(), "insurance": insurance.to_decimal()}),
+            ),
+    )
+    .await?;
+    let lines = lines_of(&txn, bill.id).await?;
+    txn.commit().await?;
+    Ok((bill, lines))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn lines_of(
+    conn: &impl ConnectionTrait,
+    billing_id: i64,
+) -> Result<Vec<billing_line::Model>, AppError> {
+    Ok(billing_line::Entity::find()
+        .filter(billing_line::Column::BillingId.eq(billing_id))
+        .order_by_asc(billing_line::Column::Sort)
+        .all(conn)
+        .await?)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<billing::Model, AppError> {
+    find_owned::<billing::Entity>(conn, actor, id).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    status: Option<BillingStatus>,
+    page: PageRequest,
+) -> Result<Page<billing::Model>, AppError> {
+    let mut select =
+        billing::Entity::find().filter(billing::Column::HospitalId.eq(actor.hospital_id));
+    if let Some(s) = status {
+        select = select.filter(billing::Column::Status.eq(s.as_str()));
+    }
+    fetch_page(
+        db,
+        select,
+        Some((billing::Column::CreatedAt, Order::Desc)),
+        billing::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// What a payment request answered, kept under its idempotency key.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Pays a PENDING bill. The idempotency key is claimed in the same transaction as the payment, so the
+/// same key sent twice — one after the other or at the same moment — pays once and answers the same.
+/// `render` makes the response body that is stored and replayed.
+#[tracing::instrument(skip_all)]
+pub async fn pay(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    method: PaymentMethod,
+    key: &str,
+    render: impl Fn(&billing::Model, &[billing_line::Model]) -> Value,
+) -> Result<Answer, AppError> {
+    let request_hash = sha256_hex(&format!("pay:{id}:{}", method.as_str()));
+    if let Some(answer) = replay(db, actor, key, &request_hash).await? {
+        return Ok(answer);
+    }
+    let txn = begin_write(db).await?;
+    get(&txn, actor, id).await?;
+    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let now = Utc::now();
+    // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
+    // here (no lock-order deadlock with the key's insert), then finds it PAID.
+    let paid = billing::Entity::update_many()
+        .col_expr(billing::Column::Status, Expr::value(BillingStatus::Paid))
+        .col_expr(billing::Column::PaymentMethod, Expr::value(method.as_str()))
+        .col_expr(billing::Column::PaidAt, Expr::value(now))
+        .col_expr(billing::Column::PaidOn, Expr::value(local.date()))
+        .col_expr(billing::Column::UpdatedAt, Expr::value(now))
+        .filter(billing::Column::Id.eq(id))
+        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
+        .filter(billing::Column::Status.eq(BillingStatus::Pending))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !paid {
+        txn.rollback().await?;
+        // Paid meanwhile, perhaps by this very key: then its answer is ours.
+        if let Some(answer) = replay(db, actor, key, &request_hash).await? {
+            return Ok(answer);
+        }
+        let current = get(db, actor, id).await?;
+        return Err(AppError::Conflict {
+            code: ErrorCode::InvalidTransition,
+            message: format!("a bill that is {} cannot become PAID", current.status),
+        });
+    }
+    let claimed = payment_request::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        idempotency_key: Set(key.to_owned()),
+        billing_id: Set(id),
+        request_hash: Set(request_hash.clone()),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let claim = match claimed {
+        Ok(c) => c,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // The key was taken by another request meanwhile: answer what it answered.
+            txn.rollback().await?;
+            return replay(db, actor, key, &request_hash)
+                .await?
+                .ok_or(AppError::Conflict {
+                    code: ErrorCode::IdempotencyKeyInUse,
+                    message: "a request with this Idempotency-Key is still being processed".into(),
+                });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let bill = get(&txn, actor, id).await?;
+    appointments::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
+    let lines = lines_of(&txn, id).await?;
+    write_payment_charges(&txn, actor, &bill, &lines, now, Period::of(local.date())).await?;
+    let body = render(&bill, &lines);
+    let mut claim: payment_request::ActiveModel = claim.into();
+    claim.response_status = Set(Some(200));
+    claim.response_body = Set(Some(body.to_string()));
+    claim.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_PAY", "billing", id)
+            .with_detail(json!({"method": method, "idempotency_key": key})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Answer { status: 200, body })
+}
+
+async fn replay(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Answer>, AppError> {
+    let Some(found) = payment_request::Entity::find()
+        .filter(payment_request::Column::HospitalId.eq(actor.hospital_id))
+        .filter(payment_request::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if found.request_hash != request_hash {
+        return Err(AppError::Conflict {
+            code: ErrorCode::IdempotencyKeyReused,
+            message: "this Idempotency-Key was used for a different request".into(),
+        });
+    }
+    match (found.response_status, found.response_body) {
+        (Some(status), Some(body)) => Ok(Some(Answer {
+            status: u16::try_from(status).unwrap_or(200),
+            body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// A bill's payment: its lines, paid at `at` in `period`.
+pub(crate) struct Payment<'a> {
+    pub hospital_id: i64,
+    pub billing_id: i64,
+    pub lines: &'a [billing_line::Model],
+    /// The doctor's department: the prescribing one, and the executing one of lines without their own.
+    pub department_id: i64,
+    pub at: chrono::DateTime<Utc>,
+    pub period: Period,
+}
+
+/// One outpatient `charge_details` row before it is saved.
+#[derive(Debug, Clone)]
+pub(crate) struct ChargeRow {
+    pub hospital_id: i64,
+    pub billing_id: i64,
+    pub source_line_id: String,
+    pub prescribing_dept_code: String,
+    pub executing_dept_code: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: Option<String>,
+    pub quantity: Amount,
+    pub amount: Amount,
+    pub charged_at: chrono::DateTime<Utc>,
+    pub period: Period,
+}
+
+impl ChargeRow {
+    /// The row that reverses this one at a refund: the same line, departments and item, negated, in the
+    /// refund's moment and period. Departments and codes are the payment's, whatever has changed since.
+    pub fn reversal(&self, at: chrono::DateTime<Utc>, period: Period) -> ChargeRow {
+        ChargeRow {
+            source_line_id: format!("{}-R", self.source_line_id),
+            quantity: -self.quantity,
+            amount: -self.amount,
+            charged_at: at,
+            period,
+            ..self.clone()
+        }
+    }
+
+    pub fn into_active(self, now: chrono::DateTime<Utc>) -> charge_detail::ActiveModel {
+        charge_detail::ActiveModel {
+            hospital_id: Set(self.hospital_id),
+            source: Set(ChargeSource::Outpatient),
+            source_line_id: Set(self.source_line_id),
+            business_type: Set("OUTPATIENT".into()),
+            prescribing_dept_code: Set(self.prescribing_dept_code),
+            executing_dept_code: Set(self.executing_dept_code),
+            item_code: Set(self.item_code),
+            item_name: Set(self.item_name),
+            item_category: Set(self.item_category),
+            quantity: Set(self.quantity),
+            amount: Set(self.amount),
+            charged_at: Set(self.charged_at),
+            period: Set(self.period),
+            billing_id: Set(Some(self.billing_id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<charge_detail::Model> for ChargeRow {
+    fn from(m: charge_detail::Model) -> Self {
+        ChargeRow {
+            hospital_id: m.hospital_id,
+            billing_id: m.billing_id.unwrap_or_default(),
+            source_line_id: m.source_line_id,
+            prescribing_dept_code: m.prescribing_dept_code,
+            executing_dept_code: m.executing_dept_code,
+            item_code: m.item_code,
+            item_name: m.item_name,
+            item_category: m.item_category,
+            quantity: m.quantity,
+            amount: m.amount,
+            charged_at: m.charged_at,
+            period: m.period,
+        }
+    }
+}
+
+/// The `charge_details` rows of a payment, one per bill line (`OP-<line>`): outpatient business, the
+/// doctor's department as the prescribing one, the line's executing department; `codes` maps department
+/// ids to codes.
+pub(crate) fn charge_rows(
+    p: &Payment<'_>,
+    codes: &HashMap<i64, String>,
+) -> Result<Vec<ChargeRow>, AppError> {
+    let code = |id: i64| {
+        codes
+            .get(&id)
+            .cloned()
+            .ok_or(AppError::NotFound("department"))
+    };
+    let prescribing = code(p.department_id)?;
+    p.lines
+        .iter()
+        .map(|l| {
+            Ok(ChargeRow {
+                hospital_id: p.hospital_id,
+                billing_id: p.billing_id,
+                source_line_id: format!("OP-{}", l.id),
+                prescribing_dept_code: prescribing.clone(),
+                executing_dept_code: code(l.executing_department_id.unwrap_or(p.department_id))?,
+                item_code: l.item_code.clone(),
+                item_name: l.item_name.clone(),
+                item_category: Some(l.item_category.as_str().to_owned()),
+                quantity: l.quantity,
+                amount: l.amount,
+                charged_at: p.at,
+                period: p.period,
+            })
+        })
+        .collect()
+}
+
+/// The department codes of a hospital, by id.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn department_codes(
+    conn: &impl ConnectionTrait,
+    hospital_id: i64,
+) -> Result<HashMap<i64, String>, AppError> {
+    Ok(department::Entity::find()
+        .filter(department::Column::HospitalId.eq(hospital_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect())
+}
+
+async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<ChargeRow>) -> Result<(), AppError> {
+    let now = Utc::now();
+    if !rows.is_empty() {
+        charge_detail::Entity::insert_many(rows.into_iter().map(|r| r.into_active(now)))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the `charge_details` rows of one bill's payment.
+async fn write_payment_charges(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    bill: &billing::Model,
+    lines: &[billing_line::Model],
+    at: chrono::DateTime<Utc>,
+    period: Period,
+) -> Result<(), AppError> {
+    let record = medical_record::Entity::find_by_id(bill.medical_record_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("medical record"))?;
+    let doc = doctor::Entity::find_by_id(record.doctor_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("doctor"))?;
+    let payment = Payment {
+        hospital_id: actor.hospital_id,
+        billing_id: bill.id,
+        lines,
+        department_id: doc.department_id,
+        at,
+        period,
+    };
+    let rows = charge_rows(&payment, &department_codes(conn, actor.hospital_id).await?)?;
+    insert_rows(conn, rows).await
+}
+
+/// Writes the rows that reverse one bill's payment: each of the payment's own rows, negated.
+async fn write_refund_charges(
+    conn: &impl ConnectionTrait,
+    bill: &billing::Model,
+    lines: &[billing_line::Model],
+    at: chrono::DateTime<Utc>,
+    period: Period,
+) -> Result<(), AppError> {
+    let paid = charge_detail::Entity::find()
+        .filter(charge_detail::Column::HospitalId.eq(bill.hospital_id))
+        .filter(charge_detail::Column::Source.eq(ChargeSource::Outpatient))
+        .filter(
+            charge_detail::Column::SourceLineId.is_in(lines.iter().map(|l| format!("OP-{}", l.id))),
+        )
+        .order_by_asc(charge_detail::Column::Id)
+        .all(conn)
+        .await?;
+    if paid.len() != lines.len() {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "bill {} has {} lines but its payment wrote {} charge rows",
+            bill.id,
+            lines.len(),
+            paid.len()
+        )));
+    }
+    let rows = paid
+        .into_iter()
+        .map(|m| ChargeRow::from(m).reversal(at, period))
+        .collect();
+    insert_rows(conn, rows).await
+}
+
+/// Refunds a PAID bill (ADMIN, with a reason): REFUNDED, and negative charge rows reverse its income.
+#[tracing::instrument(skip_all)]
+pub async fn refund(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    reason: String,
+) -> Result<billing::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let now = Utc::now();
+    let refunded = billing::Entity::update_many()
+        .col_expr(
+            billing::Column::Status,
+            Expr::value(BillingStatus::Refunded),
+        )
+        .col_expr(billing::Column::RefundedAt, Expr::value(now))
+        .col_expr(billing::Column::RefundedOn, Expr::value(local.date()))
+        .col_expr(billing::Column::RefundReason, Expr::value(reason.clone()))
+        .col_expr(billing::Column::UpdatedAt, Expr::value(now))
+        .filter(billing::Column::Id.eq(id))
+        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
+        .filter(billing::Column::Status.eq(BillingStatus::Paid))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    let bill = get(&txn, actor, id).await?;
+    if !refunded {
+        return Err(AppError::Conflict {
+            code: ErrorCode::InvalidTransition,
+            message: format!("a bill that is {} cannot become REFUNDED", bill.status),
+        });
+    }
+    let lines = lines_of(&txn, id).await?;
+    write_refund_charges(&txn, &bill, &lines, now, Period::of(local.date())).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("BILLING_REFUND", "billing", id)
+            .with_detail(json!({"reason": reason})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(bill)
+}

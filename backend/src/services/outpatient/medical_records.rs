@@ -1,0 +1,274 @@
+//! Medical records (就诊记录): a doctor's queue for today and the record of each visit — diagnosis, treatment
+//! and a structured prescription of catalogue items. A doctor sees only their own patients; a billed record
+//! is locked.
+use crate::services::{
+    Actor, foundation::audit, foundation::charge_items, local_now, outpatient::appointments,
+};
+use crate::{
+    db::begin_write,
+    domain::{appointment::AppointmentStatus, money::Amount, role::Role, schedule::ScheduleStatus},
+    entities::{appointment, doctor, medical_record, patient, schedule},
+    error::{AppError, ErrorCode},
+};
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+
+/// One prescribed item as stored in the record: the catalogue link plus what the doctor saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrescriptionLine {
+    pub charge_item_id: i64,
+    pub item_code: String,
+    pub item_name: String,
+    /// Ten-thousandths, as every quantity.
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordInput {
+    pub diagnosis: Option<String>,
+    pub treatment: Option<String>,
+    /// (catalogue item, quantity)
+    pub prescription: Vec<(i64, Amount)>,
+}
+
+pub fn prescription_of(record: &medical_record::Model) -> Vec<PrescriptionLine> {
+    record
+        .prescription
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default()
+}
+
+/// The doctor profile of a DOCTOR account.
+#[tracing::instrument(skip_all)]
+pub async fn doctor_of(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<doctor::Model, AppError> {
+    doctor::Entity::find()
+        .filter(doctor::Column::HospitalId.eq(actor.hospital_id))
+        .filter(doctor::Column::UserId.eq(actor.user_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::Conflict {
+            code: ErrorCode::NoDoctorProfile,
+            message: "this account is not linked to a doctor".into(),
+        })
+}
+
+/// A record in the caller's hospital; a doctor reaches only their own (another's answers 404).
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<medical_record::Model, AppError> {
+    let mut select = medical_record::Entity::find_by_id(id)
+        .filter(medical_record::Column::HospitalId.eq(actor.hospital_id));
+    if actor.role == Role::Doctor {
+        select =
+            select.filter(medical_record::Column::DoctorId.eq(doctor_of(conn, actor).await?.id));
+    }
+    select
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("medical record"))
+}
+
+/// The record as last committed, read under a shared lock: after the caller has taken its appointment (the
+/// lock a doctor's edit takes first), no edit can be in flight, and on MySQL a plain read would still answer
+/// from the transaction's older snapshot.
+#[tracing::instrument(skip_all)]
+pub async fn get_latest(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<medical_record::Model, AppError> {
+    medical_record::Entity::find_by_id(id)
+        .filter(medical_record::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("medical record"))
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub appointment: appointment::Model,
+    pub schedule: schedule::Model,
+    pub patient: patient::Model,
+    pub record: Option<medical_record::Model>,
+}
+
+/// Today's patients of the signed-in doctor, slot by slot, by queue number; cancelled ones left out.
+#[tracing::instrument(skip_all)]
+pub async fn queue(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<QueueEntry>, AppError> {
+    let me = doctor_of(db, actor).await?;
+    let (_, now) = local_now(db, actor.hospital_id).await?;
+    let slots = schedule::Entity::find()
+        .filter(schedule::Column::DoctorId.eq(me.id))
+        .filter(schedule::Column::ScheduleDate.eq(now.date()))
+        .filter(schedule::Column::Status.ne(ScheduleStatus::Cancelled))
+        .all(db)
+        .await?;
+    let mut entries = Vec::new();
+    for slot in slots {
+        let rows = appointment::Entity::find()
+            .filter(appointment::Column::ScheduleId.eq(slot.id))
+            .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+            .order_by_asc(appointment::Column::QueueNo)
+            .find_also_related(patient::Entity)
+            .all(db)
+            .await?;
+        for (appt, patient) in rows {
+            let Some(patient) = patient else { continue };
+            let record = medical_record::Entity::find()
+                .filter(medical_record::Column::AppointmentId.eq(appt.id))
+                .one(db)
+                .await?;
+            entries.push(QueueEntry {
+                appointment: appt,
+                schedule: slot.clone(),
+                patient,
+                record,
+            });
+        }
+    }
+    entries.sort_by_key(|e| (e.schedule.time_slot, e.appointment.queue_no));
+    Ok(entries)
+}
+
+/// Writes the doctor's part of the record. The appointment row is touched with a compare-and-set on
+/// COMPLETED first: it holds the row against a concurrent billing, and fails once the visit is billed.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    input: RecordInput,
+) -> Result<medical_record::Model, AppError> {
+    let txn = begin_write(db).await?;
+    let record = get(&txn, actor, id).await?;
+    if actor.role == Role::Doctor && record.doctor_id != doctor_of(&txn, actor).await?.id {
+        return Err(AppError::NotFound("medical record"));
+    }
+    let open = appointment::Entity::update_many()
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::Id.eq(record.appointment_id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Completed))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !open {
+        let current = appointments::get(&txn, actor, record.appointment_id).await?;
+        return Err(AppError::Conflict {
+            code: ErrorCode::RecordLocked,
+            message: format!(
+                "the visit is {}; its record can no longer change",
+                current.status
+            ),
+        });
+    }
+    let mut lines = Vec::with_capacity(input.prescription.len());
+    for (i, (item_id, quantity)) in input.prescription.iter().enumerate() {
+        let field = format!("prescription[{i}].charge_item_id");
+        let item = match charge_items::get(&txn, actor, *item_id).await {
+            Ok(item) if item.is_active => item,
+            Ok(_) => return Err(AppError::invalid(field, "the item is no longer offered")),
+            Err(AppError::NotFound(_)) => {
+                return Err(AppError::invalid(field, "no such catalogue item"));
+            }
+            Err(e) => return Err(e),
+        };
+        lines.push(PrescriptionLine {
+            charge_item_id: item.id,
+            item_code: item.item_code,
+            item_name: item.item_name,
+            quantity: quantity.scaled(),
+        });
+    }
+    let now = Utc::now();
+    medical_record::Entity::update_many()
+        .col_expr(
+            medical_record::Column::Diagnosis,
+            Expr::value(input.diagnosis),
+        )
+        .col_expr(
+            medical_record::Column::Treatment,
+            Expr::value(input.treatment),
+        )
+        .col_expr(
+            medical_record::Column::Prescription,
+            Expr::value(serde_json::to_string(&lines).map_err(anyhow::Error::from)?),
+        )
+        .col_expr(
+            medical_record::Column::VisitTime,
+            Expr::value(record.visit_time.unwrap_or(now)),
+        )
+        .col_expr(medical_record::Column::UpdatedAt, Expr::value(now))
+        .filter(medical_record::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor.audit("MEDICAL_RECORD_UPDATE", "medical_record", id),
+    )
+    .await?;
+    let updated = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Calls the next checked-in patient of the signed-in doctor (叫号): the lowest queue number not yet called,
+/// morning before afternoon. A compare-and-set on `called_at`, so two clicks never call one patient twice.
+#[tracing::instrument(skip_all)]
+pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEntry, AppError> {
+    let me = doctor_of(db, actor).await?;
+    for _ in 0..5 {
+        let waiting = queue(db, actor).await?.into_iter().find(|e| {
+            e.appointment.status == AppointmentStatus::Completed
+                && e.appointment.called_at.is_none()
+        });
+        let Some(mut next) = waiting else {
+            return Err(AppError::Conflict {
+                code: ErrorCode::QueueEmpty,
+                message: "no checked-in patient is waiting".into(),
+            });
+        };
+        let now = Utc::now();
+        // The call and its audit entry commit together.
+        let txn = begin_write(db).await?;
+        let called = appointment::Entity::update_many()
+            .col_expr(appointment::Column::CalledAt, Expr::value(now))
+            .filter(appointment::Column::Id.eq(next.appointment.id))
+            .filter(appointment::Column::CalledAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if called {
+            let detail =
+                serde_json::json!({"doctor_id": me.id, "queue_no": next.appointment.queue_no});
+            audit::record(
+                &txn,
+                actor
+                    .audit("QUEUE_CALL", "appointment", next.appointment.id)
+                    .with_detail(detail),
+            )
+            .await?;
+            txn.commit().await?;
+            next.appointment.called_at = Some(now);
+            return Ok(next);
+        }
+        txn.rollback().await?;
+    }
+    Err(AppError::Conflict {
+        code: ErrorCode::ConcurrentUpdate,
+        message: "the queue changed while calling; try again".into(),
+    })
+}

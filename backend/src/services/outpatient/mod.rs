@@ -1,0 +1,8 @@
+//! The outpatient front office: doctors' schedules, booking and check-in, the visit record and the doctor's
+//! queue, billing and payment, statistics.
+pub mod appointments;
+pub mod billings;
+pub mod medical_records;
+pub mod queue_board;
+pub mod schedules;
+pub mod statistics;
