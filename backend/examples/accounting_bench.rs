@@ -9,9 +9,12 @@
 use chrono::Utc;
 use hospital::{
     db,
-    domain::{calculation::TaskStatus, period::Period, role::Role},
+    domain::{
+        accounting::calculation::TaskStatus, foundation::period::Period, foundation::role::Role,
+    },
     entities::{
-        calculation_task, calculation_workflow, hospital as hospital_entity, model_version,
+        accounting::calculation_task, accounting::calculation_workflow, accounting::model_version,
+        foundation::hospital as hospital_entity,
     },
     services::{
         Actor, PageRequest,

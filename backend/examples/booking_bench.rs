@@ -4,18 +4,21 @@
 //!
 //! `bench/booking.sh` runs it on SQLite and, with `BENCH_POSTGRES_URL` (a server URL), on PostgreSQL.
 #![allow(clippy::unwrap_used)]
-use hospital::domain::appointment::AppointmentStatus;
-use hospital::domain::schedule::ScheduleStatus;
-use hospital::domain::vocab::DoctorTitle;
-use hospital::domain::vocab::Gender;
-use hospital::domain::vocab::InsuranceType;
+use hospital::domain::foundation::vocab::DoctorTitle;
+use hospital::domain::foundation::vocab::Gender;
+use hospital::domain::foundation::vocab::InsuranceType;
+use hospital::domain::outpatient::appointment::AppointmentStatus;
+use hospital::domain::outpatient::schedule::ScheduleStatus;
 
 use hospital::{
     auth::password,
     config::Settings,
     db,
-    domain::{id_card, role::Role},
-    entities::{appointment, department, doctor, hospital as hospital_entity, patient, schedule},
+    domain::{foundation::id_card, foundation::role::Role},
+    entities::{
+        foundation::department, foundation::doctor, foundation::hospital as hospital_entity,
+        foundation::patient, outpatient::appointment, outpatient::schedule,
+    },
     services::{foundation::users, outpatient::appointments},
     startup::Application,
 };

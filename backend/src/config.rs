@@ -1,5 +1,5 @@
 //! Typed settings from the environment, with safe defaults for the embedded (SQLite) mode.
-use crate::domain::password::PasswordPolicy;
+use crate::domain::foundation::password::PasswordPolicy;
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use std::{path::PathBuf, str::FromStr, time::Duration};

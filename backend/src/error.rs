@@ -258,8 +258,8 @@ impl From<DbErr> for AppError {
     }
 }
 
-impl From<crate::domain::appointment::InvalidTransition> for AppError {
-    fn from(e: crate::domain::appointment::InvalidTransition) -> Self {
+impl From<crate::domain::outpatient::appointment::InvalidTransition> for AppError {
+    fn from(e: crate::domain::outpatient::appointment::InvalidTransition) -> Self {
         AppError::Conflict {
             code: ErrorCode::InvalidTransition,
             message: format!("an appointment that is {} cannot become {}", e.from, e.to),

@@ -2,7 +2,7 @@
 //! caller's address, and authentication and authorization as types (`CurrentUser`, `Auth<Policy>`).
 use super::AppState;
 use crate::{
-    domain::role::Role,
+    domain::foundation::role::Role,
     error::{AppError, ErrorCode, FieldError},
     services::{Actor, foundation::audit, foundation::auth},
 };

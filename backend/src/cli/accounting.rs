@@ -3,8 +3,8 @@
 use super::connect;
 use crate::{
     config::Settings,
-    domain::{period::Period, period_value::PeriodInput},
-    entities::hospital,
+    domain::{accounting::period_value::PeriodInput, foundation::period::Period},
+    entities::foundation::hospital,
     error::{AppError, ImportReport},
     seed::charge_generator,
     services::accounting::imports::{self, Importer, Progress, Upload},
@@ -50,7 +50,7 @@ impl SeedArgs {
 
 fn parse_period(raw: &str) -> Result<Period, String> {
     raw.parse()
-        .map_err(|e: crate::domain::period::PeriodError| e.to_string())
+        .map_err(|e: crate::domain::foundation::period::PeriodError| e.to_string())
 }
 
 #[derive(Subcommand)]

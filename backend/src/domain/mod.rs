@@ -1,19 +1,9 @@
 //! Pure business rules: no database, no HTTP. Parsed values that are valid by construction.
-pub mod appointment;
-pub mod billing;
-pub mod calculation;
-pub mod charge_line;
-pub mod dimension;
-pub mod id_card;
-pub mod import_layout;
-pub mod masking;
-pub mod money;
-pub mod password;
-pub mod period;
-pub mod period_value;
-pub mod phone;
-pub mod role;
-pub mod schedule;
-pub mod text;
-pub mod valuation;
-pub mod vocab;
+//!
+//! Grouped by context as the other layers are: `foundation` (the values every part shares: money, periods,
+//! roles, the vocabularies, identity numbers, phones, passwords, text, masking), `outpatient` (the appointment
+//! status machine, schedules, the bill split) and `accounting` (dimensions, charge lines and import layouts,
+//! monthly inputs, the value formulas, tasks).
+pub mod accounting;
+pub mod foundation;
+pub mod outpatient;

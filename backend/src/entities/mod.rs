@@ -1,42 +1,15 @@
-//! SeaORM entities, one file per table (only the tables the services use have one).
-pub mod app_user;
-pub mod appointment;
-pub mod audit_chain_head;
-pub mod audit_log;
-pub mod auth_session;
-pub mod billing;
-pub mod billing_line;
-pub mod calculation_detail;
-pub mod calculation_result;
-pub mod calculation_step;
-pub mod calculation_task;
-pub mod calculation_workflow;
-pub mod charge_detail;
-pub mod charge_import;
-pub mod charge_item;
-pub mod cost_record;
-pub mod department;
-pub mod dimension_closure;
-pub mod dimension_item_mapping;
-pub mod dimension_node;
-pub mod doctor;
-pub mod hospital;
-pub mod insurance_policy;
-pub mod login_throttle;
-pub mod medical_record;
-pub mod model_version;
-pub mod orientation_adjustment_detail;
-pub mod orientation_ladder;
-pub mod orientation_rule;
-pub mod orientation_value;
-pub mod patient;
-pub mod payment_request;
-pub mod refresh_token;
-pub mod schedule;
-pub mod value_summary;
+//! SeaORM entities, one file per table (only the tables the services use have one), grouped by context as the
+//! other layers are. Columns hold domain types; `values` says how each is stored.
+pub mod accounting;
+pub mod foundation;
+pub mod outpatient;
 mod values;
-pub mod workload_record;
 
+use accounting::{
+    calculation_task, dimension_item_mapping, dimension_node, model_version, orientation_rule,
+};
+use foundation::{app_user, charge_item, department, doctor, patient};
+use outpatient::{appointment, billing, medical_record, schedule};
 use sea_orm::EntityTrait;
 
 /// A table whose rows belong to one hospital: a lookup by id is always scoped to the caller's hospital, so

@@ -2,16 +2,16 @@
 //! ten-thousandths, `Period` as `YYYY-MM`. Entities hold these types, so nothing past this boundary parses a
 //! stored string or sees a scaled integer; a stored value that does not parse is a database error.
 use crate::domain::{
-    appointment::AppointmentStatus,
-    billing::{BillingStatus, PaymentMethod},
-    calculation::{StepKind, TaskStatus},
-    charge_line::{ChargeSource, ImportStatus},
-    dimension::{BusinessTypeScope, DeptField, NodeKind, Series},
-    money::Amount,
-    period::Period,
-    role::Role,
-    schedule::{ScheduleStatus, TimeSlot},
-    vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
+    accounting::calculation::{StepKind, TaskStatus},
+    accounting::charge_line::{ChargeSource, ImportStatus},
+    accounting::dimension::{BusinessTypeScope, DeptField, NodeKind, Series},
+    foundation::money::Amount,
+    foundation::period::Period,
+    foundation::role::Role,
+    foundation::vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
+    outpatient::appointment::AppointmentStatus,
+    outpatient::billing::{BillingStatus, PaymentMethod},
+    outpatient::schedule::{ScheduleStatus, TimeSlot},
 };
 use sea_orm::{
     ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value,
@@ -121,5 +121,40 @@ impl ValueType for Amount {
 impl Nullable for Amount {
     fn null() -> Value {
         Value::BigInt(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde's names (`rename_all`) and the stored texts must agree for every vocabulary.
+    #[test]
+    fn serde_names_are_the_stored_texts() {
+        fn check<T: serde::Serialize + Copy + std::fmt::Display>(all: &[T]) {
+            for v in all {
+                let expected = serde_json::Value::String(v.to_string());
+                assert_eq!(serde_json::to_value(v).ok(), Some(expected));
+            }
+        }
+        check(DoctorTitle::ALL);
+        check(Gender::ALL);
+        check(InsuranceType::ALL);
+        check(ItemCategory::ALL);
+        check(crate::domain::foundation::role::Role::ALL);
+        check(crate::domain::outpatient::appointment::AppointmentStatus::ALL);
+        check(crate::domain::outpatient::billing::BillingStatus::ALL);
+        check(crate::domain::outpatient::billing::PaymentMethod::ALL);
+        check(crate::domain::outpatient::schedule::TimeSlot::ALL);
+        check(crate::domain::outpatient::schedule::ScheduleStatus::ALL);
+        check(crate::domain::accounting::dimension::Series::ALL);
+        check(crate::domain::accounting::calculation::StepKind::ALL);
+        check(crate::domain::accounting::calculation::TaskStatus::ALL);
+        check(crate::domain::accounting::dimension::NodeKind::ALL);
+        check(crate::domain::accounting::dimension::DeptField::ALL);
+        check(crate::domain::accounting::dimension::BusinessTypeScope::ALL);
+        check(crate::domain::accounting::dimension::BusinessType::ALL);
+        check(crate::domain::accounting::charge_line::ChargeSource::ALL);
+        check(crate::domain::accounting::charge_line::ImportStatus::ALL);
     }
 }

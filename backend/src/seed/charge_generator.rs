@@ -9,11 +9,11 @@
 use crate::services::{accounting::charge_import, accounting::imports, foundation::audit};
 use crate::{
     domain::{
-        charge_line::{BusinessType, COLUMNS, ChargeLine},
-        money::Amount,
-        period::Period,
+        accounting::charge_line::{BusinessType, COLUMNS, ChargeLine},
+        foundation::money::Amount,
+        foundation::period::Period,
     },
-    entities::{charge_item, department, hospital},
+    entities::{foundation::charge_item, foundation::department, foundation::hospital},
     error::{AppError, ErrorCode},
 };
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
@@ -510,7 +510,7 @@ pub fn write_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::charge_line;
+    use crate::domain::accounting::charge_line;
 
     fn item(code: &str, category: &str, price: i64, executing: Option<&str>) -> CatalogueItem {
         CatalogueItem {

@@ -7,7 +7,7 @@ pub mod accounting;
 pub mod foundation;
 pub mod outpatient;
 
-use crate::{domain::role::Role, entities::HospitalScoped, error::AppError};
+use crate::{domain::foundation::role::Role, entities::HospitalScoped, error::AppError};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
     PaginatorTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
@@ -284,7 +284,7 @@ pub async fn local_now(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
 ) -> Result<(chrono_tz::Tz, chrono::NaiveDateTime), AppError> {
-    let hospital = crate::entities::hospital::Entity::find_by_id(hospital_id)
+    let hospital = crate::entities::foundation::hospital::Entity::find_by_id(hospital_id)
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("hospital"))?;

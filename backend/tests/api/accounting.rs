@@ -14,16 +14,19 @@
 //! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
 use crate::db_tests;
 use crate::helpers::TestApp;
-use hospital::domain::money::Amount;
+use hospital::domain::foundation::money::Amount;
 use hospital::services::accounting::{
     calculation_tasks::{self, Checkpoint},
     pipeline,
 };
 use hospital::{
-    domain::{calculation::StepKind, dimension::rules_for, role::Role},
+    domain::{
+        accounting::calculation::StepKind, accounting::dimension::rules_for, foundation::role::Role,
+    },
     entities::{
-        charge_detail, department, dimension_closure, dimension_item_mapping, dimension_node,
-        model_version, orientation_ladder, orientation_rule,
+        accounting::charge_detail, accounting::dimension_closure,
+        accounting::dimension_item_mapping, accounting::dimension_node, accounting::model_version,
+        accounting::orientation_ladder, accounting::orientation_rule, foundation::department,
     },
 };
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -1647,7 +1650,9 @@ db_tests!(the_largest_accepted_values_give_exact_results);
 /// equals the definitions computed exactly (value = base × weight rounded, parents the sums of their children,
 /// ratio = value ÷ parent's rounded) and so does the value summary, on every database.
 async fn the_largest_accepted_values_give_exact_results(app: TestApp) {
-    use hospital::domain::valuation::{MAX_AMOUNT, MAX_INTENSITY, MAX_WEIGHT, div_round};
+    use hospital::domain::accounting::valuation::{
+        MAX_AMOUNT, MAX_INTENSITY, MAX_WEIGHT, div_round,
+    };
     let ledger = model(&app).await;
     insert_charges(&app, app.hospital_a, &charges()).await;
     inputs(&app, &ledger).await;

@@ -5,7 +5,7 @@ use crate::{
     db_tests,
     helpers::{Backend, PASSWORD, TestApp},
 };
-use hospital::{entities::audit_log, services::foundation::audit};
+use hospital::{entities::foundation::audit_log, services::foundation::audit};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 use serde_json::{Value, json};
 
@@ -96,7 +96,9 @@ async fn sign_ins_refusals_writes_and_identity_reads_are_audited(app: TestApp) {
             .status,
         401
     );
-    let analyst = app.token('a', hospital::domain::role::Role::Analyst).await;
+    let analyst = app
+        .token('a', hospital::domain::foundation::role::Role::Analyst)
+        .await;
     assert_eq!(app.get("/api/v1/patients", &analyst).await.status, 403);
     let admin = login.body["access_token"].as_str().unwrap();
     let department = app
@@ -444,7 +446,8 @@ async fn an_administrator_verifies_with_their_own_hospitals_entries(app: TestApp
     }
     let (a_admin, b_admin) = (
         app.admin().await,
-        app.token('b', hospital::domain::role::Role::Admin).await,
+        app.token('b', hospital::domain::foundation::role::Role::Admin)
+            .await,
     );
     let report = app.get("/api/v1/audit-logs/verify", &a_admin).await;
     assert_eq!(report.status, 200, "{:?}", report.body);
@@ -569,7 +572,9 @@ async fn a_change_whose_audit_entry_fails_does_not_happen(app: TestApp) {
     let (today, _) = crate::clinic::today_schedule(&app, clinic.doctor_id, 5).await;
     let patient = clinic.patient(&app, "SELF_PAY").await;
     let (appointment, _) = crate::clinic::walk_in(&app, patient, today).await;
-    let doctor = app.token('a', hospital::domain::role::Role::Doctor).await;
+    let doctor = app
+        .token('a', hospital::domain::foundation::role::Role::Doctor)
+        .await;
     refuse_audit_entries(&app, "QUEUE_CALL").await;
     let call = app
         .post("/api/v1/doctor/queue/call-next", &doctor, json!({}))

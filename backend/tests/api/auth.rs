@@ -6,8 +6,8 @@ use crate::{
     helpers::{JWT_SECRET, PASSWORD, Resp, TestApp, username},
 };
 use hospital::{
-    auth::jwt::Claims, config::Settings, domain::password::PasswordPolicy, domain::role::Role,
-    entities::app_user,
+    auth::jwt::Claims, config::Settings, domain::foundation::password::PasswordPolicy,
+    domain::foundation::role::Role, entities::foundation::app_user,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
@@ -405,12 +405,12 @@ async fn blanks_around_a_username_neither_sign_in_elsewhere_nor_dodge_the_lockou
 async fn a_deactivated_hospital_ends_its_sessions(app: TestApp) {
     let session = sign_in(&app, "a_front_desk", PASSWORD).await;
     assert_access_works(&app, &session.access, "before deactivation").await;
-    hospital::entities::hospital::Entity::update_many()
+    hospital::entities::foundation::hospital::Entity::update_many()
         .col_expr(
-            hospital::entities::hospital::Column::IsActive,
+            hospital::entities::foundation::hospital::Column::IsActive,
             Expr::value(false),
         )
-        .filter(hospital::entities::hospital::Column::Id.eq(app.hospital_a))
+        .filter(hospital::entities::foundation::hospital::Column::Id.eq(app.hospital_a))
         .exec(&app.db)
         .await
         .unwrap();

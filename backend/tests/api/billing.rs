@@ -8,8 +8,8 @@ use crate::{
     helpers::{Resp, TestApp},
 };
 use hospital::{
-    domain::role::Role,
-    entities::{audit_log, charge_detail, payment_request},
+    domain::foundation::role::Role,
+    entities::{accounting::charge_detail, foundation::audit_log, outpatient::payment_request},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

@@ -8,7 +8,10 @@ use crate::{
     helpers::{Resp, TestApp},
 };
 use hospital::{
-    entities::{appointment, audit_log, medical_record, schedule},
+    entities::{
+        foundation::audit_log, outpatient::appointment, outpatient::medical_record,
+        outpatient::schedule,
+    },
     services::outpatient::appointments::sweep_no_shows,
 };
 use proptest::{

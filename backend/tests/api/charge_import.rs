@@ -6,14 +6,14 @@ use crate::{
     db_tests, db_tests_with,
     helpers::{JWT_SECRET, PASSWORD, TestApp, username},
 };
-use hospital::domain::charge_line::ChargeSource;
-use hospital::domain::charge_line::ImportStatus;
-use hospital::domain::money::Amount;
-use hospital::domain::period::Period;
+use hospital::domain::accounting::charge_line::ChargeSource;
+use hospital::domain::accounting::charge_line::ImportStatus;
+use hospital::domain::foundation::money::Amount;
+use hospital::domain::foundation::period::Period;
 use hospital::{
     config::Settings,
-    domain::role::Role,
-    entities::{charge_detail, charge_import},
+    domain::foundation::role::Role,
+    entities::{accounting::charge_detail, accounting::charge_import},
     services::accounting::imports::{self, Importer, Progress, Upload},
     startup::Application,
 };

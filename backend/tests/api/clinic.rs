@@ -8,15 +8,16 @@
 //! Insurance: EMPLOYEE 0.7, RESIDENT 0.5, SELF_PAY 0.
 use crate::helpers::{Resp, TestApp};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use hospital::domain::money::Amount;
-use hospital::domain::schedule::ScheduleStatus;
-use hospital::domain::schedule::TimeSlot;
-use hospital::domain::vocab::InsuranceType;
+use hospital::domain::foundation::money::Amount;
+use hospital::domain::foundation::vocab::InsuranceType;
+use hospital::domain::outpatient::schedule::ScheduleStatus;
+use hospital::domain::outpatient::schedule::TimeSlot;
 use hospital::{
-    domain::role::Role,
+    domain::foundation::role::Role,
     entities::{
-        appointment, charge_detail, hospital as hospital_entity, insurance_policy, patient,
-        schedule,
+        accounting::charge_detail, foundation::hospital as hospital_entity,
+        foundation::insurance_policy, foundation::patient, outpatient::appointment,
+        outpatient::schedule,
     },
 };
 use reqwest::Method;

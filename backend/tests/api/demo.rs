@@ -9,10 +9,11 @@ use crate::{
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use hospital::{
     db,
-    domain::{role::Role, schedule::TimeSlot},
+    domain::{foundation::role::Role, outpatient::schedule::TimeSlot},
     entities::{
-        app_user, appointment, billing as billing_entity, billing_line, charge_detail,
-        hospital as hospital_entity, schedule,
+        accounting::charge_detail, foundation::app_user, foundation::hospital as hospital_entity,
+        outpatient::appointment, outpatient::billing as billing_entity, outpatient::billing_line,
+        outpatient::schedule,
     },
     seed::demo,
     services::{Actor, local_now, outpatient::billings, outpatient::statistics},
@@ -312,7 +313,9 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
 /// The demo queues a calculation per month and hospital (and the latest month again on the legacy workflow);
 /// a runner finishes them all, with workload, costs and a ranked value summary.
 async fn the_demo_calculations_run(conn: &DatabaseConnection, summary: &demo::DemoSummary) {
-    use hospital::entities::{calculation_result, calculation_task, value_summary};
+    use hospital::entities::{
+        accounting::calculation_result, accounting::calculation_task, accounting::value_summary,
+    };
     use sea_orm::PaginatorTrait;
     assert!(summary.calculation_tasks >= 4, "{summary:?}");
     assert!(
@@ -395,7 +398,8 @@ async fn the_demo_model_is_active_and_covers_every_charge_leaf(
     summary: &demo::DemoSummary,
 ) {
     use hospital::entities::{
-        charge_item, dimension_closure, dimension_item_mapping, model_version, orientation_rule,
+        accounting::dimension_closure, accounting::dimension_item_mapping,
+        accounting::model_version, accounting::orientation_rule, foundation::charge_item,
     };
     use std::collections::{BTreeSet, HashSet};
     assert_eq!(summary.model_versions, 2);

@@ -6,7 +6,7 @@ use crate::{
     db_tests,
     helpers::{TestApp, username},
 };
-use hospital::{domain::role::Role, entities::audit_log};
+use hospital::{domain::foundation::role::Role, entities::foundation::audit_log};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 

@@ -4,8 +4,8 @@ use hospital::{
     auth::password,
     config::Settings,
     db,
-    domain::role::Role,
-    entities::hospital as hospital_entity,
+    domain::foundation::role::Role,
+    entities::foundation::hospital as hospital_entity,
     services::foundation::users::{self, NewUser},
     startup::Application,
 };

@@ -8,8 +8,11 @@ use crate::{
     helpers::{Backend, Resp, TestApp},
 };
 use hospital::{
-    domain::role::Role,
-    entities::{audit_log, billing_line, charge_detail, workload_record},
+    domain::foundation::role::Role,
+    entities::{
+        accounting::charge_detail, accounting::workload_record, foundation::audit_log,
+        outpatient::billing_line,
+    },
     seed::charge_generator::{self, Catalogue, CatalogueItem, Generator},
     services::accounting::imports::Silent,
 };
@@ -640,7 +643,7 @@ async fn monthly_inputs_are_validated(app: TestApp) {
             ),
         ]
     );
-    let stored = hospital::entities::cost_record::Entity::find()
+    let stored = hospital::entities::accounting::cost_record::Entity::find()
         .count(&app.db)
         .await
         .unwrap();

@@ -9,11 +9,14 @@ use crate::{
     },
     helpers::{Resp, TestApp},
 };
-use hospital::domain::calculation::TaskStatus;
-use hospital::domain::period::Period;
+use hospital::domain::accounting::calculation::TaskStatus;
+use hospital::domain::foundation::period::Period;
 use hospital::{
-    domain::role::Role,
-    entities::{calculation_task, calculation_workflow, dimension_closure},
+    domain::foundation::role::Role,
+    entities::{
+        accounting::calculation_task, accounting::calculation_workflow,
+        accounting::dimension_closure,
+    },
 };
 use proptest::{prelude::*, test_runner::TestRunner};
 use reqwest::Method;

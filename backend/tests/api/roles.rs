@@ -6,8 +6,8 @@ use crate::{
     helpers::{TestApp, username},
 };
 use hospital::{
-    domain::role::Role,
-    entities::{app_user, audit_log},
+    domain::foundation::role::Role,
+    entities::{foundation::app_user, foundation::audit_log},
 };
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

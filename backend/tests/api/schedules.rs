@@ -7,7 +7,7 @@ use crate::{
     helpers::{Resp, TestApp},
 };
 use chrono::{Datelike, Duration, NaiveDate};
-use hospital::domain::role::Role;
+use hospital::domain::foundation::role::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -500,8 +500,8 @@ async fn cancelling_a_schedule_while_patients_book_it(app: TestApp) {
             clinic::all(patients.iter().map(|p| clinic::book(&app, *p, id))),
         )
         .await;
-        let rows = hospital::entities::appointment::Entity::find()
-            .filter(hospital::entities::appointment::Column::ScheduleId.eq(id))
+        let rows = hospital::entities::outpatient::appointment::Entity::find()
+            .filter(hospital::entities::outpatient::appointment::Column::ScheduleId.eq(id))
             .all(&app.db)
             .await
             .unwrap();

@@ -3,15 +3,18 @@
 //! cancellation, another hospital's bill), by day, ISO week and month; roles, validation and the Excel export.
 use crate::{db_tests, helpers::TestApp};
 use chrono::{NaiveDate, Utc};
-use hospital::domain::billing::PaymentMethod;
-use hospital::domain::schedule::ScheduleStatus;
-use hospital::domain::schedule::TimeSlot;
-use hospital::domain::vocab::DoctorTitle;
-use hospital::domain::vocab::Gender;
-use hospital::domain::vocab::InsuranceType;
+use hospital::domain::foundation::vocab::DoctorTitle;
+use hospital::domain::foundation::vocab::Gender;
+use hospital::domain::foundation::vocab::InsuranceType;
+use hospital::domain::outpatient::billing::PaymentMethod;
+use hospital::domain::outpatient::schedule::ScheduleStatus;
+use hospital::domain::outpatient::schedule::TimeSlot;
 use hospital::{
-    domain::{money::Amount, role::Role},
-    entities::{appointment, billing, department, doctor, medical_record, patient, schedule},
+    domain::{foundation::money::Amount, foundation::role::Role},
+    entities::{
+        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::billing, outpatient::medical_record, outpatient::schedule,
+    },
 };
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, Set};

@@ -10,7 +10,7 @@ use crate::{
     },
     helpers::TestApp,
 };
-use hospital::domain::role::Role;
+use hospital::domain::foundation::role::Role;
 use serde_json::{Value, json};
 
 db_tests!(

@@ -10,7 +10,7 @@ use crate::{
     },
     helpers::{Resp, TestApp},
 };
-use hospital::domain::role::Role;
+use hospital::domain::foundation::role::Role;
 use serde_json::{Value, json};
 
 db_tests!(
@@ -603,7 +603,9 @@ async fn an_overflowing_page_is_refused_on_every_list(app: TestApp) {
         .unwrap();
     let spec: serde_json::Value = spec.json().await.unwrap();
     let admin = app.admin().await;
-    let doctor = app.token('a', hospital::domain::role::Role::Doctor).await;
+    let doctor = app
+        .token('a', hospital::domain::foundation::role::Role::Doctor)
+        .await;
     let mut lists = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         let Some(get) = item.get("get") else { continue };

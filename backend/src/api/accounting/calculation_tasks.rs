@@ -6,8 +6,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{calculation::TaskStatus, period::Period},
-    entities::calculation_task,
+    domain::{accounting::calculation::TaskStatus, foundation::period::Period},
+    entities::accounting::calculation_task,
     error::{AppError, FieldErrors},
     services::accounting::{
         calculation_tasks::{self as service, NewTask, TaskFilter},
@@ -30,8 +30,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Serialize, ToSchema)]
 pub struct WorkflowStep {
     pub step_order: i32,
-    #[schema(value_type = crate::domain::calculation::StepKind)]
-    pub kind: crate::domain::calculation::StepKind,
+    #[schema(value_type = crate::domain::accounting::calculation::StepKind)]
+    pub kind: crate::domain::accounting::calculation::StepKind,
     #[schema(example = "生成核算明细")]
     pub name: String,
 }

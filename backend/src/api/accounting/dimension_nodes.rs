@@ -8,9 +8,9 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        dimension::{BusinessTypeScope, DeptField, NodeKind, Series, rules_for},
-        money::Amount,
-        text,
+        accounting::dimension::{BusinessTypeScope, DeptField, NodeKind, Series, rules_for},
+        foundation::money::Amount,
+        foundation::text,
     },
     error::{AppError, FieldErrors},
     services::{

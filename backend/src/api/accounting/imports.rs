@@ -9,7 +9,7 @@ use crate::api::{
 };
 use crate::{
     config::Settings,
-    domain::{period::Period, period_value::PeriodInput},
+    domain::{accounting::period_value::PeriodInput, foundation::period::Period},
     error::AppError,
     services::accounting::imports::{
         self as service, ChargeSummary, Importer, PeriodValueSummary, Silent, Upload,

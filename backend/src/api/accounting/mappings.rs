@@ -8,7 +8,7 @@ use crate::api::{
     upload,
 };
 use crate::{
-    domain::text,
+    domain::foundation::text,
     error::{AppError, FieldErrors},
     services::{
         Removal,

@@ -6,7 +6,7 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::text,
+    domain::foundation::text,
     error::{AppError, FieldErrors},
     services::{
         Removal,

@@ -5,7 +5,7 @@ use crate::api::{
     extract::{Analytics, Auth, Query},
 };
 use crate::{
-    domain::{period::Period, period_value::PeriodInput},
+    domain::{accounting::period_value::PeriodInput, foundation::period::Period},
     error::AppError,
     services::accounting::imports::{self as service, PeriodRecord, PeriodRecordFilter},
 };

@@ -8,11 +8,11 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        money::Amount,
-        text,
-        valuation::{Band, MAX_INTENSITY, overlapping},
+        accounting::valuation::{Band, MAX_INTENSITY, overlapping},
+        foundation::money::Amount,
+        foundation::text,
     },
-    entities::orientation_ladder,
+    entities::accounting::orientation_ladder,
     error::{AppError, FieldErrors},
     services::{
         Removal,

@@ -7,8 +7,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{dimension::BusinessType, money::Amount},
-    entities::{calculation_result, department},
+    domain::{accounting::dimension::BusinessType, foundation::money::Amount},
+    entities::{accounting::calculation_result, foundation::department},
     error::{AppError, FieldErrors},
     services::accounting::{
         drill_down::{self, DrillRequest, Sort},
@@ -57,10 +57,10 @@ pub struct MatrixNodeView {
     pub parent_id: Option<i64>,
     pub code: String,
     pub name: String,
-    #[schema(value_type = crate::domain::dimension::Series)]
-    pub series: crate::domain::dimension::Series,
-    #[schema(value_type = crate::domain::dimension::NodeKind)]
-    pub kind: crate::domain::dimension::NodeKind,
+    #[schema(value_type = crate::domain::accounting::dimension::Series)]
+    pub series: crate::domain::accounting::dimension::Series,
+    #[schema(value_type = crate::domain::accounting::dimension::NodeKind)]
+    pub kind: crate::domain::accounting::dimension::NodeKind,
     /// 0 for a root.
     pub depth: usize,
     pub is_leaf: bool,

@@ -4,7 +4,7 @@ use crate::api::{
     extract::{CurrentUser, Json, client_ip},
     problem::Problem,
 };
-use crate::{domain::role::Role, error::AppError, services::foundation::auth};
+use crate::{domain::foundation::role::Role, error::AppError, services::foundation::auth};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -135,7 +135,7 @@ pub struct Me {
     pub role: Role,
     pub hospital: HospitalRef,
     pub password_expired: bool,
-    pub password_policy: crate::domain::password::PasswordPolicy,
+    pub password_policy: crate::domain::foundation::password::PasswordPolicy,
 }
 
 /// The signed-in user and their hospital.

@@ -5,8 +5,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{money::Amount, text, vocab::ItemCategory},
-    entities::charge_item,
+    domain::{foundation::money::Amount, foundation::text, foundation::vocab::ItemCategory},
+    entities::foundation::charge_item,
     error::{AppError, FieldErrors},
     services::foundation::charge_items::{self as service, ChargeItemFilter, ChargeItemInput},
 };

@@ -5,8 +5,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::text,
-    entities::department,
+    domain::foundation::text,
+    entities::foundation::department,
     error::{AppError, FieldErrors},
     services::foundation::departments::{self as service, DepartmentFilter, DepartmentInput},
 };

@@ -5,8 +5,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{phone::MobilePhone, text, vocab::DoctorTitle},
-    entities::doctor,
+    domain::{foundation::phone::MobilePhone, foundation::text, foundation::vocab::DoctorTitle},
+    entities::foundation::doctor,
     error::{AppError, FieldErrors},
     services::foundation::doctors::{self as service, DoctorFilter, DoctorInput},
 };

@@ -7,13 +7,13 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        id_card::IdCard,
-        masking::{mask_id_card, mask_phone},
-        phone::MobilePhone,
-        text,
-        vocab::{Gender, InsuranceType},
+        foundation::id_card::IdCard,
+        foundation::masking::{mask_id_card, mask_phone},
+        foundation::phone::MobilePhone,
+        foundation::text,
+        foundation::vocab::{Gender, InsuranceType},
     },
-    entities::patient,
+    entities::foundation::patient,
     error::{AppError, FieldErrors},
     services::foundation::patients::{self as service, PatientFilter, PatientInput},
 };

@@ -5,8 +5,8 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{role::Role, text},
-    entities::app_user,
+    domain::{foundation::role::Role, foundation::text},
+    entities::foundation::app_user,
     error::{AppError, FieldErrors},
     services::foundation::users::{self as service, NewUser, UserChanges, UserFilter},
 };

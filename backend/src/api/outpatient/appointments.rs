@@ -6,9 +6,9 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        appointment::AppointmentStatus,
-        masking::{mask_id_card, mask_phone},
-        schedule::TimeSlot,
+        foundation::masking::{mask_id_card, mask_phone},
+        outpatient::appointment::AppointmentStatus,
+        outpatient::schedule::TimeSlot,
     },
     error::AppError,
     services::outpatient::appointments::{self as service, AppointmentFilter, AppointmentView},
@@ -85,18 +85,6 @@ impl TryFrom<AppointmentView> for Appointment {
     }
 }
 
-async fn one(
-    state: &AppState,
-    row: crate::entities::appointment::Model,
-) -> Result<Appointment, AppError> {
-    service::views(&state.db, vec![row])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound("appointment"))?
-        .try_into()
-}
-
 fn page_of(found: crate::services::Page<AppointmentView>) -> Result<PageOf<Appointment>, AppError> {
     PageOf::try_from_page(found, Appointment::try_from)
 }
@@ -163,8 +151,8 @@ async fn read(
     user: Auth<FrontOffice>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
-    let found = service::get(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(one(&state, found).await?))
+    let found = service::read(&state.db, &user, id.into_inner()).await?;
+    Ok(web::Json(found.try_into()?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -185,7 +173,7 @@ async fn book(
     body: Json<BookingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::book(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
-    Ok(HttpResponse::Created().json(one(&state, created).await?))
+    Ok(HttpResponse::Created().json(Appointment::try_from(created)?))
 }
 
 /// Books one of today's schedules and checks the patient in, in one transaction.
@@ -199,9 +187,8 @@ async fn walk_in(
     user: Auth<FrontOffice>,
     body: Json<BookingRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let (created, _) =
-        service::walk_in(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
-    Ok(HttpResponse::Created().json(one(&state, created).await?))
+    let created = service::walk_in(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
+    Ok(HttpResponse::Created().json(Appointment::try_from(created)?))
 }
 
 const TRANSITION: &str =
@@ -218,8 +205,8 @@ async fn check_in(
     user: Auth<FrontOffice>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
-    let (checked_in, _) = service::check_in(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(one(&state, checked_in).await?))
+    let checked_in = service::check_in(&state.db, &user, id.into_inner()).await?;
+    Ok(web::Json(checked_in.try_into()?))
 }
 
 /// Gives the place back (not the queue number).
@@ -234,7 +221,7 @@ async fn cancel(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let cancelled = service::cancel(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(one(&state, cancelled).await?))
+    Ok(web::Json(cancelled.try_into()?))
 }
 
 /// For a booked appointment whose slot has ended (the server also does this by itself every minute).
@@ -249,5 +236,5 @@ async fn no_show(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let marked = service::mark_no_show(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(one(&state, marked).await?))
+    Ok(web::Json(marked.try_into()?))
 }

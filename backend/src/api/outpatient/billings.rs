@@ -6,12 +6,12 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        billing::{BillingStatus, PaymentMethod},
-        money::Amount,
-        text,
-        vocab::ItemCategory,
+        foundation::money::Amount,
+        foundation::text,
+        foundation::vocab::ItemCategory,
+        outpatient::billing::{BillingStatus, PaymentMethod},
     },
-    entities::{billing, billing_line},
+    entities::{outpatient::billing, outpatient::billing_line},
     error::AppError,
     services::outpatient::billings::{self as service, Draft},
 };
@@ -36,7 +36,7 @@ pub struct BillLine {
     pub item_code: String,
     pub item_name: String,
     #[schema(value_type = ItemCategory)]
-    pub item_category: crate::domain::vocab::ItemCategory,
+    pub item_category: crate::domain::foundation::vocab::ItemCategory,
     #[schema(value_type = String, example = "20.0000")]
     pub unit_price: Decimal,
     #[schema(value_type = String, example = "1.0000")]
@@ -107,8 +107,8 @@ pub fn bill(b: &billing::Model, lines: &[billing_line::Model]) -> Result<Bill, A
 pub struct BillPreview {
     pub medical_record_id: i64,
     pub patient_name: String,
-    #[schema(value_type = crate::domain::vocab::InsuranceType)]
-    pub insurance_type: crate::domain::vocab::InsuranceType,
+    #[schema(value_type = crate::domain::foundation::vocab::InsuranceType)]
+    pub insurance_type: crate::domain::foundation::vocab::InsuranceType,
     /// The share of the total insurance pays for this insurance type.
     #[schema(value_type = String, example = "0.7000")]
     pub insurance_ratio: Decimal,

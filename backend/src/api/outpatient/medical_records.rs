@@ -5,8 +5,11 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{appointment::AppointmentStatus, money::Amount, schedule::TimeSlot, text},
-    entities::medical_record,
+    domain::{
+        foundation::money::Amount, foundation::text, outpatient::appointment::AppointmentStatus,
+        outpatient::schedule::TimeSlot,
+    },
+    entities::outpatient::medical_record,
     error::{AppError, FieldErrors},
     services::outpatient::medical_records::{self as service, RecordInput},
 };
@@ -33,8 +36,8 @@ pub struct QueueEntry {
     pub room_no: String,
     pub patient_id: i64,
     pub patient_name: String,
-    #[schema(value_type = crate::domain::vocab::Gender)]
-    pub gender: crate::domain::vocab::Gender,
+    #[schema(value_type = crate::domain::foundation::vocab::Gender)]
+    pub gender: crate::domain::foundation::vocab::Gender,
     pub dob: NaiveDate,
     pub check_in_time: Option<DateTime<Utc>>,
     /// When the doctor called the patient in; null while waiting.

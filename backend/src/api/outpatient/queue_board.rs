@@ -4,7 +4,8 @@ use crate::api::{
     extract::{AnyStaff, Auth},
 };
 use crate::{
-    domain::schedule::TimeSlot, error::AppError, services::outpatient::queue_board as service,
+    domain::outpatient::schedule::TimeSlot, error::AppError,
+    services::outpatient::queue_board as service,
 };
 use actix_web::{get, web};
 use serde::Serialize;

@@ -6,8 +6,8 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        schedule::{ScheduleStatus, TimeSlot},
-        text,
+        foundation::text,
+        outpatient::schedule::{ScheduleStatus, TimeSlot},
     },
     error::{AppError, FieldErrors},
     services::outpatient::schedules::{
@@ -35,7 +35,7 @@ pub struct Schedule {
     pub doctor_id: i64,
     #[schema(example = "刘佳怡")]
     pub doctor_name: String,
-    #[schema(value_type = crate::domain::vocab::DoctorTitle)]
+    #[schema(value_type = crate::domain::foundation::vocab::DoctorTitle)]
     pub doctor_title: String,
     pub department_id: i64,
     #[schema(example = "内科")]
@@ -75,7 +75,7 @@ impl TryFrom<ScheduleView> for Schedule {
 
 async fn one(
     state: &AppState,
-    rows: Vec<crate::entities::schedule::Model>,
+    rows: Vec<crate::entities::outpatient::schedule::Model>,
 ) -> Result<Schedule, AppError> {
     service::views(&state.db, rows)
         .await?

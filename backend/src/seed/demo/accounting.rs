@@ -1,10 +1,13 @@
 //! The demo's monthly accounting inputs and its first calculations: workload (bed-days, transfers, monitoring),
 //! costs derived from each department's income, orientation actuals, and a queued calculation per month (plus
 //! one with the legacy workflow for the latest month), which the server's runner computes at start.
-use crate::domain::period::Period;
+use crate::domain::foundation::period::Period;
 use crate::{
-    domain::calculation::TaskStatus,
-    entities::{calculation_task, calculation_workflow, department, model_version},
+    domain::accounting::calculation::TaskStatus,
+    entities::{
+        accounting::calculation_task, accounting::calculation_workflow, accounting::model_version,
+        foundation::department,
+    },
     services::accounting::{sql::Dialect, workflows},
 };
 use chrono::{DateTime, Utc};

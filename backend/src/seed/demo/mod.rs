@@ -11,13 +11,16 @@ use crate::{
     auth::password,
     db::begin_write,
     domain::{
-        id_card::IdCard,
-        money::Amount,
-        phone::MobilePhone,
-        role::Role,
-        vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
+        foundation::id_card::IdCard,
+        foundation::money::Amount,
+        foundation::phone::MobilePhone,
+        foundation::role::Role,
+        foundation::vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
     },
-    entities::{app_user, charge_item, department, doctor, hospital, insurance_policy, patient},
+    entities::{
+        foundation::app_user, foundation::charge_item, foundation::department, foundation::doctor,
+        foundation::hospital, foundation::insurance_policy, foundation::patient,
+    },
 };
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};

@@ -4,14 +4,15 @@
 use super::rows;
 use crate::{
     domain::{
-        dimension::{NodeKind, NodeRules, rules_for, scopes_overlap},
-        money::Amount,
-        valuation::{Band, overlapping},
+        accounting::dimension::{NodeKind, NodeRules, rules_for, scopes_overlap},
+        accounting::valuation::{Band, overlapping},
+        foundation::money::Amount,
     },
     entities::{
-        charge_item, dimension_closure as closure, dimension_item_mapping as mapping,
-        dimension_node as node, model_version as version, orientation_ladder as ladder,
-        orientation_rule as rule,
+        accounting::dimension_closure as closure, accounting::dimension_item_mapping as mapping,
+        accounting::dimension_node as node, accounting::model_version as version,
+        accounting::orientation_ladder as ladder, accounting::orientation_rule as rule,
+        foundation::charge_item,
     },
     services::accounting::dimension_nodes::closure_of,
 };

@@ -13,17 +13,19 @@
 use super::clinic::{self, Audience, Diagnosis, MAX_ITEMS, NON_CLINICAL, REFUND_REASONS};
 use crate::{
     domain::{
-        appointment::AppointmentStatus,
-        billing::{self as rules, BillingStatus, PaymentMethod},
-        money::Amount,
-        period::Period,
-        role::Role,
-        schedule::{ScheduleStatus, TimeSlot},
-        vocab::{Gender, InsuranceType},
+        foundation::money::Amount,
+        foundation::period::Period,
+        foundation::role::Role,
+        foundation::vocab::{Gender, InsuranceType},
+        outpatient::appointment::AppointmentStatus,
+        outpatient::billing::{self as rules, BillingStatus, PaymentMethod},
+        outpatient::schedule::{ScheduleStatus, TimeSlot},
     },
     entities::{
-        app_user, appointment, billing, billing_line, charge_detail, charge_item, department,
-        doctor, medical_record, patient, schedule,
+        accounting::charge_detail, foundation::app_user, foundation::charge_item,
+        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::billing, outpatient::billing_line, outpatient::medical_record,
+        outpatient::schedule,
     },
     services::{
         Actor, local_now,

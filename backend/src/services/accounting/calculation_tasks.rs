@@ -14,10 +14,10 @@ use super::{
 use crate::services::find_owned;
 use crate::{
     domain::{
-        calculation::{StepKind, TaskStatus},
-        period::Period,
+        accounting::calculation::{StepKind, TaskStatus},
+        foundation::period::Period,
     },
-    entities::{calculation_task, model_version},
+    entities::{accounting::calculation_task, accounting::model_version},
     error::{AppError, ErrorCode},
     services::{Actor, Page, PageRequest, fetch_page, foundation::audit},
 };
@@ -640,9 +640,11 @@ async fn run_steps(
 ) -> anyhow::Result<bool> {
     let run_no = reporter.run_no;
     let period = task.period;
-    let workflow = crate::entities::calculation_step::Entity::find()
-        .filter(crate::entities::calculation_step::Column::WorkflowId.eq(task.workflow_id))
-        .order_by_asc(crate::entities::calculation_step::Column::StepOrder)
+    let workflow = crate::entities::accounting::calculation_step::Entity::find()
+        .filter(
+            crate::entities::accounting::calculation_step::Column::WorkflowId.eq(task.workflow_id),
+        )
+        .order_by_asc(crate::entities::accounting::calculation_step::Column::StepOrder)
         .all(db)
         .await?;
     let steps: Vec<StepKind> = workflow.iter().map(|s| s.kind).collect();

@@ -5,8 +5,8 @@
 //! runs out.
 use crate::{
     db::begin_write,
-    domain::charge_line::ImportStatus,
-    entities::charge_import,
+    domain::accounting::charge_line::ImportStatus,
+    entities::accounting::charge_import,
     error::{AppError, ErrorCode},
 };
 use chrono::{DateTime, Utc};
@@ -198,10 +198,10 @@ async fn discard_id(db: &DatabaseConnection, id: i64) -> Result<(), AppError> {
     loop {
         let txn = begin_write(db).await?;
         // A chunk of ids first: MySQL and SQLite (as built) have no DELETE … LIMIT in common with PostgreSQL.
-        let ids: Vec<i64> = crate::entities::charge_detail::Entity::find()
+        let ids: Vec<i64> = crate::entities::accounting::charge_detail::Entity::find()
             .select_only()
-            .column(crate::entities::charge_detail::Column::Id)
-            .filter(crate::entities::charge_detail::Column::ImportId.eq(id))
+            .column(crate::entities::accounting::charge_detail::Column::Id)
+            .filter(crate::entities::accounting::charge_detail::Column::ImportId.eq(id))
             .limit(DELETE_CHUNK)
             .into_tuple()
             .all(&txn)
@@ -216,8 +216,11 @@ async fn discard_id(db: &DatabaseConnection, id: i64) -> Result<(), AppError> {
             return Ok(());
         }
         for part in ids.chunks(4_000) {
-            crate::entities::charge_detail::Entity::delete_many()
-                .filter(crate::entities::charge_detail::Column::Id.is_in(part.iter().copied()))
+            crate::entities::accounting::charge_detail::Entity::delete_many()
+                .filter(
+                    crate::entities::accounting::charge_detail::Column::Id
+                        .is_in(part.iter().copied()),
+                )
                 .exec(&txn)
                 .await?;
         }

@@ -4,12 +4,12 @@ use crate::services::{Actor, accounting::model_versions, find_owned, foundation:
 use crate::{
     db::begin_write,
     domain::{
-        dimension::{BusinessTypeScope, DeptField, NodeKind, NodeRules, Series},
-        money::Amount,
+        accounting::dimension::{BusinessTypeScope, DeptField, NodeKind, NodeRules, Series},
+        foundation::money::Amount,
     },
     entities::{
-        dimension_closure as closure, dimension_item_mapping as mapping, dimension_node as node,
-        orientation_rule as rule,
+        accounting::dimension_closure as closure, accounting::dimension_item_mapping as mapping,
+        accounting::dimension_node as node, accounting::orientation_rule as rule,
     },
     error::{AppError, ErrorCode, FieldErrors},
 };
@@ -22,8 +22,8 @@ use sea_orm::{
 use std::collections::HashMap;
 
 /// The largest weight: a coefficient or a unit price in yuan; anything above is a typing error, and the
-/// pipeline's values stay exact in 64 bits below it (see `domain::valuation`).
-pub use crate::domain::valuation::MAX_WEIGHT;
+/// pipeline's values stay exact in 64 bits below it (see `domain::accounting::valuation`).
+pub use crate::domain::accounting::valuation::MAX_WEIGHT;
 
 /// A node to add; `rules` were derived from `code` when the request was parsed.
 #[derive(Debug, Clone)]
@@ -575,7 +575,7 @@ mod tests {
 
     #[test]
     fn overrides_apply_to_charge_nodes_only() {
-        use crate::domain::dimension::rules_for;
+        use crate::domain::accounting::dimension::rules_for;
         let eval = rules_for("dim-doc-out-eval-1").unwrap_or_else(|e| panic!("{e}"));
         let mut errors = FieldErrors::new();
         let r = check_overrides(

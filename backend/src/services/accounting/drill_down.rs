@@ -4,13 +4,13 @@
 //! (its department field, business-type scope and split), so tasks of a workflow without details stay
 //! drillable without being recomputed. A parent drills into the CHARGE leaves under it (closure table); the
 //! two sources give the same items and totals for the same data.
-use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
-use crate::domain::money::Amount;
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf, dept_column};
+use crate::domain::foundation::money::Amount;
 use crate::{
-    domain::dimension::{BusinessType, DeptField},
-    entities::{calculation_task, department, dimension_node},
+    domain::accounting::dimension::{BusinessType, DeptField},
+    entities::{accounting::calculation_task, accounting::dimension_node, foundation::department},
     error::{AppError, ErrorCode},
-    services::{Actor, PageRequest, accounting::dimension_nodes::rules_of},
+    services::{Actor, PageRequest, accounting::dimension_nodes::rules_of, referenced},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 
@@ -144,6 +144,8 @@ pub async fn cell_context(
     Ok((task, node))
 }
 
+/// The charge items behind one cell: a page of them grouped by item (and business type where the node keeps it),
+/// with the totals of all pages.
 #[tracing::instrument(skip_all)]
 pub async fn drill(
     conn: &impl ConnectionTrait,
@@ -156,97 +158,134 @@ pub async fn drill(
     }
     let department_code = match request.department_id {
         Some(id) => Some(
-            department::Entity::find_by_id(id)
-                .filter(department::Column::HospitalId.eq(actor.hospital_id))
-                .one(conn)
+            referenced::<department::Entity>(conn, actor, id, "department_id")
                 .await?
-                .ok_or_else(|| AppError::invalid("department_id", "no such department"))?
                 .code,
         ),
         None => None,
     };
     let d = Dialect::of(conn);
-    let (source, grouped, mut values) = if task.has_details {
-        let mut sql = format!(
-            "SELECT cd.item_code AS item_code, MAX(cd.item_name) AS item_name, \
-             MAX(cd.item_category) AS item_category, cd.business_type AS business_type, \
-             {} AS amount, {} AS quantity \
-             FROM calculation_details cd \
-             JOIN dimension_closure cl ON cl.descendant_id = cd.node_id AND cl.ancestor_id = ? \
-             WHERE cd.hospital_id = ? AND cd.task_id = ? AND cd.run_no = ?",
-            d.sum("cd.amount"),
-            d.sum("cd.quantity")
+    let (source, (grouped, values)) = if task.has_details {
+        (
+            Source::CalculationDetails,
+            from_details(d, &task, &node, &request),
+        )
+    } else {
+        (
+            Source::ChargeDetails,
+            from_charge_lines(d, &task, &node, &request, department_code.as_deref()),
+        )
+    };
+    let (total, total_amount, total_quantity) = totals(conn, d, &grouped, values.clone()).await?;
+    let items = page_of(conn, d, &grouped, values, &request).await?;
+    Ok(DrillDown {
+        source,
+        node,
+        items,
+        total,
+        total_amount,
+        total_quantity,
+        page: request.page,
+    })
+}
+
+/// The grouped items of a cell from the run's own `calculation_details`, and the values to bind.
+fn from_details(
+    d: Dialect,
+    task: &calculation_task::Model,
+    node: &dimension_node::Model,
+    request: &DrillRequest,
+) -> (String, Vec<Value>) {
+    let mut sql = format!(
+        "SELECT cd.item_code AS item_code, MAX(cd.item_name) AS item_name, \
+         MAX(cd.item_category) AS item_category, cd.business_type AS business_type, \
+         {} AS amount, {} AS quantity \
+         FROM calculation_details cd \
+         JOIN dimension_closure cl ON cl.descendant_id = cd.node_id AND cl.ancestor_id = ? \
+         WHERE cd.hospital_id = ? AND cd.task_id = ? AND cd.run_no = ?",
+        d.sum("cd.amount"),
+        d.sum("cd.quantity")
+    );
+    let mut values: Vec<Value> = vec![
+        node.id.into(),
+        task.hospital_id.into(),
+        task.id.into(),
+        task.run_no.into(),
+    ];
+    if let Some(id) = request.department_id {
+        sql.push_str(" AND cd.department_id = ?");
+        values.push(id.into());
+    }
+    if let Some(bt) = request.business_type {
+        sql.push_str(" AND cd.business_type = ?");
+        values.push(bt.as_str().into());
+    }
+    sql.push_str(" GROUP BY cd.item_code, cd.business_type");
+    (sql, values)
+}
+
+/// The grouped items of a cell from the period's charge lines under the credit rule (for a task whose run kept
+/// no details), and the values to bind. One branch per department field, each joining on a plain column so the
+/// charge line indexes (hospital, period, department code, item) serve a department's drill-down.
+fn from_charge_lines(
+    d: Dialect,
+    task: &calculation_task::Model,
+    node: &dimension_node::Model,
+    request: &DrillRequest,
+    department_code: Option<&str>,
+) -> (String, Vec<Value>) {
+    let mut branches = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    for field in [DeptField::Prescribing, DeptField::Executing] {
+        let col = dept_column(field);
+        values.extend([task.hospital_id.into(), task.period.into()]);
+        let department = match department_code {
+            Some(code) => {
+                values.push(code.into());
+                format!("AND c.{col} = ?")
+            }
+            None => {
+                format!("JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col}")
+            }
+        };
+        let mut branch = format!(
+            "SELECT c.item_code, c.item_name, c.item_category, {KEPT_BUSINESS_TYPE} AS business_type, \
+             c.amount, c.quantity \
+             FROM dimension_closure cl \
+             JOIN dimension_node n ON n.id = cl.descendant_id AND {leaf} \
+             JOIN dimension_item_mapping m ON m.node_id = n.id \
+             JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
+             AND {TAKES_BUSINESS_TYPE} {department} \
+             AND {visible} \
+             WHERE cl.ancestor_id = ?",
+            leaf = credited_leaf(field),
+            visible = crate::services::accounting::charge_import::visible("c", None),
         );
-        let mut values: Vec<Value> = vec![
-            node.id.into(),
-            task.hospital_id.into(),
-            task.id.into(),
-            task.run_no.into(),
-        ];
-        if let Some(id) = request.department_id {
-            sql.push_str(" AND cd.department_id = ?");
-            values.push(id.into());
-        }
+        values.push(node.id.into());
         if let Some(bt) = request.business_type {
-            sql.push_str(" AND cd.business_type = ?");
+            branch.push_str(&format!(" AND {KEPT_BUSINESS_TYPE} = ?"));
             values.push(bt.as_str().into());
         }
-        sql.push_str(" GROUP BY cd.item_code, cd.business_type");
-        (Source::CalculationDetails, sql, values)
-    } else {
-        // One branch per department field, each joining on a plain column so the charge line indexes
-        // (hospital, period, department code, item) serve a department's drill-down.
-        let mut branches = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        for field in [DeptField::Prescribing, DeptField::Executing] {
-            let col = dept_column(field);
-            let department = match &department_code {
-                Some(code) => {
-                    values.extend([
-                        task.hospital_id.into(),
-                        task.period.into(),
-                        code.clone().into(),
-                    ]);
-                    format!("AND c.{col} = ?")
-                }
-                None => {
-                    values.extend([task.hospital_id.into(), task.period.into()]);
-                    format!(
-                        "JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col}"
-                    )
-                }
-            };
-            let mut branch = format!(
-                "SELECT c.item_code, c.item_name, c.item_category, {KEPT_BUSINESS_TYPE} AS business_type, \
-                 c.amount, c.quantity \
-                 FROM dimension_closure cl \
-                 JOIN dimension_node n ON n.id = cl.descendant_id AND n.kind = 'CHARGE' AND n.dept_field = '{f}' \
-                 JOIN dimension_item_mapping m ON m.node_id = n.id \
-                 JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
-                 AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type) {department} \
-                 AND {visible} \
-                 WHERE cl.ancestor_id = ?",
-                f = field.as_str(),
-                visible = crate::services::accounting::charge_import::visible("c", None),
-            );
-            values.push(node.id.into());
-            if let Some(bt) = request.business_type {
-                branch.push_str(&format!(" AND {KEPT_BUSINESS_TYPE} = ?"));
-                values.push(bt.as_str().into());
-            }
-            branches.push(branch);
-        }
-        let sql = format!(
-            "SELECT x.item_code AS item_code, MAX(x.item_name) AS item_name, MAX(x.item_category) AS item_category, \
-             x.business_type AS business_type, {amount} AS amount, {quantity} AS quantity \
-             FROM ({union}) x GROUP BY x.item_code, x.business_type",
-            union = branches.join(" UNION ALL "),
-            amount = d.sum("x.amount"),
-            quantity = d.sum("x.quantity"),
-        );
-        (Source::ChargeDetails, sql, values)
-    };
+        branches.push(branch);
+    }
+    let sql = format!(
+        "SELECT x.item_code AS item_code, MAX(x.item_name) AS item_name, MAX(x.item_category) AS item_category, \
+         x.business_type AS business_type, {amount} AS amount, {quantity} AS quantity \
+         FROM ({union}) x GROUP BY x.item_code, x.business_type",
+        union = branches.join(" UNION ALL "),
+        amount = d.sum("x.amount"),
+        quantity = d.sum("x.quantity"),
+    );
+    (sql, values)
+}
 
+/// How many grouped items there are, and their amount and quantity.
+async fn totals(
+    conn: &impl ConnectionTrait,
+    d: Dialect,
+    grouped: &str,
+    values: Vec<Value>,
+) -> Result<(u64, Amount, Amount), AppError> {
     let totals = d
         .one(
             conn,
@@ -255,14 +294,28 @@ pub async fn drill(
                 d.sum("g.amount"),
                 d.sum("g.quantity")
             ),
-            values.clone(),
+            values,
         )
         .await?
         .ok_or(AppError::NotFound("drill-down totals"))?;
     let total: i64 = totals.try_get("", "n")?;
-    let total_amount: Option<Amount> = totals.try_get("", "amount")?;
-    let total_quantity: Option<Amount> = totals.try_get("", "quantity")?;
+    let amount: Option<Amount> = totals.try_get("", "amount")?;
+    let quantity: Option<Amount> = totals.try_get("", "quantity")?;
+    Ok((
+        total as u64,
+        amount.unwrap_or_default(),
+        quantity.unwrap_or_default(),
+    ))
+}
 
+/// The requested page of the grouped items, in the requested order.
+async fn page_of(
+    conn: &impl ConnectionTrait,
+    d: Dialect,
+    grouped: &str,
+    mut values: Vec<Value>,
+    request: &DrillRequest,
+) -> Result<Vec<Item>, AppError> {
     let direction = if request.sort.descending {
         "DESC"
     } else {
@@ -301,13 +354,5 @@ pub async fn drill(
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-    Ok(DrillDown {
-        source,
-        node,
-        items,
-        total: total as u64,
-        total_amount: total_amount.unwrap_or_default(),
-        total_quantity: total_quantity.unwrap_or_default(),
-        page,
-    })
+    Ok(items)
 }

@@ -10,14 +10,15 @@ use crate::services::{
 use crate::{
     db::begin_write,
     domain::{
-        charge_line::{self, ChargeLine, ChargeSource},
-        import_layout::{FieldProblem, map_header},
-        money::Amount,
-        period::Period,
-        period_value::{self, PeriodInput, PeriodValue},
+        accounting::charge_line::{self, ChargeLine, ChargeSource},
+        accounting::import_layout::{FieldProblem, map_header},
+        accounting::period_value::{self, PeriodInput, PeriodValue},
+        foundation::money::Amount,
+        foundation::period::Period,
     },
     entities::{
-        charge_detail, cost_record, department, hospital, orientation_value, workload_record,
+        accounting::charge_detail, accounting::cost_record, accounting::orientation_value,
+        accounting::workload_record, foundation::department, foundation::hospital,
     },
     error::{AppError, ImportReport},
 };
@@ -1199,7 +1200,7 @@ mod tests {
             period: "2026-03".parse().expect("period"),
             department_code: "INT".into(),
             node_code: "dim-nur-bed".into(),
-            value: crate::domain::money::Amount::from_scaled(10_000),
+            value: crate::domain::foundation::money::Amount::from_scaled(10_000),
         };
         let stmt =
             upsert_statement(PeriodInput::Workload, 1, &[row], Utc::now()).expect("statement");

@@ -7,10 +7,13 @@ use crate::services::{
 use crate::{
     db::begin_write,
     domain::{
-        dimension::{BusinessTypeScope, NodeKind, Series, scopes_overlap},
-        text,
+        accounting::dimension::{BusinessTypeScope, NodeKind, Series, scopes_overlap},
+        foundation::text,
     },
-    entities::{charge_item, dimension_item_mapping as mapping, dimension_node as node},
+    entities::{
+        accounting::dimension_item_mapping as mapping, accounting::dimension_node as node,
+        foundation::charge_item,
+    },
     error::{AppError, RowProblem},
 };
 use chrono::Utc;

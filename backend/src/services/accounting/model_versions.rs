@@ -4,9 +4,10 @@ use crate::services::{Actor, Page, PageRequest, find_owned, foundation::audit, s
 use crate::{
     db::begin_write,
     entities::{
-        calculation_task, dimension_closure as closure, dimension_item_mapping as mapping,
-        dimension_node as node, model_version as version, orientation_ladder as ladder,
-        orientation_rule as rule,
+        accounting::calculation_task, accounting::dimension_closure as closure,
+        accounting::dimension_item_mapping as mapping, accounting::dimension_node as node,
+        accounting::model_version as version, accounting::orientation_ladder as ladder,
+        accounting::orientation_rule as rule,
     },
     error::{AppError, ErrorCode},
 };

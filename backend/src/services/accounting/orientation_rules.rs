@@ -5,9 +5,10 @@ use crate::services::{
 };
 use crate::{
     db::begin_write,
-    domain::{money::Amount, valuation::Band},
+    domain::{accounting::valuation::Band, foundation::money::Amount},
     entities::{
-        department, dimension_node as node, orientation_ladder as ladder, orientation_rule as rule,
+        accounting::dimension_node as node, accounting::orientation_ladder as ladder,
+        accounting::orientation_rule as rule, foundation::department,
     },
     error::AppError,
 };

@@ -5,18 +5,18 @@
 //! holds its claim (see [`begin`]), so a runner that lost its lease writes and deletes nothing more. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
-use super::sql::{Dialect, KEPT_BUSINESS_TYPE, dept_column};
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf, dept_column};
 use crate::{
     db,
     domain::{
-        dimension::{DeptField, NodeKind},
-        money::Amount,
-        period::Period,
-        valuation::{self, Band},
+        accounting::dimension::{DeptField, NodeKind},
+        accounting::valuation::{self, Band},
+        foundation::money::Amount,
+        foundation::period::Period,
     },
     entities::{
-        department, dimension_node, orientation_adjustment_detail, orientation_ladder,
-        orientation_rule,
+        accounting::dimension_node, accounting::orientation_adjustment_detail,
+        accounting::orientation_ladder, accounting::orientation_rule, foundation::department,
     },
     services::accounting::charge_import,
 };
@@ -243,11 +243,10 @@ fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
     format!(
         "FROM charge_details c \
          JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
-         JOIN dimension_node n ON n.id = m.node_id AND n.kind = 'CHARGE' AND n.dept_field = '{field}' \
+         JOIN dimension_node n ON n.id = m.node_id AND {leaf} \
          JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
-         WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} \
-         AND (n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)",
-        field = field.as_str(),
+         WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} AND {TAKES_BUSINESS_TYPE}",
+        leaf = credited_leaf(field),
         visible = charge_import::visible("c", Some(run.charges_up_to)),
     )
 }
@@ -303,7 +302,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
     .await?;
     let d = Dialect::of(db);
     let money = |scaled: i64| {
-        crate::domain::money::Amount::from_scaled(scaled)
+        crate::domain::foundation::money::Amount::from_scaled(scaled)
             .to_decimal()
             .normalize()
     };
@@ -963,7 +962,7 @@ pub async fn summarize_value(db: &DatabaseConnection, run: &Run) -> anyhow::Resu
 }
 
 /// SQLite turns an integer that overflows into a REAL without a word (PostgreSQL and MySQL raise an error).
-/// Within the bounds the API accepts nothing overflows (see `domain::valuation`); past them — sums of lines
+/// Within the bounds the API accepts nothing overflows (see `domain::accounting::valuation`); past them — sums of lines
 /// beyond ±92 trillion yuan — the run fails instead of storing inexact figures.
 async fn integers_only(
     conn: &impl ConnectionTrait,

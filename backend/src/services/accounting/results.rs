@@ -2,10 +2,11 @@
 //! the orientation adjustments, as data and as Excel workbooks.
 use super::{calculation_tasks, pipeline::Tree};
 use crate::{
-    domain::money::Amount,
+    domain::foundation::money::Amount,
     entities::{
-        calculation_result, calculation_task, department, dimension_node,
-        orientation_adjustment_detail, orientation_rule, value_summary,
+        accounting::calculation_result, accounting::calculation_task, accounting::dimension_node,
+        accounting::orientation_adjustment_detail, accounting::orientation_rule,
+        accounting::value_summary, foundation::department,
     },
     error::AppError,
     services::{Actor, accounting::dimension_nodes::rules_of},

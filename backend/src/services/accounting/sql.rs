@@ -2,8 +2,9 @@
 //! division, rounding and casts the way each database needs them.
 //!
 //! Everything is integer ten-thousandths, so rounding is integer arithmetic (half away from zero, exactly as
-//! `domain::valuation`): PostgreSQL and SQLite divide integers with `/`, MySQL with `DIV`; PostgreSQL's and
+//! `domain::accounting::valuation`): PostgreSQL and SQLite divide integers with `/`, MySQL with `DIV`; PostgreSQL's and
 //! MySQL's `SUM` of a BIGINT is a NUMERIC/DECIMAL, cast back before it is divided.
+use crate::domain::accounting::dimension::DeptField;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
 
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +38,7 @@ impl Dialect {
 
     /// `a × w ÷ 10000`, rounded half away from zero: a value from an amount (or quantity) and a weight, without
     /// an intermediate wider than the result (`a × w` overflows BIGINT far below the values the columns hold).
-    /// As `domain::valuation::mul_in_i64`: `a = q·10000 + r` with `q` and `r` of `a`'s sign, so `q·w + round(r·w
+    /// As `domain::accounting::valuation::mul_in_i64`: `a = q·10000 + r` with `q` and `r` of `a`'s sign, so `q·w + round(r·w
     /// ÷ 10000)` is the rounded product. `a` and `w` are column names or simple expressions (each appears twice).
     pub fn mul(self, a: &str, w: &str) -> String {
         let d = self.idiv();
@@ -56,7 +57,7 @@ impl Dialect {
     }
 
     /// `part ÷ whole` in ten-thousandths, rounded half away from zero; NULL when `whole` is 0 or NULL. As
-    /// `domain::valuation::ratio_in_i64`: long division of |part| by |whole| (the integer part, then four digits,
+    /// `domain::accounting::valuation::ratio_in_i64`: long division of |part| by |whole| (the integer part, then four digits,
     /// each from a remainder times 10) and a last comparison for the rounding, so nothing is wider than
     /// 10·|whole| or the result (`2·|part|·10000` overflowed BIGINT past 46 billion yuan).
     pub fn ratio(self, part: &str, whole: &str) -> String {
@@ -126,13 +127,28 @@ impl Dialect {
     }
 }
 
+// The credit rule: a charge line `c` counts, for the department its `dept_column(field)` names, towards every
+// CHARGE leaf `n` that reads that department field ([`credited_leaf`]), that its item is mapped to in the
+// model version (`m.node_id = n.id AND m.item_code = c.item_code`), and whose business-type scope takes the
+// line's business type ([`TAKES_BUSINESS_TYPE`]). GENERATE_DETAILS and the drill-down from charge lines both
+// spell it with these, so a cell and its drill-down cannot disagree.
+
 /// The department field of a charge line that a CHARGE node credits, as its `charge_details` column.
-pub fn dept_column(field: crate::domain::dimension::DeptField) -> &'static str {
+pub fn dept_column(field: DeptField) -> &'static str {
     match field {
-        crate::domain::dimension::DeptField::Prescribing => "prescribing_dept_code",
+        DeptField::Prescribing => "prescribing_dept_code",
         _ => "executing_dept_code",
     }
 }
+
+/// The leaves `n` that credit a line's department `field`.
+pub fn credited_leaf(field: DeptField) -> String {
+    format!("n.kind = 'CHARGE' AND n.dept_field = '{}'", field.as_str())
+}
+
+/// A leaf `n` takes a charge line `c` of its business-type scope.
+pub const TAKES_BUSINESS_TYPE: &str =
+    "(n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)";
 
 /// The business type a charge line keeps under a node: its own for nodes that split, `''` otherwise.
 pub const KEPT_BUSINESS_TYPE: &str =

@@ -1,8 +1,8 @@
 //! Calculation workflows: every hospital gets the standard one (all five steps) and the legacy one (no
 //! calculation_details: results and drill-downs come straight from the charge lines).
 use crate::{
-    domain::calculation::StepKind,
-    entities::{calculation_step, calculation_workflow},
+    domain::accounting::calculation::StepKind,
+    entities::{accounting::calculation_step, accounting::calculation_workflow},
     error::AppError,
     services::Actor,
 };

@@ -3,7 +3,7 @@
 //! `hash`), and `verify` recomputes the chain to find an altered, inserted or deleted entry.
 use crate::{
     db::begin_write,
-    entities::{audit_chain_head, audit_log},
+    entities::{foundation::audit_chain_head, foundation::audit_log},
 };
 use chrono::Utc;
 use sea_orm::{

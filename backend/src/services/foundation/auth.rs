@@ -13,8 +13,11 @@ use crate::{
     },
     config::AuthSettings,
     db::begin_write,
-    domain::password::PasswordPolicy,
-    entities::{app_user, auth_session, hospital, refresh_token},
+    domain::foundation::password::PasswordPolicy,
+    entities::{
+        foundation::app_user, foundation::auth_session, foundation::hospital,
+        foundation::refresh_token,
+    },
     error::AppError,
 };
 use chrono::{DateTime, Duration, Utc};

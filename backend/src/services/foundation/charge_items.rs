@@ -5,8 +5,8 @@ use crate::services::{
 };
 use crate::{
     db::begin_write,
-    domain::{money::Amount, vocab::ItemCategory},
-    entities::charge_item as item,
+    domain::{foundation::money::Amount, foundation::vocab::ItemCategory},
+    entities::foundation::charge_item as item,
     error::AppError,
 };
 use chrono::Utc;

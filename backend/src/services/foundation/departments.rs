@@ -3,7 +3,7 @@ use crate::services::{
     Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
     foundation::audit, search, sort_by,
 };
-use crate::{db::begin_write, entities::department as dept, error::AppError};
+use crate::{db::begin_write, entities::foundation::department as dept, error::AppError};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,

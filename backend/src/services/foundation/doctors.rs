@@ -5,8 +5,10 @@ use crate::services::{
 };
 use crate::{
     db::begin_write,
-    domain::{phone::MobilePhone, role::Role, vocab::DoctorTitle},
-    entities::{app_user, doctor},
+    domain::{
+        foundation::phone::MobilePhone, foundation::role::Role, foundation::vocab::DoctorTitle,
+    },
+    entities::{foundation::app_user, foundation::doctor},
     error::AppError,
 };
 use chrono::Utc;

@@ -6,11 +6,11 @@ use crate::services::{
 use crate::{
     db::begin_write,
     domain::{
-        id_card::IdCard,
-        phone::MobilePhone,
-        vocab::{Gender, InsuranceType},
+        foundation::id_card::IdCard,
+        foundation::phone::MobilePhone,
+        foundation::vocab::{Gender, InsuranceType},
     },
-    entities::patient,
+    entities::foundation::patient,
     error::AppError,
 };
 use chrono::{NaiveDate, Utc};

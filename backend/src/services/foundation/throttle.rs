@@ -1,7 +1,7 @@
 //! Failed sign-ins, counted per client address and per (account, client address). Locking the pair rather
 //! than the account means an attacker can lock an account out only from their own address, never for
 //! everybody; the per-address counter stops them trying many accounts.
-use crate::{config::AuthSettings, entities::login_throttle as lt};
+use crate::{config::AuthSettings, entities::foundation::login_throttle as lt};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,

@@ -6,8 +6,8 @@ use crate::services::{
 use crate::{
     auth::password,
     db::begin_write,
-    domain::{password::PasswordPolicy, role::Role},
-    entities::app_user as user,
+    domain::{foundation::password::PasswordPolicy, foundation::role::Role},
+    entities::foundation::app_user as user,
     error::{AppError, ErrorCode},
 };
 use chrono::Utc;

@@ -1,5 +1,5 @@
 //! Booking, walk-ins, cancellation, check-in and no-shows: every appointment write goes through
-//! `domain::appointment::transition` and lands as a compare-and-set on the current status.
+//! `domain::outpatient::appointment::transition` and lands as a compare-and-set on the current status.
 //!
 //! Capacity is taken with one conditional update of the schedule row (`booked_count < capacity`), which
 //! is race-free on every backend; on SQLite the transaction also opens with `BEGIN IMMEDIATE`.
@@ -7,10 +7,13 @@ use crate::services::{Actor, find_owned, foundation::audit, local_now, reference
 use crate::{
     db::begin_write,
     domain::{
-        appointment::{AppointmentAction, AppointmentStatus, transition},
-        schedule::{ScheduleStatus, TimeSlot, has_ended},
+        outpatient::appointment::{AppointmentAction, AppointmentStatus, transition},
+        outpatient::schedule::{ScheduleStatus, TimeSlot, has_ended},
     },
-    entities::{appointment, medical_record, patient, schedule},
+    entities::{
+        foundation::patient, outpatient::appointment, outpatient::medical_record,
+        outpatient::schedule,
+    },
     error::{AppError, ErrorCode},
 };
 use chrono::{NaiveDateTime, Utc};
@@ -216,7 +219,7 @@ pub async fn book(
     actor: &Actor,
     patient_id: i64,
     schedule_id: i64,
-) -> Result<appointment::Model, AppError> {
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     let (created, _) = book_in(&txn, actor, patient_id, schedule_id, false, now).await?;
@@ -227,8 +230,9 @@ pub async fn book(
             .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
     )
     .await?;
+    let view = view(&txn, created).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(view)
 }
 
 /// A patient who walks in: booked and checked in at once, in one transaction.
@@ -238,11 +242,11 @@ pub async fn walk_in(
     actor: &Actor,
     patient_id: i64,
     schedule_id: i64,
-) -> Result<(appointment::Model, medical_record::Model), AppError> {
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, true, now).await?;
-    let (checked_in, record) = check_in_in(&txn, actor, created.id, &slot).await?;
+    let (checked_in, _) = check_in_in(&txn, actor, created.id, &slot).await?;
     audit::record(
         &txn,
         actor
@@ -250,8 +254,9 @@ pub async fn walk_in(
             .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
     )
     .await?;
+    let view = view(&txn, checked_in).await?;
     txn.commit().await?;
-    Ok((checked_in, record))
+    Ok(view)
 }
 
 /// Cancels a booked appointment and gives its place back (not its queue number).
@@ -260,13 +265,14 @@ pub async fn cancel(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-) -> Result<appointment::Model, AppError> {
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let cancelled = apply(&txn, actor, id, AppointmentAction::Cancel).await?;
     give_back_place(&txn, cancelled.schedule_id, 1).await?;
     audit::record(&txn, actor.audit("APPOINTMENT_CANCEL", "appointment", id)).await?;
+    let view = view(&txn, cancelled).await?;
     txn.commit().await?;
-    Ok(cancelled)
+    Ok(view)
 }
 
 /// Cancels every booked appointment of a schedule (the schedule is being cancelled); returns how many.
@@ -351,7 +357,7 @@ pub async fn check_in(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-) -> Result<(appointment::Model, medical_record::Model), AppError> {
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     let slot = lock_schedule(&txn, actor, current.schedule_id).await?;
@@ -362,10 +368,11 @@ pub async fn check_in(
             message: format!("the appointment is for {}, not today", slot.schedule_date),
         });
     }
-    let result = check_in_in(&txn, actor, id, &slot).await?;
+    let (checked_in, _) = check_in_in(&txn, actor, id, &slot).await?;
     audit::record(&txn, actor.audit("APPOINTMENT_CHECK_IN", "appointment", id)).await?;
+    let view = view(&txn, checked_in).await?;
     txn.commit().await?;
-    Ok(result)
+    Ok(view)
 }
 
 /// Marks a booked appointment whose slot has ended as a no-show.
@@ -374,7 +381,7 @@ pub async fn mark_no_show(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-) -> Result<appointment::Model, AppError> {
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     let slot = find_owned::<schedule::Entity>(&txn, actor, current.schedule_id).await?;
@@ -389,8 +396,9 @@ pub async fn mark_no_show(
     }
     let marked = apply(&txn, actor, id, AppointmentAction::MarkNoShow).await?;
     audit::record(&txn, actor.audit("APPOINTMENT_NO_SHOW", "appointment", id)).await?;
+    let view = view(&txn, marked).await?;
     txn.commit().await?;
-    Ok(marked)
+    Ok(view)
 }
 
 /// The periodic job: every booked appointment of every hospital whose slot has ended becomes a no-show.
@@ -398,7 +406,9 @@ pub async fn mark_no_show(
 #[tracing::instrument(skip_all)]
 pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
     let to = transition(AppointmentStatus::Booked, AppointmentAction::MarkNoShow)?;
-    let hospitals = crate::entities::hospital::Entity::find().all(db).await?;
+    let hospitals = crate::entities::foundation::hospital::Entity::find()
+        .all(db)
+        .await?;
     let mut total = 0;
     for h in hospitals {
         let txn = begin_write(db).await?;
@@ -454,10 +464,31 @@ pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
 pub struct AppointmentView {
     pub appointment: appointment::Model,
     pub schedule: schedule::Model,
-    pub patient: crate::entities::patient::Model,
-    pub doctor: crate::entities::doctor::Model,
-    pub department: crate::entities::department::Model,
+    pub patient: crate::entities::foundation::patient::Model,
+    pub doctor: crate::entities::foundation::doctor::Model,
+    pub department: crate::entities::foundation::department::Model,
     pub medical_record_id: Option<i64>,
+}
+
+/// An appointment of the actor's hospital, as the front desk sees it.
+#[tracing::instrument(skip_all)]
+pub async fn read(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<AppointmentView, AppError> {
+    view(conn, get(conn, actor, id).await?).await
+}
+
+/// One appointment with its schedule, patient, doctor, department and record.
+async fn view(
+    conn: &impl ConnectionTrait,
+    row: appointment::Model,
+) -> Result<AppointmentView, AppError> {
+    views(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("appointment"))
 }
 
 /// Loads the schedules, patients, doctors, departments and records of `rows` in one query each.
@@ -466,7 +497,7 @@ pub async fn views(
     conn: &impl ConnectionTrait,
     rows: Vec<appointment::Model>,
 ) -> Result<Vec<AppointmentView>, AppError> {
-    use crate::entities::{department, doctor, patient};
+    use crate::entities::{foundation::department, foundation::doctor, foundation::patient};
     use std::collections::HashMap;
     fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> i64) -> HashMap<i64, M> {
         rows.into_iter().map(|m| (id(&m), m)).collect()
@@ -548,7 +579,7 @@ pub async fn list(
     today: bool,
     page: crate::services::PageRequest,
 ) -> Result<crate::services::Page<AppointmentView>, AppError> {
-    use crate::entities::patient;
+    use crate::entities::foundation::patient;
     let mut select =
         appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
     let date = if today {

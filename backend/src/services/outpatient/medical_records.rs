@@ -6,8 +6,14 @@ use crate::services::{
 };
 use crate::{
     db::begin_write,
-    domain::{appointment::AppointmentStatus, money::Amount, role::Role, schedule::ScheduleStatus},
-    entities::{appointment, doctor, medical_record, patient, schedule},
+    domain::{
+        foundation::money::Amount, foundation::role::Role,
+        outpatient::appointment::AppointmentStatus, outpatient::schedule::ScheduleStatus,
+    },
+    entities::{
+        foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::medical_record, outpatient::schedule,
+    },
     error::{AppError, ErrorCode},
 };
 use chrono::Utc;

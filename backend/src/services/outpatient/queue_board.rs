@@ -2,11 +2,14 @@
 use crate::services::{Actor, local_now};
 use crate::{
     domain::{
-        appointment::AppointmentStatus,
-        masking::mask_name,
-        schedule::{ScheduleStatus, TimeSlot},
+        foundation::masking::mask_name,
+        outpatient::appointment::AppointmentStatus,
+        outpatient::schedule::{ScheduleStatus, TimeSlot},
     },
-    entities::{appointment, department, doctor, patient, schedule},
+    entities::{
+        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::schedule,
+    },
     error::AppError,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};

@@ -7,10 +7,10 @@ use crate::services::{
 use crate::{
     db::begin_write,
     domain::{
-        appointment::AppointmentStatus,
-        schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot, has_ended},
+        outpatient::appointment::AppointmentStatus,
+        outpatient::schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot, has_ended},
     },
-    entities::{appointment, doctor, schedule},
+    entities::{foundation::doctor, outpatient::appointment, outpatient::schedule},
     error::{AppError, ErrorCode},
 };
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -409,7 +409,7 @@ pub async fn views(
     conn: &impl ConnectionTrait,
     rows: Vec<schedule::Model>,
 ) -> Result<Vec<ScheduleView>, AppError> {
-    use crate::entities::department;
+    use crate::entities::foundation::department;
     use std::collections::HashMap;
     let doctors: HashMap<i64, doctor::Model> = doctor::Entity::find()
         .filter(doctor::Column::Id.is_in(rows.iter().map(|s| s.doctor_id)))

@@ -6,8 +6,10 @@
 //! is a `YYYY-MM-DD` string built in SQL, with a different expression per backend.
 use crate::services::{Actor, local_now};
 use crate::{
-    domain::{appointment::AppointmentStatus, money::Amount},
-    entities::{appointment, billing, department, schedule},
+    domain::{foundation::money::Amount, outpatient::appointment::AppointmentStatus},
+    entities::{
+        foundation::department, outpatient::appointment, outpatient::billing, outpatient::schedule,
+    },
     error::{AppError, FieldErrors},
 };
 use chrono::{Datelike, Days, Months, NaiveDate};

@@ -1,0 +1,62 @@
+//! Calculation workflows and tasks: the step kinds and the task status machine.
+use crate::domain::foundation::vocab::vocabulary;
+
+vocabulary!(
+    /// The five steps of the accounting pipeline, in the order a workflow runs them.
+    StepKind {
+        Prepare = "PREPARE",
+        GenerateDetails = "GENERATE_DETAILS",
+        AggregateResults = "AGGREGATE_RESULTS",
+        ApplyWeights = "APPLY_WEIGHTS",
+        SummarizeValue = "SUMMARIZE_VALUE",
+    }
+);
+
+vocabulary!(
+    /// PENDING → RUNNING → SUCCEEDED | FAILED; a finished task can be queued again (PENDING).
+    TaskStatus { Pending = "PENDING", Running = "RUNNING", Succeeded = "SUCCEEDED", Failed = "FAILED" }
+);
+
+impl TaskStatus {
+    /// A task can be queued (again) only when nothing is running it.
+    pub fn can_queue(self) -> bool {
+        matches!(self, TaskStatus::Succeeded | TaskStatus::Failed)
+    }
+}
+
+/// A workflow's steps must start with PREPARE, keep the pipeline's order and never repeat a step; without
+/// GENERATE_DETAILS the results come straight from the charge lines (and drill-downs read them too).
+pub fn valid_order(steps: &[StepKind]) -> bool {
+    let position = |k: &StepKind| StepKind::ALL.iter().position(|s| s == k);
+    steps.first() == Some(&StepKind::Prepare)
+        && steps.windows(2).all(|w| position(&w[0]) < position(&w[1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StepKind::*;
+
+    #[test]
+    fn workflows_keep_the_pipeline_order() {
+        assert!(valid_order(StepKind::ALL));
+        assert!(valid_order(&[
+            Prepare,
+            AggregateResults,
+            ApplyWeights,
+            SummarizeValue
+        ]));
+        assert!(!valid_order(&[AggregateResults, Prepare]));
+        assert!(!valid_order(&[Prepare, ApplyWeights, AggregateResults]));
+        assert!(!valid_order(&[Prepare, Prepare]));
+        assert!(!valid_order(&[]));
+    }
+
+    #[test]
+    fn only_finished_tasks_are_queued_again() {
+        assert!(TaskStatus::Succeeded.can_queue());
+        assert!(TaskStatus::Failed.can_queue());
+        assert!(!TaskStatus::Pending.can_queue());
+        assert!(!TaskStatus::Running.can_queue());
+    }
+}

@@ -1,0 +1,8 @@
+//! The accounting rules: dimension nodes and their rules, charge lines and import layouts, monthly inputs, the
+//! value formulas, calculation steps and task statuses.
+pub mod calculation;
+pub mod charge_line;
+pub mod dimension;
+pub mod import_layout;
+pub mod period_value;
+pub mod valuation;

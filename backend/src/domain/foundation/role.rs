@@ -1,0 +1,4 @@
+//! Staff roles. What each may do is decided per endpoint; this is only the vocabulary.
+use crate::domain::foundation::vocab::vocabulary;
+
+vocabulary!(Role { Admin = "ADMIN", FrontDesk = "FRONT_DESK", Doctor = "DOCTOR", Analyst = "ANALYST" });

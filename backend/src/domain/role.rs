@@ -1,4 +1,0 @@
-//! Staff roles. What each may do is decided per endpoint; this is only the vocabulary.
-use super::vocab::vocabulary;
-
-vocabulary!(Role { Admin = "ADMIN", FrontDesk = "FRONT_DESK", Doctor = "DOCTOR", Analyst = "ANALYST" });

@@ -1,0 +1,19 @@
+//! The `calculation_step` table: one step of a workflow.
+use crate::domain::accounting::calculation::StepKind;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "calculation_step")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workflow_id: i64,
+    pub step_order: i32,
+    pub kind: StepKind,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

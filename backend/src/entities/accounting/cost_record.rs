@@ -1,0 +1,24 @@
+//! The `cost_record` table: one imported value per (hospital, period, department code, node code).
+use crate::domain::{foundation::money::Amount, foundation::period::Period};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cost_record")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    /// YYYY-MM.
+    pub period: Period,
+    pub department_code: String,
+    /// A dimension node's code, not its id, so the record outlives model versions.
+    pub node_code: String,
+    /// Ten-thousandths of a yuan; never negative (a cost deducts in the value formula, not by its sign).
+    pub amount: Amount,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,19 @@
+//! The tables of department value accounting.
+pub mod calculation_detail;
+pub mod calculation_result;
+pub mod calculation_step;
+pub mod calculation_task;
+pub mod calculation_workflow;
+pub mod charge_detail;
+pub mod charge_import;
+pub mod cost_record;
+pub mod dimension_closure;
+pub mod dimension_item_mapping;
+pub mod dimension_node;
+pub mod model_version;
+pub mod orientation_adjustment_detail;
+pub mod orientation_ladder;
+pub mod orientation_rule;
+pub mod orientation_value;
+pub mod value_summary;
+pub mod workload_record;

@@ -1,0 +1,24 @@
+//! The `orientation_rule` table: a weight orientation rule: a node, a benchmark (per department or all) and a ladder.
+use crate::domain::foundation::money::Amount;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orientation_rule")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    pub model_version_id: i64,
+    pub node_code: String,
+    pub name: String,
+    pub department_code: Option<String>,
+    pub benchmark: Amount,
+    pub is_active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

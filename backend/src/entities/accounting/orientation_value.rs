@@ -1,0 +1,24 @@
+//! The `orientation_value` table: one imported value per (hospital, period, department code, node code).
+use crate::domain::{foundation::money::Amount, foundation::period::Period};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orientation_value")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    /// YYYY-MM.
+    pub period: Period,
+    pub department_code: String,
+    /// A dimension node's code, not its id, so the record outlives model versions.
+    pub node_code: String,
+    /// Ten-thousandths; the orientation indicator's actual value, which may be negative.
+    pub actual_value: Amount,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,26 @@
+//! The `patient` table.
+use crate::domain::foundation::vocab::{Gender, InsuranceType};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "patient")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hospital_id: i64,
+    pub name: String,
+    pub id_card: String,
+    pub phone: String,
+    pub dob: Date,
+    pub gender: Gender,
+    pub insurance_type: InsuranceType,
+    pub address: Option<String>,
+    pub is_active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

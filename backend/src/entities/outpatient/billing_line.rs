@@ -1,0 +1,25 @@
+//! The `billing_line` table.
+use crate::domain::{foundation::money::Amount, foundation::vocab::ItemCategory};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "billing_line")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub billing_id: i64,
+    pub charge_item_id: Option<i64>,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_category: ItemCategory,
+    pub unit_price: Amount,
+    pub quantity: Amount,
+    pub amount: Amount,
+    pub executing_department_id: Option<i64>,
+    pub sort: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

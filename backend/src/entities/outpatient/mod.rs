@@ -1,0 +1,7 @@
+//! The tables of the outpatient front office.
+pub mod appointment;
+pub mod billing;
+pub mod billing_line;
+pub mod medical_record;
+pub mod payment_request;
+pub mod schedule;
