@@ -25,7 +25,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 const HEADER: &str = "source_line_id,business_type,prescribing_dept_code,executing_dept_code,item_code,item_name,item_category,quantity,amount,charged_at";
@@ -72,7 +72,8 @@ fn short_busy_timeout(s: &mut Settings) {
 db_tests_with!(the_front_desk_works_during_a_large_import => short_busy_timeout);
 
 /// While 200,000 lines are imported (several seconds), payments, bookings and sign-ins go on answering, none
-/// of them waiting out the busy timeout; the import lands whole.
+/// of them waiting out the (short) busy timeout, which would fail them; the import lands whole. How long a
+/// round takes depends on the machine's load, so it is not asserted.
 async fn the_front_desk_works_during_a_large_import(app: TestApp) {
     let clinic = Clinic::open(&app).await;
     let (today, _) = clinic::today_schedule(&app, clinic.doctor_id, 40).await;
@@ -100,10 +101,8 @@ async fn the_front_desk_works_during_a_large_import(app: TestApp) {
     };
     let front_desk = async {
         let mut during = 0;
-        let mut slowest = Duration::ZERO;
         let (mut bills, mut waiting) = (bills.into_iter(), waiting.into_iter());
         while !done.load(Ordering::SeqCst) {
-            let started = Instant::now();
             if let Some(bill) = bills.next() {
                 let key = format!("during-import-{bill}");
                 let paid = clinic::pay(&app, bill, Some(&key), "CASH").await;
@@ -127,22 +126,20 @@ async fn the_front_desk_works_during_a_large_import(app: TestApp) {
                 "sign-in during the import: {:?}",
                 login.body
             );
-            slowest = slowest.max(started.elapsed());
             if !done.load(Ordering::SeqCst) {
                 during += 1;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        (during, slowest)
+        during
     };
-    let (resp, (during, slowest)) = tokio::join!(import, front_desk);
+    let (resp, during) = tokio::join!(import, front_desk);
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     assert_eq!(resp.body["inserted"], count as u64);
     assert!(
         during >= 3,
         "the import was too quick to test anything ({during} rounds)"
     );
-    assert!(slowest < Duration::from_secs(2), "a round took {slowest:?}");
     let imported = charge_detail::Entity::find()
         .filter(charge_detail::Column::Source.eq("IMPORT"))
         .count(&app.db)
