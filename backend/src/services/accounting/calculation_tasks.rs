@@ -55,6 +55,29 @@ fn lease_lost(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| cause.is::<LeaseLost>())
 }
 
+/// The update that ends a run this server still holds: its status, its log, the claim released.
+fn finishing(
+    status: TaskStatus,
+    reporter: &Reporter<'_>,
+    now: DateTime<Utc>,
+    task_id: i64,
+    run_no: i32,
+) -> sea_orm::UpdateMany<calculation_task::Entity> {
+    calculation_task::Entity::update_many()
+        .col_expr(calculation_task::Column::Status, Expr::value(status))
+        .col_expr(
+            calculation_task::Column::Log,
+            Expr::value(reporter.log.join("\n")),
+        )
+        .col_expr(
+            calculation_task::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(calculation_task::Column::FinishedAt, Expr::value(now))
+        .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
+        .filter(held(task_id, run_no))
+}
+
 /// The task row as long as `run_no` is the claim that holds it.
 fn held(task_id: i64, run_no: i32) -> Condition {
     Condition::all()
@@ -524,28 +547,13 @@ async fn execute(
             reporter.line(format!(
                 "run {run_no} finished; it replaces the previous results"
             ));
-            let switched = calculation_task::Entity::update_many()
-                .col_expr(
-                    calculation_task::Column::Status,
-                    Expr::value(TaskStatus::Succeeded),
-                )
+            let switched = finishing(TaskStatus::Succeeded, &reporter, now, task.id, run_no)
                 .col_expr(calculation_task::Column::RunNo, Expr::value(run_no))
                 .col_expr(
                     calculation_task::Column::HasDetails,
                     Expr::value(has_details),
                 )
                 .col_expr(calculation_task::Column::Progress, Expr::value(100))
-                .col_expr(
-                    calculation_task::Column::Log,
-                    Expr::value(reporter.log.join("\n")),
-                )
-                .col_expr(
-                    calculation_task::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(calculation_task::Column::FinishedAt, Expr::value(now))
-                .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
-                .filter(held(task.id, run_no))
                 .exec(db)
                 .await;
             match switched {
@@ -578,26 +586,11 @@ async fn execute(
             if let Err(e) = pipeline::delete_run(db, task.id, run_no).await {
                 tracing::warn!(error = %format!("{e:#}"), task_id = task.id, "removing a failed run's rows failed");
             }
-            let failed = calculation_task::Entity::update_many()
-                .col_expr(
-                    calculation_task::Column::Status,
-                    Expr::value(TaskStatus::Failed),
-                )
+            let failed = finishing(TaskStatus::Failed, &reporter, now, task.id, run_no)
                 .col_expr(
                     calculation_task::Column::Error,
                     Expr::value(format!("{e:#}")),
                 )
-                .col_expr(
-                    calculation_task::Column::Log,
-                    Expr::value(reporter.log.join("\n")),
-                )
-                .col_expr(
-                    calculation_task::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(calculation_task::Column::FinishedAt, Expr::value(now))
-                .col_expr(calculation_task::Column::UpdatedAt, Expr::value(now))
-                .filter(held(task.id, run_no))
                 .exec(db)
                 .await;
             if let Err(e) = failed {

@@ -18,8 +18,8 @@ use crate::{
 };
 use chrono::{NaiveDateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -223,16 +223,10 @@ pub async fn book(
     let txn = begin_write(db).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     let (created, _) = book_in(&txn, actor, patient_id, schedule_id, false, now).await?;
-    audit::record(
-        &txn,
-        actor
-            .audit("APPOINTMENT_BOOK", "appointment", created.id)
-            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
-    )
-    .await?;
-    let view = view(&txn, created).await?;
-    txn.commit().await?;
-    Ok(view)
+    let entry = actor
+        .audit("APPOINTMENT_BOOK", "appointment", created.id)
+        .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
+    finish(txn, entry, created).await
 }
 
 /// A patient who walks in: booked and checked in at once, in one transaction.
@@ -247,16 +241,10 @@ pub async fn walk_in(
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, true, now).await?;
     let (checked_in, _) = check_in_in(&txn, actor, created.id, &slot).await?;
-    audit::record(
-        &txn,
-        actor
-            .audit("APPOINTMENT_WALK_IN", "appointment", created.id)
-            .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no})),
-    )
-    .await?;
-    let view = view(&txn, checked_in).await?;
-    txn.commit().await?;
-    Ok(view)
+    let entry = actor
+        .audit("APPOINTMENT_WALK_IN", "appointment", created.id)
+        .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
+    finish(txn, entry, checked_in).await
 }
 
 /// Cancels a booked appointment and gives its place back (not its queue number).
@@ -269,10 +257,12 @@ pub async fn cancel(
     let txn = begin_write(db).await?;
     let cancelled = apply(&txn, actor, id, AppointmentAction::Cancel).await?;
     give_back_place(&txn, cancelled.schedule_id, 1).await?;
-    audit::record(&txn, actor.audit("APPOINTMENT_CANCEL", "appointment", id)).await?;
-    let view = view(&txn, cancelled).await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(
+        txn,
+        actor.audit("APPOINTMENT_CANCEL", "appointment", id),
+        cancelled,
+    )
+    .await
 }
 
 /// Cancels every booked appointment of a schedule (the schedule is being cancelled); returns how many.
@@ -369,10 +359,12 @@ pub async fn check_in(
         });
     }
     let (checked_in, _) = check_in_in(&txn, actor, id, &slot).await?;
-    audit::record(&txn, actor.audit("APPOINTMENT_CHECK_IN", "appointment", id)).await?;
-    let view = view(&txn, checked_in).await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(
+        txn,
+        actor.audit("APPOINTMENT_CHECK_IN", "appointment", id),
+        checked_in,
+    )
+    .await
 }
 
 /// Marks a booked appointment whose slot has ended as a no-show.
@@ -395,10 +387,12 @@ pub async fn mark_no_show(
         });
     }
     let marked = apply(&txn, actor, id, AppointmentAction::MarkNoShow).await?;
-    audit::record(&txn, actor.audit("APPOINTMENT_NO_SHOW", "appointment", id)).await?;
-    let view = view(&txn, marked).await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(
+        txn,
+        actor.audit("APPOINTMENT_NO_SHOW", "appointment", id),
+        marked,
+    )
+    .await
 }
 
 /// The periodic job: every booked appointment of every hospital whose slot has ended becomes a no-show.
@@ -478,6 +472,18 @@ pub async fn read(
     id: i64,
 ) -> Result<AppointmentView, AppError> {
     view(conn, get(conn, actor, id).await?).await
+}
+
+/// Ends a use case: its audit entry, the appointment's view as the transaction sees it, the commit.
+async fn finish(
+    txn: DatabaseTransaction,
+    entry: audit::Entry,
+    row: appointment::Model,
+) -> Result<AppointmentView, AppError> {
+    audit::record(&txn, entry).await?;
+    let view = view(&txn, row).await?;
+    txn.commit().await?;
+    Ok(view)
 }
 
 /// One appointment with its schedule, patient, doctor, department and record.
