@@ -82,7 +82,9 @@ declare module 'vue' {
     RowActionsColumn: typeof import('./components/list/RowActionsColumn.vue')['default']
     RulesPanel: typeof import('./components/accounting/RulesPanel.vue')['default']
     StatusTag: typeof import('./components/StatusTag.vue')['default']
+    TaskExportButton: typeof import('./components/accounting/TaskExportButton.vue')['default']
     TaskNav: typeof import('./components/accounting/TaskNav.vue')['default']
+    TaskPage: typeof import('./components/accounting/TaskPage.vue')['default']
     UploadDialog: typeof import('./components/accounting/UploadDialog.vue')['default']
   }
   export interface GlobalDirectives {
