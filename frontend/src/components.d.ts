@@ -81,11 +81,15 @@ declare module 'vue' {
     RouterView: typeof import('vue-router')['RouterView']
     RowActionsColumn: typeof import('./components/list/RowActionsColumn.vue')['default']
     RulesPanel: typeof import('./components/accounting/RulesPanel.vue')['default']
+    ScheduleActions: typeof import('./components/schedules/ScheduleActions.vue')['default']
+    ScheduleDialog: typeof import('./components/schedules/ScheduleDialog.vue')['default']
+    ScheduleGrid: typeof import('./components/schedules/ScheduleGrid.vue')['default']
     StatusTag: typeof import('./components/StatusTag.vue')['default']
     TaskExportButton: typeof import('./components/accounting/TaskExportButton.vue')['default']
     TaskNav: typeof import('./components/accounting/TaskNav.vue')['default']
     TaskPage: typeof import('./components/accounting/TaskPage.vue')['default']
     UploadDialog: typeof import('./components/accounting/UploadDialog.vue')['default']
+    WeekTemplateDialog: typeof import('./components/schedules/WeekTemplateDialog.vue')['default']
   }
   export interface GlobalDirectives {
     vLoading: typeof import('element-plus/es')['ElLoadingDirective']
