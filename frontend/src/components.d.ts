@@ -72,6 +72,7 @@ declare module 'vue' {
     ElUpload: typeof import('element-plus/es')['ElUpload']
     FormDialog: typeof import('./components/FormDialog.vue')['default']
     ListPage: typeof import('./components/list/ListPage.vue')['default']
+    ListPager: typeof import('./components/list/ListPager.vue')['default']
     MappingsPanel: typeof import('./components/accounting/MappingsPanel.vue')['default']
     MatrixGrid: typeof import('./components/accounting/MatrixGrid.vue')['default']
     PatientDialog: typeof import('./components/PatientDialog.vue')['default']
