@@ -11,8 +11,12 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    ActiveColumn: typeof import('./components/list/ActiveColumn.vue')['default']
+    ActiveSelect: typeof import('./components/list/ActiveSelect.vue')['default']
+    ActiveSwitch: typeof import('./components/list/ActiveSwitch.vue')['default']
     BillDialog: typeof import('./components/BillDialog.vue')['default']
     CataloguePicker: typeof import('./components/CataloguePicker.vue')['default']
+    CreatedAtColumn: typeof import('./components/list/CreatedAtColumn.vue')['default']
     DimensionTreePanel: typeof import('./components/accounting/DimensionTreePanel.vue')['default']
     DrillDrawer: typeof import('./components/accounting/DrillDrawer.vue')['default']
     EChart: typeof import('./components/EChart.vue')['default']
@@ -66,6 +70,9 @@ declare module 'vue' {
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
     ElTree: typeof import('element-plus/es')['ElTree']
     ElUpload: typeof import('element-plus/es')['ElUpload']
+    FormDialog: typeof import('./components/FormDialog.vue')['default']
+    ListPage: typeof import('./components/list/ListPage.vue')['default']
+    ListPager: typeof import('./components/list/ListPager.vue')['default']
     MappingsPanel: typeof import('./components/accounting/MappingsPanel.vue')['default']
     MatrixGrid: typeof import('./components/accounting/MatrixGrid.vue')['default']
     PatientDialog: typeof import('./components/PatientDialog.vue')['default']
@@ -73,10 +80,17 @@ declare module 'vue' {
     PatientPicker: typeof import('./components/PatientPicker.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
+    RowActionsColumn: typeof import('./components/list/RowActionsColumn.vue')['default']
     RulesPanel: typeof import('./components/accounting/RulesPanel.vue')['default']
+    ScheduleActions: typeof import('./components/schedules/ScheduleActions.vue')['default']
+    ScheduleDialog: typeof import('./components/schedules/ScheduleDialog.vue')['default']
+    ScheduleGrid: typeof import('./components/schedules/ScheduleGrid.vue')['default']
     StatusTag: typeof import('./components/StatusTag.vue')['default']
+    TaskExportButton: typeof import('./components/accounting/TaskExportButton.vue')['default']
     TaskNav: typeof import('./components/accounting/TaskNav.vue')['default']
+    TaskPage: typeof import('./components/accounting/TaskPage.vue')['default']
     UploadDialog: typeof import('./components/accounting/UploadDialog.vue')['default']
+    WeekTemplateDialog: typeof import('./components/schedules/WeekTemplateDialog.vue')['default']
   }
   export interface GlobalDirectives {
     vLoading: typeof import('element-plus/es')['ElLoadingDirective']

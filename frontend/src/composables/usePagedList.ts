@@ -98,3 +98,6 @@ export function usePagedList<T, F extends object>(
     onSortChange,
   })
 }
+
+/** What `usePagedList` returns, for the components that draw such a list. */
+export type PagedList<T, F extends object> = ReturnType<typeof usePagedList<T, F>>
