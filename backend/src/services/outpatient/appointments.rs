@@ -220,13 +220,7 @@ pub async fn book(
     patient_id: i64,
     schedule_id: i64,
 ) -> Result<AppointmentView, AppError> {
-    let txn = begin_write(db).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
-    let (created, _) = book_in(&txn, actor, patient_id, schedule_id, false, now).await?;
-    let entry = actor
-        .audit("APPOINTMENT_BOOK", "appointment", created.id)
-        .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
-    finish(txn, entry, created).await
+    book_or_walk_in(db, actor, patient_id, schedule_id, false).await
 }
 
 /// A patient who walks in: booked and checked in at once, in one transaction.
@@ -237,14 +231,34 @@ pub async fn walk_in(
     patient_id: i64,
     schedule_id: i64,
 ) -> Result<AppointmentView, AppError> {
+    book_or_walk_in(db, actor, patient_id, schedule_id, true).await
+}
+
+/// A booking, checked in at once when the patient walked in.
+async fn book_or_walk_in(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+    walk_in: bool,
+) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
-    let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, true, now).await?;
-    let (checked_in, _) = check_in_in(&txn, actor, created.id, &slot).await?;
+    let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, walk_in, now).await?;
+    let action = if walk_in {
+        "APPOINTMENT_WALK_IN"
+    } else {
+        "APPOINTMENT_BOOK"
+    };
     let entry = actor
-        .audit("APPOINTMENT_WALK_IN", "appointment", created.id)
+        .audit(action, "appointment", created.id)
         .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
-    finish(txn, entry, checked_in).await
+    let row = if walk_in {
+        check_in_in(&txn, actor, created.id, &slot).await?.0
+    } else {
+        created
+    };
+    finish(txn, entry, row).await
 }
 
 /// Cancels a booked appointment and gives its place back (not its queue number).
