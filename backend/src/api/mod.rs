@@ -278,20 +278,6 @@ impl<T> PageOf<T> {
             page_size: page.page_size,
         }
     }
-
-    /// Like `from_page`, for conversions that can fail.
-    pub fn try_from_page<M>(
-        page: services::Page<M>,
-        f: impl FnMut(M) -> Result<T, AppError>,
-    ) -> Result<Self, AppError> {
-        let items = page.items.into_iter().map(f).collect::<Result<_, _>>()?;
-        Ok(Self {
-            items,
-            total: page.total,
-            page: page.page,
-            page_size: page.page_size,
-        })
-    }
 }
 
 /// The answer to `DELETE`.

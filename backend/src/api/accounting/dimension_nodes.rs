@@ -61,12 +61,11 @@ pub struct DimensionNode {
     pub mapping_count: u64,
 }
 
-impl TryFrom<NodeView> for DimensionNode {
-    type Error = AppError;
-    fn try_from(v: NodeView) -> Result<Self, AppError> {
+impl From<NodeView> for DimensionNode {
+    fn from(v: NodeView) -> Self {
         let n = v.node;
         let kind: NodeKind = n.kind;
-        Ok(Self {
+        Self {
             id: n.id,
             model_version_id: n.model_version_id,
             parent_id: n.parent_id,
@@ -83,7 +82,7 @@ impl TryFrom<NodeView> for DimensionNode {
             is_leaf: v.is_leaf,
             drillable: kind == NodeKind::Charge,
             mapping_count: v.mapping_count,
-        })
+        }
     }
 }
 
@@ -261,8 +260,8 @@ async fn tree(
     let nodes = service::tree(&state.db, &user, id.into_inner()).await?;
     let items = nodes
         .into_iter()
-        .map(DimensionNode::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(DimensionNode::from)
+        .collect::<Vec<_>>();
     Ok(web::Json(NodeList {
         total: items.len() as u64,
         items,
@@ -284,7 +283,7 @@ async fn create(
     body: Json<NodeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::create(&state.db, &user, id.into_inner(), body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(DimensionNode::try_from(created)?))
+    Ok(HttpResponse::Created().json(DimensionNode::from(created)))
 }
 
 #[utoipa::path(tag = "dimension-nodes", summary = "Change or move a node", request_body = NodePatchRequest,
@@ -300,7 +299,7 @@ async fn update(
     body: Json<NodePatchRequest>,
 ) -> Result<web::Json<DimensionNode>, AppError> {
     let updated = service::update(&state.db, &user, id.into_inner(), body.0.try_into()?).await?;
-    Ok(web::Json(updated.try_into()?))
+    Ok(web::Json(updated.into()))
 }
 
 /// Deletes a leaf and its item mappings.

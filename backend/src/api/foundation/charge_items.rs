@@ -47,10 +47,9 @@ pub struct ChargeItem {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<charge_item::Model> for ChargeItem {
-    type Error = AppError;
-    fn try_from(m: charge_item::Model) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<charge_item::Model> for ChargeItem {
+    fn from(m: charge_item::Model) -> Self {
+        Self {
             id: m.id,
             item_code: m.item_code,
             item_name: m.item_name,
@@ -61,7 +60,7 @@ impl TryFrom<charge_item::Model> for ChargeItem {
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
-        })
+        }
     }
 }
 
@@ -144,10 +143,7 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    Ok(web::Json(PageOf::try_from_page(
-        found,
-        ChargeItem::try_from,
-    )?))
+    Ok(web::Json(PageOf::from_page(found, ChargeItem::from)))
 }
 
 #[utoipa::path(tag = "charge-items", summary = "Get a catalogue item", responses((status = 200, body = ChargeItem),
@@ -162,7 +158,7 @@ async fn read(
     Ok(web::Json(
         service::get(&state.db, &user, id.into_inner())
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 
@@ -177,7 +173,7 @@ async fn create(
     body: Json<ChargeItemRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(ChargeItem::try_from(created)?))
+    Ok(HttpResponse::Created().json(ChargeItem::from(created)))
 }
 
 /// Price changes apply to bills made afterwards; the old and new price are in the audit log.
@@ -196,7 +192,7 @@ async fn update(
     Ok(web::Json(
         service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 

@@ -40,10 +40,9 @@ pub struct Doctor {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<doctor::Model> for Doctor {
-    type Error = AppError;
-    fn try_from(m: doctor::Model) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<doctor::Model> for Doctor {
+    fn from(m: doctor::Model) -> Self {
+        Self {
             id: m.id,
             department_id: m.department_id,
             user_id: m.user_id,
@@ -54,7 +53,7 @@ impl TryFrom<doctor::Model> for Doctor {
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
-        })
+        }
     }
 }
 
@@ -113,10 +112,6 @@ pub struct DoctorQuery {
     pub sort: Option<String>,
 }
 
-fn page_of(found: crate::services::Page<doctor::Model>) -> Result<PageOf<Doctor>, AppError> {
-    PageOf::try_from_page(found, Doctor::try_from)
-}
-
 #[utoipa::path(tag = "doctors", summary = "List doctors", params(PageParams, DoctorQuery),
     responses((status = 200, body = PageOf<Doctor>)), security(("bearer" = [])))]
 #[get("/doctors")]
@@ -134,9 +129,8 @@ async fn list(
         is_active: q.is_active,
         sort: q.sort,
     };
-    Ok(web::Json(page_of(
-        service::list(&state.db, &user, filter, page.0.try_into()?).await?,
-    )?))
+    let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
+    Ok(web::Json(PageOf::from_page(found, Doctor::from)))
 }
 
 #[utoipa::path(tag = "doctors", summary = "Get a doctor", responses((status = 200, body = Doctor),
@@ -151,7 +145,7 @@ async fn read(
     Ok(web::Json(
         service::get(&state.db, &user, id.into_inner())
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 
@@ -166,7 +160,7 @@ async fn create(
     body: Json<DoctorRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Doctor::try_from(created)?))
+    Ok(HttpResponse::Created().json(Doctor::from(created)))
 }
 
 #[utoipa::path(tag = "doctors", summary = "Replace a doctor", request_body = DoctorRequest, responses(
@@ -184,7 +178,7 @@ async fn update(
     Ok(web::Json(
         service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 

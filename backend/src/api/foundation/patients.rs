@@ -64,10 +64,9 @@ pub struct Patient {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<patient::Model> for PatientSummary {
-    type Error = AppError;
-    fn try_from(m: patient::Model) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<patient::Model> for PatientSummary {
+    fn from(m: patient::Model) -> Self {
+        Self {
             id: m.id,
             name: m.name,
             id_card_masked: mask_id_card(&m.id_card),
@@ -76,14 +75,13 @@ impl TryFrom<patient::Model> for PatientSummary {
             gender: m.gender,
             insurance_type: m.insurance_type,
             is_active: m.is_active,
-        })
+        }
     }
 }
 
-impl TryFrom<patient::Model> for Patient {
-    type Error = AppError;
-    fn try_from(m: patient::Model) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<patient::Model> for Patient {
+    fn from(m: patient::Model) -> Self {
+        Self {
             id: m.id,
             name: m.name,
             id_card: m.id_card,
@@ -95,7 +93,7 @@ impl TryFrom<patient::Model> for Patient {
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
-        })
+        }
     }
 }
 
@@ -196,10 +194,7 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    Ok(web::Json(PageOf::try_from_page(
-        found,
-        PatientSummary::try_from,
-    )?))
+    Ok(web::Json(PageOf::from_page(found, PatientSummary::from)))
 }
 
 /// The full record with the identity number and phone; the read is written to the audit log.
@@ -215,7 +210,7 @@ async fn read(
     Ok(web::Json(
         service::read_identity(&state.db, &user, id.into_inner())
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 
@@ -230,7 +225,7 @@ async fn create(
     body: Json<PatientRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Patient::try_from(created)?))
+    Ok(HttpResponse::Created().json(Patient::from(created)))
 }
 
 #[utoipa::path(tag = "patients", summary = "Replace a patient's record", request_body = PatientRequest, responses(
@@ -248,7 +243,7 @@ async fn update(
     Ok(web::Json(
         service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 

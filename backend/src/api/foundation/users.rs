@@ -34,10 +34,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<app_user::Model> for User {
-    type Error = AppError;
-    fn try_from(m: app_user::Model) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<app_user::Model> for User {
+    fn from(m: app_user::Model) -> Self {
+        Self {
             id: m.id,
             username: m.username,
             display_name: m.display_name,
@@ -46,7 +45,7 @@ impl TryFrom<app_user::Model> for User {
             last_login_at: m.last_login_at,
             password_changed_at: m.password_changed_at,
             created_at: m.created_at,
-        })
+        }
     }
 }
 
@@ -152,7 +151,7 @@ async fn list(
         sort: q.sort,
     };
     let found = service::list(&state.db, &user, filter, page.0.try_into()?).await?;
-    Ok(web::Json(PageOf::try_from_page(found, User::try_from)?))
+    Ok(web::Json(PageOf::from_page(found, User::from)))
 }
 
 #[utoipa::path(tag = "users", summary = "Get a staff account", responses((status = 200, body = User),
@@ -167,7 +166,7 @@ async fn read(
     Ok(web::Json(
         service::get(&state.db, &user, id.into_inner())
             .await?
-            .try_into()?,
+            .into(),
     ))
 }
 
@@ -188,7 +187,7 @@ async fn create(
         body.0.try_into()?,
     )
     .await?;
-    Ok(HttpResponse::Created().json(User::try_from(created)?))
+    Ok(HttpResponse::Created().json(User::from(created)))
 }
 
 /// Accounts are never deleted (the audit log names them): set `is_active` to false to disable one.
@@ -214,6 +213,6 @@ async fn update(
             changes,
         )
         .await?
-        .try_into()?,
+        .into(),
     ))
 }

@@ -56,11 +56,10 @@ pub struct Appointment {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<AppointmentView> for Appointment {
-    type Error = AppError;
-    fn try_from(v: AppointmentView) -> Result<Self, AppError> {
+impl From<AppointmentView> for Appointment {
+    fn from(v: AppointmentView) -> Self {
         let a = v.appointment;
-        Ok(Self {
+        Self {
             id: a.id,
             status: a.status,
             queue_no: a.queue_no,
@@ -81,12 +80,8 @@ impl TryFrom<AppointmentView> for Appointment {
             assigned_room: a.assigned_room,
             medical_record_id: v.medical_record_id,
             created_at: a.created_at,
-        })
+        }
     }
-}
-
-fn page_of(found: crate::services::Page<AppointmentView>) -> Result<PageOf<Appointment>, AppError> {
-    PageOf::try_from_page(found, Appointment::try_from)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -123,7 +118,7 @@ async fn list(
     query: Query<AppointmentQuery>,
 ) -> Result<web::Json<PageOf<Appointment>>, AppError> {
     let found = service::list(&state.db, &user, query.0.into(), false, page.0.try_into()?).await?;
-    Ok(web::Json(page_of(found)?))
+    Ok(web::Json(PageOf::from_page(found, Appointment::from)))
 }
 
 /// Today's appointments (the hospital's local date), for the check-in desk: search with `q` = the patient's
@@ -138,7 +133,7 @@ async fn today(
     query: Query<AppointmentQuery>,
 ) -> Result<web::Json<PageOf<Appointment>>, AppError> {
     let found = service::list(&state.db, &user, query.0.into(), true, page.0.try_into()?).await?;
-    Ok(web::Json(page_of(found)?))
+    Ok(web::Json(PageOf::from_page(found, Appointment::from)))
 }
 
 const NOT_FOUND: &str = "No such appointment in your hospital (`NOT_FOUND`)";
@@ -152,7 +147,7 @@ async fn read(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let found = service::read(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(found.try_into()?))
+    Ok(web::Json(found.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -173,7 +168,7 @@ async fn book(
     body: Json<BookingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::book(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
-    Ok(HttpResponse::Created().json(Appointment::try_from(created)?))
+    Ok(HttpResponse::Created().json(Appointment::from(created)))
 }
 
 /// Books one of today's schedules and checks the patient in, in one transaction.
@@ -188,7 +183,7 @@ async fn walk_in(
     body: Json<BookingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let created = service::walk_in(&state.db, &user, body.0.patient_id, body.0.schedule_id).await?;
-    Ok(HttpResponse::Created().json(Appointment::try_from(created)?))
+    Ok(HttpResponse::Created().json(Appointment::from(created)))
 }
 
 const TRANSITION: &str =
@@ -206,7 +201,7 @@ async fn check_in(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let checked_in = service::check_in(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(checked_in.try_into()?))
+    Ok(web::Json(checked_in.into()))
 }
 
 /// Gives the place back (not the queue number).
@@ -221,7 +216,7 @@ async fn cancel(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let cancelled = service::cancel(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(cancelled.try_into()?))
+    Ok(web::Json(cancelled.into()))
 }
 
 /// For a booked appointment whose slot has ended (the server also does this by itself every minute).
@@ -236,5 +231,5 @@ async fn no_show(
     id: web::Path<i64>,
 ) -> Result<web::Json<Appointment>, AppError> {
     let marked = service::mark_no_show(&state.db, &user, id.into_inner()).await?;
-    Ok(web::Json(marked.try_into()?))
+    Ok(web::Json(marked.into()))
 }

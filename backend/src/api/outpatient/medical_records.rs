@@ -58,10 +58,7 @@ async fn queue(
 ) -> Result<web::Json<Vec<QueueEntry>>, AppError> {
     let entries = service::queue(&state.db, &user).await?;
     Ok(web::Json(
-        entries
-            .into_iter()
-            .map(QueueEntry::try_from)
-            .collect::<Result<_, _>>()?,
+        entries.into_iter().map(QueueEntry::from).collect(),
     ))
 }
 
@@ -76,14 +73,13 @@ async fn call_next(
     user: Auth<DoctorOnly>,
 ) -> Result<web::Json<QueueEntry>, AppError> {
     Ok(web::Json(
-        service::call_next(&state.db, &user).await?.try_into()?,
+        service::call_next(&state.db, &user).await?.into(),
     ))
 }
 
-impl TryFrom<service::QueueEntry> for QueueEntry {
-    type Error = AppError;
-    fn try_from(e: service::QueueEntry) -> Result<Self, AppError> {
-        Ok(QueueEntry {
+impl From<service::QueueEntry> for QueueEntry {
+    fn from(e: service::QueueEntry) -> Self {
+        QueueEntry {
             appointment_id: e.appointment.id,
             queue_no: e.appointment.queue_no,
             status: e.appointment.status,
@@ -97,7 +93,7 @@ impl TryFrom<service::QueueEntry> for QueueEntry {
             check_in_time: e.appointment.check_in_time,
             called_at: e.appointment.called_at,
             medical_record_id: e.record.map(|r| r.id),
-        })
+        }
     }
 }
 

@@ -51,16 +51,14 @@ async fn board(
     };
     let out = rooms
         .into_iter()
-        .map(|r| {
-            Ok(BoardRoom {
-                room_no: r.room_no,
-                department_name: r.department_name,
-                doctor_name: r.doctor_name,
-                time_slot: r.time_slot,
-                current: r.current.map(patient),
-                waiting: r.waiting.into_iter().map(patient).collect(),
-            })
+        .map(|r| BoardRoom {
+            room_no: r.room_no,
+            department_name: r.department_name,
+            doctor_name: r.doctor_name,
+            time_slot: r.time_slot,
+            current: r.current.map(patient),
+            waiting: r.waiting.into_iter().map(patient).collect(),
         })
-        .collect::<Result<_, AppError>>()?;
+        .collect();
     Ok(web::Json(out))
 }

@@ -51,11 +51,10 @@ pub struct Schedule {
     pub status: ScheduleStatus,
 }
 
-impl TryFrom<ScheduleView> for Schedule {
-    type Error = AppError;
-    fn try_from(v: ScheduleView) -> Result<Self, AppError> {
+impl From<ScheduleView> for Schedule {
+    fn from(v: ScheduleView) -> Self {
         let s = v.schedule;
-        Ok(Self {
+        Self {
             id: s.id,
             doctor_id: s.doctor_id,
             doctor_name: v.doctor_name,
@@ -69,7 +68,7 @@ impl TryFrom<ScheduleView> for Schedule {
             booked_count: s.booked_count,
             remaining: s.capacity - s.booked_count,
             status: s.status,
-        })
+        }
     }
 }
 
@@ -81,8 +80,8 @@ async fn one(
         .await?
         .into_iter()
         .next()
-        .ok_or(AppError::NotFound("schedule"))?
-        .try_into()
+        .map(Schedule::from)
+        .ok_or(AppError::NotFound("schedule"))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -130,7 +129,7 @@ async fn list(
         page: found.page,
         page_size: found.page_size,
     };
-    Ok(web::Json(PageOf::try_from_page(found, Schedule::try_from)?))
+    Ok(web::Json(PageOf::from_page(found, Schedule::from)))
 }
 
 const NOT_FOUND: &str = "No such schedule in your hospital (`NOT_FOUND`)";

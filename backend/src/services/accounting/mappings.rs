@@ -14,7 +14,7 @@ use crate::{
         accounting::dimension_item_mapping as mapping, accounting::dimension_node as node,
         foundation::charge_item,
     },
-    error::{AppError, RowProblem},
+    error::{AppError, ImportReport},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -428,17 +428,9 @@ pub async fn import(
     let by_code: HashMap<&str, &node::Model> = nodes.iter().map(|n| (n.code.as_str(), n)).collect();
     let mut feeds = feeds(&txn, version_id, None).await?;
 
-    let mut problems: Vec<RowProblem> = Vec::new();
-    let mut problem_count = 0usize;
+    let mut refusal = ImportReport::default();
     let mut report = |row: u64, field: &str, reason: String| {
-        problem_count += 1;
-        if problems.len() < MAX_REPORTED {
-            problems.push(RowProblem {
-                row,
-                field: field.to_owned(),
-                reason,
-            });
-        }
+        refusal.push(row, field.to_owned(), reason, MAX_REPORTED);
     };
     let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
     let mut reader = csv::ReaderBuilder::new()
@@ -575,8 +567,8 @@ pub async fn import(
             }
         }
     }
-    if problem_count > 0 {
-        let listed = problems.len();
+    if !refusal.is_empty() {
+        let (problem_count, listed) = (refusal.error_count, refusal.errors.len() as u64);
         let message = if listed < problem_count {
             format!(
                 "the file has {problem_count} problems (the first {listed} are listed); nothing was imported"
@@ -586,12 +578,7 @@ pub async fn import(
         };
         return Err(AppError::ImportRejected {
             message,
-            report: crate::error::ImportReport {
-                rows,
-                error_count: problem_count as u64,
-                errors_not_listed: (problem_count - listed) as u64,
-                errors: problems,
-            },
+            report: ImportReport { rows, ..refusal },
         });
     }
 

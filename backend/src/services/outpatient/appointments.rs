@@ -254,7 +254,7 @@ async fn book_or_walk_in(
         .audit(action, "appointment", created.id)
         .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
     let row = if walk_in {
-        check_in_in(&txn, actor, created.id, &slot).await?.0
+        check_in_in(&txn, actor, created.id, &slot).await?
     } else {
         created
     };
@@ -300,12 +300,13 @@ pub async fn cancel_all_booked(
     Ok(cancelled)
 }
 
+/// Checks a patient in within the caller's transaction: COMPLETED, the slot's room, the empty record.
 async fn check_in_in(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
     slot: &schedule::Model,
-) -> Result<(appointment::Model, medical_record::Model), AppError> {
+) -> Result<appointment::Model, AppError> {
     let checked_in = apply(conn, actor, id, AppointmentAction::CheckIn).await?;
     appointment::Entity::update_many()
         .col_expr(
@@ -316,7 +317,7 @@ async fn check_in_in(
         .exec(conn)
         .await?;
     let now = Utc::now();
-    let record = medical_record::ActiveModel {
+    medical_record::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         appointment_id: Set(id),
         doctor_id: Set(slot.doctor_id),
@@ -331,7 +332,7 @@ async fn check_in_in(
     }
     .insert(conn)
     .await?;
-    Ok((get(conn, actor, id).await?, record))
+    get(conn, actor, id).await
 }
 
 /// Takes the schedule's row, as cancelling the schedule does first, and reads it as last committed: a
@@ -372,7 +373,7 @@ pub async fn check_in(
             message: format!("the appointment is for {}, not today", slot.schedule_date),
         });
     }
-    let (checked_in, _) = check_in_in(&txn, actor, id, &slot).await?;
+    let checked_in = check_in_in(&txn, actor, id, &slot).await?;
     finish(
         txn,
         actor.audit("APPOINTMENT_CHECK_IN", "appointment", id),
