@@ -15,7 +15,6 @@ use crate::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use secrecy::ExposeSecret;
 use std::io::BufRead;
 
 #[derive(Parser)]
@@ -93,7 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => serve().await,
         Command::Migrate => {
-            connect(&Settings::from_env()?).await?;
+            db::open(&Settings::from_env()?).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -101,7 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { command } => accounting::import(command).await,
         Command::Seed(_) => {
             let settings = Settings::from_env()?;
-            let db = connect(&settings).await?;
+            let db = db::open(&settings).await?;
             let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
             println!("loaded the demo data: {summary:?}");
             print_demo_logins();
@@ -118,7 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let settings = Settings::from_env()?;
-            let db = connect(&settings).await?;
+            let db = db::open(&settings).await?;
             let hospital_id = find_or_create_hospital(&db, &hospital, hospital_name).await?;
             let secret = read_password()?;
             let policy: PasswordPolicy = settings.auth.password_policy;
@@ -144,7 +143,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let db = connect(&Settings::from_env()?).await?;
+            let db = db::open(&Settings::from_env()?).await?;
             audit::seal(&db).await?;
             let report = audit::verify(&db, None).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -154,17 +153,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = db::connect_with(
-        settings.database_url.expose_secret(),
-        settings.db_max_connections,
-        settings.sqlite_busy_timeout,
-    )
-    .await?;
-    db::migrate(&db).await?;
-    Ok(db)
 }
 
 async fn serve() -> anyhow::Result<()> {

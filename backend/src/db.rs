@@ -48,6 +48,19 @@ pub async fn connect_with(
         .context("connecting to the database")
 }
 
+/// Connects as the settings say and brings the schema up to date.
+pub async fn open(settings: &crate::config::Settings) -> anyhow::Result<DatabaseConnection> {
+    use secrecy::ExposeSecret;
+    let db = connect_with(
+        settings.database_url.expose_secret(),
+        settings.db_max_connections,
+        settings.sqlite_busy_timeout,
+    )
+    .await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")
 }

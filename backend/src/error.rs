@@ -205,6 +205,11 @@ impl AppError {
         }
     }
 
+    /// `from_unique` as a `map_err` argument.
+    pub fn unique<'a>(fields: &'a [(&'a str, &'a str)]) -> impl FnOnce(DbErr) -> Self + 'a {
+        move |err| Self::from_unique(err, fields)
+    }
+
     /// A unique-key violation named after the first of `fields` that its message mentions: the database
     /// is the arbiter of uniqueness under concurrency, and this turns its verdict into a field error.
     pub fn from_unique(err: DbErr, fields: &[(&str, &str)]) -> Self {

@@ -26,14 +26,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the demo data when asked to and the database is empty, and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        use secrecy::ExposeSecret;
-        let db = db::connect_with(
-            settings.database_url.expose_secret(),
-            settings.db_max_connections,
-            settings.sqlite_busy_timeout,
-        )
-        .await?;
-        db::migrate(&db).await?;
+        let db = db::open(&settings).await?;
         if settings.demo && demo::is_empty(&db).await? {
             let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
             tracing::info!(?summary, "loaded the demo data");

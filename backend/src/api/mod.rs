@@ -2,6 +2,16 @@
 //!
 //! Resources are grouped by context as the services are: `foundation`, `outpatient`, `accounting`; each file is
 //! one resource and calls the service of the same name.
+/// A handler module's `pub fn routes`, registering its handlers with the router and so with the spec.
+macro_rules! routes {
+    ($($handler:ident),+ $(,)?) => {
+        pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg$(.service($handler))+;
+        }
+    };
+}
+pub(crate) use routes;
+
 pub mod accounting;
 pub mod extract;
 pub mod foundation;

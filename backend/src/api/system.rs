@@ -5,9 +5,7 @@ use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(health).service(ready);
-}
+crate::api::routes!(health, ready);
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {

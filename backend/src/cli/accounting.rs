@@ -1,6 +1,6 @@
 //! `hospital import …` and `hospital seed --charges N`: the accounting inputs from the command line, through
 //! the same services as the API, with a progress bar when standard error is a terminal.
-use super::connect;
+use crate::db;
 use crate::{
     config::Settings,
     domain::{accounting::period_value::PeriodInput, foundation::period::Period},
@@ -168,7 +168,7 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
     let size = std::fs::metadata(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?
         .len();
-    let db = connect(&Settings::from_env()?).await?;
+    let db = db::open(&Settings::from_env()?).await?;
     let importer = Importer::Command {
         hospital_id: hospital_id(&db, &args.hospital).await?,
     };
@@ -225,7 +225,7 @@ pub async fn seed_charges(args: SeedArgs) -> anyhow::Result<()> {
     let (Some(count), Some(period)) = (args.charges, args.period) else {
         bail!("--charges needs --period YYYY-MM");
     };
-    let db = connect(&Settings::from_env()?).await?;
+    let db = db::open(&Settings::from_env()?).await?;
     let hospital_id = hospital_id(&db, &args.hospital).await?;
     let generator = charge_generator::for_hospital(&db, hospital_id, period, args.seed)
         .await

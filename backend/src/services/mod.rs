@@ -214,50 +214,63 @@ pub enum Removal {
     Deactivated,
 }
 
-/// The columns `delete_or_deactivate` needs, and how the audit log names the resource.
-pub struct Removable<C> {
-    pub id: C,
-    pub is_active: C,
-    pub updated_at: C,
-    pub action: &'static str,
-    pub resource_type: &'static str,
+/// A row of a hospital that `DELETE` deletes, or deactivates while history refers to it.
+pub trait Retirable: HospitalScoped {
+    /// How the audit log names the removal and the resource.
+    const DELETE_ACTION: &'static str;
+    const RESOURCE: &'static str;
+    /// The id, `is_active` and `updated_at` columns.
+    fn columns() -> [Self::Column; 3];
 }
 
-/// Deletes a row the caller has already found in its hospital, or, when a foreign key (RESTRICT) says
-/// history refers to it, marks it inactive. The database decides, so a reference added concurrently is
-/// never lost.
-pub async fn delete_or_deactivate<E, C>(
+macro_rules! retirable {
+    ($($table:ident => $action:literal, $resource:literal;)*) => {$(
+        impl Retirable for crate::entities::foundation::$table::Entity {
+            const DELETE_ACTION: &'static str = $action;
+            const RESOURCE: &'static str = $resource;
+            fn columns() -> [Self::Column; 3] {
+                use crate::entities::foundation::$table::Column;
+                [Column::Id, Column::IsActive, Column::UpdatedAt]
+            }
+        }
+    )*};
+}
+
+retirable!(
+    charge_item => "CHARGE_ITEM_DELETE", "charge_item";
+    department => "DEPARTMENT_DELETE", "department";
+    doctor => "DOCTOR_DELETE", "doctor";
+    patient => "PATIENT_DELETE", "patient";
+);
+
+/// Removes a row of the caller's hospital: deletes it or, when a foreign key (RESTRICT) says history refers
+/// to it, marks it inactive. The database decides, so a reference added concurrently is never lost.
+pub async fn remove_owned<E>(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
-    cols: Removable<C>,
 ) -> Result<Removal, AppError>
 where
-    E: EntityTrait<Column = C>,
-    C: ColumnTrait,
+    E: Retirable,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
+    find_owned::<E>(db, actor, id).await?;
     // The removal and its audit entry commit together, or neither does.
     let txn = crate::db::begin_write(db).await?;
-    let removal = deactivate_if_referenced::<E, C>(&txn, id, &cols).await?;
+    let removal = deactivate_if_referenced::<E>(&txn, id).await?;
     let entry = actor
-        .audit(cols.action, cols.resource_type, id)
+        .audit(E::DELETE_ACTION, E::RESOURCE, id)
         .with_detail(serde_json::json!({ "removal": removal }));
-    foundation::audit::record(&txn, entry).await?;
-    txn.commit().await?;
+    foundation::audit::commit(txn, entry).await?;
     Ok(removal)
 }
 
-async fn deactivate_if_referenced<E, C>(
+async fn deactivate_if_referenced<E: Retirable>(
     txn: &sea_orm::DatabaseTransaction,
     id: i64,
-    cols: &Removable<C>,
-) -> Result<Removal, AppError>
-where
-    E: EntityTrait<Column = C>,
-    C: ColumnTrait,
-{
+) -> Result<Removal, AppError> {
     use sea_orm::TransactionTrait;
-    let (id_col, is_active, updated_at) = (cols.id, cols.is_active, cols.updated_at);
+    let [id_col, is_active, updated_at] = E::columns();
     // A refused DELETE aborts a PostgreSQL transaction: it runs in a savepoint of its own.
     let attempt = txn.begin().await?;
     match E::delete_many().filter(id_col.eq(id)).exec(&attempt).await {

@@ -19,13 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_workflows)
-        .service(list)
-        .service(create)
-        .service(read)
-        .service(run);
-}
+crate::api::routes!(list_workflows, list, create, read, run);
 
 #[derive(Serialize, ToSchema)]
 pub struct WorkflowStep {

@@ -23,12 +23,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(tree)
-        .service(create)
-        .service(update)
-        .service(remove);
-}
+crate::api::routes!(tree, create, update, remove);
 
 /// A node of the tree. Series and kind follow from the code; the department field and the business-type
 /// rule default from it too (a CHARGE node may override them).

@@ -20,12 +20,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(charges)
-        .service(workload)
-        .service(costs)
-        .service(orientation_values);
-}
+crate::api::routes!(charges, workload, costs, orientation_values);
 
 /// A CSV file sent as `multipart/form-data`.
 #[derive(ToSchema)]

@@ -20,13 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(import)
-        .service(export)
-        .service(remove);
-}
+crate::api::routes!(list, create, import, export, remove);
 
 /// The largest mapping file accepted (about 150,000 rows).
 const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;

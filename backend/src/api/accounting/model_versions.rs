@@ -20,15 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(read)
-        .service(create)
-        .service(update)
-        .service(remove)
-        .service(copy)
-        .service(activate);
-}
+crate::api::routes!(list, read, create, update, remove, copy, activate);
 
 /// For PATCH bodies: an absent field is `None`, `null` is `Some(None)`.
 pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>

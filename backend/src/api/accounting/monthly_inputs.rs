@@ -15,11 +15,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_workload_records)
-        .service(list_cost_records)
-        .service(list_orientation_values);
-}
+crate::api::routes!(
+    list_workload_records,
+    list_cost_records,
+    list_orientation_values
+);
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -25,12 +25,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(replace)
-        .service(remove);
-}
+crate::api::routes!(list, create, replace, remove);
 
 /// The most bands a ladder may have.
 const MAX_BANDS: usize = 50;

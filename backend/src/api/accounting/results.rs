@@ -20,15 +20,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(results_matrix)
-        .service(results_xlsx)
-        .service(value_summary)
-        .service(value_summary_xlsx)
-        .service(orientation_adjustments)
-        .service(orientation_adjustments_xlsx)
-        .service(drill);
-}
+crate::api::routes!(
+    results_matrix,
+    results_xlsx,
+    value_summary,
+    value_summary_xlsx,
+    orientation_adjustments,
+    orientation_adjustments_xlsx,
+    drill
+);
 
 fn business_type(stored: &str) -> Option<String> {
     (!stored.is_empty()).then(|| stored.to_owned())

@@ -12,9 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list).service(verify);
-}
+crate::api::routes!(list, verify);
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {

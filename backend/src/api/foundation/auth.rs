@@ -9,13 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(login)
-        .service(refresh)
-        .service(logout)
-        .service(me)
-        .service(change_password);
-}
+crate::api::routes!(login, refresh, logout, me, change_password);
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

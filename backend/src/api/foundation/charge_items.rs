@@ -16,13 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(read)
-        .service(create)
-        .service(update)
-        .service(remove);
-}
+crate::api::routes!(list, read, create, update, remove);
 
 /// The most a single item may cost; anything above is a typing error.
 const MAX_PRICE_YUAN: i64 = 10_000_000;

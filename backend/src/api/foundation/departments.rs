@@ -15,13 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(read)
-        .service(create)
-        .service(update)
-        .service(remove);
-}
+crate::api::routes!(list, read, create, update, remove);
 
 #[derive(Serialize, ToSchema)]
 pub struct Department {

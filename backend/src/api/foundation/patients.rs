@@ -22,13 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(read)
-        .service(create)
-        .service(update)
-        .service(remove);
-}
+crate::api::routes!(list, read, create, update, remove);
 
 /// A patient as lists show them: identity number and phone masked, no address.
 #[derive(Serialize, ToSchema)]

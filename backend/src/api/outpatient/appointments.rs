@@ -18,16 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(today)
-        .service(read)
-        .service(book)
-        .service(walk_in)
-        .service(check_in)
-        .service(cancel)
-        .service(no_show);
-}
+crate::api::routes!(list, today, read, book, walk_in, check_in, cancel, no_show);
 
 /// An appointment as the front desk sees it (identity masked).
 #[derive(Serialize, ToSchema)]

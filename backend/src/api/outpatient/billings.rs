@@ -21,14 +21,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(preview)
-        .service(list)
-        .service(read)
-        .service(create)
-        .service(pay)
-        .service(refund);
-}
+crate::api::routes!(preview, list, read, create, pay, refund);
 
 #[derive(Serialize, ToSchema)]
 pub struct BillLine {

@@ -19,12 +19,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(queue)
-        .service(call_next)
-        .service(read)
-        .service(update);
-}
+crate::api::routes!(queue, call_next, read, update);
 
 #[derive(Serialize, ToSchema)]
 pub struct QueueEntry {

@@ -11,9 +11,7 @@ use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(board);
-}
+crate::api::routes!(board);
 
 /// One consulting room on the waiting-room screen.
 #[derive(Serialize, ToSchema)]

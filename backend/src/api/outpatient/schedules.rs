@@ -20,14 +20,7 @@ use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(read)
-        .service(create)
-        .service(create_week)
-        .service(close)
-        .service(cancel);
-}
+crate::api::routes!(list, read, create, create_week, close, cancel);
 
 #[derive(Serialize, ToSchema)]
 pub struct Schedule {

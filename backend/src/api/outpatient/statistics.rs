@@ -15,9 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(outpatient).service(outpatient_xlsx);
-}
+crate::api::routes!(outpatient, outpatient_xlsx);
 
 /// Every parameter is read as text and parsed after authorization, so a caller who may not see the
 /// statistics gets 401/403 whatever the query string holds.

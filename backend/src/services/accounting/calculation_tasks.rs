@@ -166,12 +166,11 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor.audit("calculation_task.create", "calculation_task", task.id),
     )
     .await?;
-    txn.commit().await?;
     WAKE.notify_waiters();
     Ok(task)
 }
@@ -240,12 +239,11 @@ pub async fn queue_again(
             message: "the task is already queued or running".into(),
         });
     }
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor.audit("calculation_task.run", "calculation_task", task.id),
     )
     .await?;
-    txn.commit().await?;
     WAKE.notify_waiters();
     get(db, actor, id).await
 }

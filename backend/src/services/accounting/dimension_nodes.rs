@@ -271,7 +271,10 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, &[("code", "is already used in this model version")]))?;
+    .map_err(AppError::unique(&[(
+        "code",
+        "is already used in this model version",
+    )]))?;
     link(&txn, &created).await?;
     model_versions::touch(&txn, version_id).await?;
     audit::record(
@@ -507,8 +510,8 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         .await?;
     node::Entity::delete_by_id(id).exec(&txn).await?;
     model_versions::touch(&txn, current.model_version_id).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("DIMENSION_NODE_DELETE", "dimension_node", id)
             .with_detail(serde_json::json!({
@@ -518,7 +521,6 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
             })),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

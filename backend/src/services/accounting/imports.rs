@@ -256,8 +256,7 @@ pub async fn import_period_values(
         "updated": summary.updated,
         "periods": period_names(&summary.periods),
     }));
-    audit::record(&txn, entry).await?;
-    txn.commit().await?;
+    audit::commit(txn, entry).await?;
     Ok(summary)
 }
 

@@ -339,7 +339,10 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, &[("item_code", "is already mapped to this node")]))?;
+    .map_err(AppError::unique(&[(
+        "item_code",
+        "is already mapped to this node",
+    )]))?;
     model_versions::touch(&txn, version_id).await?;
     audit::record(
         &txn,
@@ -386,8 +389,8 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         .ok_or(AppError::NotFound("mapping"))?;
     mapping::Entity::delete_by_id(id).exec(&txn).await?;
     model_versions::touch(&txn, found.model_version_id).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("DIMENSION_MAPPING_DELETE", "dimension_item_mapping", id)
             .with_detail(serde_json::json!({
@@ -397,7 +400,6 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
             })),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -608,8 +610,8 @@ pub async fn import(
         inserted,
         already_present,
     };
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("DIMENSION_MAPPING_IMPORT", "model_version", version_id)
             .with_detail(serde_json::json!({
@@ -619,7 +621,6 @@ pub async fn import(
             })),
     )
     .await?;
-    txn.commit().await?;
     Ok(outcome)
 }
 

@@ -219,12 +219,11 @@ pub async fn create(
 ) -> Result<VersionView, AppError> {
     let txn = begin_write(db).await?;
     let created = insert(&txn, actor, input, None).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor.audit("MODEL_VERSION_CREATE", "model_version", created.id),
     )
     .await?;
-    txn.commit().await?;
     Ok(VersionView {
         version: created,
         in_use: false,
@@ -251,7 +250,7 @@ async fn insert(
     }
     .insert(conn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))
+    .map_err(AppError::unique(UNIQUE))
 }
 
 #[tracing::instrument(skip_all)]
@@ -270,10 +269,7 @@ pub async fn update(
         row.description = Set(description);
     }
     row.updated_at = Set(Utc::now());
-    let updated = row
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
     audit::record(
         &txn,
         actor.audit("MODEL_VERSION_UPDATE", "model_version", id),
@@ -338,14 +334,13 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         .exec(&txn)
         .await?;
     version::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("MODEL_VERSION_DELETE", "model_version", id)
             .with_detail(serde_json::json!({ "name": found.name })),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -305,8 +305,8 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
         .await?;
     rule::Entity::delete_by_id(id).exec(&txn).await?;
     model_versions::touch(&txn, current.model_version_id).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("ORIENTATION_RULE_DELETE", "orientation_rule", id)
             .with_detail(serde_json::json!({
@@ -315,6 +315,5 @@ pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
             })),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }

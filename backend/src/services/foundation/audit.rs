@@ -62,6 +62,12 @@ impl Entry {
 /// The width of `audit_log.resource_id`.
 const RESOURCE_ID_MAX: usize = 255;
 
+/// Records the entry in the transaction and commits: a change and its audit entry land together or not at all.
+pub async fn commit(txn: sea_orm::DatabaseTransaction, entry: Entry) -> Result<(), DbErr> {
+    record(&txn, entry).await?;
+    txn.commit().await
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn record(conn: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
     audit_log::ActiveModel {

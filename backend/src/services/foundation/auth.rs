@@ -193,14 +193,13 @@ pub async fn login(
         .exec(&txn)
         .await?;
     let tokens = issue(&txn, keys, settings, &user, session.id, now).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         for_user("LOGIN", &user, ip)
             .with_outcome(Outcome::Success)
             .with_detail(json!({"session_id": session.id})),
     )
     .await?;
-    txn.commit().await?;
     Ok(tokens)
 }
 
@@ -276,12 +275,7 @@ pub async fn refresh(
         == 1;
     if !claimed {
         revoke_session(&txn, session.id, "REFRESH_TOKEN_REUSED", now).await?;
-        audit::record(
-            &txn,
-            for_user("TOKEN_REFRESH", &user, ip).with_detail(json!({"reason": "refresh token reused; session revoked", "session_id": session.id})),
-        )
-        .await?;
-        txn.commit().await?;
+        audit::commit(txn, for_user("TOKEN_REFRESH", &user, ip).with_detail(json!({"reason": "refresh token reused; session revoked", "session_id": session.id}))).await?;
         return Err(session_ended());
     }
     let usable = token.expires_at > now
@@ -294,12 +288,11 @@ pub async fn refresh(
         return Err(session_ended());
     }
     let tokens = issue(&txn, keys, settings, &user, session.id, now).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         for_user("TOKEN_REFRESH", &user, ip).with_outcome(Outcome::Success),
     )
     .await?;
-    txn.commit().await?;
     Ok(tokens)
 }
 
@@ -343,8 +336,7 @@ pub async fn revoke_user_sessions(
 pub async fn logout(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
     let txn = begin_write(db).await?;
     revoke_session(&txn, actor.session_id, "LOGOUT", Utc::now()).await?;
-    audit::record(&txn, actor.audit("LOGOUT", "session", actor.session_id)).await?;
-    txn.commit().await?;
+    audit::commit(txn, actor.audit("LOGOUT", "session", actor.session_id)).await?;
     Ok(())
 }
 
@@ -445,8 +437,7 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     revoke_user_sessions(&txn, user.id, Some(actor.session_id), "PASSWORD_CHANGED").await?;
-    audit::record(&txn, actor.audit("PASSWORD_CHANGE", "user", user.id)).await?;
-    txn.commit().await?;
+    audit::commit(txn, actor.audit("PASSWORD_CHANGE", "user", user.id)).await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The charge-item catalogue (收费项目): prices and the department that performs each item.
 use crate::services::{
-    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
-    foundation::audit, foundation::departments, search, sort_by,
+    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit,
+    foundation::departments, remove_owned, search, sort_by,
 };
 use crate::{
     db::begin_write,
@@ -105,13 +105,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(
-        &txn,
+    .map_err(AppError::unique(UNIQUE))?;
+    audit::commit(
+        txn,
         actor.audit("CHARGE_ITEM_CREATE", "charge_item", created.id),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -137,39 +136,22 @@ pub async fn update(
     row.executing_department_id = Set(input.executing_department_id);
     row.is_active = Set(input.is_active);
     row.updated_at = Set(Utc::now());
-    let updated = row
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
+    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
     let detail = serde_json::json!({
         "old_unit_price": old_price.to_decimal().to_string(),
         "unit_price": updated.unit_price.to_decimal().to_string(),
     });
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("CHARGE_ITEM_UPDATE", "charge_item", id)
             .with_detail(detail),
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    get(db, actor, id).await?;
-    delete_or_deactivate::<item::Entity, _>(
-        db,
-        actor,
-        id,
-        Removable {
-            id: item::Column::Id,
-            is_active: item::Column::IsActive,
-            updated_at: item::Column::UpdatedAt,
-            action: "CHARGE_ITEM_DELETE",
-            resource_type: "charge_item",
-        },
-    )
-    .await
+    remove_owned::<item::Entity>(db, actor, id).await
 }

@@ -1,7 +1,7 @@
 //! Departments (科室): the clinical and medical-technology units of a hospital.
 use crate::services::{
-    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
-    foundation::audit, search, sort_by,
+    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit, remove_owned,
+    search, sort_by,
 };
 use crate::{db::begin_write, entities::foundation::department as dept, error::AppError};
 use chrono::Utc;
@@ -86,13 +86,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(
-        &txn,
+    .map_err(AppError::unique(UNIQUE))?;
+    audit::commit(
+        txn,
         actor.audit("DEPARTMENT_CREATE", "department", created.id),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -110,31 +109,14 @@ pub async fn update(
     row.location = Set(input.location);
     row.is_active = Set(input.is_active);
     row.updated_at = Set(Utc::now());
-    let updated = row
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(&txn, actor.audit("DEPARTMENT_UPDATE", "department", id)).await?;
-    txn.commit().await?;
+    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
+    audit::commit(txn, actor.audit("DEPARTMENT_UPDATE", "department", id)).await?;
     Ok(updated)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    get(db, actor, id).await?;
-    delete_or_deactivate::<dept::Entity, _>(
-        db,
-        actor,
-        id,
-        Removable {
-            id: dept::Column::Id,
-            is_active: dept::Column::IsActive,
-            updated_at: dept::Column::UpdatedAt,
-            action: "DEPARTMENT_DELETE",
-            resource_type: "department",
-        },
-    )
-    .await
+    remove_owned::<dept::Entity>(db, actor, id).await
 }
 
 /// An active department of the caller's hospital, for references from doctors and catalogue items.

@@ -1,7 +1,7 @@
 //! Doctors (医生): who sees patients, in which department, with which title (it sets the registration fee).
 use crate::services::{
-    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
-    foundation::audit, foundation::departments, like_pattern, sort_by,
+    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit,
+    foundation::departments, like_pattern, remove_owned, sort_by,
 };
 use crate::{
     db::begin_write,
@@ -137,9 +137,8 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(&txn, actor.audit("DOCTOR_CREATE", "doctor", created.id)).await?;
-    txn.commit().await?;
+    .map_err(AppError::unique(UNIQUE))?;
+    audit::commit(txn, actor.audit("DOCTOR_CREATE", "doctor", created.id)).await?;
     Ok(created)
 }
 
@@ -161,29 +160,12 @@ pub async fn update(
     row.available_slots_per_day = Set(input.available_slots_per_day);
     row.is_active = Set(input.is_active);
     row.updated_at = Set(Utc::now());
-    let updated = row
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(&txn, actor.audit("DOCTOR_UPDATE", "doctor", id)).await?;
-    txn.commit().await?;
+    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
+    audit::commit(txn, actor.audit("DOCTOR_UPDATE", "doctor", id)).await?;
     Ok(updated)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    get(db, actor, id).await?;
-    delete_or_deactivate::<doctor::Entity, _>(
-        db,
-        actor,
-        id,
-        Removable {
-            id: doctor::Column::Id,
-            is_active: doctor::Column::IsActive,
-            updated_at: doctor::Column::UpdatedAt,
-            action: "DOCTOR_DELETE",
-            resource_type: "doctor",
-        },
-    )
-    .await
+    remove_owned::<doctor::Entity>(db, actor, id).await
 }

@@ -1,7 +1,7 @@
 //! Patients (患者): identity number and phone unique per hospital; reading the full identity is audited.
 use crate::services::{
-    Actor, Page, PageRequest, Removable, Removal, delete_or_deactivate, fetch_page, find_owned,
-    foundation::audit, like_pattern, sort_by,
+    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit, like_pattern,
+    remove_owned, sort_by,
 };
 use crate::{
     db::begin_write,
@@ -139,9 +139,8 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(&txn, actor.audit("PATIENT_CREATE", "patient", created.id)).await?;
-    txn.commit().await?;
+    .map_err(AppError::unique(UNIQUE))?;
+    audit::commit(txn, actor.audit("PATIENT_CREATE", "patient", created.id)).await?;
     Ok(created)
 }
 
@@ -164,29 +163,12 @@ pub async fn update(
     row.address = Set(input.address);
     row.is_active = Set(input.is_active);
     row.updated_at = Set(Utc::now());
-    let updated = row
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::from_unique(e, UNIQUE))?;
-    audit::record(&txn, actor.audit("PATIENT_UPDATE", "patient", id)).await?;
-    txn.commit().await?;
+    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
+    audit::commit(txn, actor.audit("PATIENT_UPDATE", "patient", id)).await?;
     Ok(updated)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    get(db, actor, id).await?;
-    delete_or_deactivate::<patient::Entity, _>(
-        db,
-        actor,
-        id,
-        Removable {
-            id: patient::Column::Id,
-            is_active: patient::Column::IsActive,
-            updated_at: patient::Column::UpdatedAt,
-            action: "PATIENT_DELETE",
-            resource_type: "patient",
-        },
-    )
-    .await
+    remove_owned::<patient::Entity>(db, actor, id).await
 }

@@ -111,7 +111,7 @@ pub async fn insert(
     }
     .insert(conn)
     .await
-    .map_err(|e| AppError::from_unique(e, UNIQUE))
+    .map_err(AppError::unique(UNIQUE))
 }
 
 #[tracing::instrument(skip_all)]
@@ -125,14 +125,13 @@ pub async fn create(
     let hash = password::hash(input.password.clone()).await?;
     let txn = begin_write(db).await?;
     let created = insert(&txn, actor.hospital_id, input, hash).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("USER_CREATE", "user", created.id)
             .with_detail(serde_json::json!({"role": created.role})),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -192,11 +191,10 @@ pub async fn update(
         "is_active": [was_active, updated.is_active],
         "password_reset": password_reset,
     });
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor.audit("USER_UPDATE", "user", id).with_detail(detail),
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }

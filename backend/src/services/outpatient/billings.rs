@@ -230,7 +230,10 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from_unique(e, &[("medical_record_id", "has already been billed")]))?;
+    .map_err(AppError::unique(&[(
+        "medical_record_id",
+        "has already been billed",
+    )]))?;
     let rows = draft
         .lines
         .into_iter()
@@ -395,14 +398,13 @@ pub async fn pay(
     claim.response_status = Set(Some(200));
     claim.response_body = Set(Some(body.to_string()));
     claim.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("BILLING_PAY", "billing", id)
             .with_detail(json!({"method": method, "idempotency_key": key})),
     )
     .await?;
-    txn.commit().await?;
     Ok(Answer { status: 200, body })
 }
 
@@ -675,13 +677,12 @@ pub async fn refund(
     }
     let lines = lines_of(&txn, id).await?;
     write_refund_charges(&txn, &bill, &lines, now, Period::of(local.date())).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("BILLING_REFUND", "billing", id)
             .with_detail(json!({"reason": reason})),
     )
     .await?;
-    txn.commit().await?;
     Ok(bill)
 }

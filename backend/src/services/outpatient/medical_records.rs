@@ -260,14 +260,13 @@ pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEn
         if called {
             let detail =
                 serde_json::json!({"doctor_id": me.id, "queue_no": next.appointment.queue_no});
-            audit::record(
-                &txn,
+            audit::commit(
+                txn,
                 actor
                     .audit("QUEUE_CALL", "appointment", next.appointment.id)
                     .with_detail(detail),
             )
             .await?;
-            txn.commit().await?;
             next.appointment.called_at = Some(now);
             return Ok(next);
         }

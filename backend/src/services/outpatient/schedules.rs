@@ -188,11 +188,13 @@ pub async fn create(
         return Err(AppError::invalid("date", "is in the past"));
     }
     let department_id = doctor_department(&txn, actor, s.doctor_id).await?;
-    let created = insert(&txn, actor, department_id, &s).await.map_err(|e| {
-        AppError::from_unique(e, &[("doctor_id", "already has a schedule in that slot")])
-    })?;
-    audit::record(&txn, actor.audit("SCHEDULE_CREATE", "schedule", created.id)).await?;
-    txn.commit().await?;
+    let created = insert(&txn, actor, department_id, &s)
+        .await
+        .map_err(AppError::unique(&[(
+            "doctor_id",
+            "already has a schedule in that slot",
+        )]))?;
+    audit::commit(txn, actor.audit("SCHEDULE_CREATE", "schedule", created.id)).await?;
     Ok(created)
 }
 
@@ -262,14 +264,13 @@ pub async fn create_week(
         }
     }
     let detail = json!({ "week_start": monday, "created": outcome.created.len(), "skipped": outcome.skipped });
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("SCHEDULE_WEEK_CREATE", "schedule", monday)
             .with_detail(detail),
     )
     .await?;
-    txn.commit().await?;
     Ok(outcome)
 }
 
@@ -381,14 +382,13 @@ pub async fn cancel(
         .exec(&txn)
         .await?;
     let detail = json!({ "force": force, "cancelled_appointments": cancelled });
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor
             .audit("SCHEDULE_CANCEL", "schedule", id)
             .with_detail(detail),
     )
     .await?;
-    txn.commit().await?;
     Ok(CancelOutcome {
         schedule_id: id,
         cancelled_appointments: cancelled,
