@@ -158,11 +158,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let demo_mode = settings.demo;
+    let spa_index = settings.static_dir.join("index.html");
     let app = Application::build(settings).await?;
-    println!(
-        "Serving on http://127.0.0.1:{} (Swagger UI at /swagger-ui/)",
-        app.port()
+    let port = app.port();
+    tracing::info!(
+        port,
+        "serving on http://127.0.0.1:{port} (Swagger UI at /swagger-ui/)"
     );
+    if !spa_index.is_file() {
+        tracing::warn!(
+            missing = %spa_index.display(),
+            "the web app is not built: `/` answers 404 until it is (make run builds it; APP_STATIC_DIR names its folder)"
+        );
+    }
     if demo_mode {
         print_demo_logins();
     }

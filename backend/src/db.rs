@@ -29,6 +29,8 @@ pub async fn connect_with(
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
+    // A SQLite file is created on first start unless the URL says otherwise (`?mode=ro`, `?mode=rw`).
+    let create_sqlite_file = !url.contains("mode=");
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -38,6 +40,11 @@ pub async fn connect_with(
         // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of
         // failing with SQLITE_BUSY.
         .map_sqlx_sqlite_opts(move |o| {
+            let o = if create_sqlite_file {
+                o.create_if_missing(true)
+            } else {
+                o
+            };
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(busy_timeout)

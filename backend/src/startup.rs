@@ -83,7 +83,8 @@ impl Application {
             let (app, spec) = api::build(App::new());
             app.wrap(actix_web::middleware::from_fn(api::extract::authenticate))
                 .wrap(actix_web::middleware::from_fn(api::resilience::guard))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<api::request_log::RequestSpan>::new())
+                .wrap(actix_web::middleware::from_fn(api::request_log::assign))
                 .app_data(state.clone())
                 .app_data(routes.clone())
                 .configure(api::configure_extractors)

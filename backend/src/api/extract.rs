@@ -240,6 +240,9 @@ pub async fn authenticate(
             ip,
         )
         .await;
+        if let Ok(actor) = &outcome {
+            super::request_log::record_caller(&req, actor.user_id, actor.hospital_id);
+        }
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await?;

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod foundation;
 pub mod outpatient;
 pub mod problem;
+pub mod request_log;
 pub mod resilience;
 pub mod spa;
 pub mod system;

@@ -17,6 +17,7 @@ mod imports;
 mod malformed;
 mod models;
 mod openapi;
+mod operations;
 mod outage;
 mod resources;
 mod roles;
