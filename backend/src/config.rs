@@ -115,6 +115,10 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
+        if s.db_max_connections < 2 {
+            // Migrations hold their lock on one connection while they run on another.
+            bail!("APP_DB_MAX_CONNECTIONS must be at least 2");
+        }
         s.sqlite_busy_timeout = Duration::from_millis(parse(
             "APP_SQLITE_BUSY_TIMEOUT_MS",
             s.sqlite_busy_timeout.as_millis() as u64,

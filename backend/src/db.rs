@@ -2,8 +2,8 @@
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -68,8 +68,99 @@ pub async fn open(settings: &crate::config::Settings) -> anyhow::Result<Database
     Ok(db)
 }
 
+/// Brings the schema up to date, one instance at a time: servers started together on an empty database
+/// would otherwise race on the same `CREATE TABLE`s. The others wait for the lock, then find nothing left
+/// to do. The lock: a transaction-scoped advisory lock on PostgreSQL, `GET_LOCK` on MySQL/MariaDB (each
+/// held by a connection of its own while the migrations run on the others), and on SQLite an exclusive
+/// lock on a file beside the database (`<file>-migrate.lock`).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("running migrations")
+    let up = || async { Migrator::up(db, None).await.context("running migrations") };
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let lock = db.begin().await?;
+            lock.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .await
+            .context("waiting for the migration lock")?;
+            let migrated = up().await;
+            lock.commit().await?;
+            migrated
+        }
+        DbBackend::MySql => {
+            let lock = db.begin().await?;
+            let acquired = lock
+                .query_one_raw(Statement::from_string(
+                    DbBackend::MySql,
+                    format!(
+                        "SELECT GET_LOCK('{MIGRATION_LOCK_NAME}', {}) AS acquired",
+                        MIGRATION_LOCK_WAIT.as_secs()
+                    ),
+                ))
+                .await
+                .context("waiting for the migration lock")?
+                .and_then(|row| row.try_get::<Option<i64>>("", "acquired").ok().flatten());
+            if acquired != Some(1) {
+                anyhow::bail!(
+                    "another instance held the migration lock for {} s",
+                    MIGRATION_LOCK_WAIT.as_secs()
+                );
+            }
+            let migrated = up().await;
+            lock.execute_unprepared(&format!("DO RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"))
+                .await?;
+            lock.commit().await?;
+            migrated
+        }
+        _ => {
+            let _lock = match sqlite_file(db).await? {
+                Some(file) => Some(lock_file(file).await?),
+                None => None,
+            };
+            up().await
+        }
+    }
+}
+
+/// The PostgreSQL advisory lock key of migrations ("hospmigr").
+const MIGRATION_LOCK_KEY: i64 = 0x686f_7370_6d69_6772;
+const MIGRATION_LOCK_NAME: &str = "hospital.migrations";
+/// How long an instance waits for another's migrations (MySQL's lock needs a bound).
+const MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(600);
+
+/// The main database's file, or none for an in-memory database.
+async fn sqlite_file(db: &DatabaseConnection) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA database_list",
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .find(|r| r.try_get::<String>("", "name").is_ok_and(|n| n == "main"))
+        .and_then(|r| r.try_get::<String>("", "file").ok())
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from))
+}
+
+/// Waits for an exclusive lock on `<file>-migrate.lock`; released when the returned file is dropped.
+async fn lock_file(database: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    let mut name = database.into_os_string();
+    name.push("-migrate.lock");
+    let path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    })
+    .await?
 }
 
 /// A transaction that will write: on SQLite it takes the write lock at BEGIN (`BEGIN IMMEDIATE`), so two

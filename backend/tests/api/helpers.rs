@@ -126,7 +126,7 @@ impl Resp {
     }
 }
 
-struct Cleanup {
+pub struct Cleanup {
     admin_url: String,
     name: String,
     backend: Backend,
@@ -186,6 +186,51 @@ pub fn username(hospital: char, role: Role) -> String {
     format!("{hospital}_{}", role.as_str().to_lowercase())
 }
 
+/// A new, empty database on `backend` (a file in `dir` for SQLite), dropped with its `Cleanup`; `None`
+/// when that backend's server is not configured.
+pub async fn scratch_database(
+    backend: Backend,
+    dir: &std::path::Path,
+    name: &str,
+) -> Option<(String, Option<Cleanup>)> {
+    Some(match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let server = server_url("TEST_POSTGRES_URL")?;
+            let admin_url = format!("{server}/postgres");
+            admin(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+            (
+                format!("{server}/{name}"),
+                Some(Cleanup {
+                    admin_url,
+                    name: name.to_owned(),
+                    backend,
+                }),
+            )
+        }
+        Backend::MySql => {
+            let server = server_url("TEST_MYSQL_URL")?;
+            let admin_url = format!("{server}/mysql");
+            admin(
+                &admin_url,
+                &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
+            )
+            .await;
+            (
+                format!("{server}/{name}"),
+                Some(Cleanup {
+                    admin_url,
+                    name: name.to_owned(),
+                    backend,
+                }),
+            )
+        }
+    })
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
         Self::spawn_with(backend, |_| {}).await
@@ -196,42 +241,7 @@ impl TestApp {
         log_to_test_output();
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let (url, cleanup) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let server = server_url("TEST_POSTGRES_URL")?;
-                let admin_url = format!("{server}/postgres");
-                admin(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-                (
-                    format!("{server}/{name}"),
-                    Some(Cleanup {
-                        admin_url,
-                        name: name.clone(),
-                        backend,
-                    }),
-                )
-            }
-            Backend::MySql => {
-                let server = server_url("TEST_MYSQL_URL")?;
-                let admin_url = format!("{server}/mysql");
-                admin(
-                    &admin_url,
-                    &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
-                )
-                .await;
-                (
-                    format!("{server}/{name}"),
-                    Some(Cleanup {
-                        admin_url,
-                        name: name.clone(),
-                        backend,
-                    }),
-                )
-            }
-        };
+        let (url, cleanup) = scratch_database(backend, dir.path(), &name).await?;
         let mut settings = Settings::embedded(dir.path().to_path_buf());
         settings.database_url = url.clone().into();
         settings.bind = "127.0.0.1:0".into();

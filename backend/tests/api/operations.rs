@@ -284,3 +284,65 @@ fn an_unknown_log_format_stops_the_server_at_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("APP_LOG_FORMAT"), "{stderr}");
 }
+
+/// Several instances started at once on an empty database: each migrates (or finds the work done) and
+/// comes up; every migration is applied once.
+async fn concurrent_starts(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let Some((url, _cleanup)) = crate::helpers::scratch_database(backend, dir.path(), &name).await
+    else {
+        return;
+    };
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let db = hospital::db::connect_with(&url, 2, hospital::db::SQLITE_BUSY_TIMEOUT)
+                    .await
+                    .map_err(|e| format!("{e:#}"))?;
+                hospital::db::migrate(&db)
+                    .await
+                    .map_err(|e| format!("{e:#}"))?;
+                Ok::<_, String>(db)
+            })
+        })
+        .collect();
+    let mut dbs = Vec::new();
+    for start in starts {
+        dbs.push(
+            start
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}")),
+        );
+    }
+    use sea_orm::{ConnectionTrait, Statement};
+    let applied = dbs[0]
+        .query_one_raw(Statement::from_string(
+            dbs[0].get_database_backend(),
+            "SELECT COUNT(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    use migration::MigratorTrait;
+    assert_eq!(applied as usize, migration::Migrator::migrations().len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_started_at_once_on_an_empty_sqlite_database_all_come_up() {
+    concurrent_starts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_started_at_once_on_an_empty_postgres_database_all_come_up() {
+    concurrent_starts(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_started_at_once_on_an_empty_mysql_database_all_come_up() {
+    concurrent_starts(Backend::MySql).await;
+}
