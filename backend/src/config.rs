@@ -23,6 +23,8 @@ pub struct Settings {
     /// removes what a stopped server left there when it starts.
     pub upload_dir: PathBuf,
     pub db_max_connections: u32,
+    /// A CA certificate (PEM) that the database server's certificate must chain to (`APP_DB_CA_FILE`).
+    pub db_ca_file: Option<PathBuf>,
     /// How long a SQLite writer waits for the write lock before it fails with SQLITE_BUSY (default 30 s).
     pub sqlite_busy_timeout: Duration,
     pub audit_seal_interval: Duration,
@@ -88,6 +90,7 @@ impl Settings {
             max_upload_bytes: 512 * 1024 * 1024,
             upload_dir,
             db_max_connections: 16,
+            db_ca_file: None,
             sqlite_busy_timeout: crate::db::SQLITE_BUSY_TIMEOUT,
             audit_seal_interval: Duration::from_secs(2),
             no_show_sweep_interval: Some(Duration::from_secs(60)),
@@ -115,6 +118,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
+        s.db_ca_file = var("APP_DB_CA_FILE").map(PathBuf::from);
         if s.db_max_connections < 2 {
             // Migrations hold their lock on one connection while they run on another.
             bail!("APP_DB_MAX_CONNECTIONS must be at least 2");

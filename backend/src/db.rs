@@ -58,8 +58,9 @@ pub async fn connect_with(
 /// Connects as the settings say and brings the schema up to date.
 pub async fn open(settings: &crate::config::Settings) -> anyhow::Result<DatabaseConnection> {
     use secrecy::ExposeSecret;
+    let url = settings.database_url.expose_secret();
     let db = connect_with(
-        settings.database_url.expose_secret(),
+        &with_ca_file(url, settings.db_ca_file.as_deref()),
         settings.db_max_connections,
         settings.sqlite_busy_timeout,
     )
@@ -73,6 +74,28 @@ pub async fn open(settings: &crate::config::Settings) -> anyhow::Result<Database
 /// to do. The lock: a transaction-scoped advisory lock on PostgreSQL, `GET_LOCK` on MySQL/MariaDB (each
 /// held by a connection of its own while the migrations run on the others), and on SQLite an exclusive
 /// lock on a file beside the database (`<file>-migrate.lock`).
+/// The URL with the CA file as its driver's parameter (`sslrootcert` on PostgreSQL, `ssl-ca` on MySQL),
+/// unless the URL names one itself. TLS itself is asked for in the URL: `sslmode=require` / `verify-ca` /
+/// `verify-full` on PostgreSQL, `ssl-mode=REQUIRED` / `VERIFY_CA` / `VERIFY_IDENTITY` on MySQL.
+pub fn with_ca_file(url: &str, ca_file: Option<&std::path::Path>) -> String {
+    let param = if url.starts_with("postgres") {
+        "sslrootcert"
+    } else if url.starts_with("mysql") || url.starts_with("mariadb") {
+        "ssl-ca"
+    } else {
+        return url.to_owned();
+    };
+    match ca_file {
+        Some(file) if !url.contains(&format!("{param}=")) => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let file: String =
+                form_urlencoded::byte_serialize(file.to_string_lossy().as_bytes()).collect();
+            format!("{url}{separator}{param}={file}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     let up = || async { Migrator::up(db, None).await.context("running migrations") };
     match db.get_database_backend() {
@@ -306,5 +329,29 @@ async fn reachable(db: &DatabaseConnection) -> bool {
     match result {
         Ok(Ok(())) | Ok(Err(Error::Database(_))) => true,
         Ok(Err(_)) | Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_ca_file;
+    use std::path::Path;
+
+    #[test]
+    fn the_ca_file_becomes_the_drivers_parameter() {
+        let ca = Some(Path::new("/etc/hospital/db ca.pem"));
+        assert_eq!(
+            with_ca_file("postgres://h@db/hospital?sslmode=verify-full", ca),
+            "postgres://h@db/hospital?sslmode=verify-full&sslrootcert=%2Fetc%2Fhospital%2Fdb+ca.pem"
+        );
+        assert_eq!(
+            with_ca_file("mysql://h@db/hospital", ca),
+            "mysql://h@db/hospital?ssl-ca=%2Fetc%2Fhospital%2Fdb+ca.pem"
+        );
+        // The URL's own choice stays; SQLite has no TLS; no file, no change.
+        let own = "postgres://h@db/hospital?sslrootcert=/own.pem";
+        assert_eq!(with_ca_file(own, ca), own);
+        assert_eq!(with_ca_file("sqlite://data/h.db", ca), "sqlite://data/h.db");
+        assert_eq!(with_ca_file("mysql://h@db/x", None), "mysql://h@db/x");
     }
 }

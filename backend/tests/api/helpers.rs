@@ -145,7 +145,7 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-fn server_url(var: &str) -> Option<String> {
+pub fn server_url(var: &str) -> Option<String> {
     std::env::var(var)
         .ok()
         .filter(|v| !v.trim().is_empty())
