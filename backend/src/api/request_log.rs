@@ -53,13 +53,43 @@ pub async fn assign(
         .map_or_else(generate, str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
     req.extensions_mut().insert(Arrived(Instant::now()));
-    // Handlers' and extractors' errors arrive here as responses already; only a middleware's own error
-    // (none of ours returns one) would pass without the header.
-    let mut response = next.call(req).await?;
+    // Handlers' and extractors' errors arrive as responses; a middleware's own error (503 while the
+    // database is down, 500 for a panic) is rendered by actix later, so it carries the id itself.
+    let mut response = next.call(req).await.map_err(|error| WithRequestId {
+        error,
+        id: id.clone(),
+    })?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }
     Ok(response)
+}
+
+/// An error answered with the request's id.
+#[derive(Debug)]
+struct WithRequestId {
+    error: Error,
+    id: String,
+}
+
+impl std::fmt::Display for WithRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl actix_web::ResponseError for WithRequestId {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut response = self.error.error_response();
+        if let Ok(value) = HeaderValue::from_str(&self.id) {
+            response.headers_mut().insert(HEADER, value);
+        }
+        response
+    }
 }
 
 /// Names the user and hospital of an authenticated request in its span.

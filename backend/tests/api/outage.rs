@@ -134,11 +134,13 @@ async fn outage(backend: Backend, var: &str) {
         let booking =
             TestApp::read(booking.unwrap_or_else(|e| panic!("booking, round {round}: {e}"))).await;
         booking.assert_problem(503, "UNAVAILABLE");
-        assert!(
-            booking.headers.contains_key("retry-after"),
-            "{:?}",
-            booking.headers
-        );
+        for header in ["retry-after", "x-request-id"] {
+            assert!(
+                booking.headers.contains_key(header),
+                "{header}: {:?}",
+                booking.headers
+            );
+        }
     }
     let alive = impatient.get(app.url("/health")).send().await.unwrap();
     assert_eq!(alive.status(), 200, "the process itself is alive");
