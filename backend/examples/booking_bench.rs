@@ -301,6 +301,7 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
     settings.bind = "127.0.0.1:0".into();
     settings.jwt_secret = Some("bench-secret-bench-secret-bench-secret-1".to_owned().into());
     settings.db_max_connections = 32;
+    settings.rate_limit.per_second = 0;
     let app = Application::with_database(settings, db.clone())
         .await
         .unwrap();

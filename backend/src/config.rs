@@ -34,6 +34,41 @@ pub struct Settings {
     /// Whether this server runs queued calculation tasks (default yes). Off for an instance that only serves
     /// the API while others calculate, and in tests that run calculations on runners of their own.
     pub run_calculations: bool,
+    /// Requests per client address (`APP_RATE_LIMIT_PER_SECOND`, `APP_RATE_LIMIT_BURST`).
+    pub rate_limit: RateLimitSettings,
+    /// Other origins whose web pages may call the API (`APP_CORS_ORIGINS`, comma-separated); none by default.
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    /// The steady rate; 0 turns the limit off.
+    pub per_second: u32,
+    /// How many requests may come at once above the steady rate.
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        // Generous: a whole front office behind one NAT address shares it.
+        Self {
+            per_second: 50,
+            burst: 200,
+        }
+    }
+}
+
+/// An origin as browsers send it: scheme and host (and port), nothing after.
+fn origin(raw: &str) -> anyhow::Result<String> {
+    let raw = raw.trim().trim_end_matches('/');
+    let valid = ["http://", "https://"].iter().any(|scheme| {
+        raw.strip_prefix(scheme)
+            .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ', '*']))
+    });
+    if !valid {
+        bail!("APP_CORS_ORIGINS: {raw:?} is not an origin such as https://his.example.org");
+    }
+    Ok(raw.to_owned())
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +130,8 @@ impl Settings {
             audit_seal_interval: Duration::from_secs(2),
             no_show_sweep_interval: Some(Duration::from_secs(60)),
             run_calculations: true,
+            rate_limit: RateLimitSettings::default(),
+            cors_origins: Vec::new(),
         }
     }
 
@@ -119,6 +156,14 @@ impl Settings {
             .unwrap_or(s.upload_dir);
         s.db_max_connections = parse("APP_DB_MAX_CONNECTIONS", s.db_max_connections)?;
         s.db_ca_file = var("APP_DB_CA_FILE").map(PathBuf::from);
+        s.rate_limit.per_second = parse("APP_RATE_LIMIT_PER_SECOND", s.rate_limit.per_second)?;
+        s.rate_limit.burst = parse("APP_RATE_LIMIT_BURST", s.rate_limit.burst)?;
+        s.cors_origins = var("APP_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|o| !o.trim().is_empty())
+            .map(origin)
+            .collect::<anyhow::Result<_>>()?;
         if s.db_max_connections < 2 {
             // Migrations hold their lock on one connection while they run on another.
             bail!("APP_DB_MAX_CONNECTIONS must be at least 2");

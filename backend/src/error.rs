@@ -53,6 +53,8 @@ pub enum ErrorCode {
     PasswordExpired,
     /// Sign-in is locked for a while after failed attempts; see `Retry-After` (429).
     TooManyAttempts,
+    /// This client sent more requests than the server takes from one address; see `Retry-After` (429).
+    RateLimited,
     /// The database is not reachable; see `Retry-After` (503).
     Unavailable,
     /// Too much expensive work (password hashing) is running; see `Retry-After` (503).
@@ -183,6 +185,8 @@ pub enum AppError {
     /// Too much of one kind of expensive work (password hashing) is running; try again shortly.
     #[error("the server is busy; try again in {retry_after_secs} seconds")]
     Busy { retry_after_secs: u64 },
+    #[error("too many requests from this address; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Db(DbErr),
     #[error(transparent)]

@@ -1,4 +1,5 @@
 //! The one application factory: used by `hospital serve` and by the integration tests.
+use crate::api::edge::{self, RateLimit};
 use crate::{
     api::{self, AppState, RouteTable},
     auth::{jwt::JwtKeys, password::HashGate},
@@ -10,6 +11,7 @@ use crate::{
         outpatient::appointments,
     },
 };
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -79,12 +81,28 @@ impl Application {
             health: db::Health::watch(&db),
         });
         let routes = web::Data::new(RouteTable::from_openapi(&api::openapi()));
+        let rate_limit = RateLimit::new(&state.settings.rate_limit, state.settings.trust_proxy);
+        if let Some(limit) = &rate_limit {
+            limit.spawn_cleaner();
+        }
+        let rate_limit = rate_limit.map(web::Data::from);
+        let cors_origins = state.settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             let (app, spec) = api::build(App::new());
-            app.wrap(actix_web::middleware::from_fn(api::extract::authenticate))
-                .wrap(actix_web::middleware::from_fn(api::resilience::guard))
+            let app = match &rate_limit {
+                Some(limit) => app.app_data(limit.clone()),
+                None => app,
+            };
+            // Outermost last: compression, CORS, HEAD, the request id and log line, the rate limit, the
+            // database guard, authentication.
+            app.wrap(from_fn(api::extract::authenticate))
+                .wrap(from_fn(api::resilience::guard))
+                .wrap(from_fn(edge::rate_limit))
                 .wrap(TracingLogger::<api::request_log::RequestSpan>::new())
-                .wrap(actix_web::middleware::from_fn(api::request_log::assign))
+                .wrap(from_fn(api::request_log::assign))
+                .wrap(from_fn(edge::head_as_get))
+                .wrap(edge::cors(&cors_origins))
+                .wrap(Compress::default())
                 .app_data(state.clone())
                 .app_data(routes.clone())
                 .configure(api::configure_extractors)

@@ -13,6 +13,7 @@ macro_rules! routes {
 pub(crate) use routes;
 
 pub mod accounting;
+pub mod edge;
 pub mod extract;
 pub mod foundation;
 pub mod outpatient;
@@ -343,6 +344,8 @@ impl RouteTable {
                 .map(|(path, item)| {
                     let methods = [
                         ("GET", item.get.is_some()),
+                        // `HEAD` is answered wherever `GET` is (`edge::head_as_get`).
+                        ("HEAD", item.get.is_some()),
                         ("POST", item.post.is_some()),
                         ("PUT", item.put.is_some()),
                         ("DELETE", item.delete.is_some()),

@@ -77,6 +77,11 @@ impl AppError {
                 ErrorCode::Busy,
                 "Server busy",
             ),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                "Too many requests",
+            ),
             Db(_) | Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::InternalError,
@@ -133,7 +138,8 @@ impl ResponseError for AppError {
         response.content_type(PROBLEM_JSON);
         match self {
             AppError::TooManyAttempts { retry_after_secs }
-            | AppError::Busy { retry_after_secs } => {
+            | AppError::Busy { retry_after_secs }
+            | AppError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             AppError::Unavailable(_) | AppError::DatabaseDown => {

@@ -53,10 +53,25 @@ pub async fn fallback(
         && !relative.is_empty()
         && let Ok(file) = NamedFile::open(root.join(relative))
     {
-        return file.into_response(&req);
+        // The build names its assets by their content: a changed file is a new name, so they never go stale.
+        let cache = if relative.starts_with("assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        return with_cache_control(file.into_response(&req), cache);
     }
     match NamedFile::open(root.join("index.html")) {
-        Ok(index) => index.into_response(&req),
+        // Always revalidated, so a new release's asset names reach the browser at once.
+        Ok(index) => with_cache_control(index.into_response(&req), "no-cache"),
         Err(_) => not_found(),
     }
+}
+
+fn with_cache_control(mut response: HttpResponse, value: &'static str) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(value),
+    );
+    response
 }

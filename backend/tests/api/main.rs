@@ -12,6 +12,7 @@ mod booking;
 mod charge_import;
 mod clinic;
 mod demo;
+mod edge;
 mod flow;
 mod imports;
 mod malformed;

@@ -412,19 +412,27 @@ async fn unknown_routes_and_wrong_methods_are_problems(app: TestApp) {
         (
             Method::PATCH,
             "/api/v1/departments/1",
-            vec!["GET", "PUT", "DELETE"],
+            vec!["GET", "HEAD", "PUT", "DELETE"],
         ),
         (
             Method::POST,
             "/api/v1/departments/1",
-            vec!["GET", "PUT", "DELETE"],
+            vec!["GET", "HEAD", "PUT", "DELETE"],
         ),
-        (Method::PUT, "/api/v1/departments", vec!["GET", "POST"]),
-        (Method::DELETE, "/api/v1/users/1", vec!["GET", "PUT"]),
+        (
+            Method::PUT,
+            "/api/v1/departments",
+            vec!["GET", "HEAD", "POST"],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/users/1",
+            vec!["GET", "HEAD", "PUT"],
+        ),
         (
             Method::PATCH,
             "/api/v1/patients/abc",
-            vec!["GET", "PUT", "DELETE"],
+            vec!["GET", "HEAD", "PUT", "DELETE"],
         ),
         // A literal path beside a templated one is its own resource.
         (

@@ -146,6 +146,7 @@ const en: typeof zhCN = {
       UNSUPPORTED_MEDIA_TYPE: 'Unsupported request format.',
       VALIDATION_FAILED: 'Some of the input is not valid.',
       TOO_MANY_ATTEMPTS: 'Too many failed sign-ins. Please wait and try again.',
+      RATE_LIMITED: 'Too many requests. Please wait a few seconds and try again.',
       UNAVAILABLE: 'The database is not available. Please try again later.',
       TASK_NOT_READY: 'This task has not finished a run yet, so there are no results.',
       NODE_NOT_DRILLABLE: 'Workload and cost dimensions come from imported records: there are no charge items to show.',

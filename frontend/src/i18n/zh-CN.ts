@@ -139,6 +139,7 @@ export default {
       UNSUPPORTED_MEDIA_TYPE: '请求格式不受支持。',
       VALIDATION_FAILED: '填写的信息有误，请检查后重试。',
       TOO_MANY_ATTEMPTS: '登录失败次数过多，请稍后再试。',
+      RATE_LIMITED: '操作过于频繁，请稍候几秒再试。',
       UNAVAILABLE: '数据库暂不可用，请稍后重试。',
       TASK_NOT_READY: '该任务还没有完成过一次运行，暂无结果。',
       NODE_NOT_DRILLABLE: '工作量与成本维度来自导入数据，没有收费明细可查看。',
