@@ -42,6 +42,7 @@ test-backend:
 test-frontend: spa-deps
 	cd $(FRONTEND) && $(NPM) run typecheck && $(NPM) run lint && $(NPM) run test:unit && $(NPM) run check:api
 	$(CARGO) build --locked -p hospital
+	$(FRONTEND)/scripts/ensure-chromium.sh
 	cd $(FRONTEND) && $(NPM) run test:e2e
 
 fmt:

@@ -15,7 +15,8 @@ use crate::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use std::io::BufRead;
+use secrecy::ExposeSecret;
+use std::{io::BufRead, path::PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +36,23 @@ pub enum Command {
     Serve,
     /// Apply pending migrations.
     Migrate,
+    /// Copy the SQLite database to FILE while the server runs (a consistent snapshot); PostgreSQL and
+    /// MySQL/MariaDB are backed up with their own tools (docs/operations.md).
+    Backup { file: PathBuf },
+    /// Restore a backup as the SQLite database DATABASE_URL names; stop the server first.
+    Restore {
+        file: PathBuf,
+        /// Restore over an existing database (it is kept beside as <file>.before-restore-<time>).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Ask a running server whether it is alive (`GET /health` on APP_BIND, or --address): exit 0 when it
+    /// answers 200. For container health checks: the image needs nothing else.
+    Health {
+        /// host:port of the server; default APP_BIND (0.0.0.0 asked as 127.0.0.1).
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Load the demo data set into an empty database, or with --charges generate charge lines.
     Seed(accounting::SeedArgs),
     /// Import a CSV file (layouts in docs/imports.md): all rows or none.
@@ -96,11 +114,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::Health { address } => health(address).await,
+        Command::Backup { file } => {
+            let settings = Settings::from_env()?;
+            let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+            let summary = crate::backup::backup(&db, &file).await?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Command::Restore { file, replace } => {
+            let settings = Settings::from_env()?;
+            let summary =
+                crate::backup::restore(&file, settings.database_url.expose_secret(), replace)
+                    .await?;
+            println!("restored {}", summary.file.display());
+            Ok(())
+        }
         Command::Seed(args) if args.generates_charges() => accounting::seed_charges(args).await,
         Command::Import { command } => accounting::import(command).await,
-        Command::Seed(_) => {
+        Command::Seed(args) => {
             let settings = Settings::from_env()?;
             let db = db::open(&settings).await?;
+            if args.if_empty && !demo::is_empty(&db).await? {
+                println!("the database has data already: the demo data was not loaded");
+                return Ok(());
+            }
             let summary = demo::load(&db, settings.demo_timezone.as_deref()).await?;
             println!("loaded the demo data: {summary:?}");
             print_demo_logins();
@@ -175,6 +213,36 @@ async fn serve() -> anyhow::Result<()> {
         print_demo_logins();
     }
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn health(address: Option<String>) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bind = address.unwrap_or_else(|| {
+        std::env::var("APP_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
+    });
+    let address = bind
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "[::1]:");
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await?;
+        let request =
+            format!("GET /health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        anyhow::Ok(answer)
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), ask)
+        .await
+        .with_context(|| format!("{address} did not answer within 5 s"))?
+        .with_context(|| format!("asking {address}/health"))?;
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) != Some("200") {
+        bail!("{address}/health answered {status:?}");
+    }
+    println!("healthy");
     Ok(())
 }
 

@@ -138,8 +138,11 @@ impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         let data_dir = PathBuf::from(var("APP_DATA_DIR").unwrap_or_else(|| "data".into()));
         let mut s = Self::embedded(data_dir);
-        if let Some(url) = var("DATABASE_URL") {
+        if let Some(url) = secret("DATABASE_URL")? {
             s.database_url = url.into();
+        }
+        if let Some(password) = secret("DATABASE_PASSWORD")? {
+            s.database_url = with_password(s.database_url.expose_secret(), &password)?.into();
         }
         s.bind = var("APP_BIND").unwrap_or(s.bind);
         s.static_dir = var("APP_STATIC_DIR")
@@ -147,7 +150,7 @@ impl Settings {
             .unwrap_or(s.static_dir);
         s.demo = parse("APP_DEMO", s.demo)?;
         s.demo_timezone = var("APP_DEMO_TIMEZONE");
-        s.jwt_secret = var("JWT_SECRET").map(SecretString::from);
+        s.jwt_secret = secret("JWT_SECRET")?.map(SecretString::from);
         s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
         s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;
         s.max_upload_bytes = parse("APP_MAX_UPLOAD_BYTES", s.max_upload_bytes)?;
@@ -243,6 +246,48 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A secret from `NAME`, or from the file `NAME_FILE` names (Docker and Kubernetes secrets), its final line
+/// break dropped.
+fn secret(name: &str) -> anyhow::Result<Option<String>> {
+    if let Some(value) = var(name) {
+        return Ok(Some(value));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(file) = var(&file_var) else {
+        return Ok(None);
+    };
+    let value =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {file_var}={file}"))?;
+    let value = value.trim_end_matches(['\r', '\n']).to_owned();
+    Ok((!value.is_empty()).then_some(value))
+}
+
+/// The server database URL with `password` set (percent-encoded) for its user, so the password can come
+/// from a secret file of its own instead of sitting inside `DATABASE_URL`.
+fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        bail!("DATABASE_PASSWORD needs a DATABASE_URL such as postgres://hospital@db/hospital");
+    };
+    let Some((user_info, host)) = rest.split_once('@') else {
+        bail!("DATABASE_PASSWORD needs a user in DATABASE_URL (postgres://hospital@db/hospital)");
+    };
+    if scheme.starts_with("sqlite") {
+        bail!("DATABASE_PASSWORD is for a server database, not SQLite");
+    }
+    let user = user_info.split(':').next().unwrap_or_default();
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(format!("{scheme}://{user}:{encoded}@{host}"))
+}
+
 fn parse<T: FromStr>(name: &str, default: T) -> anyhow::Result<T>
 where
     T::Err: std::fmt::Display,
@@ -262,4 +307,29 @@ fn secs(name: &str, default: Duration) -> anyhow::Result<Duration> {
 
 fn millis(name: &str, default: Duration) -> anyhow::Result<Duration> {
     parse(name, default.as_millis() as u64).map(Duration::from_millis)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::with_password;
+
+    #[test]
+    fn a_database_password_is_set_in_the_url_percent_encoded() {
+        assert_eq!(
+            with_password(
+                "postgres://hospital@db:5432/hospital?sslmode=require",
+                "p@ss:w/rd 1"
+            )
+            .unwrap(),
+            "postgres://hospital:p%40ss%3Aw%2Frd%201@db:5432/hospital?sslmode=require"
+        );
+        // A password already in the URL is replaced.
+        assert_eq!(
+            with_password("mysql://root:old@127.0.0.1/h", "new-1").unwrap(),
+            "mysql://root:new-1@127.0.0.1/h"
+        );
+        assert!(with_password("postgres://db/hospital", "x").is_err());
+        assert!(with_password("sqlite://root@data/h.db", "x").is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! Community hospital outpatient front office and department value accounting.
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -40,6 +40,9 @@ pub struct SeedArgs {
     /// Write the lines to this CSV file (the import layout; `-` for standard output) instead of the database.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Load the demo data only into an empty database; leave one that has data as it is (exit 0).
+    #[arg(long, conflicts_with = "charges")]
+    pub if_empty: bool,
 }
 
 impl SeedArgs {

@@ -6,7 +6,7 @@ use crate::{
     helpers::{Backend, PASSWORD, TestApp},
 };
 use hospital::{entities::foundation::audit_log, services::foundation::audit};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 db_tests!(
@@ -294,36 +294,6 @@ async fn deleting_the_last_entry_is_detected(app: TestApp) {
     );
 }
 
-/// The URL of the test's own database, for the command line.
-async fn database_url(app: &TestApp) -> String {
-    let sql = match app.backend {
-        Backend::Sqlite => "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        Backend::Postgres => "SELECT current_database()::text",
-        Backend::MySql => "SELECT DATABASE()",
-    };
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    let name: String = row.try_get_by_index(0).unwrap();
-    let server = |var: &str| {
-        let url = std::env::var(var).unwrap();
-        let url = url.trim().split('?').next().unwrap().to_owned();
-        let host_start = url.find("://").unwrap() + 3;
-        match url[host_start..].find('/') {
-            Some(slash) => url[..host_start + slash].to_owned(),
-            None => url,
-        }
-    };
-    match app.backend {
-        Backend::Sqlite => format!("sqlite://{name}"),
-        Backend::Postgres => format!("{}/{name}", server("TEST_POSTGRES_URL")),
-        Backend::MySql => format!("{}/{name}", server("TEST_MYSQL_URL")),
-    }
-}
-
 /// Runs `hospital audit verify` on the test database: exit success and the printed report.
 async fn cli_verify(url: String) -> (bool, Value) {
     let output = tokio::task::spawn_blocking(move || {
@@ -351,7 +321,7 @@ async fn cli_verify(url: String) -> (bool, Value) {
 
 async fn the_cli_verifies_the_chain_and_fails_once_it_is_broken(app: TestApp) {
     let log = sealed_log(&app).await;
-    let url = database_url(&app).await;
+    let url = app.database_url.clone();
 
     let (ok, report) = cli_verify(url.clone()).await;
     assert!(ok, "exit status on an intact chain: {report}");

@@ -137,6 +137,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The test database's own URL (not a relay's a tweak may put in front of it), for command-line tools.
+    pub database_url: String,
     /// The two hospitals every test starts with, `HA` and `HB`, each with one user per role.
     pub hospital_a: i64,
     pub hospital_b: i64,
@@ -242,6 +244,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let (url, cleanup) = scratch_database(backend, dir.path(), &name).await?;
+        let database_url = url.clone();
         let mut settings = Settings::embedded(dir.path().to_path_buf());
         settings.database_url = url.clone().into();
         settings.bind = "127.0.0.1:0".into();
@@ -278,6 +281,7 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             db,
+            database_url,
             hospital_a,
             hospital_b,
             tokens: Mutex::new(HashMap::new()),
@@ -407,7 +411,7 @@ async fn seed_hospital(db: &DatabaseConnection, letter: char) -> i64 {
     hospital.id
 }
 
-async fn admin(url: &str, sql: &str) {
+pub async fn admin(url: &str, sql: &str) {
     let conn = Database::connect(url)
         .await
         .unwrap_or_else(|e| panic!("connect {url}: {e}"));

@@ -7,6 +7,7 @@ mod helpers;
 mod accounting;
 mod audit;
 mod auth;
+mod backup;
 mod billing;
 mod booking;
 mod charge_import;

@@ -14,6 +14,7 @@ use std::{
 const ID_NUMBER: &str = "11010519491231002X";
 const PASSWORD: &str = "Clinic-Passw0rd-2026";
 const WRONG_PASSWORD: &str = "Wr0ng-Secret-77x";
+const FILE_JWT_SECRET: &str = "a-signing-key-from-a-docker-secret-file-0042";
 
 fn request_id(resp: &crate::helpers::Resp) -> String {
     resp.headers
@@ -76,20 +77,33 @@ struct Server {
 }
 
 impl Server {
+    /// The command with its secrets in files, as Docker secrets give them.
     fn command(dir: &std::path::Path, format: &str) -> Command {
+        let secrets = dir.join("secrets");
+        std::fs::create_dir_all(&secrets).unwrap();
+        let url = format!("sqlite://{}/db.sqlite\n", dir.display());
+        std::fs::write(secrets.join("database_url"), url).unwrap();
+        std::fs::write(secrets.join("jwt_secret"), format!("{FILE_JWT_SECRET}\n")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hospital"));
-        cmd.env(
-            "DATABASE_URL",
-            format!("sqlite://{}/db.sqlite", dir.display()),
-        )
-        .env("APP_DATA_DIR", dir)
-        .env("APP_STATIC_DIR", dir.join("no-web-app"))
-        .env("APP_BIND", "127.0.0.1:0")
-        .env("APP_DEMO", "false")
-        .env("APP_LOG_FORMAT", format)
-        .env("RUST_LOG", "info")
-        .env_remove("JWT_SECRET");
+        cmd.env("DATABASE_URL_FILE", secrets.join("database_url"))
+            .env("JWT_SECRET_FILE", secrets.join("jwt_secret"))
+            .env_remove("DATABASE_URL")
+            .env_remove("JWT_SECRET")
+            .env("APP_DATA_DIR", dir)
+            .env("APP_STATIC_DIR", dir.join("no-web-app"))
+            .env("APP_BIND", "127.0.0.1:0")
+            .env("APP_DEMO", "false")
+            .env("APP_LOG_FORMAT", format)
+            .env("RUST_LOG", "info");
         cmd
+    }
+
+    /// Runs another command of the binary beside the server, on its database.
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        Self::command(self._dir.path(), "text")
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// Starts a server with one ADMIN (`ops`) in hospital `OPS`.
@@ -165,6 +179,16 @@ impl Server {
         };
         let signed_in: Value = login(PASSWORD).await.unwrap().json().await.unwrap();
         let token = signed_in["access_token"].as_str().unwrap().to_owned();
+        // Signed with the key from JWT_SECRET_FILE.
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<Value>(
+            &token,
+            &jsonwebtoken::DecodingKey::from_secret(FILE_JWT_SECRET.as_bytes()),
+            &validation,
+        )
+        .expect("the token is signed with the secret file's key");
         let listed = client
             .get(self.url(&format!("/api/v1/patients?q={ID_NUMBER}")))
             .bearer_auth(&token)
@@ -241,6 +265,19 @@ async fn json_logs_have_one_line_per_request_with_its_id_user_and_hospital() {
     assert_eq!(span["method"], "POST");
     assert_eq!(span["request_id"].as_str().map(str::len), Some(32));
     assert!(span.get("user_id").is_none(), "nobody signed in: {span}");
+
+    // The binary checks the server's health for a container, and the demo data is never loaded over it.
+    let port = server.port.to_string();
+    let healthy = server.cli(&["health", "--address", &format!("127.0.0.1:{port}")]);
+    assert!(healthy.status.success(), "{healthy:?}");
+    let nobody = server.cli(&["health", "--address", "127.0.0.1:1"]);
+    assert!(!nobody.status.success());
+    let seeded = server.cli(&["seed", "--if-empty"]);
+    assert!(seeded.status.success(), "{seeded:?}");
+    assert!(
+        String::from_utf8_lossy(&seeded.stdout).contains("not loaded"),
+        "{seeded:?}"
+    );
 
     // The missing web app is announced at start.
     assert!(
