@@ -4,15 +4,15 @@ CARGO ?= cargo
 NPM ?= npm
 FRONTEND := frontend
 
-.PHONY: run test build spa spa-deps backend openapi check fmt lint test-backend test-frontend clean-data
+.PHONY: run test build spa spa-deps backend openapi check fmt lint test-backend test-frontend test-deployment clean-data
 
 ## Build the SPA and the server, then serve http://127.0.0.1:8080 on SQLite with the demo data.
 run: spa backend
 	APP_DEMO=true APP_STATIC_DIR=$(FRONTEND)/dist $(or $(CARGO_TARGET_DIR),target)/release/hospital serve
 
 ## Every test: formatting, lints, the Rust unit, property and integration tests (SQLite, plus PostgreSQL and
-## MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set), and the frontend's checks.
-test: check test-backend test-frontend
+## MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set), the frontend's checks, and the deployment's.
+test: check test-backend test-frontend test-deployment
 
 backend:
 	$(CARGO) build --release --locked -p hospital
@@ -44,6 +44,10 @@ test-frontend: spa-deps
 	$(CARGO) build --locked -p hospital
 	$(FRONTEND)/scripts/ensure-chromium.sh
 	cd $(FRONTEND) && $(NPM) run test:e2e
+
+## docker-compose.yml validated, the image's build steps run here, the stripped binary serving and healthy.
+test-deployment:
+	deploy/check.sh
 
 fmt:
 	$(CARGO) fmt --all

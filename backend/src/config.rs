@@ -36,6 +36,8 @@ pub struct Settings {
     pub run_calculations: bool,
     /// Requests per client address (`APP_RATE_LIMIT_PER_SECOND`, `APP_RATE_LIMIT_BURST`).
     pub rate_limit: RateLimitSettings,
+    /// The bearer token a Prometheus server scrapes `/metrics` with (`APP_METRICS_TOKEN`); none: not served.
+    pub metrics_token: Option<SecretString>,
     /// Other origins whose web pages may call the API (`APP_CORS_ORIGINS`, comma-separated); none by default.
     pub cors_origins: Vec<String>,
 }
@@ -132,6 +134,7 @@ impl Settings {
             run_calculations: true,
             rate_limit: RateLimitSettings::default(),
             cors_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 
@@ -151,6 +154,7 @@ impl Settings {
         s.demo = parse("APP_DEMO", s.demo)?;
         s.demo_timezone = var("APP_DEMO_TIMEZONE");
         s.jwt_secret = secret("JWT_SECRET")?.map(SecretString::from);
+        s.metrics_token = secret("APP_METRICS_TOKEN")?.map(SecretString::from);
         s.trust_proxy = parse("APP_TRUST_PROXY", s.trust_proxy)?;
         s.max_body_bytes = parse("APP_MAX_BODY_BYTES", s.max_body_bytes)?;
         s.max_upload_bytes = parse("APP_MAX_UPLOAD_BYTES", s.max_upload_bytes)?;

@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod metrics;
 pub mod seed;
 pub mod services;
 pub mod startup;

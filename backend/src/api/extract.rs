@@ -208,7 +208,7 @@ struct Authentication(Result<Actor, AppError>);
 /// A refusal for [`authenticate`] to write to the audit log once the response is ready.
 struct Refusal(audit::Entry);
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -230,7 +230,9 @@ pub async fn authenticate(
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let (Some(state), Some(token)) = (&state, bearer(req.request())) {
+    // The metrics endpoint's bearer is its own token, not a session's.
+    let token = bearer(req.request()).filter(|_| req.path() != "/metrics");
+    if let (Some(state), Some(token)) = (&state, token) {
         let ip = client_ip(req.request(), state.settings.trust_proxy);
         let outcome = auth::authenticate(
             &state.db,

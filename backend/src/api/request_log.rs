@@ -132,11 +132,13 @@ impl RootSpanBuilder for RequestSpan {
             }
             Err(e) => (e.as_response_error().status_code(), None, None),
         };
-        span.record(
-            "route",
-            tracing::field::display(route.as_deref().unwrap_or("unmatched")),
-        );
+        let route = route.as_deref().unwrap_or("unmatched");
+        span.record("route", tracing::field::display(route));
         let status = status.as_u16();
+        if let Ok(response) = outcome {
+            let method = response.request().method().as_str();
+            crate::metrics::get().request(method, route, status, duration_ms.map(|ms| ms / 1000.0));
+        }
         span.in_scope(|| {
             if status >= 500 {
                 tracing::error!(status, duration_ms, "request");

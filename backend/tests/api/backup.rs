@@ -226,9 +226,10 @@ fn run(program: &str, args: &[&str], stdin: Option<&Path>, stdout: Option<&Path>
     }
 }
 
-/// (host, port, user) of a server URL such as postgres://postgres@127.0.0.1:5432.
-fn server_parts(server: &str) -> (String, String, String) {
-    let rest = server.split_once("://").unwrap().1;
+/// (host, port, user) of a URL such as mysql://root@127.0.0.1:3306/hospital.
+fn server_parts(url: &str) -> (String, String, String) {
+    let rest = url.split_once("://").unwrap().1;
+    let rest = rest.split('/').next().unwrap();
     let (user, host_port) = rest.split_once('@').unwrap();
     let (host, port) = host_port.split_once(':').unwrap();
     (
@@ -238,30 +239,24 @@ fn server_parts(server: &str) -> (String, String, String) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_postgres_dump_under_write_load_restores_every_row() {
-    let (Some(server), Some(app)) = (
-        server_url("TEST_POSTGRES_URL"),
-        TestApp::spawn(Backend::Postgres).await,
-    ) else {
+/// A server database dumped by its own tool while the API keeps writing, restored into a new database by
+/// its own tool: a consistent copy of the live rows, on which the server starts with nothing to migrate.
+/// `dump(app, file)` answers None when the tool is not installed; `restore(new_url, file)`.
+async fn dump_under_write_load_restores_every_row(
+    backend: Backend,
+    server_var: &str,
+    dump: impl FnOnce(&TestApp, &Path) -> Option<()>,
+    restore: impl FnOnce(&str, &Path),
+) {
+    let (Some(server), Some(app)) = (server_url(server_var), TestApp::spawn(backend).await) else {
         return;
     };
     let token = app.admin().await;
     let (writers, stop) = keep_writing(&app, &token);
     wait_for_departments(&app.db, 40).await;
     let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("hospital.dump");
-    let dumped = run(
-        "pg_dump",
-        &[
-            "--format=custom",
-            "--file",
-            dump.to_str().unwrap(),
-            &app.database_url,
-        ],
-        None,
-        None,
-    );
+    let file = dir.path().join("hospital.dump");
+    let dumped = dump(&app, &file);
     stop.send(true).unwrap();
     writers.await.unwrap();
     if dumped.is_none() {
@@ -269,81 +264,88 @@ async fn a_postgres_dump_under_write_load_restores_every_row() {
     }
 
     let name = format!("t_restored_{}", uuid::Uuid::new_v4().simple());
-    admin(
-        &format!("{server}/postgres"),
-        &format!("CREATE DATABASE \"{name}\""),
-    )
-    .await;
+    let (admin_url, create, drop) = match backend {
+        Backend::Postgres => (
+            format!("{server}/postgres"),
+            format!("CREATE DATABASE \"{name}\""),
+            format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+        ),
+        _ => (
+            format!("{server}/mysql"),
+            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
+            format!("DROP DATABASE `{name}`"),
+        ),
+    };
+    admin(&admin_url, &create).await;
     let restored_url = format!("{server}/{name}");
-    run(
-        "pg_restore",
-        &[
-            "--no-owner",
-            "--exit-on-error",
-            "--dbname",
-            &restored_url,
-            dump.to_str().unwrap(),
-        ],
-        None,
-        None,
-    );
+    restore(&restored_url, &file);
     let restored = hospital::db::connect(&restored_url, 2).await.unwrap();
     assert!(assert_consistent_copy(&restored, &app.db).await >= 40);
-    // The server starts on it: nothing left to migrate.
     hospital::db::migrate(&restored).await.unwrap();
     restored.close().await.unwrap();
-    admin(
-        &format!("{server}/postgres"),
-        &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+    admin(&admin_url, &drop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postgres_dump_under_write_load_restores_every_row() {
+    dump_under_write_load_restores_every_row(
+        Backend::Postgres,
+        "TEST_POSTGRES_URL",
+        |app, file| {
+            let file = file.to_str().unwrap();
+            run(
+                "pg_dump",
+                &["--format=custom", "--file", file, &app.database_url],
+                None,
+                None,
+            )
+        },
+        |url, file| {
+            let file = file.to_str().unwrap();
+            run(
+                "pg_restore",
+                &["--no-owner", "--exit-on-error", "--dbname", url, file],
+                None,
+                None,
+            );
+        },
     )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_mariadb_dump_under_write_load_restores_every_row() {
-    let (Some(server), Some(app)) = (
-        server_url("TEST_MYSQL_URL"),
-        TestApp::spawn(Backend::MySql).await,
-    ) else {
-        return;
+    // The client tools take the server's address and user, not a URL.
+    let connection = |url: &str| {
+        let (host, port, user) = server_parts(url);
+        let database = url.rsplit('/').next().unwrap().to_owned();
+        (
+            [
+                "--host".to_owned(),
+                host,
+                "--port".to_owned(),
+                port,
+                "--user".to_owned(),
+                user,
+            ],
+            database,
+        )
     };
-    let (host, port, user) = server_parts(&server);
-    let database = app.database_url.rsplit('/').next().unwrap().to_owned();
-    let token = app.admin().await;
-    let (writers, stop) = keep_writing(&app, &token);
-    wait_for_departments(&app.db, 40).await;
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("hospital.sql");
-    let connection = ["--host", &host, "--port", &port, "--user", &user];
-    let dump_args: Vec<&str> = connection
-        .iter()
-        .copied()
-        .chain(["--single-transaction", "--quick", "--routines", &database])
-        .collect();
-    let dumped = run("mariadb-dump", &dump_args, None, Some(&dump));
-    stop.send(true).unwrap();
-    writers.await.unwrap();
-    if dumped.is_none() {
-        return;
-    }
-
-    let name = format!("t_restored_{}", uuid::Uuid::new_v4().simple());
-    admin(
-        &format!("{server}/mysql"),
-        &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
-    )
-    .await;
-    let restore_args: Vec<&str> = connection.iter().copied().chain([name.as_str()]).collect();
-    run("mariadb", &restore_args, Some(&dump), None);
-    let restored = hospital::db::connect(&format!("{server}/{name}"), 2)
-        .await
-        .unwrap();
-    assert!(assert_consistent_copy(&restored, &app.db).await >= 40);
-    hospital::db::migrate(&restored).await.unwrap();
-    restored.close().await.unwrap();
-    admin(
-        &format!("{server}/mysql"),
-        &format!("DROP DATABASE `{name}`"),
+    dump_under_write_load_restores_every_row(
+        Backend::MySql,
+        "TEST_MYSQL_URL",
+        |app, file| {
+            let (args, database) = connection(&app.database_url);
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            args.extend(["--single-transaction", "--quick", "--routines", &database]);
+            run("mariadb-dump", &args, None, Some(file))
+        },
+        |url, file| {
+            let (args, database) = connection(url);
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            args.push(&database);
+            run("mariadb", &args, Some(file), None);
+        },
     )
     .await;
 }

@@ -217,3 +217,103 @@ async fn a_client_past_its_rate_is_answered_429_with_retry_after() {
         assert_eq!(get("/health", "203.0.113.7").await.unwrap().status(), 200);
     }
 }
+
+/// The samples of a Prometheus text exposition: `name{labels}` to value; every line must parse.
+fn samples(text: &str) -> std::collections::HashMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (series, value) = l
+                .rsplit_once(' ')
+                .unwrap_or_else(|| panic!("sample line {l:?}"));
+            let value: f64 = value.parse().unwrap_or_else(|_| panic!("value in {l:?}"));
+            (series.to_owned(), value)
+        })
+        .collect()
+}
+
+async fn scrape(app: &TestApp, token: Option<&str>) -> reqwest::Response {
+    let mut req = reqwest::Client::new().get(app.url("/metrics"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_are_scraped_with_their_token_only() {
+    let Some(closed) = spawn(|_| {}).await else {
+        return;
+    };
+    TestApp::read(scrape(&closed, Some("anything")).await)
+        .await
+        .assert_problem(404, "NOT_FOUND");
+
+    const TOKEN: &str = "scrape-token-for-prometheus-0001";
+    let Some(app) = spawn(|s| {
+        s.metrics_token = Some(TOKEN.to_owned().into());
+        s.auth.max_failures_per_account = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    for token in [None, Some("wrong-token")] {
+        TestApp::read(scrape(&app, token).await)
+            .await
+            .assert_problem(401, "UNAUTHORIZED");
+    }
+    let before = samples(&scrape(&app, Some(TOKEN)).await.text().await.unwrap());
+    let count = |s: &std::collections::HashMap<String, f64>, series: &str| {
+        s.get(series).copied().unwrap_or(0.0)
+    };
+
+    let token = app.admin().await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/departments", &token).await.status, 200);
+    }
+    let admin_name = crate::helpers::username('a', hospital::domain::foundation::role::Role::Admin);
+    for _ in 0..2 {
+        assert_eq!(
+            app.login(&admin_name, "not-the-password-1").await.status,
+            401
+        );
+    }
+
+    let resp = scrape(&app, Some(TOKEN)).await;
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let after = samples(&resp.text().await.unwrap());
+    let requests =
+        r#"hospital_http_requests_total{method="GET",route="/api/v1/departments",status="200"}"#;
+    assert!(
+        count(&after, requests) - count(&before, requests) >= 3.0,
+        "{after:?}"
+    );
+    let latency =
+        r#"hospital_http_request_duration_seconds_count{method="GET",route="/api/v1/departments"}"#;
+    assert!(count(&after, latency) - count(&before, latency) >= 3.0);
+    for (series, at_least) in [
+        ("hospital_login_failures_total", 2.0),
+        ("hospital_login_lockouts_total", 1.0),
+    ] {
+        assert!(
+            count(&after, series) - count(&before, series) >= at_least,
+            "{series}"
+        );
+    }
+    for series in [
+        "hospital_audit_entries_unsealed",
+        r#"hospital_db_pool_connections{state="in_use"}"#,
+        r#"hospital_db_pool_connections{state="idle"}"#,
+    ] {
+        assert!(after.contains_key(series), "{series} in {after:?}");
+    }
+    // No identity of anyone in the exposition.
+    assert!(!after.keys().any(|k| k.contains(&admin_name)));
+}

@@ -691,6 +691,10 @@ async fn run_steps(
                 vec![format!("{n} departments summarized")]
             }
         };
+        crate::metrics::get()
+            .step_duration
+            .with_label_values(&[&kind.to_string()])
+            .observe(started.elapsed().as_secs_f64());
         for l in lines {
             reporter.line(format!("[{}/{}] {l}", i + 1, steps.len()));
         }

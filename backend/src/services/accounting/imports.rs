@@ -187,6 +187,10 @@ pub async fn import_charges(
     if let Err(e) = completed {
         return Err(discard_after(db, pending, e).await);
     }
+    crate::metrics::get()
+        .imported_rows
+        .with_label_values(&["charges"])
+        .inc_by(summary.rows);
     Ok(summary)
 }
 
@@ -257,6 +261,10 @@ pub async fn import_period_values(
         "periods": period_names(&summary.periods),
     }));
     audit::commit(txn, entry).await?;
+    crate::metrics::get()
+        .imported_rows
+        .with_label_values(&[value_table(kind)])
+        .inc_by(summary.rows);
     Ok(summary)
 }
 

@@ -155,6 +155,7 @@ pub async fn login(
     let user = match user {
         Some(u) if password_ok && u.is_active && hospital_active => u,
         other => {
+            crate::metrics::get().login_failures.inc();
             for (key, max) in limits {
                 throttle::fail(db, key, max, settings, now).await?;
             }

@@ -91,7 +91,7 @@ pub async fn fail(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let lock = Duration::from_std(settings.lock_duration).unwrap_or(Duration::minutes(15));
-    lt::Entity::update_many()
+    let locked = lt::Entity::update_many()
         .col_expr(lt::Column::LockedUntil, Expr::value(now + lock))
         .col_expr(lt::Column::Failures, Expr::value(0))
         .col_expr(lt::Column::WindowStartedAt, Expr::value(now))
@@ -100,6 +100,9 @@ pub async fn fail(
         .filter(unlocked(now))
         .exec(db)
         .await?;
+    if locked.rows_affected > 0 {
+        crate::metrics::get().login_lockouts.inc();
+    }
     Ok(())
 }
 
