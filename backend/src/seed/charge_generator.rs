@@ -6,6 +6,7 @@
 //! prescriber; about 3 % refunds (a negative copy of an earlier line, with a line id of its own); and, as real
 //! HIS data has them, about 0.1 % of lines with a department code that matches no department and 0.1 % with
 //! an item that is not in the catalogue.
+use crate::seed::random::{Rng, mix};
 use crate::services::{accounting::charge_import, accounting::imports, foundation::audit};
 use crate::{
     domain::{
@@ -138,41 +139,6 @@ impl Catalogue {
     pub fn prescribers(&self) -> &[String] {
         &self.prescribers
     }
-}
-
-/// splitmix64: tiny and the same on every platform and release, which a library generator does not promise.
-struct Rng(u64);
-
-impl Rng {
-    /// Row `n`'s own stream.
-    fn for_row(seed: u64, n: u64) -> Self {
-        Self(mix(seed ^ mix(n ^ 0xA076_1D64_78BD_642F)))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// 0 ..= n − 1 (0 when n is 0).
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-
-    /// lo ..= hi.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1).max(0) as u64) as i64
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 pub struct Generator {

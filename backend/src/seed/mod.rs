@@ -2,3 +2,4 @@
 //! for large data sets (`charge_generator`). Outside the use cases; it writes through entities and services.
 pub mod charge_generator;
 pub mod demo;
+mod random;

@@ -14,13 +14,13 @@ use crate::{
         foundation::id_card::IdCard,
         foundation::money::Amount,
         foundation::phone::MobilePhone,
-        foundation::role::Role,
         foundation::vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
     },
     entities::{
-        foundation::app_user, foundation::charge_item, foundation::department, foundation::doctor,
-        foundation::hospital, foundation::insurance_policy, foundation::patient,
+        foundation::charge_item, foundation::department, foundation::doctor, foundation::hospital,
+        foundation::insurance_policy, foundation::patient,
     },
+    services::foundation::users,
 };
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
@@ -223,21 +223,19 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         "users.csv",
         include_str!("../../../../seeds/demo/users.csv"),
     )? {
-        let role: Role = parse("role", &u.role)?;
-        let saved = app_user::ActiveModel {
-            hospital_id: Set(hospital(&u.hospital_code)?),
-            username: Set(u.username.clone()),
-            display_name: Set(u.display_name),
-            role: Set(role),
-            password_hash: Set(password_hash.clone()),
-            password_changed_at: Set(now),
-            is_active: Set(true),
-            last_login_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
+        let account = users::NewUser {
+            username: u.username.clone(),
+            display_name: u.display_name,
+            role: parse("role", &u.role)?,
+            // The hash is given: every demo login has the demo password.
+            password: String::new(),
+        };
+        let saved = users::insert(
+            &txn,
+            hospital(&u.hospital_code)?,
+            account,
+            password_hash.clone(),
+        )
         .await?;
         users.insert(u.username, saved.id);
     }

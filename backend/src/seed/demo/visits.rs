@@ -11,6 +11,7 @@
 //! Speed: on SQLite every statement is a round trip to the driver's thread, so the load is built from
 //! multi-row INSERTs (≤ 500 rows) and a few hundred single statements instead of several per visit.
 use super::clinic::{self, Audience, Diagnosis, MAX_ITEMS, NON_CLINICAL, REFUND_REASONS};
+use crate::seed::random::{Rng, mix};
 use crate::{
     domain::{
         foundation::money::Amount,
@@ -77,50 +78,6 @@ impl Counts {
         self.refunded_billings += other.refunded_billings;
         self.charge_details += other.charge_details;
     }
-}
-
-/// splitmix64: tiny, fast and the same on every platform and release, which a seeded library generator does
-/// not promise.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// 0 ..= n − 1 (0 when n is 0).
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-
-    /// lo ..= hi.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below(hi.saturating_sub(lo).saturating_add(1).max(0) as u64) as i64
-    }
-
-    fn percent(&mut self, p: u32) -> bool {
-        self.below(100) < u64::from(p)
-    }
-
-    /// [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
-    }
-
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// A stable hash of some text (FNV-1a, then mixed).
@@ -496,13 +453,13 @@ fn visit(
         (on < clinic.today).then(|| Refund {
             at: utc(clinic.tz, at(on, rng.range(8 * 60 + 30, 17 * 60))),
             on,
-            reason: rng.pick(REFUND_REASONS),
+            reason: rng.pick::<&str>(REFUND_REASONS),
         })
     });
     Visit {
         check_in,
         diagnosis: dx.name,
-        treatment: rng.pick(dx.treatments),
+        treatment: rng.pick::<&str>(dx.treatments),
         prescription,
         seen_at,
         written_at,
@@ -887,19 +844,7 @@ async fn write(
                 .lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| billing_line::ActiveModel {
-                    billing_id: Set(billing_id),
-                    charge_item_id: Set(Some(l.charge_item_id)),
-                    item_code: Set(l.item_code.clone()),
-                    item_name: Set(l.item_name.clone()),
-                    item_category: Set(l.item_category),
-                    unit_price: Set(l.unit_price),
-                    quantity: Set(l.quantity),
-                    amount: Set(l.amount),
-                    executing_department_id: Set(Some(l.executing_department_id)),
-                    sort: Set(i as i32),
-                    ..Default::default()
-                }),
+                .map(|(i, l)| l.row(billing_id, i)),
         );
     }
     insert_chunked!(billing_line::Entity, txn, rows);
@@ -923,7 +868,7 @@ async fn write(
     }
 
     // The income, and its reversal for the refunded ones: the rows `billing::charge_rows` makes at payment
-    // and their `ChargeRow::reversal` at refund, inserted in bulk (one bill at a time would make the load several times slower).
+    // and their `billing::reversal` at refund, inserted in bulk (one bill at a time would make the load several times slower).
     let codes = billing_service::department_codes(txn, hospital_id).await?;
     let prescribing: HashMap<i64, i64> = clinic
         .doctors
@@ -954,7 +899,7 @@ async fn write(
             Some(r) => {
                 counts.refunded_billings += 1;
                 paid.iter()
-                    .map(|row| row.reversal(r.at, Period::of(r.on)))
+                    .map(|row| billing_service::reversal(row, r.at, Period::of(r.on)))
                     .collect()
             }
             None => Vec::new(),
@@ -963,7 +908,10 @@ async fn write(
         rows.extend(reversed);
     }
     let now = chrono::Utc::now();
-    let rows: Vec<_> = rows.into_iter().map(|r| r.into_active(now)).collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| billing_service::unsaved(r, now))
+        .collect();
     counts.charge_details += rows.len();
     insert_chunked!(charge_detail::Entity, txn, rows);
     Ok(counts)

@@ -43,6 +43,25 @@ pub struct DraftLine {
     pub executing_department_id: i64,
 }
 
+impl DraftLine {
+    /// The line as the `sort`-th row of bill `billing_id`.
+    pub fn row(&self, billing_id: i64, sort: usize) -> billing_line::ActiveModel {
+        billing_line::ActiveModel {
+            billing_id: Set(billing_id),
+            charge_item_id: Set(Some(self.charge_item_id)),
+            item_code: Set(self.item_code.clone()),
+            item_name: Set(self.item_name.clone()),
+            item_category: Set(self.item_category),
+            unit_price: Set(self.unit_price),
+            quantity: Set(self.quantity),
+            amount: Set(self.amount),
+            executing_department_id: Set(Some(self.executing_department_id)),
+            sort: Set(sort as i32),
+            ..Default::default()
+        }
+    }
+}
+
 /// A bill before it is saved: what the cashier sees and may adjust (the insurance amount).
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -236,21 +255,9 @@ pub async fn create(
     )]))?;
     let rows = draft
         .lines
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, l)| billing_line::ActiveModel {
-            billing_id: Set(bill.id),
-            charge_item_id: Set(Some(l.charge_item_id)),
-            item_code: Set(l.item_code),
-            item_name: Set(l.item_name),
-            item_category: Set(l.item_category),
-            unit_price: Set(l.unit_price),
-            quantity: Set(l.quantity),
-            amount: Set(l.amount),
-            executing_department_id: Set(Some(l.executing_department_id)),
-            sort: Set(i as i32),
-            ..Default::default()
-        });
+        .map(|(i, l)| l.row(bill.id, i));
     billing_line::Entity::insert_many(rows).exec(&txn).await?;
     audit::record(
         &txn,
@@ -448,76 +455,33 @@ pub(crate) struct Payment<'a> {
     pub period: Period,
 }
 
-/// One outpatient `charge_details` row before it is saved.
-#[derive(Debug, Clone)]
-pub(crate) struct ChargeRow {
-    pub hospital_id: i64,
-    pub billing_id: i64,
-    pub source_line_id: String,
-    pub prescribing_dept_code: String,
-    pub executing_dept_code: String,
-    pub item_code: String,
-    pub item_name: String,
-    pub item_category: Option<String>,
-    pub quantity: Amount,
-    pub amount: Amount,
-    pub charged_at: chrono::DateTime<Utc>,
-    pub period: Period,
-}
-
-impl ChargeRow {
-    /// The row that reverses this one at a refund: the same line, departments and item, negated, in the
-    /// refund's moment and period. Departments and codes are the payment's, whatever has changed since.
-    pub fn reversal(&self, at: chrono::DateTime<Utc>, period: Period) -> ChargeRow {
-        ChargeRow {
-            source_line_id: format!("{}-R", self.source_line_id),
-            quantity: -self.quantity,
-            amount: -self.amount,
-            charged_at: at,
-            period,
-            ..self.clone()
-        }
-    }
-
-    pub fn into_active(self, now: chrono::DateTime<Utc>) -> charge_detail::ActiveModel {
-        charge_detail::ActiveModel {
-            hospital_id: Set(self.hospital_id),
-            source: Set(ChargeSource::Outpatient),
-            source_line_id: Set(self.source_line_id),
-            business_type: Set("OUTPATIENT".into()),
-            prescribing_dept_code: Set(self.prescribing_dept_code),
-            executing_dept_code: Set(self.executing_dept_code),
-            item_code: Set(self.item_code),
-            item_name: Set(self.item_name),
-            item_category: Set(self.item_category),
-            quantity: Set(self.quantity),
-            amount: Set(self.amount),
-            charged_at: Set(self.charged_at),
-            period: Set(self.period),
-            billing_id: Set(Some(self.billing_id)),
-            created_at: Set(now),
-            ..Default::default()
-        }
+/// The row that reverses a paid one at a refund: the same line, departments and item, negated, in the
+/// refund's moment and period. Departments and codes are the payment's, whatever has changed since.
+pub(crate) fn reversal(
+    paid: &charge_detail::Model,
+    at: chrono::DateTime<Utc>,
+    period: Period,
+) -> charge_detail::Model {
+    charge_detail::Model {
+        id: 0,
+        source_line_id: format!("{}-R", paid.source_line_id),
+        quantity: -paid.quantity,
+        amount: -paid.amount,
+        charged_at: at,
+        period,
+        ..paid.clone()
     }
 }
 
-impl From<charge_detail::Model> for ChargeRow {
-    fn from(m: charge_detail::Model) -> Self {
-        ChargeRow {
-            hospital_id: m.hospital_id,
-            billing_id: m.billing_id.unwrap_or_default(),
-            source_line_id: m.source_line_id,
-            prescribing_dept_code: m.prescribing_dept_code,
-            executing_dept_code: m.executing_dept_code,
-            item_code: m.item_code,
-            item_name: m.item_name,
-            item_category: m.item_category,
-            quantity: m.quantity,
-            amount: m.amount,
-            charged_at: m.charged_at,
-            period: m.period,
-        }
-    }
+/// A row not saved yet (its `id` is the database's to give), to insert as written `now`.
+pub(crate) fn unsaved(
+    row: charge_detail::Model,
+    now: chrono::DateTime<Utc>,
+) -> charge_detail::ActiveModel {
+    let mut row = sea_orm::IntoActiveModel::into_active_model(row);
+    row.id = sea_orm::ActiveValue::NotSet;
+    row.created_at = Set(now);
+    row
 }
 
 /// The `charge_details` rows of a payment, one per bill line (`OP-<line>`): outpatient business, the
@@ -526,7 +490,7 @@ impl From<charge_detail::Model> for ChargeRow {
 pub(crate) fn charge_rows(
     p: &Payment<'_>,
     codes: &HashMap<i64, String>,
-) -> Result<Vec<ChargeRow>, AppError> {
+) -> Result<Vec<charge_detail::Model>, AppError> {
     let code = |id: i64| {
         codes
             .get(&id)
@@ -537,10 +501,12 @@ pub(crate) fn charge_rows(
     p.lines
         .iter()
         .map(|l| {
-            Ok(ChargeRow {
+            Ok(charge_detail::Model {
+                id: 0,
                 hospital_id: p.hospital_id,
-                billing_id: p.billing_id,
+                source: ChargeSource::Outpatient,
                 source_line_id: format!("OP-{}", l.id),
+                business_type: "OUTPATIENT".into(),
                 prescribing_dept_code: prescribing.clone(),
                 executing_dept_code: code(l.executing_department_id.unwrap_or(p.department_id))?,
                 item_code: l.item_code.clone(),
@@ -550,6 +516,9 @@ pub(crate) fn charge_rows(
                 amount: l.amount,
                 charged_at: p.at,
                 period: p.period,
+                billing_id: Some(p.billing_id),
+                import_id: None,
+                created_at: p.at,
             })
         })
         .collect()
@@ -570,10 +539,13 @@ pub(crate) async fn department_codes(
         .collect())
 }
 
-async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<ChargeRow>) -> Result<(), AppError> {
+async fn insert_rows(
+    conn: &impl ConnectionTrait,
+    rows: Vec<charge_detail::Model>,
+) -> Result<(), AppError> {
     let now = Utc::now();
     if !rows.is_empty() {
-        charge_detail::Entity::insert_many(rows.into_iter().map(|r| r.into_active(now)))
+        charge_detail::Entity::insert_many(rows.into_iter().map(|r| unsaved(r, now)))
             .exec(conn)
             .await?;
     }
@@ -634,10 +606,7 @@ async fn write_refund_charges(
             paid.len()
         )));
     }
-    let rows = paid
-        .into_iter()
-        .map(|m| ChargeRow::from(m).reversal(at, period))
-        .collect();
+    let rows = paid.into_iter().map(|m| reversal(&m, at, period)).collect();
     insert_rows(conn, rows).await
 }
 
