@@ -279,16 +279,13 @@ fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
         bail!("DATABASE_PASSWORD is for a server database, not SQLite");
     }
     let user = user_info.split(':').next().unwrap_or_default();
-    let encoded: String = password
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    // Everything but RFC 3986's unreserved characters is escaped.
+    const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(password, USERINFO);
     Ok(format!("{scheme}://{user}:{encoded}@{host}"))
 }
 
@@ -316,7 +313,7 @@ fn millis(name: &str, default: Duration) -> anyhow::Result<Duration> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::with_password;
+    use super::{origin, with_password};
 
     #[test]
     fn a_database_password_is_set_in_the_url_percent_encoded() {
@@ -335,5 +332,26 @@ mod tests {
         );
         assert!(with_password("postgres://db/hospital", "x").is_err());
         assert!(with_password("sqlite://root@data/h.db", "x").is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_scheme_and_host_only() {
+        assert_eq!(
+            origin(" https://his.example.org/ ").unwrap(),
+            "https://his.example.org"
+        );
+        assert_eq!(
+            origin("http://10.0.0.5:8080").unwrap(),
+            "http://10.0.0.5:8080"
+        );
+        for bad in [
+            "his.example.org",
+            "https://",
+            "https://*.example.org",
+            "https://h.org/app",
+            "ftp://h.org",
+        ] {
+            assert!(origin(bad).is_err(), "{bad}");
+        }
     }
 }
