@@ -3,18 +3,12 @@ use crate::domain::foundation::vocab::vocabulary;
 
 vocabulary!(
     /// The five steps of the accounting pipeline, in the order a workflow runs them.
-    StepKind {
-        Prepare = "PREPARE",
-        GenerateDetails = "GENERATE_DETAILS",
-        AggregateResults = "AGGREGATE_RESULTS",
-        ApplyWeights = "APPLY_WEIGHTS",
-        SummarizeValue = "SUMMARIZE_VALUE",
-    }
+    StepKind { Prepare, GenerateDetails, AggregateResults, ApplyWeights, SummarizeValue }
 );
 
 vocabulary!(
     /// PENDING → RUNNING → SUCCEEDED | FAILED; a finished task can be queued again (PENDING).
-    TaskStatus { Pending = "PENDING", Running = "RUNNING", Succeeded = "SUCCEEDED", Failed = "FAILED" }
+    TaskStatus { Pending, Running, Succeeded, Failed }
 );
 
 impl TaskStatus {

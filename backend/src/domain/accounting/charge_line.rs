@@ -28,12 +28,12 @@ crate::domain::foundation::vocab::vocabulary!(
     /// and source_line_id), so an imported line can never take the id of a line this system wrote: a bill's
     /// payment (`OP-<line>`) or refund (`OP-<line>-R`), or a line imported from another system (HIS), or
     /// generated like one.
-    ChargeSource { Outpatient = "OUTPATIENT", Import = "IMPORT" }
+    ChargeSource { Outpatient, Import }
 );
 
 crate::domain::foundation::vocab::vocabulary!(
     /// A charge import's lines count for readers only once it is COMPLETE.
-    ImportStatus { Pending = "PENDING", Complete = "COMPLETE" }
+    ImportStatus { Pending, Complete }
 );
 
 /// The columns of a charge file, in the documented order (the file may order them otherwise).

@@ -7,27 +7,27 @@ use crate::domain::foundation::vocab::vocabulary;
 
 vocabulary!(
     /// 医生 / 医技 / 护理 / 成本.
-    Series { Doctor = "DOCTOR", Tech = "TECH", Nursing = "NURSING", Cost = "COST" }
+    Series { Doctor, Tech, Nursing, Cost }
 );
 
 vocabulary!(
     /// Where a leaf's numbers come from: charge lines, imported workload or imported cost.
-    NodeKind { Charge = "CHARGE", Workload = "WORKLOAD", Cost = "COST" }
+    NodeKind { Charge, Workload, Cost }
 );
 
 vocabulary!(
     /// Which department of a charge line a CHARGE node credits: 开单科室 or 执行科室.
-    DeptField { Prescribing = "PRESCRIBING", Executing = "EXECUTING", None = "NONE" }
+    DeptField { Prescribing, Executing, None }
 );
 
 vocabulary!(
     /// Which charge lines a node counts by business type.
-    BusinessTypeScope { All = "ALL", Outpatient = "OUTPATIENT", Inpatient = "INPATIENT" }
+    BusinessTypeScope { All, Outpatient, Inpatient }
 );
 
 vocabulary!(
     /// 门诊 / 住院.
-    BusinessType { Outpatient = "OUTPATIENT", Inpatient = "INPATIENT" }
+    BusinessType { Outpatient, Inpatient }
 );
 
 /// What the code of a node implies.

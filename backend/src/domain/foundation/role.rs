@@ -1,4 +1,9 @@
 //! Staff roles. What each may do is decided per endpoint; this is only the vocabulary.
 use crate::domain::foundation::vocab::vocabulary;
 
-vocabulary!(Role { Admin = "ADMIN", FrontDesk = "FRONT_DESK", Doctor = "DOCTOR", Analyst = "ANALYST" });
+vocabulary!(Role {
+    Admin,
+    FrontDesk,
+    Doctor,
+    Analyst
+});

@@ -2,13 +2,16 @@
 
 /// A string-backed enum: `as_str` is what the database stores and the API sends.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        // Ordered as the variants are declared (a day's time slots, say).
-        // The texts are the variant names in SCREAMING_SNAKE_CASE (a unit test holds them to it): utoipa does
-        // not see a `rename` whose literal comes through a macro, but it does see `rename_all`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        // Ordered as the variants are declared (a day's time slots, say). The text of a variant is its name in
+        // SCREAMING_SNAKE_CASE, the same for serde, utoipa and `as_str`.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema, strum::IntoStaticStr,
+        )]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $($variant),+
         }
@@ -17,20 +20,17 @@ macro_rules! vocabulary {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
+                self.into()
             }
         }
 
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let texts: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("must be one of: {}", texts.join(", "))
+                })
             }
         }
 
@@ -45,28 +45,28 @@ pub(crate) use vocabulary;
 
 vocabulary!(
     /// A doctor's professional title; it decides the registration fee.
-    DoctorTitle { Chief = "CHIEF", AssociateChief = "ASSOCIATE_CHIEF", Attending = "ATTENDING", Resident = "RESIDENT" }
+    DoctorTitle { Chief, AssociateChief, Attending, Resident }
 );
 
-vocabulary!(Gender { Male = "MALE", Female = "FEMALE" });
+vocabulary!(Gender { Male, Female });
 
 vocabulary!(
     /// 城镇职工医保, 城乡居民医保, 自费.
-    InsuranceType { Employee = "EMPLOYEE", Resident = "RESIDENT", SelfPay = "SELF_PAY" }
+    InsuranceType { Employee, Resident, SelfPay }
 );
 
 vocabulary!(ItemCategory {
-    Registration = "REGISTRATION",
-    Consultation = "CONSULTATION",
-    Drug = "DRUG",
-    Lab = "LAB",
-    Imaging = "IMAGING",
-    Exam = "EXAM",
-    Treatment = "TREATMENT",
-    Surgery = "SURGERY",
-    Nursing = "NURSING",
-    Material = "MATERIAL",
-    Other = "OTHER",
+    Registration,
+    Consultation,
+    Drug,
+    Lab,
+    Imaging,
+    Exam,
+    Treatment,
+    Surgery,
+    Nursing,
+    Material,
+    Other,
 });
 
 #[cfg(test)]

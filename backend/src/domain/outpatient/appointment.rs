@@ -8,12 +8,12 @@
 use crate::domain::foundation::vocab::vocabulary;
 
 vocabulary!(AppointmentStatus {
-    Booked = "BOOKED",
-    Completed = "COMPLETED",
-    Billed = "BILLED",
-    Paid = "PAID",
-    Cancelled = "CANCELLED",
-    NoShow = "NO_SHOW",
+    Booked,
+    Completed,
+    Billed,
+    Paid,
+    Cancelled,
+    NoShow
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,14 +6,18 @@ use crate::domain::{
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 
-vocabulary!(BillingStatus { Pending = "PENDING", Paid = "PAID", Refunded = "REFUNDED" });
+vocabulary!(BillingStatus {
+    Pending,
+    Paid,
+    Refunded
+});
 
 vocabulary!(PaymentMethod {
-    Cash = "CASH",
-    Card = "CARD",
-    Wechat = "WECHAT",
-    Alipay = "ALIPAY",
-    InsuranceCard = "INSURANCE_CARD",
+    Cash,
+    Card,
+    Wechat,
+    Alipay,
+    InsuranceCard
 });
 
 /// The catalogue code of the registration fee for a doctor's title.

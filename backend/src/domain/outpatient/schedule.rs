@@ -4,10 +4,14 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 vocabulary!(
     /// Morning 08:00–12:00, afternoon 13:30–17:30, evening 18:00–21:00, local time.
-    TimeSlot { Morning = "MORNING", Afternoon = "AFTERNOON", Evening = "EVENING" }
+    TimeSlot { Morning, Afternoon, Evening }
 );
 
-vocabulary!(ScheduleStatus { Open = "OPEN", Closed = "CLOSED", Cancelled = "CANCELLED" });
+vocabulary!(ScheduleStatus {
+    Open,
+    Closed,
+    Cancelled
+});
 
 pub const MAX_CAPACITY: i32 = 500;
 

@@ -2,6 +2,7 @@
 use crate::domain::foundation::money::Amount;
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "calculation_results")]
 pub struct Model {
@@ -21,8 +22,5 @@ pub struct Model {
     pub ratio: Option<Amount>,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

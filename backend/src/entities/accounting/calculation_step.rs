@@ -2,6 +2,7 @@
 use crate::domain::accounting::calculation::StepKind;
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "calculation_step")]
 pub struct Model {
@@ -12,8 +13,5 @@ pub struct Model {
     pub kind: StepKind,
     pub name: String,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,6 +3,7 @@
 use crate::domain::{accounting::calculation::TaskStatus, foundation::period::Period};
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "calculation_task")]
 pub struct Model {
@@ -29,8 +30,5 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,7 @@
 //! The `calculation_workflow` table: an ordered list of calculation steps.
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "calculation_workflow")]
 pub struct Model {
@@ -12,8 +13,5 @@ pub struct Model {
     pub is_default: bool,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,6 +4,7 @@ use crate::domain::{
 };
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "charge_details")]
 pub struct Model {
@@ -33,8 +34,5 @@ pub struct Model {
     pub import_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

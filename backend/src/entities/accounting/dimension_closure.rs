@@ -1,6 +1,7 @@
 //! The `dimension_closure` table: every ancestor/descendant pair of a version's tree (depth 0 = the node itself).
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "dimension_closure")]
 pub struct Model {
@@ -11,8 +12,5 @@ pub struct Model {
     pub model_version_id: i64,
     pub depth: i32,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

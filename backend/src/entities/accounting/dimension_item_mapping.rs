@@ -1,6 +1,7 @@
 //! The `dimension_item_mapping` table: which charge items feed which CHARGE leaf.
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "dimension_item_mapping")]
 pub struct Model {
@@ -12,8 +13,5 @@ pub struct Model {
     pub item_code: String,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

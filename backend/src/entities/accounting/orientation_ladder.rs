@@ -2,6 +2,7 @@
 use crate::domain::foundation::money::Amount;
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orientation_ladder")]
 pub struct Model {
@@ -13,8 +14,5 @@ pub struct Model {
     pub intensity: Amount,
     pub sort: i32,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 use crate::domain::foundation::money::Amount;
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "value_summary")]
 pub struct Model {
@@ -22,8 +23,5 @@ pub struct Model {
     pub yoy_change: Option<Amount>,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 use crate::domain::{foundation::money::Amount, foundation::period::Period};
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "workload_record")]
 pub struct Model {
@@ -17,8 +18,5 @@ pub struct Model {
     pub quantity: Amount,
     pub created_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,7 @@
 //! The `audit_chain_head` table.
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_chain_head")]
 pub struct Model {
@@ -10,8 +11,5 @@ pub struct Model {
     pub last_hash: String,
     pub updated_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 use crate::domain::{foundation::money::Amount, foundation::vocab::InsuranceType};
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "insurance_policy")]
 pub struct Model {
@@ -13,8 +14,5 @@ pub struct Model {
     pub ratio: Amount,
     pub updated_at: DateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,7 @@
 //! The `login_throttle` table.
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "login_throttle")]
 pub struct Model {
@@ -11,8 +12,5 @@ pub struct Model {
     pub window_started_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

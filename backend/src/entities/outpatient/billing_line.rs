@@ -2,6 +2,7 @@
 use crate::domain::{foundation::money::Amount, foundation::vocab::ItemCategory};
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "billing_line")]
 pub struct Model {
@@ -18,8 +19,5 @@ pub struct Model {
     pub executing_department_id: Option<i64>,
     pub sort: i32,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
