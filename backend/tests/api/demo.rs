@@ -256,33 +256,19 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             .unwrap();
         assert_eq!(draft.total, b.total_amount, "bill {}", b.id);
         assert_eq!(draft.insurance, b.insurance_amount, "bill {}", b.id);
-        let saved: Vec<_> = lines[&b.id]
-            .iter()
-            .map(|l| {
-                (
-                    l.charge_item_id,
-                    l.item_code.clone(),
-                    l.unit_price,
-                    l.quantity,
-                    l.amount,
-                    l.executing_department_id,
-                )
-            })
-            .collect();
-        let drafted: Vec<_> = draft
-            .lines
-            .iter()
-            .map(|l| {
-                (
-                    Some(l.charge_item_id),
-                    l.item_code.clone(),
-                    l.unit_price,
-                    l.quantity,
-                    l.amount,
-                    Some(l.executing_department_id),
-                )
-            })
-            .collect();
+        // What a line charges, and where: all but its id, its bill and its place in the bill.
+        let charged = |l: &billing_line::Model| {
+            (
+                l.charge_item_id,
+                l.item_code.clone(),
+                l.unit_price,
+                l.quantity,
+                l.amount,
+                l.executing_department_id,
+            )
+        };
+        let saved: Vec<_> = lines[&b.id].iter().map(charged).collect();
+        let drafted: Vec<_> = draft.lines.iter().map(charged).collect();
         assert_eq!(saved, drafted, "bill {}", b.id);
     }
 

@@ -116,20 +116,7 @@ pub struct BillPreview {
 
 impl From<Draft> for BillPreview {
     fn from(d: Draft) -> Self {
-        let lines = d
-            .lines
-            .iter()
-            .map(|l| BillLine {
-                charge_item_id: Some(l.charge_item_id),
-                item_code: l.item_code.clone(),
-                item_name: l.item_name.clone(),
-                item_category: l.item_category,
-                unit_price: l.unit_price.to_decimal(),
-                quantity: l.quantity.to_decimal(),
-                amount: l.amount.to_decimal(),
-                executing_department_id: Some(l.executing_department_id),
-            })
-            .collect();
+        let lines = d.lines.iter().map(BillLine::from).collect();
         Self {
             medical_record_id: d.record.id,
             patient_name: d.patient.name,

@@ -843,8 +843,7 @@ async fn write(
             b.priced
                 .lines
                 .iter()
-                .enumerate()
-                .map(|(i, l)| l.row(billing_id, i)),
+                .map(|l| billing_service::line_row(l, billing_id)),
         );
     }
     insert_chunked!(billing_line::Entity, txn, rows);

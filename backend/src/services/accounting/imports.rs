@@ -1242,11 +1242,14 @@ mod tests {
         (seen, rows, sha)
     }
 
+    /// `head`, then `filler` `n` times, then `tail`.
+    fn padded(head: &[u8], filler: u8, n: usize, tail: &[u8]) -> Vec<u8> {
+        [head, &vec![filler; n], tail].concat()
+    }
+
     #[test]
     fn a_huge_row_stops_the_reading_where_it_starts() {
-        let mut content = b"h\na\n\"b".to_vec();
-        content.extend(std::iter::repeat_n(b'x', 20 << 20));
-        content.extend(b"\"\nc\n");
+        let content = padded(b"h\na\n\"b", b'x', 20 << 20, b"\"\nc\n");
         let (seen, rows, sha) = rows_of(&content);
         assert_eq!(
             seen,
@@ -1262,9 +1265,7 @@ mod tests {
 
     #[test]
     fn blank_lines_are_no_long_row() {
-        let mut content = b"h\na\n".to_vec();
-        content.extend(std::iter::repeat_n(b'\n', 1 << 20));
-        content.extend(b"b\n");
+        let content = padded(b"h\na\n", b'\n', 1 << 20, b"b\n");
         let (seen, rows, _) = rows_of(&content);
         assert_eq!(
             seen,

@@ -11,7 +11,6 @@ use crate::{
         accounting::charge_line::ChargeSource,
         foundation::money::Amount,
         foundation::period::Period,
-        foundation::vocab::ItemCategory,
         outpatient::appointment::AppointmentAction,
         outpatient::billing::{self as rules, BillingStatus, PaymentMethod},
     },
@@ -30,36 +29,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// One line of a bill before it is saved.
-#[derive(Debug, Clone)]
-pub struct DraftLine {
-    pub charge_item_id: i64,
-    pub item_code: String,
-    pub item_name: String,
-    pub item_category: ItemCategory,
-    pub unit_price: Amount,
-    pub quantity: Amount,
-    pub amount: Amount,
-    pub executing_department_id: i64,
-}
+/// A bill line before it is saved: `id` and `billing_id` are 0, `sort` its place in the bill.
+pub type DraftLine = billing_line::Model;
 
-impl DraftLine {
-    /// The line as the `sort`-th row of bill `billing_id`.
-    pub fn row(&self, billing_id: i64, sort: usize) -> billing_line::ActiveModel {
-        billing_line::ActiveModel {
-            billing_id: Set(billing_id),
-            charge_item_id: Set(Some(self.charge_item_id)),
-            item_code: Set(self.item_code.clone()),
-            item_name: Set(self.item_name.clone()),
-            item_category: Set(self.item_category),
-            unit_price: Set(self.unit_price),
-            quantity: Set(self.quantity),
-            amount: Set(self.amount),
-            executing_department_id: Set(Some(self.executing_department_id)),
-            sort: Set(sort as i32),
-            ..Default::default()
-        }
-    }
+/// The draft line as a row of bill `billing_id` (its `id` is the database's to give).
+pub fn line_row(line: &DraftLine, billing_id: i64) -> billing_line::ActiveModel {
+    let mut row = sea_orm::IntoActiveModel::into_active_model(line.clone());
+    row.id = sea_orm::ActiveValue::NotSet;
+    row.billing_id = Set(billing_id);
+    row
 }
 
 /// A bill before it is saved: what the cashier sees and may adjust (the insurance amount).
@@ -101,18 +79,22 @@ fn line(
     item: &charge_item::Model,
     quantity: Amount,
     doctor_department: i64,
+    sort: usize,
 ) -> Result<DraftLine, AppError> {
     let amount = rules::line_amount(item.unit_price, quantity)
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
     Ok(DraftLine {
-        charge_item_id: item.id,
+        id: 0,
+        billing_id: 0,
+        charge_item_id: Some(item.id),
         item_code: item.item_code.clone(),
         item_name: item.item_name.clone(),
         item_category: item.item_category,
         unit_price: item.unit_price,
         quantity,
         amount,
-        executing_department_id: item.executing_department_id.unwrap_or(doctor_department),
+        executing_department_id: Some(item.executing_department_id.unwrap_or(doctor_department)),
+        sort: sort as i32,
     })
 }
 
@@ -127,20 +109,6 @@ pub async fn draft(
         conn,
         actor,
         medical_records::get(conn, actor, record_id).await?,
-    )
-    .await
-}
-
-/// The draft of the record as last committed (see [`medical_records::get_latest`]).
-async fn draft_latest(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    record_id: i64,
-) -> Result<Draft, AppError> {
-    draft_of(
-        conn,
-        actor,
-        medical_records::get_latest(conn, actor, record_id).await?,
     )
     .await
 }
@@ -180,7 +148,8 @@ async fn draft_of(
     }
     let lines = items
         .iter()
-        .map(|(item, quantity)| line(item, *quantity, doc.department_id))
+        .enumerate()
+        .map(|(sort, (item, quantity))| line(item, *quantity, doc.department_id, sort))
         .collect::<Result<Vec<_>, _>>()?;
     let total = rules::total(lines.iter().map(|l| l.amount))
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
@@ -222,7 +191,12 @@ pub async fn create(
     // The appointment first, as a doctor's edit takes it: an edit in flight finishes before the bill is
     // drafted, and none can start after (the visit is BILLED), so the bill is of the record as it stays.
     appointments::apply(&txn, actor, appointment_id, AppointmentAction::Bill).await?;
-    let draft = match draft_latest(&txn, actor, record_id).await {
+    // The record as last committed (see `medical_records::get_latest`).
+    let draft = match medical_records::get_latest(&txn, actor, record_id).await {
+        Ok(record) => draft_of(&txn, actor, record).await,
+        Err(e) => Err(e),
+    };
+    let draft = match draft {
         Err(AppError::NotFound(_)) => return Err(no_record()),
         other => other?,
     };
@@ -253,11 +227,7 @@ pub async fn create(
         "medical_record_id",
         "has already been billed",
     )]))?;
-    let rows = draft
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| l.row(bill.id, i));
+    let rows = draft.lines.iter().map(|l| line_row(l, bill.id));
     billing_line::Entity::insert_many(rows).exec(&txn).await?;
     audit::record(
         &txn,
