@@ -50,9 +50,29 @@ pub async fn connect_with(
                 .busy_timeout(busy_timeout)
                 .foreign_keys(true)
         });
-    Database::connect(options)
-        .await
-        .context("connecting to the database")
+    // Switching a new SQLite file to WAL takes an exclusive lock that SQLite may refuse at once, without
+    // waiting out the busy timeout, while another process does the same: such a start tries again.
+    let started = std::time::Instant::now();
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(e) if is_sqlite_busy(&e) && started.elapsed() < busy_timeout => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            connected => return connected.context("connecting to the database"),
+        }
+    }
+}
+
+/// SQLITE_BUSY ("database is locked") while connecting.
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Error::Database(e) => e.code().as_deref() == Some("5"),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Connects as the settings say and brings the schema up to date.

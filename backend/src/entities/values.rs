@@ -4,7 +4,7 @@
 use crate::domain::{
     accounting::calculation::{StepKind, TaskStatus},
     accounting::charge_line::{ChargeSource, ImportStatus},
-    accounting::dimension::{BusinessTypeScope, DeptField, NodeKind, Series},
+    accounting::dimension::{BusinessType, BusinessTypeScope, DeptField, NodeKind, Series},
     foundation::money::Amount,
     foundation::period::Period,
     foundation::role::Role,
@@ -78,6 +78,7 @@ stored_as_text!(
     BusinessTypeScope => |v: &BusinessTypeScope| v.as_str(),
     DeptField => |v: &DeptField| v.as_str(),
     NodeKind => |v: &NodeKind| v.as_str(),
+    BusinessType => |v: &BusinessType| v.as_str(),
     Series => |v: &Series| v.as_str(),
     Role => |v: &Role| v.as_str(),
     ScheduleStatus => |v: &ScheduleStatus| v.as_str(),

@@ -317,7 +317,7 @@ pub async fn insert_charges(app: &TestApp, hospital_id: i64, lines: &[Line]) {
             |(id, bt, presc, exec, item, qty, amount, period)| charge_detail::ActiveModel {
                 hospital_id: Set(hospital_id),
                 source_line_id: Set((*id).into()),
-                business_type: Set((*bt).into()),
+                business_type: Set(bt.parse().expect("a business type")),
                 prescribing_dept_code: Set((*presc).into()),
                 executing_dept_code: Set((*exec).into()),
                 item_code: Set((*item).into()),

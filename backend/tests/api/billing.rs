@@ -464,7 +464,7 @@ type ChargeKey = (
 fn charge_key(r: &charge_detail::Model) -> ChargeKey {
     (
         r.source_line_id.clone(),
-        r.business_type.clone(),
+        r.business_type.to_string(),
         r.prescribing_dept_code.clone(),
         r.executing_dept_code.clone(),
         r.item_code.clone(),

@@ -6,6 +6,7 @@ use crate::{
     db_tests, db_tests_with,
     helpers::{JWT_SECRET, PASSWORD, TestApp, username},
 };
+use hospital::domain::accounting::charge_line::BusinessType;
 use hospital::domain::accounting::charge_line::ChargeSource;
 use hospital::domain::accounting::charge_line::ImportStatus;
 use hospital::domain::foundation::money::Amount;
@@ -341,7 +342,7 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
             hospital_id: Set(hospital_id),
             source: Set(ChargeSource::Import),
             source_line_id: Set(format!("HALF-{i}")),
-            business_type: Set("OUTPATIENT".into()),
+            business_type: Set(BusinessType::Outpatient),
             prescribing_dept_code: Set("INT".into()),
             executing_dept_code: Set("INT".into()),
             item_code: Set("REG".into()),

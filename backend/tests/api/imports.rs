@@ -783,7 +783,7 @@ async fn imported_lines_named_like_payments_keep_to_their_own_ids(app: TestApp) 
     assert!(
         imported
             .iter()
-            .all(|r| r.amount.scaled() == 3_000_000 && r.business_type == "INPATIENT")
+            .all(|r| r.amount.scaled() == 3_000_000 && r.business_type.as_str() == "INPATIENT")
     );
 
     let again = upload(&app, "/api/v1/imports/charges", &token, file).await;

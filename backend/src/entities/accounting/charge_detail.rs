@@ -1,6 +1,7 @@
 //! The `charge_details` table.
 use crate::domain::{
-    accounting::charge_line::ChargeSource, foundation::money::Amount, foundation::period::Period,
+    accounting::charge_line::ChargeSource, accounting::dimension::BusinessType,
+    foundation::money::Amount, foundation::period::Period,
 };
 use sea_orm::entity::prelude::*;
 
@@ -16,7 +17,7 @@ pub struct Model {
     pub source: ChargeSource,
     /// Unique per hospital and source: importing or writing the same line twice changes nothing.
     pub source_line_id: String,
-    pub business_type: String,
+    pub business_type: BusinessType,
     pub prescribing_dept_code: String,
     pub executing_dept_code: String,
     pub item_code: String,

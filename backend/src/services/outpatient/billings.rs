@@ -9,6 +9,7 @@ use crate::{
     db::begin_write,
     domain::{
         accounting::charge_line::ChargeSource,
+        accounting::dimension::BusinessType,
         foundation::money::Amount,
         foundation::period::Period,
         outpatient::appointment::AppointmentAction,
@@ -476,7 +477,7 @@ pub(crate) fn charge_rows(
                 hospital_id: p.hospital_id,
                 source: ChargeSource::Outpatient,
                 source_line_id: format!("OP-{}", l.id),
-                business_type: "OUTPATIENT".into(),
+                business_type: BusinessType::Outpatient,
                 prescribing_dept_code: prescribing.clone(),
                 executing_dept_code: code(l.executing_department_id.unwrap_or(p.department_id))?,
                 item_code: l.item_code.clone(),
