@@ -109,6 +109,8 @@ pub enum ErrorCode {
     SelfLockout,
     /// The model version was used by calculation tasks and is frozen; copy it to edit (409).
     ModelVersionInUse,
+    /// Bills were drawn under the insurance policy, so it stays as it is; add one from a later date (409).
+    PolicyInUse,
     /// The active model version cannot be removed (409).
     ModelVersionActive,
     /// Another charge import of the hospital is still being written (409).

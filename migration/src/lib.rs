@@ -9,6 +9,7 @@ mod m20261122_000004_audit_resource_width;
 mod m20261204_000005_charge_source;
 mod m20261204_000006_calculation_claims;
 mod m20261204_000007_charge_import;
+mod m20261204_000008_insurance_policies;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_charge_source::Migration),
             Box::new(m20261204_000006_calculation_claims::Migration),
             Box::new(m20261204_000007_charge_import::Migration),
+            Box::new(m20261204_000008_insurance_policies::Migration),
         ]
     }
 }

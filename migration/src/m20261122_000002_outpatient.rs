@@ -10,7 +10,7 @@ pub struct Migration;
 const DOCTOR_TITLES: &[&str] = &["CHIEF", "ASSOCIATE_CHIEF", "ATTENDING", "RESIDENT"];
 const GENDERS: &[&str] = &["MALE", "FEMALE"];
 const INSURANCE_TYPES: &[&str] = &["EMPLOYEE", "RESIDENT", "SELF_PAY"];
-const ITEM_CATEGORIES: &[&str] = &[
+pub(crate) const ITEM_CATEGORIES: &[&str] = &[
     "REGISTRATION",
     "CONSULTATION",
     "DRUG",

@@ -8,7 +8,7 @@ mod values;
 use accounting::{
     calculation_task, dimension_item_mapping, dimension_node, model_version, orientation_rule,
 };
-use foundation::{app_user, charge_item, department, doctor, patient};
+use foundation::{app_user, charge_item, department, doctor, insurance_policy, patient};
 use outpatient::{appointment, billing, medical_record, schedule};
 use sea_orm::EntityTrait;
 
@@ -41,6 +41,7 @@ hospital_scoped!(
     dimension_item_mapping => "mapping",
     dimension_node => "dimension node",
     doctor => "doctor",
+    insurance_policy => "insurance policy",
     medical_record => "medical record",
     model_version => "model version",
     orientation_rule => "orientation rule",

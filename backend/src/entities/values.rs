@@ -11,6 +11,7 @@ use crate::domain::{
     foundation::vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
     outpatient::appointment::AppointmentStatus,
     outpatient::billing::{BillingStatus, PaymentMethod},
+    outpatient::insurance::InsuranceRule,
     outpatient::schedule::{ScheduleStatus, TimeSlot},
 };
 use sea_orm::{
@@ -87,6 +88,7 @@ stored_as_text!(
     Gender => |v: &Gender| v.as_str(),
     InsuranceType => |v: &InsuranceType| v.as_str(),
     ItemCategory => |v: &ItemCategory| v.as_str(),
+    InsuranceRule => |v: &InsuranceRule| v.as_str(),
     ChargeSource => |v: &ChargeSource| v.as_str(),
     ImportStatus => |v: &ImportStatus| v.as_str(),
     Period => |v: &Period| v.to_string(),

@@ -2,7 +2,7 @@
 //! simultaneously it is sent; the insurance share, by policy or set at the desk, always adds up; the
 //! registration fee follows the doctor's title; refunds are an administrator's, with a reason.
 use crate::{
-    clinic::{self, Clinic, assert_transition, s},
+    clinic::{self, Clinic, assert_transition, s, visit},
     db_tests,
     fixtures::create_department,
     helpers::{Resp, TestApp},
@@ -26,24 +26,6 @@ db_tests!(
     a_bill_drawn_while_the_doctor_edits_is_of_the_record_as_it_stays,
     a_refund_negates_the_payments_own_rows,
 );
-
-/// A patient with `insurance` who walks in to one of today's schedules and gets a record with
-/// `items`; answers the record id.
-async fn visit(
-    app: &TestApp,
-    clinic: &Clinic,
-    schedule_id: i64,
-    insurance: &str,
-    items: &[(i64, &str)],
-) -> i64 {
-    let patient = clinic.patient(app, insurance).await;
-    let (_, record) = clinic::walk_in(app, patient, schedule_id).await;
-    if !items.is_empty() {
-        let written = clinic::write_record(app, record, items).await;
-        assert_eq!(written.status, 200, "{:?}", written.body);
-    }
-    record
-}
 
 #[track_caller]
 fn bill_id(resp: &Resp) -> i64 {

@@ -8,16 +8,14 @@
 //! Insurance: EMPLOYEE 0.7, RESIDENT 0.5, SELF_PAY 0.
 use crate::helpers::{Resp, TestApp};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use hospital::domain::foundation::money::Amount;
 use hospital::domain::foundation::vocab::InsuranceType;
 use hospital::domain::outpatient::schedule::ScheduleStatus;
 use hospital::domain::outpatient::schedule::TimeSlot;
 use hospital::{
     domain::foundation::role::Role,
     entities::{
-        accounting::charge_detail, foundation::hospital as hospital_entity,
-        foundation::insurance_policy, foundation::patient, outpatient::appointment,
-        outpatient::schedule,
+        accounting::charge_detail, foundation::hospital as hospital_entity, foundation::patient,
+        outpatient::appointment, outpatient::schedule,
     },
 };
 use reqwest::Method;
@@ -278,17 +276,15 @@ impl Clinic {
                 _ => {}
             }
         }
-        for (kind, ratio) in [("EMPLOYEE", 7_000), ("RESIDENT", 5_000), ("SELF_PAY", 0)] {
-            insurance_policy::ActiveModel {
-                hospital_id: Set(app.hospital_a),
-                insurance_type: Set(kind.parse().unwrap()),
-                ratio: Set(Amount::from_scaled(ratio)),
-                updated_at: Set(Utc::now()),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap();
+        for (kind, ratio) in [("EMPLOYEE", "0.7"), ("RESIDENT", "0.5"), ("SELF_PAY", "0")] {
+            let resp = app
+                .post(
+                    "/api/v1/insurance-policies",
+                    &admin,
+                    json!({"insurance_type": kind, "effective_from": "2020-01-01", "ratio": ratio}),
+                )
+                .await;
+            created(&resp, kind);
         }
         Clinic {
             hospital_id: app.hospital_a,
@@ -462,6 +458,24 @@ async fn department(app: &TestApp, admin: &str, code: &str, name: &str) -> Dept 
         id: created(&resp, "department"),
         code: code.into(),
     }
+}
+
+/// A patient with `insurance` who walks in to one of today's schedules and gets a record with
+/// `items`; answers the record id.
+pub async fn visit(
+    app: &TestApp,
+    clinic: &Clinic,
+    schedule_id: i64,
+    insurance: &str,
+    items: &[(i64, &str)],
+) -> i64 {
+    let patient = clinic.patient(app, insurance).await;
+    let (_, record) = walk_in(app, patient, schedule_id).await;
+    if !items.is_empty() {
+        let written = write_record(app, record, items).await;
+        assert_eq!(written.status, 200, "{:?}", written.body);
+    }
+    record
 }
 
 /// `POST /appointments` as the front desk.

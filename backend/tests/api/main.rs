@@ -16,6 +16,7 @@ mod demo;
 mod edge;
 mod flow;
 mod imports;
+mod insurance;
 mod malformed;
 mod models;
 mod openapi;

@@ -768,6 +768,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/insurance-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List insurance policies */
+        get: operations["insurancePoliciesList"];
+        put?: never;
+        /** Add an insurance policy */
+        post: operations["insurancePoliciesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insurance-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an insurance policy */
+        get: operations["insurancePoliciesRead"];
+        /** Replace an unused insurance policy */
+        put: operations["insurancePoliciesUpdate"];
+        post?: never;
+        /** Remove an unused insurance policy */
+        delete: operations["insurancePoliciesRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/medical-records/{id}": {
         parameters: {
             query?: never;
@@ -1357,6 +1394,11 @@ export interface components {
             insurance_amount: string;
             /** @example 23.1100 */
             self_pay_amount: string;
+            /**
+             * Format: int64
+             * @description The insurance policy the bill was drawn under; none without one for the patient's insurance type.
+             */
+            insurance_policy_id?: number | null;
             payment_method?: components["schemas"]["PaymentMethod"] | null;
             /** Format: date-time */
             paid_at?: string | null;
@@ -1383,6 +1425,19 @@ export interface components {
             amount: string;
             /** Format: int64 */
             executing_department_id?: number | null;
+            /**
+             * @description The fund's ratio for the line and the rule of the policy that gave it (`DESK`: the cashier set the
+             *     bill's insurance amount, spread over the lines as the policy's would have been); none on bills drawn
+             *     before lines recorded it.
+             * @example 0.7000
+             */
+            insurance_ratio?: string | null;
+            insurance_rule?: components["schemas"]["InsuranceRule"] | null;
+            /**
+             * @description The fund's share of the line; the lines' shares add up to the bill's `insurance_amount`.
+             * @example 14.0000
+             */
+            insurance_amount?: string | null;
         };
         /** @description The bill a visit would get now, not saved: lines at today's prices and the default insurance share. */
         BillPreview: {
@@ -1398,6 +1453,21 @@ export interface components {
             total_amount: string;
             insurance_amount: string;
             self_pay_amount: string;
+            /**
+             * Format: int64
+             * @description The policy in force today for the patient's insurance type.
+             */
+            insurance_policy_id?: number | null;
+            /**
+             * @description The part of the bill that went to the policy's deductible.
+             * @example 0.0000
+             */
+            insurance_deducted: string;
+            /**
+             * @description How much the policy's cap per visit took off the fund's share.
+             * @example 0.0000
+             */
+            insurance_capped: string;
             lines: components["schemas"]["BillLine"][];
         };
         BillRequest: {
@@ -1484,6 +1554,19 @@ export interface components {
              * @description Booked appointments cancelled with the schedule (only with `force`).
              */
             cancelled_appointments: number;
+        };
+        /** @description A policy's own ratio for an item category. */
+        CategoryRatio: {
+            item_category: components["schemas"]["ItemCategory"];
+            /**
+             * @description 0 to 1, at most four decimal places.
+             * @example 0.8000
+             */
+            ratio: string;
+        };
+        CategoryRatioRequest: {
+            item_category: components["schemas"]["ItemCategory"];
+            ratio: components["schemas"]["DecimalInput"];
         };
         ChainReport: {
             /**
@@ -1792,7 +1875,7 @@ export interface components {
          *     are for people.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
+        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -1845,6 +1928,55 @@ export interface components {
              */
             already_present: number;
         };
+        InsurancePolicy: {
+            /** Format: int64 */
+            id: number;
+            insurance_type: components["schemas"]["InsuranceType"];
+            /**
+             * Format: date
+             * @description Bills drawn on this local date or later fall under it, until a policy of the type with a later date.
+             */
+            effective_from: string;
+            /**
+             * @description The share the fund pays of items without a ratio of their category.
+             * @example 0.7000
+             */
+            ratio: string;
+            category_ratios: components["schemas"]["CategoryRatio"][];
+            /**
+             * @description Yuan the patient pays first in a visit, of the items the fund covers (起付线).
+             * @example 100.0000
+             */
+            deductible?: string | null;
+            /**
+             * @description The most the fund pays for one visit (封顶线).
+             * @example 500.0000
+             */
+            visit_cap?: string | null;
+            /** @description The policy bills of its insurance type are drawn under today. */
+            in_force: boolean;
+            /** @description Bills were drawn under it: it can no longer be changed or removed. */
+            used: boolean;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        InsurancePolicyRequest: {
+            insurance_type: components["schemas"]["InsuranceType"];
+            /** Format: date */
+            effective_from: string;
+            /** @description 0 to 1, at most four decimal places, as a string or a number. */
+            ratio: components["schemas"]["DecimalInput"];
+            /** @description At most one per item category; none: every item at `ratio`. */
+            category_ratios?: components["schemas"]["CategoryRatioRequest"][];
+            deductible?: components["schemas"]["DecimalInput"] | null;
+            visit_cap?: components["schemas"]["DecimalInput"] | null;
+        };
+        /**
+         * @description Where a line's insurance share comes from: the policy's ratio for the insurance type, its ratio for the
+         *     line's item category, or an amount the cashier set for the whole bill.
+         * @enum {string}
+         */
+        InsuranceRule: "DEFAULT" | "CATEGORY" | "DESK";
         /**
          * @description 城镇职工医保, 城乡居民医保, 自费.
          * @enum {string}
@@ -2334,6 +2466,11 @@ export interface components {
                 insurance_amount: string;
                 /** @example 23.1100 */
                 self_pay_amount: string;
+                /**
+                 * Format: int64
+                 * @description The insurance policy the bill was drawn under; none without one for the patient's insurance type.
+                 */
+                insurance_policy_id?: number | null;
                 payment_method?: components["schemas"]["PaymentMethod"] | null;
                 /** Format: date-time */
                 paid_at?: string | null;
@@ -2518,6 +2655,50 @@ export interface components {
                 is_active: boolean;
                 /** Format: date-time */
                 created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
+        PageOf_InsurancePolicy: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                insurance_type: components["schemas"]["InsuranceType"];
+                /**
+                 * Format: date
+                 * @description Bills drawn on this local date or later fall under it, until a policy of the type with a later date.
+                 */
+                effective_from: string;
+                /**
+                 * @description The share the fund pays of items without a ratio of their category.
+                 * @example 0.7000
+                 */
+                ratio: string;
+                category_ratios: components["schemas"]["CategoryRatio"][];
+                /**
+                 * @description Yuan the patient pays first in a visit, of the items the fund covers (起付线).
+                 * @example 100.0000
+                 */
+                deductible?: string | null;
+                /**
+                 * @description The most the fund pays for one visit (封顶线).
+                 * @example 500.0000
+                 */
+                visit_cap?: string | null;
+                /** @description The policy bills of its insurance type are drawn under today. */
+                in_force: boolean;
+                /** @description Bills were drawn under it: it can no longer be changed or removed. */
+                used: boolean;
                 /** Format: date-time */
                 updated_at: string;
             }[];
@@ -7609,6 +7790,414 @@ export interface operations {
                 };
             };
             /** @description The file was refused (`IMPORT_REJECTED`, with the `report` of every bad row); nothing was written. Or no part named `file` (`VALIDATION_FAILED`, with `errors` naming `file`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    insurancePoliciesList: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                insurance_type?: components["schemas"]["InsuranceType"];
+                /** @description Only the policies in force on this date: of each insurance type, the latest that starts by then. */
+                in_force_on?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_InsurancePolicy"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    insurancePoliciesCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InsurancePolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsurancePolicy"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A policy of the insurance type starts on the same date (`DUPLICATE`), or bills were drawn under this one (`POLICY_IN_USE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    insurancePoliciesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsurancePolicy"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such policy in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    insurancePoliciesUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InsurancePolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsurancePolicy"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such policy in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A policy of the insurance type starts on the same date (`DUPLICATE`), or bills were drawn under this one (`POLICY_IN_USE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    insurancePoliciesRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such policy in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bills were drawn under it (`POLICY_IN_USE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod charge_items;
 pub mod departments;
 pub mod doctors;
+pub mod insurance_policies;
 pub mod patients;
 pub mod users;
 
@@ -13,6 +14,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(doctors::routes)
         .configure(patients::routes)
         .configure(charge_items::routes)
+        .configure(insurance_policies::routes)
         .configure(users::routes)
         .configure(audit_logs::routes);
 }

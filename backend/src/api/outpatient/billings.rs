@@ -10,6 +10,7 @@ use crate::{
         foundation::text,
         foundation::vocab::ItemCategory,
         outpatient::billing::{BillingStatus, PaymentMethod},
+        outpatient::insurance::InsuranceRule,
     },
     entities::{outpatient::billing, outpatient::billing_line},
     error::AppError,
@@ -37,6 +38,15 @@ pub struct BillLine {
     #[schema(value_type = String, example = "20.0000")]
     pub amount: Decimal,
     pub executing_department_id: Option<i64>,
+    /// The fund's ratio for the line and the rule of the policy that gave it (`DESK`: the cashier set the
+    /// bill's insurance amount, spread over the lines as the policy's would have been); none on bills drawn
+    /// before lines recorded it.
+    #[schema(value_type = Option<String>, example = "0.7000")]
+    pub insurance_ratio: Option<Decimal>,
+    pub insurance_rule: Option<InsuranceRule>,
+    /// The fund's share of the line; the lines' shares add up to the bill's `insurance_amount`.
+    #[schema(value_type = Option<String>, example = "14.0000")]
+    pub insurance_amount: Option<Decimal>,
 }
 
 impl From<&billing_line::Model> for BillLine {
@@ -50,6 +60,9 @@ impl From<&billing_line::Model> for BillLine {
             quantity: l.quantity.to_decimal(),
             amount: l.amount.to_decimal(),
             executing_department_id: l.executing_department_id,
+            insurance_ratio: l.insurance_ratio.map(Amount::to_decimal),
+            insurance_rule: l.insurance_rule,
+            insurance_amount: l.insurance_amount.map(Amount::to_decimal),
         }
     }
 }
@@ -67,6 +80,8 @@ pub struct Bill {
     pub insurance_amount: Decimal,
     #[schema(value_type = String, example = "23.1100")]
     pub self_pay_amount: Decimal,
+    /// The insurance policy the bill was drawn under; none without one for the patient's insurance type.
+    pub insurance_policy_id: Option<i64>,
     pub payment_method: Option<PaymentMethod>,
     pub paid_at: Option<DateTime<Utc>>,
     pub paid_on: Option<NaiveDate>,
@@ -85,6 +100,7 @@ pub fn bill(b: &billing::Model, lines: &[billing_line::Model]) -> Result<Bill, A
         total_amount: b.total_amount.to_decimal(),
         insurance_amount: b.insurance_amount.to_decimal(),
         self_pay_amount: b.self_pay_amount.to_decimal(),
+        insurance_policy_id: b.insurance_policy_id,
         payment_method: b.payment_method,
         paid_at: b.paid_at,
         paid_on: b.paid_on,
@@ -111,6 +127,14 @@ pub struct BillPreview {
     pub insurance_amount: Decimal,
     #[schema(value_type = String)]
     pub self_pay_amount: Decimal,
+    /// The policy in force today for the patient's insurance type.
+    pub insurance_policy_id: Option<i64>,
+    /// The part of the bill that went to the policy's deductible.
+    #[schema(value_type = String, example = "0.0000")]
+    pub insurance_deducted: Decimal,
+    /// How much the policy's cap per visit took off the fund's share.
+    #[schema(value_type = String, example = "0.0000")]
+    pub insurance_capped: Decimal,
     pub lines: Vec<BillLine>,
 }
 
@@ -126,6 +150,9 @@ impl From<Draft> for BillPreview {
             insurance_amount: d.insurance.to_decimal(),
             self_pay_amount: Amount::from_scaled(d.total.scaled() - d.insurance.scaled())
                 .to_decimal(),
+            insurance_policy_id: d.policy_id,
+            insurance_deducted: d.coverage.deducted.to_decimal(),
+            insurance_capped: d.coverage.capped.to_decimal(),
             lines,
         }
     }

@@ -1,4 +1,6 @@
-//! The outpatient rules: the appointment status machine, schedules and time slots, the bill split.
+//! The outpatient rules: the appointment status machine, schedules and time slots, the bill split and
+//! what the insurance fund pays of it.
 pub mod appointment;
 pub mod billing;
+pub mod insurance;
 pub mod schedule;

@@ -1,4 +1,4 @@
-//! The `insurance_policy` table.
+//! The `insurance_policy` table: what the fund of an insurance type pays, from a date on.
 use crate::domain::{foundation::money::Amount, foundation::vocab::InsuranceType};
 use sea_orm::entity::prelude::*;
 
@@ -10,8 +10,13 @@ pub struct Model {
     pub id: i64,
     pub hospital_id: i64,
     pub insurance_type: InsuranceType,
-    /// Ten-thousandths of the total paid by insurance.
+    /// The hospital's local date from which bills are drawn under it; the policy of a type with the latest
+    /// date not after the bill's is in force.
+    pub effective_from: Date,
+    /// Ten-thousandths of the whole paid by the fund for items without a ratio of their category.
     pub ratio: Amount,
+    pub deductible: Option<Amount>,
+    pub visit_cap: Option<Amount>,
     pub updated_at: DateTimeUtc,
 }
 

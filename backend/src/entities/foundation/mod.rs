@@ -8,6 +8,7 @@ pub mod department;
 pub mod doctor;
 pub mod hospital;
 pub mod insurance_policy;
+pub mod insurance_policy_rate;
 pub mod login_throttle;
 pub mod patient;
 pub mod refresh_token;

@@ -18,6 +18,9 @@ pub struct Model {
     pub total_amount: Amount,
     pub insurance_amount: Amount,
     pub self_pay_amount: Amount,
+    /// The insurance policy the bill was drawn under (none: no policy for the patient's insurance type, or
+    /// a bill from before policies were recorded).
+    pub insurance_policy_id: Option<i64>,
     pub status: BillingStatus,
     pub payment_method: Option<PaymentMethod>,
     pub paid_at: Option<DateTimeUtc>,

@@ -1,5 +1,8 @@
 //! The `billing_line` table.
-use crate::domain::{foundation::money::Amount, foundation::vocab::ItemCategory};
+use crate::domain::{
+    foundation::money::Amount, foundation::vocab::ItemCategory,
+    outpatient::insurance::InsuranceRule,
+};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -17,6 +20,11 @@ pub struct Model {
     pub quantity: Amount,
     pub amount: Amount,
     pub executing_department_id: Option<i64>,
+    /// The fund's ratio for the line, the rule that gave it and the fund's share of the line; none on bills
+    /// from before they were recorded.
+    pub insurance_ratio: Option<Amount>,
+    pub insurance_rule: Option<InsuranceRule>,
+    pub insurance_amount: Option<Amount>,
     pub sort: i32,
 }
 

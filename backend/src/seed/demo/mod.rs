@@ -18,9 +18,12 @@ use crate::{
     },
     entities::{
         foundation::charge_item, foundation::department, foundation::doctor, foundation::hospital,
-        foundation::insurance_policy, foundation::patient,
+        foundation::patient,
     },
-    services::foundation::users,
+    services::foundation::{
+        insurance_policies::{self, PolicyInput},
+        users,
+    },
 };
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
@@ -94,7 +97,42 @@ struct UserRow {
 struct PolicyRow {
     hospital_code: String,
     insurance_type: String,
+    effective_from: NaiveDate,
     ratio: Decimal,
+    /// `CATEGORY:ratio` pairs, `;` between them.
+    category_ratios: String,
+    deductible: Option<Decimal>,
+    visit_cap: Option<Decimal>,
+}
+
+impl PolicyRow {
+    fn input(&self) -> anyhow::Result<PolicyInput> {
+        let amount = |what: &str, v: Decimal| {
+            Amount::non_negative(v).map_err(|e| anyhow::anyhow!("{what} {v}: {e}"))
+        };
+        let mut categories = Vec::new();
+        for pair in self.category_ratios.split(';').filter(|p| !p.is_empty()) {
+            let (category, ratio) = pair
+                .split_once(':')
+                .with_context(|| format!("category ratio {pair:?}"))?;
+            let ratio: Decimal = ratio.parse().with_context(|| format!("ratio {ratio:?}"))?;
+            categories.push((
+                parse::<ItemCategory>("item_category", category)?,
+                amount("ratio", ratio)?,
+            ));
+        }
+        Ok(PolicyInput {
+            insurance_type: parse::<InsuranceType>("insurance_type", &self.insurance_type)?,
+            effective_from: self.effective_from,
+            ratio: amount("ratio", self.ratio)?,
+            categories,
+            deductible: self
+                .deductible
+                .map(|d| amount("deductible", d))
+                .transpose()?,
+            visit_cap: self.visit_cap.map(|c| amount("visit_cap", c)).transpose()?,
+        })
+    }
 }
 
 fn rows<T: DeserializeOwned>(name: &str, text: &str) -> anyhow::Result<Vec<T>> {
@@ -346,16 +384,7 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         "insurance_policies.csv",
         include_str!("../../../../seeds/demo/insurance_policies.csv"),
     )? {
-        let ratio = Amount::non_negative(p.ratio).map_err(|e| anyhow::anyhow!("ratio {e}"))?;
-        insurance_policy::ActiveModel {
-            hospital_id: Set(hospital(&p.hospital_code)?),
-            insurance_type: Set(parse::<InsuranceType>("insurance_type", &p.insurance_type)?),
-            ratio: Set(ratio),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        insurance_policies::insert(&txn, hospital(&p.hospital_code)?, &p.input()?).await?;
     }
 
     let model = model::load(&txn, &hospitals, now).await?;

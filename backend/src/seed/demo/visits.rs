@@ -590,6 +590,7 @@ struct Priced {
     total: Amount,
     insurance: Amount,
     self_pay: Amount,
+    policy_id: Option<i64>,
     lines: Vec<DraftLine>,
 }
 
@@ -777,6 +778,7 @@ async fn write(
                     total: draft.total,
                     insurance,
                     self_pay,
+                    policy_id: draft.policy_id,
                     lines: draft.lines,
                 });
                 drafts.insert(key, Arc::clone(&priced));
@@ -805,6 +807,7 @@ async fn write(
             total_amount: Set(b.priced.total),
             insurance_amount: Set(b.priced.insurance),
             self_pay_amount: Set(b.priced.self_pay),
+            insurance_policy_id: Set(b.priced.policy_id),
             status: Set(status),
             payment_method: Set(Some(v.method)),
             paid_at: Set(Some(v.paid_at)),

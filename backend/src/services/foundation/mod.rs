@@ -5,6 +5,7 @@ pub mod auth;
 pub mod charge_items;
 pub mod departments;
 pub mod doctors;
+pub mod insurance_policies;
 pub mod patients;
 pub mod throttle;
 pub mod users;

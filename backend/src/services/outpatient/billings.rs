@@ -1,8 +1,9 @@
 //! Billing (结算): a bill drawn from a medical record at catalogue prices, the insurance / self-pay split,
 //! idempotent payment that writes the paid lines to `charge_details`, and refunds that reverse them.
 use crate::services::{
-    Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit, local_now,
-    outpatient::appointments, outpatient::medical_records,
+    Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit,
+    foundation::insurance_policies, local_now, outpatient::appointments,
+    outpatient::medical_records,
 };
 use crate::{
     auth::sha256_hex,
@@ -12,13 +13,15 @@ use crate::{
         accounting::dimension::BusinessType,
         foundation::money::Amount,
         foundation::period::Period,
+        foundation::vocab::ItemCategory,
         outpatient::appointment::AppointmentAction,
         outpatient::billing::{self as rules, BillingStatus, PaymentMethod},
+        outpatient::insurance::{self, Coverage},
     },
     entities::{
         accounting::charge_detail, foundation::charge_item, foundation::department,
-        foundation::doctor, foundation::insurance_policy, foundation::patient, outpatient::billing,
-        outpatient::billing_line, outpatient::medical_record, outpatient::payment_request,
+        foundation::doctor, foundation::patient, outpatient::billing, outpatient::billing_line,
+        outpatient::medical_record, outpatient::payment_request,
     },
     error::{AppError, ErrorCode},
 };
@@ -48,9 +51,39 @@ pub struct Draft {
     pub patient: patient::Model,
     pub lines: Vec<DraftLine>,
     pub total: Amount,
-    /// Ten-thousandths of the total that insurance pays for this patient's insurance type.
+    /// The policy in force for the patient's insurance type, if the hospital has one.
+    pub policy_id: Option<i64>,
+    /// The policy's ratio for items without one of their category's.
     pub ratio: Amount,
     pub insurance: Amount,
+    /// What the fund pays of each line, as the lines' insurance fields say.
+    pub coverage: Coverage,
+}
+
+impl Draft {
+    fn priced(&self) -> Vec<(ItemCategory, Amount)> {
+        self.lines
+            .iter()
+            .map(|l| (l.item_category, l.amount))
+            .collect()
+    }
+
+    /// The bill with the fund paying `insurance` instead of the policy's share (the cashier's amount).
+    pub fn at_desk(&mut self, insurance: Amount) {
+        if insurance != self.insurance {
+            self.coverage = insurance::at_desk(&self.coverage, &self.priced(), insurance);
+            self.insurance = insurance;
+            self.share_out();
+        }
+    }
+
+    fn share_out(&mut self) {
+        for (line, share) in self.lines.iter_mut().zip(&self.coverage.lines) {
+            line.insurance_ratio = Some(share.ratio);
+            line.insurance_rule = Some(share.rule);
+            line.insurance_amount = Some(share.insurance);
+        }
+    }
 }
 
 fn catalogue_missing(code: &str) -> AppError {
@@ -91,6 +124,9 @@ fn line(
         item_code: item.item_code.clone(),
         item_name: item.item_name.clone(),
         item_category: item.item_category,
+        insurance_ratio: None,
+        insurance_rule: None,
+        insurance_amount: None,
         unit_price: item.unit_price,
         quantity,
         amount,
@@ -154,23 +190,30 @@ async fn draft_of(
         .collect::<Result<Vec<_>, _>>()?;
     let total = rules::total(lines.iter().map(|l| l.amount))
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
-    let insurance_type = patient.insurance_type;
-    let ratio = insurance_policy::Entity::find()
-        .filter(insurance_policy::Column::HospitalId.eq(actor.hospital_id))
-        .filter(insurance_policy::Column::InsuranceType.eq(insurance_type.as_str()))
-        .one(conn)
-        .await?
-        .map(|p| p.ratio)
-        .unwrap_or(Amount::ZERO);
-    let insurance = rules::insurance_share(total, ratio);
-    Ok(Draft {
+    let (_, now) = local_now(conn, actor.hospital_id).await?;
+    let policy = insurance_policies::in_force_on(
+        conn,
+        actor.hospital_id,
+        patient.insurance_type,
+        now.date(),
+    )
+    .await?;
+    let mut draft = Draft {
         record,
         patient,
         lines,
         total,
-        ratio,
-        insurance,
-    })
+        policy_id: policy.as_ref().map(|(p, _)| p.id),
+        ratio: policy
+            .as_ref()
+            .map_or(Amount::ZERO, |(_, rules)| rules.ratio),
+        insurance: Amount::ZERO,
+        coverage: insurance::cover(None, &[]),
+    };
+    draft.coverage = insurance::cover(policy.as_ref().map(|(_, rules)| rules), &draft.priced());
+    draft.insurance = draft.coverage.insurance;
+    draft.share_out();
+    Ok(draft)
 }
 
 /// Saves the bill (PENDING) and moves the appointment COMPLETED → BILLED, in one transaction. The insurance
@@ -197,12 +240,13 @@ pub async fn create(
         Ok(record) => draft_of(&txn, actor, record).await,
         Err(e) => Err(e),
     };
-    let draft = match draft {
+    let mut draft = match draft {
         Err(AppError::NotFound(_)) => return Err(no_record()),
         other => other?,
     };
     let (insurance, self_pay) = rules::split(draft.total, insurance.unwrap_or(draft.insurance))
         .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))?;
+    draft.at_desk(insurance);
     let now = Utc::now();
     let bill = billing::ActiveModel {
         hospital_id: Set(actor.hospital_id),
@@ -211,6 +255,7 @@ pub async fn create(
         total_amount: Set(draft.total),
         insurance_amount: Set(insurance),
         self_pay_amount: Set(self_pay),
+        insurance_policy_id: Set(draft.policy_id),
         status: Set(BillingStatus::Pending),
         payment_method: Set(None),
         paid_at: Set(None),
