@@ -71,6 +71,7 @@ declare module 'vue' {
     ElTree: typeof import('element-plus/es')['ElTree']
     ElUpload: typeof import('element-plus/es')['ElUpload']
     FormDialog: typeof import('./components/FormDialog.vue')['default']
+    InsuranceShare: typeof import('./components/InsuranceShare.vue')['default']
     ListPage: typeof import('./components/list/ListPage.vue')['default']
     ListPager: typeof import('./components/list/ListPager.vue')['default']
     MappingsPanel: typeof import('./components/accounting/MappingsPanel.vue')['default']

@@ -24,6 +24,14 @@ describe('confirm, then delete', () => {
     expect(done).toHaveBeenCalledTimes(1)
   })
 
+  it('takes an empty answer (204) as deleted', async () => {
+    vi.mocked(confirmAction).mockResolvedValue(true)
+    const done = vi.fn()
+    await confirmDelete('sure?', async () => undefined, done)
+    expect(notifySuccess).toHaveBeenCalledWith('已删除')
+    expect(done).toHaveBeenCalledTimes(1)
+  })
+
   it('shows a failure and does not reload', async () => {
     vi.mocked(confirmAction).mockResolvedValue(true)
     const done = vi.fn()

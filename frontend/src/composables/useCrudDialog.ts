@@ -10,12 +10,14 @@ export function useCrudDialog<Form extends object, Row extends { id: number }>(o
   fromRow: (row: Row) => Form
   create: (form: Form) => Promise<unknown>
   update: (id: number, form: Form) => Promise<unknown>
-  fields: string[]
+  /** The fields the form draws; a function for a form whose rows come and go. */
+  fields: string[] | (() => string[])
   onSaved: () => void
 }) {
   const editingId = ref<number | null>(null)
   const form = reactive(options.empty()) as Form
-  const dialog = useFormDialog({ fields: () => options.fields, refName: 'crudForm' })
+  const fields = options.fields
+  const dialog = useFormDialog({ fields: typeof fields === 'function' ? fields : () => fields, refName: 'crudForm' })
 
   function open(row?: Row): void {
     dialog.open(() => {

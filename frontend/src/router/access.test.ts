@@ -29,6 +29,8 @@ describe('screens by role', () => {
 
   it('keeps the audit log to administrators and statistics to analysts and administrators', () => {
     expect(canAccess('ANALYST', 'admin-audit')).toBe(false)
+    expect(canAccess('ADMIN', 'admin-insurance-policies')).toBe(true)
+    expect(canAccess('FRONT_DESK', 'admin-insurance-policies')).toBe(false)
     expect(canAccess('FRONT_DESK', 'statistics')).toBe(false)
     expect(canAccess('DOCTOR', 'dashboard')).toBe(false)
     expect(canAccess('ANALYST', 'statistics')).toBe(true)
@@ -53,6 +55,11 @@ describe('screens by role', () => {
     expect(canAccess('DOCTOR', 'accounting-imports')).toBe(false)
     expect(menuItemOf('receipt')).toBe('cashier')
     expect(menuItemOf('statistics')).toBe('statistics')
+  })
+
+  it('lists the insurance policies next to the catalogue', () => {
+    const admin = menuFor('ADMIN').find((g) => g.key === 'admin')?.items ?? []
+    expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-catalogue') + 1)
   })
 
   it('hides a menu group that has no screens yet', () => {

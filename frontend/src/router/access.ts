@@ -14,6 +14,7 @@ export type ScreenName =
   | 'admin-doctors'
   | 'admin-schedules'
   | 'admin-catalogue'
+  | 'admin-insurance-policies'
   | 'admin-users'
   | 'admin-audit'
   | 'dashboard'
@@ -45,6 +46,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-doctors': ADMIN,
   'admin-schedules': ADMIN,
   'admin-catalogue': ADMIN,
+  'admin-insurance-policies': ADMIN,
   'admin-users': ADMIN,
   'admin-audit': ADMIN,
   dashboard: ANALYTICS,
@@ -102,7 +104,15 @@ const MENU: MenuGroup[] = [
   { key: 'doctor', items: ['doctor'] },
   {
     key: 'admin',
-    items: ['admin-schedules', 'admin-departments', 'admin-doctors', 'admin-catalogue', 'admin-users', 'admin-audit'],
+    items: [
+      'admin-schedules',
+      'admin-departments',
+      'admin-doctors',
+      'admin-catalogue',
+      'admin-insurance-policies',
+      'admin-users',
+      'admin-audit',
+    ],
   },
   { key: 'analytics', items: ['dashboard', 'statistics'] },
   // Department value accounting: a model's tree, mappings and rules, and a task's results, value summary and

@@ -95,6 +95,12 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'admin-catalogue', title: 'nav.admin-catalogue' },
       },
       {
+        path: 'admin/insurance-policies',
+        name: 'admin-insurance-policies',
+        component: () => import('@/views/admin/InsurancePoliciesView.vue'),
+        meta: { screen: 'admin-insurance-policies', title: 'nav.admin-insurance-policies' },
+      },
+      {
         path: 'admin/users',
         name: 'admin-users',
         component: () => import('@/views/admin/UsersView.vue'),

@@ -9,6 +9,13 @@ describe('server field messages in Chinese', () => {
     expect(localizeFieldMessage('is already registered to another patient', 'zh-CN')).toBe('已被使用，请换一个')
     expect(localizeFieldMessage('must be at most 64 characters', 'zh-CN')).toBe('最多 64 个字符')
     expect(localizeFieldMessage('no such doctor', 'zh-CN')).toBe('不存在')
+    expect(localizeFieldMessage('another policy of this insurance type starts on this date', 'zh-CN')).toBe(
+      '该医保类型已有从这一天起生效的政策',
+    )
+    expect(localizeFieldMessage('is listed twice', 'zh-CN')).toBe('重复列出')
+    expect(localizeFieldMessage('must be in whole fen (at most 2 decimal places)', 'zh-CN')).toBe(
+      '须精确到分（最多两位小数）',
+    )
   })
 
   it('keeps unknown messages, and English as it is', () => {

@@ -46,6 +46,9 @@ const ZH: Rule[] = [
   [/^must not contain control characters$/, '不能包含控制字符'],
   [/^must be an integer$/, '须为整数'],
   [/^is not valid/, '格式不正确'],
+  [/^another policy of this insurance type starts on this date$/, '该医保类型已有从这一天起生效的政策'],
+  [/^is listed twice$/, '重复列出'],
+  [/^must be in whole fen/, '须精确到分（最多两位小数）'],
 ]
 
 export function localizeFieldMessage(message: string, locale: string): string {
