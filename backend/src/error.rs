@@ -9,6 +9,51 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The record a request collided with (409), for the person at the desk to recognise it: what it is, its id
+/// and the few fields that tell it apart, private ones masked as lists show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Conflict {
+    pub resource: ConflictResource,
+    pub id: i64,
+    /// A patient's name (for an appointment, whose it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "330102********123X")]
+    pub id_card_masked: Option<String>,
+    /// An appointment's schedule: date, time slot, doctor and queue number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_date: Option<chrono::NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_slot: Option<crate::domain::outpatient::schedule::TimeSlot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_no: Option<i32>,
+}
+
+impl Conflict {
+    pub fn new(resource: ConflictResource, id: i64) -> Self {
+        Self {
+            resource,
+            id,
+            patient_name: None,
+            id_card_masked: None,
+            schedule_date: None,
+            time_slot: None,
+            doctor_name: None,
+            queue_no: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConflictResource {
+    Patient,
+    Appointment,
+}
+
 /// What is wrong with one row of an uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowProblem {
@@ -189,6 +234,12 @@ pub enum AppError {
     Busy { retry_after_secs: u64 },
     #[error("too many requests from this address; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// A 409 with the record it collided with.
+    #[error("{error}")]
+    Collided {
+        error: Box<AppError>,
+        conflict: Box<Conflict>,
+    },
     #[error(transparent)]
     Db(DbErr),
     #[error(transparent)]
@@ -201,6 +252,19 @@ impl AppError {
             field: field.into(),
             message: message.into(),
         }])
+    }
+
+    /// The error with the record it collided with.
+    pub fn collided(self, conflict: Conflict) -> Self {
+        Self::Collided {
+            error: Box::new(self),
+            conflict: Box::new(conflict),
+        }
+    }
+
+    /// A `DUPLICATE` naming `field`.
+    pub fn is_duplicate_of(&self, field: &str) -> bool {
+        matches!(self, Self::Duplicate { field: f, .. } if f == field)
     }
 
     pub fn request(status: u16, code: ErrorCode, detail: impl Into<String>) -> Self {

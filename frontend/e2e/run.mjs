@@ -212,6 +212,13 @@ try {
     const dialog = desk.getByTestId('bill-dialog')
     await dialog.getByTestId('bill-lines').locator('.el-table__row', { hasText: '阿莫西林' }).waitFor()
     await desk.waitForTimeout(400) // the dialog's opening animation
+    // Each line shows the fund's share and the policy rule that gave it (the patient is 居民医保).
+    const drugShare = dialog
+      .getByTestId('bill-lines')
+      .locator('.el-table__row', { hasText: '阿莫西林' })
+      .locator('[data-rule]')
+    await drugShare.waitFor()
+    assert(/¥\d.*\d%/.test(await drugShare.textContent()), `the drug line shows its share and ratio, got ${await drugShare.textContent()}`)
     await shot(desk, '12-bill-preview')
     await dialog.getByTestId('bill-create').click()
     await dialog.getByTestId('bill-pay').waitFor()
@@ -227,6 +234,8 @@ try {
     await desk.getByTestId('receipt-patient').filter({ hasText: patient.name }).waitFor()
     assert((await desk.getByTestId('receipt-method').textContent()).includes('微信'), 'receipt names the method')
     assert(/¥\d/.test(await desk.getByTestId('receipt-total').textContent()), 'receipt shows the total')
+    const shares = await desk.getByTestId('receipt-line-insurance').allTextContents()
+    assert(shares.length > 0 && shares.every((s) => /¥\d/.test(s)), `every receipt line shows its insurance share: ${shares}`)
     await shot(desk, '14-receipt')
     await desk.emulateMedia({ media: 'print' })
     await shot(desk, '15-receipt-print', { fullPage: true })
@@ -275,17 +284,17 @@ try {
     assert((await idError.textContent()).includes('校验位'), 'the check digit error shows while typing')
     await shot(desk, '17-form-error-id-card')
 
-    // A valid number, but the phone of the patient registered above: the server refuses it (409 DUPLICATE)
-    // and its field error appears at the phone field.
+    // A valid number, but the one of the patient registered above: the server refuses it (409 DUPLICATE)
+    // and its field error appears at the identity number field.
     await desk.getByTestId('patient-id-card').fill('')
-    await desk.getByTestId('patient-id-card').pressSequentially(idCard('19750101', true), { delay: 5 })
+    await desk.getByTestId('patient-id-card').pressSequentially(patient.id, { delay: 5 })
     await desk.getByTestId('id-card-ok').waitFor()
-    await desk.getByTestId('patient-phone').fill(patient.phone)
+    await desk.getByTestId('patient-phone').fill(mobile())
     await desk.getByTestId('patient-save').click()
-    const phoneError = fieldError(desk.getByTestId('patient-phone'))
-    await phoneError.waitFor()
+    const takenError = fieldError(desk.getByTestId('patient-id-card'))
+    await takenError.waitFor()
     await shot(desk, '18-form-error-server')
-    assert((await phoneError.textContent()).trim().length > 0, 'the server error shows at the phone field')
+    assert((await takenError.textContent()).trim().length > 0, 'the server error shows at the identity number field')
     await dialog.getByRole('button', { name: '取消' }).click()
   })
 
@@ -389,6 +398,97 @@ try {
     await adm.locator('.el-table__expanded-cell').first().waitFor()
     await settled(adm)
     await shot(adm, '29-admin-audit-log-refund')
+    await adm.context().close()
+  })
+
+  await suite.test('administration: an insurance policy with a category ratio, in force from today', async () => {
+    const { date: day } = localNow(timezone)
+    // Against a server reused from an earlier run, today's resident policy may exist: remove it while unused.
+    const before = await admin('GET', '/insurance-policies?insurance_type=RESIDENT&page_size=200')
+    for (const p of before.body.items.filter((p) => p.effective_from === day && !p.used)) {
+      await admin('DELETE', `/insurance-policies/${p.id}`)
+    }
+    const adm = await person()
+    await login(adm, base, 'admin')
+    await adm.getByTestId('nav-admin-insurance-policies').click()
+    const table = adm.getByTestId('policies-table')
+    await table.locator('.el-table__row').first().waitFor()
+    await settled(adm)
+    const rowOf = (id) => table.locator('.el-table__row', { has: adm.locator(`[data-policy="${id}"]`) })
+
+    // A policy bills were drawn under (the visit billed above, or the demo's history) cannot change.
+    const used = (await admin('GET', '/insurance-policies?page_size=200')).body.items.find((p) => p.used)
+    if (used) {
+      const locked = rowOf(used.id)
+      await locked.locator('[data-testid="policy-used"]').waitFor()
+      assert(await locked.locator('[data-action="edit"]').isDisabled(), 'a used policy cannot be edited')
+      assert(await locked.locator('[data-action="remove"]').isDisabled(), 'a used policy cannot be removed')
+      await locked.locator('.row-actions').hover()
+      await adm.locator('.el-popper:visible', { hasText: '以后日期' }).waitFor()
+      await adm.waitForTimeout(300) // the tooltip's fade-in
+      await shot(adm, '35-admin-insurance-policy-locked')
+    } else {
+      console.log('  (no policy has bills yet: the locked row is not checked)')
+    }
+
+    await adm.getByTestId('policy-create').click()
+    const dialog = adm.getByTestId('policy-dialog')
+    await dialog.getByTestId('policy-type').getByText('居民医保', { exact: true }).click()
+    const from = await dialog.getByTestId('policy-effective-from').locator('input').inputValue()
+    assert(from === day, `a new policy starts today (${day}), got ${from}`)
+    await dialog.getByTestId('policy-ratio').fill('60')
+    await dialog.getByTestId('policy-category-add').click()
+    await dialog.getByTestId('policy-category-0').click()
+    await adm.locator('.el-select-dropdown__item:visible', { hasText: '药品' }).first().click()
+    // A ratio over 100 % is refused at its row before anything is sent.
+    await dialog.getByTestId('policy-category-ratio-0').fill('120')
+    await dialog.getByTestId('policy-save').click()
+    const rowError = fieldError(dialog.getByTestId('policy-category-ratio-0'))
+    await rowError.waitFor()
+    assert((await rowError.textContent()).includes('0 到 100'), `the row says what it takes, got ${await rowError.textContent()}`)
+    await dialog.getByTestId('policy-category-ratio-0').fill('80')
+    await dialog.getByTestId('policy-deductible').fill('50')
+    await dialog.getByTestId('policy-visit-cap').fill('400')
+    await shot(adm, '36-admin-insurance-policy-form')
+    await dialog.getByTestId('policy-save').click()
+    await message(adm, '已创建')
+
+    const after = await admin('GET', '/insurance-policies?insurance_type=RESIDENT&page_size=200')
+    const added = after.body.items.find((p) => p.effective_from === day)
+    assert(added?.in_force, `the new resident policy is in force: ${JSON.stringify(added)}`)
+    assert(
+      after.body.items.filter((p) => p.in_force).length === 1,
+      'one resident policy is in force, the earlier ones no longer',
+    )
+    const row = rowOf(added.id)
+    await row.locator('[data-testid="policy-in-force"]').waitFor()
+    const text = await row.textContent()
+    for (const part of ['当前生效', '药品 80%', '60%', '¥50.00', '¥400.00', day]) {
+      assert(text.includes(part), `the new policy's row shows ${part}: ${text}`)
+    }
+    assert((await row.locator('[data-testid="policy-used"]').count()) === 0, 'the new policy is not used yet')
+    await settled(adm)
+    await shot(adm, '37-admin-insurance-policy-added')
+
+    // A second resident policy from the same day: the server refuses it (409 DUPLICATE) at the date.
+    await adm.getByTestId('policy-create').click()
+    await dialog.getByTestId('policy-type').getByText('居民医保', { exact: true }).click()
+    await dialog.getByTestId('policy-ratio').fill('55')
+    await dialog.getByTestId('policy-save').click()
+    const dateError = fieldError(dialog.getByTestId('policy-effective-from').locator('input'))
+    await dateError.waitFor()
+    assert((await dateError.textContent()).includes('这一天'), `the date says why, got ${await dateError.textContent()}`)
+    await shot(adm, '38-admin-insurance-policy-duplicate')
+    await dialog.getByRole('button', { name: '取消' }).click()
+
+    // In English too.
+    await adm.getByTestId('locale-menu').hover()
+    await adm.getByTestId('locale-en').click()
+    await adm.locator('h1', { hasText: 'Insurance policies' }).waitFor()
+    await row.locator('[data-testid="policy-in-force"]', { hasText: 'In force' }).waitFor()
+    assert((await row.textContent()).includes('Drug 80%'), `the category ratio in English: ${await row.textContent()}`)
+    await settled(adm)
+    await shot(adm, '39-admin-insurance-policies-english')
     await adm.context().close()
   })
 

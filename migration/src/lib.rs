@@ -10,6 +10,7 @@ mod m20261204_000005_charge_source;
 mod m20261204_000006_calculation_claims;
 mod m20261204_000007_charge_import;
 mod m20261204_000008_insurance_policies;
+mod m20261204_000009_patient_contacts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_calculation_claims::Migration),
             Box::new(m20261204_000007_charge_import::Migration),
             Box::new(m20261204_000008_insurance_policies::Migration),
+            Box::new(m20261204_000009_patient_contacts::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! RFC 9457 problem details: how every error leaves the server.
-use crate::error::{AppError, ErrorCode, FieldError, ImportReport};
+use crate::error::{AppError, Conflict, ErrorCode, FieldError, ImportReport};
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,6 +24,10 @@ pub struct Problem {
     /// The rows of a refused upload (`IMPORT_REJECTED`) and what is wrong with each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<ImportReport>,
+    /// The record a 409 collided with: the patient already registered with the identity number, the
+    /// appointment the patient already has on the schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
 }
 
 impl AppError {
@@ -38,6 +42,7 @@ impl AppError {
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
             Duplicate { .. } => (StatusCode::CONFLICT, ErrorCode::Duplicate, "Already exists"),
             Conflict { code, .. } => (StatusCode::CONFLICT, *code, "Conflict"),
+            Collided { error, .. } => error.parts(),
             ImportRejected { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ImportRejected,
@@ -91,6 +96,12 @@ impl AppError {
     }
 
     pub fn problem(&self) -> Problem {
+        if let AppError::Collided { error, conflict } = self {
+            return Problem {
+                conflict: Some((**conflict).clone()),
+                ..error.problem()
+            };
+        }
         let (status, code, title) = self.parts();
         let (detail, errors) = match self {
             AppError::Validation(errors) => (self.to_string(), Some(errors.clone())),
@@ -120,6 +131,7 @@ impl AppError {
             code,
             errors,
             report,
+            conflict: None,
         }
     }
 }

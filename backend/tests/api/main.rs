@@ -12,6 +12,8 @@ mod billing;
 mod booking;
 mod charge_import;
 mod clinic;
+mod conflicts;
+mod contacts;
 mod demo;
 mod edge;
 mod flow;

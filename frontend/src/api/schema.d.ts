@@ -1659,6 +1659,30 @@ export interface components {
             /** @description Default true. */
             is_active?: boolean | null;
         };
+        /**
+         * @description The record a request collided with (409), for the person at the desk to recognise it: what it is, its id
+         *     and the few fields that tell it apart, private ones masked as lists show them.
+         */
+        Conflict: {
+            resource: components["schemas"]["ConflictResource"];
+            /** Format: int64 */
+            id: number;
+            /** @description A patient's name (for an appointment, whose it is). */
+            patient_name?: string | null;
+            /** @example 330102********123X */
+            id_card_masked?: string | null;
+            /**
+             * Format: date
+             * @description An appointment's schedule: date, time slot, doctor and queue number.
+             */
+            schedule_date?: string | null;
+            time_slot?: components["schemas"]["TimeSlot"] | null;
+            doctor_name?: string | null;
+            /** Format: int32 */
+            queue_no?: number | null;
+        };
+        /** @enum {string} */
+        ConflictResource: "PATIENT" | "APPOINTMENT";
         CopyRequest: {
             /**
              * @description The copy's name, unique in the hospital.
@@ -1888,6 +1912,22 @@ export interface components {
          * @enum {string}
          */
         Granularity: "day" | "week" | "month";
+        /** @description Someone to reach for the patient (a child's parent, say). */
+        Guardian: {
+            /** @example 王建国 */
+            name: string;
+            relation: components["schemas"]["GuardianRelation"];
+            /**
+             * @description Mainland mobile number.
+             * @example 13812345678
+             */
+            phone: string;
+        };
+        /**
+         * @description How a guardian is related to the patient: 父母, 配偶, 子女, 兄弟姐妹, (外)祖父母, 其他亲属, 其他.
+         * @enum {string}
+         */
+        GuardianRelation: "PARENT" | "SPOUSE" | "CHILD" | "SIBLING" | "GRANDPARENT" | "RELATIVE" | "OTHER";
         HospitalRef: {
             /** Format: int64 */
             id: number;
@@ -2855,6 +2895,8 @@ export interface components {
                 dob: string;
                 gender: components["schemas"]["Gender"];
                 insurance_type: components["schemas"]["InsuranceType"];
+                /** @description The guardian's name, if the patient has one. */
+                guardian_name?: string | null;
                 is_active: boolean;
             }[];
             /**
@@ -2979,6 +3021,7 @@ export interface components {
             gender: components["schemas"]["Gender"];
             insurance_type: components["schemas"]["InsuranceType"];
             address?: string | null;
+            guardian?: components["schemas"]["Guardian"] | null;
             is_active: boolean;
             /** Format: date-time */
             created_at: string;
@@ -2994,7 +3037,7 @@ export interface components {
              */
             id_card: string;
             /**
-             * @description Mainland mobile number; unique in the hospital.
+             * @description Mainland mobile number; patients may share one (a family's).
              * @example 13812345678
              */
             phone: string;
@@ -3006,6 +3049,7 @@ export interface components {
             gender: components["schemas"]["Gender"];
             insurance_type: components["schemas"]["InsuranceType"];
             address?: string | null;
+            guardian?: components["schemas"]["Guardian"] | null;
             /** @description Default true. */
             is_active?: boolean | null;
         };
@@ -3023,6 +3067,8 @@ export interface components {
             dob: string;
             gender: components["schemas"]["Gender"];
             insurance_type: components["schemas"]["InsuranceType"];
+            /** @description The guardian's name, if the patient has one. */
+            guardian_name?: string | null;
             is_active: boolean;
         };
         PayRequest: {
@@ -3098,6 +3144,7 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             errors?: components["schemas"]["FieldError"][] | null;
             report?: components["schemas"]["ImportReport"] | null;
+            conflict?: components["schemas"]["Conflict"] | null;
         };
         QueueEntry: {
             /** Format: int64 */
@@ -10138,7 +10185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Identity number or phone already registered (`DUPLICATE`) */
+            /** @description Identity number already registered (`DUPLICATE`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10312,7 +10359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Identity number or phone already registered (`DUPLICATE`) */
+            /** @description Identity number already registered (`DUPLICATE`) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -11,11 +11,13 @@ use crate::{
         foundation::masking::{mask_id_card, mask_phone},
         foundation::phone::MobilePhone,
         foundation::text,
-        foundation::vocab::{Gender, InsuranceType},
+        foundation::vocab::{Gender, GuardianRelation, InsuranceType},
     },
     entities::foundation::patient,
     error::{AppError, FieldErrors},
-    services::foundation::patients::{self as service, PatientFilter, PatientInput},
+    services::foundation::patients::{
+        self as service, Guardian as GuardianInput, PatientFilter, PatientInput,
+    },
 };
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,7 +39,22 @@ pub struct PatientSummary {
     pub dob: NaiveDate,
     pub gender: Gender,
     pub insurance_type: InsuranceType,
+    /// The guardian's name, if the patient has one.
+    pub guardian_name: Option<String>,
     pub is_active: bool,
+}
+
+/// Someone to reach for the patient (a child's parent, say).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Guardian {
+    #[schema(example = "王建国", max_length = 64)]
+    pub name: String,
+    #[schema(value_type = GuardianRelation)]
+    pub relation: String,
+    /// Mainland mobile number.
+    #[schema(example = "13812345678")]
+    pub phone: String,
 }
 
 /// A patient in full, identity included (the read is audited).
@@ -53,6 +70,7 @@ pub struct Patient {
     pub gender: Gender,
     pub insurance_type: InsuranceType,
     pub address: Option<String>,
+    pub guardian: Option<Guardian>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -68,6 +86,7 @@ impl From<patient::Model> for PatientSummary {
             dob: m.dob,
             gender: m.gender,
             insurance_type: m.insurance_type,
+            guardian_name: m.guardian_name,
             is_active: m.is_active,
         }
     }
@@ -84,6 +103,14 @@ impl From<patient::Model> for Patient {
             gender: m.gender,
             insurance_type: m.insurance_type,
             address: m.address,
+            guardian: match (m.guardian_name, m.guardian_relation, m.guardian_phone) {
+                (Some(name), Some(relation), Some(phone)) => Some(Guardian {
+                    name,
+                    relation: relation.as_str().to_owned(),
+                    phone,
+                }),
+                _ => None,
+            },
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -99,7 +126,7 @@ pub struct PatientRequest {
     /// 18 characters with a valid check digit (GB 11643); unique in the hospital.
     #[schema(example = "11010519491231002X")]
     pub id_card: String,
-    /// Mainland mobile number; unique in the hospital.
+    /// Mainland mobile number; patients may share one (a family's).
     #[schema(example = "13812345678")]
     pub phone: String,
     /// Must agree with the birth date inside the identity number. Defaults to it.
@@ -110,6 +137,8 @@ pub struct PatientRequest {
     pub insurance_type: String,
     #[schema(max_length = 255)]
     pub address: Option<String>,
+    /// None or null: no guardian.
+    pub guardian: Option<Guardian>,
     /// Default true.
     pub is_active: Option<bool>,
 }
@@ -125,6 +154,13 @@ impl TryFrom<PatientRequest> for PatientInput {
         let gender = errors.check("gender", r.gender.parse::<Gender>());
         let insurance_type =
             errors.check("insurance_type", r.insurance_type.parse::<InsuranceType>());
+        let guardian = r.guardian.as_ref().map(|g| {
+            (
+                errors.check("guardian.name", text::required(&g.name, 64)),
+                errors.check("guardian.relation", g.relation.parse::<GuardianRelation>()),
+                errors.check("guardian.phone", MobilePhone::parse(&g.phone)),
+            )
+        });
         let today = Utc::now().date_naive();
         let dob = r
             .dob
@@ -149,6 +185,14 @@ impl TryFrom<PatientRequest> for PatientInput {
                 gender: gender?,
                 insurance_type: insurance_type?,
                 address: address?,
+                guardian: match guardian {
+                    Some((name, relation, phone)) => Some(GuardianInput {
+                        name: name?,
+                        relation: relation?,
+                        phone: phone?,
+                    }),
+                    None => None,
+                },
                 is_active: r.is_active.unwrap_or(true),
             })
         })
@@ -168,7 +212,7 @@ pub struct PatientQuery {
 }
 
 const NOT_FOUND: &str = "No such patient in your hospital (`NOT_FOUND`)";
-const DUPLICATE: &str = "Identity number or phone already registered (`DUPLICATE`)";
+const DUPLICATE: &str = "Identity number already registered (`DUPLICATE`)";
 
 #[utoipa::path(tag = "patients", summary = "List patients (masked)", params(PageParams, PatientQuery),
     responses((status = 200, body = PageOf<PatientSummary>)), security(("bearer" = [])))]

@@ -55,6 +55,11 @@ vocabulary!(
     InsuranceType { Employee, Resident, SelfPay }
 );
 
+vocabulary!(
+    /// How a guardian is related to the patient: 父母, 配偶, 子女, 兄弟姐妹, (外)祖父母, 其他亲属, 其他.
+    GuardianRelation { Parent, Spouse, Child, Sibling, Grandparent, Relative, Other }
+);
+
 vocabulary!(ItemCategory {
     Registration,
     Consultation,

@@ -1,5 +1,5 @@
 //! The `patient` table.
-use crate::domain::foundation::vocab::{Gender, InsuranceType};
+use crate::domain::foundation::vocab::{Gender, GuardianRelation, InsuranceType};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -16,6 +16,10 @@ pub struct Model {
     pub gender: Gender,
     pub insurance_type: InsuranceType,
     pub address: Option<String>,
+    /// Someone to reach for the patient (a child's parent, say): all three or none.
+    pub guardian_name: Option<String>,
+    pub guardian_relation: Option<GuardianRelation>,
+    pub guardian_phone: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,17 +1,19 @@
-//! Patients (患者): identity number and phone unique per hospital; reading the full identity is audited.
+//! Patients (患者): the identity number unique per hospital, the phone not (a family may share one); reading the
+//! full identity is audited.
 use crate::services::{
     Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit, like_pattern,
     remove_owned, sort_by,
 };
 use crate::{
     db::begin_write,
+    domain::foundation::masking::mask_id_card,
     domain::{
         foundation::id_card::IdCard,
         foundation::phone::MobilePhone,
-        foundation::vocab::{Gender, InsuranceType},
+        foundation::vocab::{Gender, GuardianRelation, InsuranceType},
     },
     entities::foundation::patient,
-    error::AppError,
+    error::{AppError, Conflict, ConflictResource},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -28,7 +30,16 @@ pub struct PatientInput {
     pub gender: Gender,
     pub insurance_type: InsuranceType,
     pub address: Option<String>,
+    pub guardian: Option<Guardian>,
     pub is_active: bool,
+}
+
+/// Someone to reach for the patient.
+#[derive(Debug, Clone)]
+pub struct Guardian {
+    pub name: String,
+    pub relation: GuardianRelation,
+    pub phone: MobilePhone,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -41,10 +52,7 @@ pub struct PatientFilter {
     pub sort: Option<String>,
 }
 
-const UNIQUE: &[(&str, &str)] = &[
-    ("id_card", "is already registered to another patient"),
-    ("phone", "is already registered to another patient"),
-];
+const UNIQUE: &[(&str, &str)] = &[("id_card", "is already registered to another patient")];
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -114,6 +122,47 @@ fn dob_matches(input: &PatientInput) -> Result<(), AppError> {
     }
 }
 
+/// A duplicate identity number, with the patient registered under it.
+async fn with_holder(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    err: AppError,
+    id_card: &str,
+) -> AppError {
+    if !err.is_duplicate_of("id_card") {
+        return err;
+    }
+    let holder = patient::Entity::find()
+        .filter(patient::Column::HospitalId.eq(actor.hospital_id))
+        .filter(patient::Column::IdCard.eq(id_card))
+        .one(db)
+        .await;
+    match holder {
+        Ok(Some(p)) => err.collided(Conflict {
+            patient_name: Some(p.name),
+            id_card_masked: Some(mask_id_card(&p.id_card)),
+            ..Conflict::new(ConflictResource::Patient, p.id)
+        }),
+        _ => err,
+    }
+}
+
+/// What a create and an update write alike.
+fn fill(row: &mut patient::ActiveModel, input: PatientInput) {
+    row.name = Set(input.name);
+    row.id_card = Set(input.id_card.to_string());
+    row.phone = Set(input.phone.to_string());
+    row.dob = Set(input.dob);
+    row.gender = Set(input.gender);
+    row.insurance_type = Set(input.insurance_type);
+    row.address = Set(input.address);
+    row.guardian_name = Set(input.guardian.as_ref().map(|g| g.name.clone()));
+    row.guardian_relation = Set(input.guardian.as_ref().map(|g| g.relation));
+    row.guardian_phone = Set(input.guardian.as_ref().map(|g| g.phone.to_string()));
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
@@ -123,23 +172,20 @@ pub async fn create(
     dob_matches(&input)?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    let created = patient::ActiveModel {
+    let mut row = patient::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        name: Set(input.name),
-        id_card: Set(input.id_card.to_string()),
-        phone: Set(input.phone.to_string()),
-        dob: Set(input.dob),
-        gender: Set(input.gender),
-        insurance_type: Set(input.insurance_type),
-        address: Set(input.address),
-        is_active: Set(input.is_active),
         created_at: Set(now),
-        updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(AppError::unique(UNIQUE))?;
+    };
+    let id_card = input.id_card.to_string();
+    fill(&mut row, input);
+    let created = match row.insert(&txn).await.map_err(AppError::unique(UNIQUE)) {
+        Ok(created) => created,
+        Err(e) => {
+            drop(txn);
+            return Err(with_holder(db, actor, e, &id_card).await);
+        }
+    };
     audit::commit(txn, actor.audit("PATIENT_CREATE", "patient", created.id)).await?;
     Ok(created)
 }
@@ -154,16 +200,15 @@ pub async fn update(
     dob_matches(&input)?;
     let txn = begin_write(db).await?;
     let mut row: patient::ActiveModel = get(&txn, actor, id).await?.into();
-    row.name = Set(input.name);
-    row.id_card = Set(input.id_card.to_string());
-    row.phone = Set(input.phone.to_string());
-    row.dob = Set(input.dob);
-    row.gender = Set(input.gender);
-    row.insurance_type = Set(input.insurance_type);
-    row.address = Set(input.address);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
+    let id_card = input.id_card.to_string();
+    fill(&mut row, input);
+    let updated = match row.update(&txn).await.map_err(AppError::unique(UNIQUE)) {
+        Ok(updated) => updated,
+        Err(e) => {
+            drop(txn);
+            return Err(with_holder(db, actor, e, &id_card).await);
+        }
+    };
     audit::commit(txn, actor.audit("PATIENT_UPDATE", "patient", id)).await?;
     Ok(updated)
 }

@@ -11,10 +11,10 @@ use crate::{
         outpatient::schedule::{ScheduleStatus, TimeSlot, has_ended},
     },
     entities::{
-        foundation::patient, outpatient::appointment, outpatient::medical_record,
-        outpatient::schedule,
+        foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::medical_record, outpatient::schedule,
     },
-    error::{AppError, ErrorCode},
+    error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{NaiveDateTime, Utc};
 use sea_orm::{
@@ -234,6 +234,43 @@ pub async fn walk_in(
     book_or_walk_in(db, actor, patient_id, schedule_id, true).await
 }
 
+/// A second booking of a patient on a schedule, with the appointment the patient has on it.
+async fn with_booking(
+    db: &DatabaseConnection,
+    err: AppError,
+    patient_id: i64,
+    schedule_id: i64,
+) -> AppError {
+    let found = async {
+        let Some(booked) = appointment::Entity::find()
+            .filter(appointment::Column::PatientId.eq(patient_id))
+            .filter(appointment::Column::ScheduleId.eq(schedule_id))
+            .one(db)
+            .await?
+        else {
+            return Ok::<_, DbErr>(None);
+        };
+        let slot = schedule::Entity::find_by_id(schedule_id).one(db).await?;
+        let doctor = match &slot {
+            Some(s) => doctor::Entity::find_by_id(s.doctor_id).one(db).await?,
+            None => None,
+        };
+        let patient = patient::Entity::find_by_id(patient_id).one(db).await?;
+        Ok(Some(Conflict {
+            patient_name: patient.map(|p| p.name),
+            schedule_date: slot.as_ref().map(|s| s.schedule_date),
+            time_slot: slot.as_ref().map(|s| s.time_slot),
+            doctor_name: doctor.map(|d| d.name),
+            queue_no: Some(booked.queue_no),
+            ..Conflict::new(ConflictResource::Appointment, booked.id)
+        }))
+    };
+    match found.await {
+        Ok(Some(conflict)) => err.collided(conflict),
+        _ => err,
+    }
+}
+
 /// A booking, checked in at once when the patient walked in.
 async fn book_or_walk_in(
     db: &DatabaseConnection,
@@ -244,7 +281,14 @@ async fn book_or_walk_in(
 ) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
-    let (created, slot) = book_in(&txn, actor, patient_id, schedule_id, walk_in, now).await?;
+    let (created, slot) = match book_in(&txn, actor, patient_id, schedule_id, walk_in, now).await {
+        Ok(booked) => booked,
+        Err(e) if e.is_duplicate_of("patient_id") => {
+            drop(txn);
+            return Err(with_booking(db, e, patient_id, schedule_id).await);
+        }
+        Err(e) => return Err(e),
+    };
     let action = if walk_in {
         "APPOINTMENT_WALK_IN"
     } else {
