@@ -154,6 +154,8 @@ pub enum ErrorCode {
     SelfLockout,
     /// The model version was used by calculation tasks and is frozen; copy it to edit (409).
     ModelVersionInUse,
+    /// The cashier's day is closed: it takes no new payment or refund (409).
+    DayClosed,
     /// Bills were drawn under the insurance policy, so it stays as it is; add one from a later date (409).
     PolicyInUse,
     /// The active model version cannot be removed (409).

@@ -11,6 +11,7 @@ mod m20261204_000006_calculation_claims;
 mod m20261204_000007_charge_import;
 mod m20261204_000008_insurance_policies;
 mod m20261204_000009_patient_contacts;
+mod m20261204_000010_daily_settlement;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_charge_import::Migration),
             Box::new(m20261204_000008_insurance_policies::Migration),
             Box::new(m20261204_000009_patient_contacts::Migration),
+            Box::new(m20261204_000010_daily_settlement::Migration),
         ]
     }
 }

@@ -6,14 +6,14 @@ use crate::{
     db_tests,
     helpers::{Backend, TestApp},
 };
-use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use hospital::{
     db,
     domain::{foundation::role::Role, outpatient::schedule::TimeSlot},
     entities::{
         accounting::charge_detail, foundation::app_user, foundation::hospital as hospital_entity,
         outpatient::appointment, outpatient::billing as billing_entity, outpatient::billing_line,
-        outpatient::schedule,
+        outpatient::medical_record, outpatient::schedule,
     },
     seed::demo,
     services::{Actor, local_now, outpatient::billings, outpatient::statistics},
@@ -21,7 +21,10 @@ use hospital::{
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::{collections::HashMap, time::Instant};
 
-db_tests!(the_demo_clinic_is_alive_and_consistent);
+db_tests!(
+    the_demo_clinic_is_alive_and_consistent,
+    the_demo_opens_with_patients_to_check_in_and_in_the_queues,
+);
 
 fn actor(user: &app_user::Model, role: Role) -> Actor {
     Actor {
@@ -40,6 +43,65 @@ async fn fresh_sqlite(dir: &tempfile::TempDir, name: &str) -> DatabaseConnection
     let conn = db::connect(&url, 5).await.expect("connect");
     db::migrate(&conn).await.expect("migrate");
     conn
+}
+
+/// Loaded where it is mid-morning (and not Sunday, when nobody works), the demo has today's patients: some
+/// still to check in, some checked in and waiting in the doctors' queues.
+async fn the_demo_opens_with_patients_to_check_in_and_in_the_queues(app: TestApp) {
+    if app.backend != Backend::Sqlite {
+        return;
+    }
+    let utc = Utc::now();
+    let zone = [10, 11, 9].into_iter().find_map(|hour: i64| {
+        let mut offset = (hour - i64::from(utc.hour()) + 24) % 24;
+        if offset > 14 {
+            offset -= 24;
+        }
+        let local = utc + Duration::hours(offset);
+        (local.weekday() != Weekday::Sun).then(|| format!("Etc/GMT{:+}", -offset))
+    });
+    let Some(zone) = zone else {
+        return; // Sunday wherever it is mid-morning now
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = fresh_sqlite(&dir, "demo.db").await;
+    demo::load(&conn, Some(&zone)).await.expect("load the demo");
+    let h001 = hospital_entity::Entity::find()
+        .filter(hospital_entity::Column::Code.eq("H001"))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, now) = local_now(&conn, h001.id).await.unwrap();
+    // Both hospitals keep the same time zone here.
+    let today: Vec<i64> = schedule::Entity::find()
+        .filter(schedule::Column::ScheduleDate.eq(now.date()))
+        .all(&conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    if today.is_empty() {
+        return; // a Saturday without a clinic
+    }
+    let todays = appointment::Entity::find()
+        .filter(appointment::Column::ScheduleId.is_in(today))
+        .all(&conn)
+        .await
+        .unwrap();
+    let with = |status: &str| {
+        todays
+            .iter()
+            .filter(|a| a.status.as_str() == status)
+            .count()
+    };
+    assert!(
+        with("BOOKED") > 0 && with("COMPLETED") > 0,
+        "{zone} {now}: {} booked, {} checked in",
+        with("BOOKED"),
+        with("COMPLETED")
+    );
 }
 
 async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
@@ -144,22 +206,73 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             .filter(|a| a.status.as_str() == status)
             .count()
     };
-    let (paid, no_show, cancelled, booked) = (
+    let (paid, no_show, cancelled, booked, waiting) = (
         count("PAID"),
         count("NO_SHOW"),
         count("CANCELLED"),
         count("BOOKED"),
+        count("COMPLETED"),
     );
     println!(
-        "appointments: {} PAID, {no_show} NO_SHOW, {cancelled} CANCELLED, {booked} BOOKED (coming days)",
+        "appointments: {} PAID, {no_show} NO_SHOW, {cancelled} CANCELLED, {booked} BOOKED (today and coming \
+         days), {waiting} COMPLETED (checked in today, waiting for the doctor)",
         paid
     );
     assert!(paid > 0 && no_show > 0 && cancelled > 0 && booked > 0);
     assert_eq!(
-        paid + no_show + cancelled + booked,
+        paid + no_show + cancelled + booked + waiting,
         appointments.len(),
         "no other state"
     );
+
+    // Today: bookings waiting to be checked in, and once a slot has begun, patients checked in and waiting for
+    // the doctor with the empty record check-in opens.
+    let records = medical_record::Entity::find().all(&conn).await.unwrap();
+    for h in hospitals.iter().filter(|_| same_day) {
+        let (_, now) = local_now(&conn, h.id).await.unwrap();
+        let today: Vec<i64> = schedules
+            .iter()
+            .filter(|s| s.hospital_id == h.id && s.schedule_date == now.date())
+            .map(|s| s.id)
+            .collect();
+        if today.is_empty() {
+            continue; // Sunday, or a Saturday without clinic
+        }
+        let todays: Vec<&appointment::Model> = appointments
+            .iter()
+            .filter(|a| today.contains(&a.schedule_id))
+            .collect();
+        assert!(
+            todays.iter().any(|a| a.status.as_str() != "CANCELLED"),
+            "{}: nobody comes today",
+            h.code
+        );
+        let begun = schedules.iter().any(|s| {
+            today.contains(&s.id) && now.time() > s.time_slot.hours().0 + Duration::minutes(30)
+        });
+        let in_queue: Vec<&&appointment::Model> = todays
+            .iter()
+            .filter(|a| a.status.as_str() == "COMPLETED")
+            .collect();
+        if begun {
+            assert!(
+                !in_queue.is_empty(),
+                "{}: nobody in the doctors' queues",
+                h.code
+            );
+        }
+        for a in in_queue {
+            assert!(
+                a.check_in_time.is_some() && a.assigned_room.is_some(),
+                "{a:?}"
+            );
+            let record = records
+                .iter()
+                .find(|r| r.appointment_id == a.id)
+                .unwrap_or_else(|| panic!("appointment {} has no record", a.id));
+            assert!(record.visit_time.is_none() && record.diagnosis.is_none());
+        }
+    }
 
     // Bills: split, lines and income add up.
     let bills = billing_entity::Entity::find().all(&conn).await.unwrap();

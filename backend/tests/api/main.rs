@@ -27,6 +27,7 @@ mod outage;
 mod resources;
 mod roles;
 mod schedules;
+mod settlement;
 mod smoke;
 mod statistics;
 mod tenancy;

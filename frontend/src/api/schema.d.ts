@@ -1174,6 +1174,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cashier's day */
+        get: operations["settlementsRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settlements.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cashier's day as Excel */
+        get: operations["settlementsReadXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settlements/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the cashier's day */
+        post: operations["settlementsClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/statistics/outpatient": {
         parameters: {
             query?: never;
@@ -1659,6 +1710,13 @@ export interface components {
             /** @description Default true. */
             is_active?: boolean | null;
         };
+        CloseRequest: {
+            /**
+             * Format: date
+             * @description Today or earlier (the hospital's local date).
+             */
+            day: string;
+        };
         /**
          * @description The record a request collided with (409), for the person at the desk to recognise it: what it is, its id
          *     and the few fields that tell it apart, private ones masked as lists show them.
@@ -1730,6 +1788,18 @@ export interface components {
              * @description The CSV: UTF-8 (a byte-order mark is tolerated), the header row first. Layouts in docs/imports.md.
              */
             file: string;
+        };
+        DailySettlement: {
+            /**
+             * Format: date
+             * @description The hospital's local date.
+             */
+            day: string;
+            /** @description By cashier, then payment method. */
+            rows: components["schemas"]["SettlementRow"][];
+            by_method: components["schemas"]["MethodFigures"][];
+            totals: components["schemas"]["SettlementFigures"];
+            closed?: components["schemas"]["SettlementClose"] | null;
         };
         /** @description A decimal as a string ("12.50") or a number, at most four decimal places */
         DecimalInput: string | number;
@@ -1899,7 +1969,7 @@ export interface components {
          *     are for people.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
+        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "DAY_CLOSED" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -2151,6 +2221,10 @@ export interface components {
             visit_time?: string | null;
             /** Format: date-time */
             updated_at: string;
+        };
+        MethodFigures: {
+            payment_method: components["schemas"]["PaymentMethod"];
+            figures: components["schemas"]["SettlementFigures"];
         };
         ModelVersion: {
             /** Format: int64 */
@@ -3297,6 +3371,55 @@ export interface components {
          * @enum {string}
          */
         Series: "DOCTOR" | "TECH" | "NURSING" | "COST";
+        /** @description Who closed the day, when, and its totals then. */
+        SettlementClose: {
+            /** Format: int64 */
+            closed_by: number;
+            closed_by_name: string;
+            /** Format: date-time */
+            closed_at: string;
+            paid_total: string;
+            refunded_total: string;
+        };
+        /**
+         * @description Counts and sums in yuan: `paid` is the bills' totals, `paid_self_pay` what the patients paid of them (the
+         *     rest is the insurance fund's); likewise for refunds.
+         */
+        SettlementFigures: {
+            /** Format: int64 */
+            payments: number;
+            /** @example 1234.5000 */
+            paid: string;
+            /** @example 434.5000 */
+            paid_self_pay: string;
+            /** Format: int64 */
+            refunds: number;
+            /** @example 34.5000 */
+            refunded: string;
+            /** @example 10.3500 */
+            refunded_self_pay: string;
+            /**
+             * @description paid − refunded.
+             * @example 1200.0000
+             */
+            net: string;
+            /**
+             * @description paid_self_pay − refunded_self_pay: the money at the desk.
+             * @example 424.1500
+             */
+            net_self_pay: string;
+        };
+        /** @description One cashier's payments and refunds by one payment method. */
+        SettlementRow: {
+            /**
+             * Format: int64
+             * @description None: bills taken before cashiers were recorded.
+             */
+            cashier_id?: number | null;
+            cashier_name?: string | null;
+            payment_method: components["schemas"]["PaymentMethod"];
+            figures: components["schemas"]["SettlementFigures"];
+        };
         Status: {
             /** @description `ok` or `ready`. */
             status: string;
@@ -10968,6 +11091,222 @@ export interface operations {
             };
             /** @description Not OPEN (`SCHEDULE_NOT_OPEN`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settlementsRead: {
+        parameters: {
+            query: {
+                /** @description The hospital's local date. */
+                day: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailySettlement"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settlementsReadXlsx: {
+        parameters: {
+            query: {
+                /** @description The hospital's local date. */
+                day: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, as an attachment named `settlement-<day>.xlsx` */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="settlement-<day>.xlsx"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settlementsClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailySettlement"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The day is already closed (`DAY_CLOSED`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ pub mod billings;
 pub mod medical_records;
 pub mod queue_board;
 pub mod schedules;
+pub mod settlements;
 pub mod statistics;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -12,5 +13,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(queue_board::routes)
         .configure(medical_records::routes)
         .configure(billings::routes)
+        .configure(settlements::routes)
         .configure(statistics::routes);
 }

@@ -29,6 +29,9 @@ pub struct Model {
     pub refunded_at: Option<DateTimeUtc>,
     pub refunded_on: Option<Date>,
     pub refund_reason: Option<String>,
+    /// The staff account that took the payment, and the one that refunded it (none on bills from before).
+    pub paid_by: Option<i64>,
+    pub refunded_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

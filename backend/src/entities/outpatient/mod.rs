@@ -5,3 +5,4 @@ pub mod billing_line;
 pub mod medical_record;
 pub mod payment_request;
 pub mod schedule;
+pub mod settlement_day;

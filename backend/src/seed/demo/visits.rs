@@ -164,6 +164,8 @@ struct Booking {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     queue_no: i32,
+    /// Checked in today and waiting for the doctor (no visit yet).
+    checked_in: Option<DateTime<Utc>>,
     visit: Option<Visit>,
 }
 
@@ -179,6 +181,8 @@ struct Slot {
 /// Everything about one hospital the plan needs.
 struct Clinic {
     tz: Tz,
+    /// The hospital's local time when the demo is loaded.
+    now: NaiveDateTime,
     today: NaiveDate,
     doctors: Vec<Doctor>,
     patients: Vec<Patient>,
@@ -287,6 +291,7 @@ async fn read_clinic(txn: &DatabaseTransaction, hospital_id: i64) -> anyhow::Res
         .collect();
     Ok(Clinic {
         tz,
+        now,
         today: now.date(),
         doctors,
         patients,
@@ -337,6 +342,8 @@ fn plan(clinic: &Clinic, rng: &mut Rng) -> Vec<Slot> {
                 };
                 if offset < 0 {
                     past_bookings(clinic, rng, &mut s);
+                } else if offset == 0 {
+                    today_bookings(clinic, rng, &mut s);
                 } else if (1..=BOOKED_AHEAD_DAYS).contains(&offset) {
                     coming_bookings(clinic, rng, &mut s, offset);
                 }
@@ -397,6 +404,7 @@ fn past_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot) {
                 created_at,
                 updated_at: created_at + Duration::seconds(rng.range(30, window - 30)),
                 queue_no: 0,
+                checked_in: None,
                 visit: None,
             }
         } else if roll < 14 {
@@ -407,6 +415,7 @@ fn past_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot) {
                 created_at: booked_at(rng),
                 updated_at: utc(tz, at(s.date, end_min + rng.range(1, 10))),
                 queue_no: 0,
+                checked_in: None,
                 visit: None,
             }
         } else {
@@ -422,6 +431,7 @@ fn past_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot) {
                 created_at: if walk_in { check_in } else { booked_at(rng) },
                 updated_at: visit.paid_at,
                 queue_no: 0,
+                checked_in: None,
                 visit: Some(visit),
             }
         };
@@ -528,6 +538,41 @@ fn payment_method(rng: &mut Rng, insured: bool) -> PaymentMethod {
     PaymentMethod::Wechat
 }
 
+/// Today's bookings, made on the days before: once a slot has begun, most of its patients have checked in and
+/// wait in the doctor's queue; the others are still to come (or, once it has ended, to be marked no-shows).
+fn today_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot) {
+    let (start, end) = s.slot.hours();
+    let since = clinic.now.time().min(end) - start;
+    let fraction = 0.35 + 0.3 * rng.unit();
+    for patient in choose_patients(clinic, rng, s, fraction) {
+        let day = clinic.today - Duration::days(rng.range(1, 3));
+        let created_at = utc(clinic.tz, at(day, rng.range(7 * 60, 22 * 60)));
+        let cancelled = rng.percent(5);
+        let checked_in = (!cancelled && since.num_minutes() > 0 && rng.percent(70)).then(|| {
+            let after = rng.range(0, since.num_minutes() - 1);
+            utc(
+                clinic.tz,
+                clinic.today.and_time(start) + Duration::minutes(after),
+            )
+        });
+        s.bookings.push(Booking {
+            patient,
+            status: match (cancelled, checked_in) {
+                (true, _) => AppointmentStatus::Cancelled,
+                (false, Some(_)) => AppointmentStatus::Completed,
+                (false, None) => AppointmentStatus::Booked,
+            },
+            walk_in: false,
+            created_at,
+            updated_at: checked_in.unwrap_or(created_at),
+            queue_no: 0,
+            checked_in,
+            visit: None,
+        });
+    }
+    number(&mut s.bookings);
+}
+
 /// The first bookings of the coming days: fewer the further ahead, a few already cancelled; all made
 /// before today.
 fn coming_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot, days_ahead: i64) {
@@ -559,6 +604,7 @@ fn coming_bookings(clinic: &Clinic, rng: &mut Rng, s: &mut Slot, days_ahead: i64
             created_at,
             updated_at,
             queue_no: 0,
+            checked_in: None,
             visit: None,
         });
     }
@@ -664,8 +710,13 @@ async fn write(
                 schedule_id: Set(schedule_id),
                 queue_no: Set(b.queue_no),
                 status: Set(b.status),
-                check_in_time: Set(b.visit.as_ref().map(|v| v.check_in)),
-                assigned_room: Set(b.visit.as_ref().map(|_| room_no.clone())),
+                check_in_time: Set(b.visit.as_ref().map(|v| v.check_in).or(b.checked_in)),
+                assigned_room: Set(b
+                    .visit
+                    .as_ref()
+                    .map(|v| v.check_in)
+                    .or(b.checked_in)
+                    .map(|_| room_no.clone())),
                 is_walk_in: Set(b.walk_in),
                 created_at: Set(b.created_at),
                 updated_at: Set(b.updated_at),
@@ -738,6 +789,33 @@ async fn write(
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // The records check-in opened for the patients waiting today, empty until the doctor writes them.
+    let mut rows = rows;
+    for s in plan {
+        let schedule_id = schedule_id(s)?;
+        for b in s.bookings.iter().filter(|b| b.visit.is_none()) {
+            let Some(checked_in) = b.checked_in else {
+                continue;
+            };
+            let patient_id = clinic.patients[b.patient].id;
+            rows.push(medical_record::ActiveModel {
+                hospital_id: Set(hospital_id),
+                appointment_id: Set(appointment_ids
+                    .get(&(schedule_id, patient_id))
+                    .copied()
+                    .context("a generated appointment was not saved")?),
+                doctor_id: Set(clinic.doctors[s.doctor].model.id),
+                patient_id: Set(patient_id),
+                diagnosis: Set(None),
+                treatment: Set(None),
+                prescription: Set(None),
+                visit_time: Set(None),
+                created_at: Set(checked_in),
+                updated_at: Set(checked_in),
+                ..Default::default()
+            });
+        }
+    }
     counts.medical_records = rows.len();
     insert_chunked!(medical_record::Entity, txn, rows);
     let record_ids: HashMap<i64, i64> = medical_record::Entity::find()
@@ -793,6 +871,15 @@ async fn write(
             visit: v,
         });
     }
+    // The front desk takes the payments (the administrator where there is none); refunds are the
+    // administrator's.
+    let cashier = app_user::Entity::find()
+        .filter(app_user::Column::HospitalId.eq(hospital_id))
+        .filter(app_user::Column::Role.eq(Role::FrontDesk))
+        .order_by_asc(app_user::Column::Id)
+        .one(txn)
+        .await?
+        .map_or(actor.user_id, |u| u.id);
     let rows = bills.iter().map(|b| {
         let v = b.visit;
         let status = if v.refund.is_some() {
@@ -815,6 +902,8 @@ async fn write(
             refunded_at: Set(v.refund.as_ref().map(|r| r.at)),
             refunded_on: Set(v.refund.as_ref().map(|r| r.on)),
             refund_reason: Set(v.refund.as_ref().map(|r| r.reason.to_owned())),
+            paid_by: Set(Some(cashier)),
+            refunded_by: Set(v.refund.as_ref().map(|_| actor.user_id)),
             created_at: Set(v.billed_at),
             updated_at: Set(v.refund.as_ref().map_or(v.paid_at, |r| r.at)),
             ..Default::default()

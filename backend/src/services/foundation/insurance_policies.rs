@@ -217,21 +217,24 @@ pub async fn insert(
     hospital_id: i64,
     input: &PolicyInput,
 ) -> Result<policy::Model, AppError> {
-    let saved = policy::ActiveModel {
+    let mut row = policy::ActiveModel {
         hospital_id: Set(hospital_id),
-        insurance_type: Set(input.insurance_type),
-        effective_from: Set(input.effective_from),
-        ratio: Set(input.ratio),
-        deductible: Set(input.deductible),
-        visit_cap: Set(input.visit_cap),
-        updated_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(AppError::unique(UNIQUE))?;
+    };
+    fill(&mut row, input);
+    let saved = row.insert(conn).await.map_err(AppError::unique(UNIQUE))?;
     insert_rates(conn, saved.id, &input.categories).await?;
     Ok(saved)
+}
+
+/// What a create and an update write alike (the category ratios are rows of their own).
+fn fill(row: &mut policy::ActiveModel, input: &PolicyInput) {
+    row.insurance_type = Set(input.insurance_type);
+    row.effective_from = Set(input.effective_from);
+    row.ratio = Set(input.ratio);
+    row.deductible = Set(input.deductible);
+    row.visit_cap = Set(input.visit_cap);
+    row.updated_at = Set(Utc::now());
 }
 
 async fn insert_rates(
@@ -319,12 +322,7 @@ pub async fn update(
 ) -> Result<PolicyView, AppError> {
     let txn = begin_write(db).await?;
     let mut row: policy::ActiveModel = unused(&txn, actor, id).await?.into();
-    row.insurance_type = Set(input.insurance_type);
-    row.effective_from = Set(input.effective_from);
-    row.ratio = Set(input.ratio);
-    row.deductible = Set(input.deductible);
-    row.visit_cap = Set(input.visit_cap);
-    row.updated_at = Set(Utc::now());
+    fill(&mut row, &input);
     row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
     rate::Entity::delete_many()
         .filter(rate::Column::PolicyId.eq(id))

@@ -26,11 +26,12 @@ pub struct PatientInput {
     pub name: String,
     pub id_card: IdCard,
     pub phone: MobilePhone,
+    /// Someone to reach for the patient, beside the phone.
+    pub guardian: Option<Guardian>,
     pub dob: NaiveDate,
     pub gender: Gender,
     pub insurance_type: InsuranceType,
     pub address: Option<String>,
-    pub guardian: Option<Guardian>,
     pub is_active: bool,
 }
 

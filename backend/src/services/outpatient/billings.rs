@@ -3,7 +3,7 @@
 use crate::services::{
     Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit,
     foundation::insurance_policies, local_now, outpatient::appointments,
-    outpatient::medical_records,
+    outpatient::medical_records, outpatient::settlements,
 };
 use crate::{
     auth::sha256_hex,
@@ -358,6 +358,7 @@ pub async fn pay(
     let txn = begin_write(db).await?;
     get(&txn, actor, id).await?;
     let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
     // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
     // here (no lock-order deadlock with the key's insert), then finds it PAID.
@@ -366,6 +367,7 @@ pub async fn pay(
         .col_expr(billing::Column::PaymentMethod, Expr::value(method.as_str()))
         .col_expr(billing::Column::PaidAt, Expr::value(now))
         .col_expr(billing::Column::PaidOn, Expr::value(local.date()))
+        .col_expr(billing::Column::PaidBy, Expr::value(actor.user_id))
         .col_expr(billing::Column::UpdatedAt, Expr::value(now))
         .filter(billing::Column::Id.eq(id))
         .filter(billing::Column::HospitalId.eq(actor.hospital_id))
@@ -636,6 +638,7 @@ pub async fn refund(
 ) -> Result<billing::Model, AppError> {
     let txn = begin_write(db).await?;
     let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
     let refunded = billing::Entity::update_many()
         .col_expr(
@@ -644,6 +647,7 @@ pub async fn refund(
         )
         .col_expr(billing::Column::RefundedAt, Expr::value(now))
         .col_expr(billing::Column::RefundedOn, Expr::value(local.date()))
+        .col_expr(billing::Column::RefundedBy, Expr::value(actor.user_id))
         .col_expr(billing::Column::RefundReason, Expr::value(reason.clone()))
         .col_expr(billing::Column::UpdatedAt, Expr::value(now))
         .filter(billing::Column::Id.eq(id))
