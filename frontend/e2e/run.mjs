@@ -285,7 +285,7 @@ try {
     await shot(desk, '17-form-error-id-card')
 
     // A valid number, but the one of the patient registered above: the server refuses it (409 DUPLICATE)
-    // and its field error appears at the identity number field.
+    // and the identity number field names the patient registered with it, whom it offers to open.
     await desk.getByTestId('patient-id-card').fill('')
     await desk.getByTestId('patient-id-card').pressSequentially(patient.id, { delay: 5 })
     await desk.getByTestId('id-card-ok').waitFor()
@@ -294,8 +294,86 @@ try {
     const takenError = fieldError(desk.getByTestId('patient-id-card'))
     await takenError.waitFor()
     await shot(desk, '18-form-error-server')
-    assert((await takenError.textContent()).trim().length > 0, 'the server error shows at the identity number field')
-    await dialog.getByRole('button', { name: '取消' }).click()
+    const taken = (await takenError.textContent()).trim()
+    assert(
+      taken.includes(`该证件号已登记为患者 ${patient.name}`) && taken.includes(`${patient.id.slice(0, 6)}********`),
+      `the identity number field names the patient registered with it, got ${taken}`,
+    )
+    await dialog.getByTestId('patient-existing').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await desk.getByTestId('patient-detail').filter({ hasText: patient.id }).waitFor()
+    await desk.keyboard.press('Escape')
+  })
+
+  await suite.test("front desk: a child on the parent's phone, with the parent as guardian", async () => {
+    const child = { name: `测试童${String(Date.now()).slice(-4)}`, id: idCard('20190601', true) }
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('register-patient').click()
+    await desk.getByTestId('patient-name').fill(child.name)
+    await desk.getByTestId('patient-id-card').pressSequentially(child.id, { delay: 5 })
+    await desk.getByTestId('id-card-ok').waitFor()
+    // A minor: the guardian section opens by itself.
+    await desk.getByTestId('guardian-name').waitFor()
+    await desk.getByTestId('patient-phone').fill(patient.phone)
+    await desk.getByTestId('guardian-name').fill(patient.name)
+    await desk.getByTestId('guardian-relation').click()
+    await desk.locator('.el-select-dropdown__item:visible').getByText('父母', { exact: true }).click()
+    await desk.getByTestId('guardian-phone').fill(patient.phone)
+    await desk.waitForTimeout(300) // the relation list's closing animation
+    await shot(desk, '59-patient-guardian')
+    await desk.getByTestId('patient-save').click()
+    await message(desk, `已登记患者 ${child.name}`)
+
+    // The list (showing the new patient) names the guardian; the detail shows the relation and phone.
+    const row = desk.getByTestId('patients-table').locator('.el-table__row', { hasText: child.name })
+    await row.getByTestId('patient-guardian-name').filter({ hasText: `监护人：${patient.name}` }).waitFor()
+    await row.getByRole('button', { name: '查看' }).click()
+    const detail = desk.getByTestId('patient-guardian-detail')
+    await detail.waitFor()
+    const text = await detail.textContent()
+    assert(
+      text.includes(patient.name) && text.includes('父母') && text.includes(patient.phone),
+      `the detail shows the guardian, relation and phone: ${text}`,
+    )
+    await settled(desk)
+    await shot(desk, '60-patient-guardian-detail')
+    await desk.keyboard.press('Escape')
+
+    // Mother and child share the phone: looking it up finds both.
+    const api = await apiAs(base, 'frontdesk')
+    const found = await api('GET', `/patients?q=${patient.phone}`)
+    const names = found.body.items.map((p) => `${p.name}/${p.guardian_name ?? ''}`)
+    assert(
+      names.includes(`${patient.name}/`) && names.includes(`${child.name}/${patient.name}`),
+      `the phone finds mother and child (with her as guardian): ${names}`,
+    )
+  })
+
+  await suite.test('front desk: booking a patient twice on one slot names the booking they have', async () => {
+    const api = await apiAs(base, 'frontdesk')
+    const first = (await api('GET', `/appointments/today?q=${patient.id}`)).body.items[0]
+    assert(first, 'the patient has an appointment today')
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('patient-search').fill(patient.id)
+    await desk.getByTestId('patient-search-submit').click()
+    // The row with the patient's (masked) number: the child's row names the patient as guardian.
+    const masked = `${patient.id.slice(0, 6)}********${patient.id.slice(14)}`
+    await desk.getByTestId('patients-table').locator('.el-table__row', { hasText: masked }).getByTestId('patient-book').click()
+    await desk.getByTestId('patient-picker').locator('.el-select__selected-item', { hasText: patient.name }).waitFor()
+    await desk.getByTestId('booking-departments').getByText('内科', { exact: true }).click()
+    await desk.getByTestId('booking-doctors').locator('label', { hasText: DOCTOR_NAME }).click()
+    await desk.locator(`[data-date="${today}"]`).click()
+    await desk.getByTestId('booking-slots').locator(`[data-slot="${slot}"]`).click()
+    await desk.getByTestId('booking-submit').click()
+    const collided = desk.getByTestId('booking-conflict')
+    await collided.waitFor()
+    const text = (await collided.textContent()).trim()
+    const slotName = { MORNING: '上午', AFTERNOON: '下午', EVENING: '晚间' }[slot]
+    assert(
+      text.includes(`该患者已预约此号源：${today} ${slotName} ${DOCTOR_NAME} 第${first.queue_no}号`),
+      `the refusal names the booking the patient has, got ${text}`,
+    )
+    await shot(desk, '61-booking-conflict')
   })
 
   await suite.test('session: an expired access token is refreshed silently; a revoked session goes to login', async () => {
@@ -501,6 +579,11 @@ try {
     await an.locator('[data-testid="dashboard-departments"][data-ready="true"] canvas').first().waitFor()
     const visits = (await an.getByTestId('kpi-visits').locator('.kpi__value').textContent()).trim()
     assert(/^[\d,]+$/.test(visits), `today's visits is a number, got ${visits}`)
+    // Rooms, not sessions: a room open in the morning and the afternoon counts once.
+    const sessions = await admin('GET', `/schedules?date_from=${today}&date_to=${today}&status=OPEN&page_size=200`)
+    const roomsToday = new Set(sessions.body.items.map((s) => s.room_no.trim())).size
+    const roomsText = (await an.getByTestId('kpi-rooms').textContent()).trim()
+    assert(roomsText === `${roomsToday} 个诊室今日开诊`, `${roomsToday} rooms open today, got ${roomsText}`)
     await settled(an)
     await shot(an, '30-analyst-dashboard')
 

@@ -35,6 +35,13 @@ describe('problem JSON', () => {
     expect(toApiError(422, base).report).toEqual([])
   })
 
+  it('carries the record a 409 collided with', () => {
+    const conflict = { resource: 'APPOINTMENT' as const, id: 31, schedule_date: '2026-12-04', time_slot: 'MORNING' as const, queue_no: 3 }
+    const base = { type: 'about:blank', title: 'Already exists', status: 409, detail: '', code: 'DUPLICATE' }
+    expect(toApiError(409, { ...base, conflict }).conflict).toEqual(conflict)
+    expect(toApiError(409, base).conflict).toBeNull()
+  })
+
   it('joins several messages for one field', () => {
     expect(
       fieldErrorMap([

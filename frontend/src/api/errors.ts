@@ -1,5 +1,5 @@
 // Errors as the SPA sees them: the server's problem JSON (RFC 9457), or a network failure.
-import type { FieldError, Problem, RowProblem } from './types'
+import type { Conflict, FieldError, Problem, RowProblem } from './types'
 
 export class ApiError extends Error {
   readonly status: number
@@ -10,6 +10,8 @@ export class ApiError extends Error {
   readonly report: RowProblem[]
   /** How many problems the refused upload has, listed or not. */
   readonly reportCount: number
+  /** The record a 409 collided with (the patient holding an identity number, a patient's booking), if named. */
+  readonly conflict: Conflict | null
 
   constructor(
     status: number,
@@ -18,6 +20,7 @@ export class ApiError extends Error {
     fieldErrors: FieldError[] = [],
     report: RowProblem[] = [],
     reportCount = report.length,
+    conflict: Conflict | null = null,
   ) {
     super(`${status} ${code}: ${detail}`)
     this.name = 'ApiError'
@@ -27,6 +30,7 @@ export class ApiError extends Error {
     this.fieldErrors = fieldErrors
     this.report = report
     this.reportCount = reportCount
+    this.conflict = conflict
   }
 
   static network(cause: unknown): ApiError {
@@ -69,6 +73,7 @@ export function toApiError(status: number, body: unknown): ApiError {
       body.errors ?? [],
       report.rows,
       report.count,
+      body.conflict ?? null,
     )
   }
   const code = status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR'

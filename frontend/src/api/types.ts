@@ -15,6 +15,7 @@ export type BillLine = S['BillLine']
 export type BillPreview = S['BillPreview']
 export type BillingStatus = S['BillingStatus']
 export type CategoryRatio = S['CategoryRatio']
+export type Conflict = S['Conflict']
 export type ChainReport = S['ChainReport']
 export type ChargeItem = S['ChargeItem']
 export type ChargeItemRequest = S['ChargeItemRequest']
@@ -30,6 +31,8 @@ export type DrillItem = S['DrillItem']
 export type FieldError = S['FieldError']
 export type Gender = S['Gender']
 export type Granularity = S['Granularity']
+export type Guardian = S['Guardian']
+export type GuardianRelation = S['GuardianRelation']
 export type ImportResult = S['ImportResult']
 export type InsurancePolicy = S['InsurancePolicy']
 export type InsurancePolicyRequest = S['InsurancePolicyRequest']
@@ -85,6 +88,15 @@ export const TIME_SLOTS: TimeSlot[] = ['MORNING', 'AFTERNOON', 'EVENING']
 export const DOCTOR_TITLES: DoctorTitle[] = ['CHIEF', 'ASSOCIATE_CHIEF', 'ATTENDING', 'RESIDENT']
 export const INSURANCE_TYPES: InsuranceType[] = ['EMPLOYEE', 'RESIDENT', 'SELF_PAY']
 export const GENDERS: Gender[] = ['MALE', 'FEMALE']
+export const GUARDIAN_RELATIONS: GuardianRelation[] = [
+  'PARENT',
+  'SPOUSE',
+  'CHILD',
+  'SIBLING',
+  'GRANDPARENT',
+  'RELATIVE',
+  'OTHER',
+]
 export const PAYMENT_METHODS: PaymentMethod[] = ['CASH', 'CARD', 'WECHAT', 'ALIPAY', 'INSURANCE_CARD']
 export const ITEM_CATEGORIES: ItemCategory[] = [
   'REGISTRATION',

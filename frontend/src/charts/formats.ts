@@ -1,5 +1,6 @@
 // Number formats for chart axes, labels and tooltips in the current language.
 import { formatMoney } from '@/utils/money'
+import { formatCount } from '@/utils/numbers'
 import type { Format } from './options'
 
 export interface ChartFormats {
@@ -12,10 +13,9 @@ export interface ChartFormats {
 }
 
 export function chartFormats(locale: string): ChartFormats {
-  const count = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })
   const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 })
   return {
-    count: (v) => count.format(v),
+    count: (v) => formatCount(v),
     money: (v) => formatMoney(v.toFixed(2)),
     compact: (v) => compact.format(v),
   }

@@ -65,6 +65,7 @@ describe('change chart', () => {
 describe('chart number formats', () => {
   it('formats counts, money and compact axis ticks per language', () => {
     expect(f.count(12345)).toBe('12,345')
+    expect(f.count(1207.4)).toBe('1,207')
     expect(f.money(1234.5)).toBe('¥1,234.50')
     expect(f.money(-20)).toBe('-¥20.00')
     expect(f.compact(12000)).toBe('1.2万')

@@ -1,13 +1,16 @@
-// Errors in plain words: a problem's machine code picks a sentence from the catalogue; the server's own
-// detail (English, technical) is shown only when no sentence fits.
+// Errors in plain words: a 409 that names what it collided with says so; otherwise the problem's machine
+// code picks a sentence from the catalogue; the server's own detail (English, technical) is shown only when
+// no sentence fits.
 import { ElMessage, ElMessageBox } from 'element-plus'
 import { ApiError } from '@/api/errors'
 import { i18n } from '@/i18n'
+import { conflictMessage } from '@/utils/conflict'
 
 export function errorMessage(e: unknown): string {
   const { t, te } = i18n.global
   if (e instanceof ApiError) {
     if (e.code === 'NETWORK') return t('errors.network')
+    if (e.conflict) return conflictMessage(e.conflict, t)
     const key = `errors.codes.${e.code}`
     if (te(key)) return t(key)
     if (e.status >= 500) return t('errors.server')

@@ -1,17 +1,28 @@
-// Server validation errors shown at their form fields: `errors[field]` feeds `<el-form-item :error>`.
-import { reactive } from 'vue'
+// Server validation errors shown at their form fields: `errors[field]` feeds `<el-form-item :error>`. A 409
+// that names the record it collided with shows that record at the field rather than the server's sentence.
+import { reactive, shallowRef } from 'vue'
 import { ApiError, fieldErrorMap } from '@/api/errors'
+import type { Conflict } from '@/api/types'
 import { notifyError } from './feedback'
 import { i18n } from '@/i18n'
 import { ElMessage } from 'element-plus'
+import { conflictMessage } from '@/utils/conflict'
 import { localizeFieldMessage } from '@/utils/fieldMessages'
 
 export function useFieldErrors(knownFields?: () => string[]) {
   const errors = reactive<Record<string, string>>({})
+  /** The record the last refusal collided with, while the field that named it still shows the error. */
+  const conflict = shallowRef<Conflict | null>(null)
+  let conflictFields: string[] = []
 
   function clear(field?: string): void {
-    if (field !== undefined) delete errors[field]
-    else for (const k of Object.keys(errors)) delete errors[k]
+    if (field !== undefined) {
+      delete errors[field]
+      if (conflictFields.includes(field)) conflict.value = null
+    } else {
+      for (const k of Object.keys(errors)) delete errors[k]
+      conflict.value = null
+    }
   }
 
   /**
@@ -21,16 +32,22 @@ export function useFieldErrors(knownFields?: () => string[]) {
   function show(e: unknown): boolean {
     clear()
     if (e instanceof ApiError && e.fieldErrors.length > 0) {
-      const locale = i18n.global.locale.value
+      const { locale, t } = i18n.global
+      const collided = e.conflict ? conflictMessage(e.conflict, t) : null
       const map = fieldErrorMap(
-        e.fieldErrors.map((f) => ({ field: f.field, message: localizeFieldMessage(f.message, locale) })),
+        e.fieldErrors.map((f) => ({
+          field: f.field,
+          message: collided ?? localizeFieldMessage(f.message, locale.value),
+        })),
       )
       Object.assign(errors, map)
+      conflict.value = e.conflict
+      conflictFields = Object.keys(map)
       const known = knownFields?.()
       const elsewhere = known ? Object.entries(map).filter(([f]) => !known.includes(f)) : []
       const extra = elsewhere.map(([f, m]) => `${f}: ${m}`).join('; ')
       ElMessage.error({
-        message: extra ? `${i18n.global.t('errors.fieldsInvalid')} (${extra})` : i18n.global.t('errors.fieldsInvalid'),
+        message: extra ? `${t('errors.fieldsInvalid')} (${extra})` : t('errors.fieldsInvalid'),
         grouping: true,
       })
       return true
@@ -39,5 +56,5 @@ export function useFieldErrors(knownFields?: () => string[]) {
     return false
   }
 
-  return { errors, clear, show }
+  return { errors, conflict, clear, show }
 }

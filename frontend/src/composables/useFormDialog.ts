@@ -22,7 +22,7 @@ export function useFormDialog(options: {
   const visible = options.visible ?? ref(false)
   const saving = ref(false)
   const formRef = useTemplateRef<FormChecks>(options.refName ?? 'formDialog')
-  const { errors, clear, show } = useFieldErrors(options.fields)
+  const { errors, conflict, clear, show } = useFieldErrors(options.fields)
 
   /** Opens the dialog with no message left from before; `fill` sets the form's values first. */
   function open(fill?: () => void): void {
@@ -52,5 +52,5 @@ export function useFormDialog(options: {
     }
   }
 
-  return { visible, saving, errors, clear, show, open, submit, formRef }
+  return { visible, saving, errors, conflict, clear, show, open, submit, formRef }
 }

@@ -13,6 +13,7 @@ export function summaryOf(p: Patient): PatientSummary {
     dob: p.dob,
     gender: p.gender,
     insurance_type: p.insurance_type,
+    guardian_name: p.guardian?.name ?? null,
     is_active: p.is_active,
   }
 }

@@ -6,7 +6,6 @@ import {
   columnKey,
   columnTotals,
   divideUnits,
-  formatDecimal,
   formatFigure,
   formatPercent,
   initiallyCollapsed,
@@ -246,12 +245,12 @@ describe('figures as text', () => {
   })
 
   it('rounds half away from zero and shows no negative zero', () => {
-    expect(formatDecimal('0.0050', 2, 2)).toBe('0.01')
-    expect(formatDecimal('-0.0050', 2, 2)).toBe('-0.01')
-    expect(formatDecimal('-0.0049', 2, 2)).toBe('0.00')
+    expect(formatFigure('0.0050', 'amount')).toBe('0.01')
+    expect(formatFigure('-0.0050', 'value')).toBe('-0.01')
+    expect(formatFigure('-0.0049', 'value')).toBe('0.00')
     expect(formatPercent('-0.0312')).toBe('-3.12%')
     expect(formatPercent(null)).toBe('')
-    expect(formatDecimal('abc')).toBe('abc')
+    expect(formatFigure('abc', 'quantity')).toBe('abc')
   })
 })
 

@@ -15,6 +15,7 @@ import type {
 } from '@/api/types'
 import { BUSINESS_TYPES } from '@/api/types'
 import { fromUnits, toUnits } from './money'
+import { formatDecimal } from './numbers'
 
 /** What a matrix cell shows. */
 export type Metric = 'value' | 'amount' | 'quantity' | 'weight' | 'ratio'
@@ -172,22 +173,6 @@ export function columnTotals(
     out.set(key, n.parent_id == null ? '1.0000' : divideUnits(sums.get(key) ?? 0n, siblings.get(n.parent_id) ?? 0n))
   }
   return out
-}
-
-/** Digits grouped by thousands, between `min` and `max` decimals (the rest rounded half away from zero). */
-export function formatDecimal(value: string | null | undefined, min = 0, max = 4): string {
-  const units = toUnits(value)
-  if (units === null) return value ?? ''
-  const negative = units < 0n
-  let abs = negative ? -units : units
-  const drop = 10n ** BigInt(4 - max)
-  abs = (abs + drop / 2n) / drop
-  const scale = 10n ** BigInt(max)
-  const whole = (abs / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')
-  let fraction = max > 0 ? (abs % scale).toString().padStart(max, '0') : ''
-  while (fraction.length > min && fraction.endsWith('0')) fraction = fraction.slice(0, -1)
-  const text = fraction ? `${whole}.${fraction}` : whole
-  return negative && abs !== 0n ? `-${text}` : text
 }
 
 /**

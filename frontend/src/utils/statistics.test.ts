@@ -6,6 +6,7 @@ import {
   bucketStarts,
   departmentTotals,
   formatRate,
+  openRooms,
   rangeProblem,
   seriesByBucket,
   seriesByDepartment,
@@ -120,6 +121,22 @@ describe('totals', () => {
   it('formats a rate as a percentage', () => {
     expect(formatRate('0.0625')).toBe('6.3%')
     expect(formatRate(null)).toBe('—')
+  })
+})
+
+describe("today's rooms", () => {
+  it('counts each room once, however many open sessions it hosts', () => {
+    expect(
+      openRooms([
+        { room_no: '门诊楼1层B区2诊室', status: 'OPEN' },
+        { room_no: '门诊楼1层B区2诊室', status: 'OPEN' },
+        { room_no: '门诊楼1层B区3诊室 ', status: 'OPEN' },
+        { room_no: '门诊楼1层B区3诊室', status: 'OPEN' },
+        { room_no: '门诊楼2层A区1诊室', status: 'CLOSED' },
+        { room_no: '门诊楼2层A区2诊室', status: 'CANCELLED' },
+      ]),
+    ).toBe(2)
+    expect(openRooms([])).toBe(0)
   })
 })
 

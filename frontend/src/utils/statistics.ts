@@ -1,8 +1,8 @@
 // Shapes the outpatient statistics (one row per bucket and department, only where a figure is not zero)
 // into what the dashboard and the statistics screen draw: every bucket of the range, zeros filled in, sums
-// per bucket or per department, and today's figures. Money is summed exactly in ten-thousandths and turned
+// per bucket or per department, and today's figures (and the rooms open). Money is summed exactly in ten-thousandths and turned
 // into a number of yuan only at the end, for the charts.
-import type { Granularity, OutpatientRow, OutpatientTotals } from '@/api/types'
+import type { Granularity, OutpatientRow, OutpatientTotals, Schedule } from '@/api/types'
 import { addDays, mondayOf, parseIsoDate, pad2 } from './dates'
 import { fromUnits, toUnits } from './money'
 
@@ -154,6 +154,14 @@ function rate(part: number, whole: number): string {
 /** Today's appointments not yet checked in, cancelled or marked no-show: the patients still to come. */
 export function stillToCome(t: OutpatientTotals): number {
   return Math.max(t.appointments - t.visits - t.no_shows, 0)
+}
+
+/**
+ * The consulting rooms that open for some of these schedules: a room with a morning and an afternoon session
+ * is one room; a closed or cancelled session opens none.
+ */
+export function openRooms(schedules: ReadonlyArray<Pick<Schedule, 'room_no' | 'status'>>): number {
+  return new Set(schedules.filter((s) => s.status === 'OPEN').map((s) => s.room_no.trim())).size
 }
 
 /** "0.0500" → "5.0%"; null → "—". */
