@@ -12,6 +12,7 @@ mod m20261204_000007_charge_import;
 mod m20261204_000008_insurance_policies;
 mod m20261204_000009_patient_contacts;
 mod m20261204_000010_daily_settlement;
+mod m20261204_000011_drug_packing;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_insurance_policies::Migration),
             Box::new(m20261204_000009_patient_contacts::Migration),
             Box::new(m20261204_000010_daily_settlement::Migration),
+            Box::new(m20261204_000011_drug_packing::Migration),
         ]
     }
 }

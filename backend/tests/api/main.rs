@@ -24,6 +24,7 @@ mod models;
 mod openapi;
 mod operations;
 mod outage;
+mod prescriptions;
 mod resources;
 mod roles;
 mod schedules;

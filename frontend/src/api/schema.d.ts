@@ -1686,6 +1686,7 @@ export interface components {
              * @description The department that performs the item; none for registration and consultation (the doctor's own).
              */
             executing_department_id?: number | null;
+            packing?: components["schemas"]["Packing"] | null;
             is_active: boolean;
             /** Format: date-time */
             created_at: string;
@@ -1707,6 +1708,7 @@ export interface components {
             unit_price: components["schemas"]["DecimalInput"];
             /** Format: int64 */
             executing_department_id?: number | null;
+            packing?: components["schemas"]["Packing"] | null;
             /** @description Default true. */
             is_active?: boolean | null;
         };
@@ -1975,6 +1977,12 @@ export interface components {
             field: string;
             message: string;
         };
+        /**
+         * @description qd 每日一次, bid 每日两次, tid 每日三次, qid 每日四次, qn 每晚一次, q8h 每8小时, q12h 每12小时,
+         *     qw 每周一次, prn 必要时, st 立即（一次）.
+         * @enum {string}
+         */
+        Frequency: "QD" | "BID" | "TID" | "QID" | "QN" | "Q8H" | "Q12H" | "QW" | "PRN" | "ST";
         /** @enum {string} */
         Gender: "MALE" | "FEMALE";
         /**
@@ -2480,6 +2488,19 @@ export interface components {
             /** @example 1200.0000 */
             net_revenue: string;
         };
+        /** @description What each smallest unit of a drug holds and how many a pack holds: 0.25 g capsules, 24 to a box. */
+        Packing: {
+            /** @example mg */
+            dose_unit: string;
+            /** @description The dose of one unit, in `dose_unit`; greater than zero. */
+            unit_dose: components["schemas"]["DecimalInput"];
+            /**
+             * Format: int32
+             * @description Units in one pack (the item sold), 1 to 10000.
+             * @example 24
+             */
+            pack_units: number;
+        };
         /** @description One page of a list. */
         PageOf_Appointment: {
             items: {
@@ -2677,6 +2698,7 @@ export interface components {
                  * @description The department that performs the item; none for registration and consultation (the doctor's own).
                  */
                 executing_department_id?: number | null;
+                packing?: components["schemas"]["Packing"] | null;
                 is_active: boolean;
                 /** Format: date-time */
                 created_at: string;
@@ -3184,13 +3206,14 @@ export interface components {
              * @example 2
              */
             quantity: string;
+            usage?: components["schemas"]["UsageView"] | null;
         };
-        /** @description A prescribed item as sent: the catalogue item and how much of it. */
+        /** @description A prescribed item as sent: the catalogue item, how much of it, and for a drug how it is to be taken. */
         PrescriptionLine: {
             /** Format: int64 */
             charge_item_id: number;
-            /** @description At most four decimal places, greater than zero. */
-            quantity: components["schemas"]["DecimalInput"];
+            quantity?: components["schemas"]["DecimalInput"] | null;
+            usage?: components["schemas"]["UsageRequest"] | null;
         };
         /**
          * @description An error response (`application/problem+json`, RFC 9457). `code` is stable and meant for programs;
@@ -3306,6 +3329,11 @@ export interface components {
         };
         /** @enum {string} */
         Role: "ADMIN" | "FRONT_DESK" | "DOCTOR" | "ANALYST";
+        /**
+         * @description 口服, 舌下, 静脉注射, 静脉滴注, 肌内注射, 皮下注射, 外用, 吸入, 滴眼, 滴鼻, 直肠, 其他.
+         * @enum {string}
+         */
+        Route: "ORAL" | "SUBLINGUAL" | "IV" | "IVGTT" | "IM" | "SC" | "TOPICAL" | "INHALED" | "EYE" | "NASAL" | "RECTAL" | "OTHER";
         /** @description What is wrong with one row of an uploaded file. */
         RowProblem: {
             /**
@@ -3493,6 +3521,31 @@ export interface components {
              * @description Set a new password; the user's sessions end.
              */
             password?: string | null;
+        };
+        /** @description How a drug is to be taken (用法用量): 0.5 g, orally, three times a day, for 5 days. */
+        UsageRequest: {
+            /** @description Greater than zero, at most four decimal places. */
+            dose: components["schemas"]["DecimalInput"];
+            /** @example mg */
+            dose_unit: string;
+            route: components["schemas"]["Route"];
+            frequency: components["schemas"]["Frequency"];
+            /**
+             * Format: int32
+             * @description 1 to 90.
+             * @example 5
+             */
+            days: number;
+        };
+        /** @description How a drug is to be taken, as prescribed. */
+        UsageView: {
+            /** @example 500 */
+            dose: string;
+            dose_unit: string;
+            route: components["schemas"]["Route"];
+            frequency: components["schemas"]["Frequency"];
+            /** Format: int32 */
+            days: number;
         };
         User: {
             /** Format: int64 */

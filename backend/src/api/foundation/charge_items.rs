@@ -36,6 +36,8 @@ pub struct ChargeItem {
     pub unit_price: Decimal,
     /// The department that performs the item; none for registration and consultation (the doctor's own).
     pub executing_department_id: Option<i64>,
+    /// A drug's packing, from which a prescription's quantity follows; none if not known.
+    pub packing: Option<Packing>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -51,11 +53,33 @@ impl From<charge_item::Model> for ChargeItem {
             unit: m.unit,
             unit_price: m.unit_price.to_decimal(),
             executing_department_id: m.executing_department_id,
+            packing: match (m.dose_unit, m.unit_dose, m.pack_units) {
+                (Some(dose_unit), Some(unit_dose), Some(pack_units)) => Some(Packing {
+                    dose_unit,
+                    unit_dose: unit_dose.to_decimal(),
+                    pack_units,
+                }),
+                _ => None,
+            },
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
     }
+}
+
+/// What each smallest unit of a drug holds and how many a pack holds: 0.25 g capsules, 24 to a box.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Packing {
+    #[schema(example = "mg", max_length = 16)]
+    pub dose_unit: String,
+    /// The dose of one unit, in `dose_unit`; greater than zero.
+    #[schema(value_type = crate::api::DecimalInput, example = "250")]
+    pub unit_dose: Decimal,
+    /// Units in one pack (the item sold), 1 to 10000.
+    #[schema(example = 24)]
+    pub pack_units: i32,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -74,6 +98,8 @@ pub struct ChargeItemRequest {
     #[schema(value_type = crate::api::DecimalInput, example = "20.00")]
     pub unit_price: Decimal,
     pub executing_department_id: Option<i64>,
+    /// For drugs: lets a prescription's quantity be counted from its dose, frequency and days.
+    pub packing: Option<Packing>,
     /// Default true.
     pub is_active: Option<bool>,
 }
@@ -90,8 +116,23 @@ impl TryFrom<ChargeItemRequest> for ChargeItemInput {
         if unit_price.is_some_and(|p| p.to_decimal() > Decimal::from(MAX_PRICE_YUAN)) {
             errors.add("unit_price", format!("must be at most {MAX_PRICE_YUAN}"));
         }
+        let packing = r.packing.as_ref().map(|p| {
+            let unit = errors.check("packing.dose_unit", text::required(&p.dose_unit, 16));
+            let dose = errors.check("packing.unit_dose", Amount::non_negative(p.unit_dose));
+            if dose.is_some_and(|d| d.scaled() == 0) {
+                errors.add("packing.unit_dose", "must be greater than zero");
+            }
+            if !(1..=10_000).contains(&p.pack_units) {
+                errors.add("packing.pack_units", "must be between 1 and 10000");
+            }
+            (unit, dose, p.pack_units)
+        });
         errors.finish(|| {
             Some(Self {
+                packing: match packing {
+                    Some((unit, dose, units)) => Some((unit?, dose?, units)),
+                    None => None,
+                },
                 item_code: item_code?,
                 item_name: item_name?,
                 item_category: item_category?,

@@ -6,12 +6,15 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        foundation::money::Amount, foundation::text, outpatient::appointment::AppointmentStatus,
+        foundation::money::Amount,
+        foundation::text,
+        outpatient::appointment::AppointmentStatus,
+        outpatient::prescription::{Frequency, MAX_DAYS, Route, Usage},
         outpatient::schedule::TimeSlot,
     },
     entities::outpatient::medical_record,
     error::{AppError, FieldErrors},
-    services::outpatient::medical_records::{self as service, RecordInput},
+    services::outpatient::medical_records::{self as service, LineInput, RecordInput},
 };
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -92,13 +95,81 @@ impl From<service::QueueEntry> for QueueEntry {
     }
 }
 
-/// A prescribed item as sent: the catalogue item and how much of it.
+/// How a drug is to be taken (用法用量): 0.5 g, orally, three times a day, for 5 days.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageRequest {
+    /// Greater than zero, at most four decimal places.
+    #[schema(value_type = crate::api::DecimalInput, example = "500")]
+    pub dose: Decimal,
+    #[schema(example = "mg", max_length = 16)]
+    pub dose_unit: String,
+    #[schema(value_type = Route)]
+    pub route: String,
+    #[schema(value_type = Frequency)]
+    pub frequency: String,
+    /// 1 to 90.
+    #[schema(example = 5)]
+    pub days: u32,
+}
+
+/// A prescribed item as sent: the catalogue item, how much of it, and for a drug how it is to be taken.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PrescriptionLine {
     pub charge_item_id: i64,
-    /// At most four decimal places, greater than zero.
-    #[schema(value_type = crate::api::DecimalInput, example = "2")]
-    pub quantity: Decimal,
+    /// At most four decimal places, greater than zero. May be left out for a drug with a `usage` whose
+    /// catalogue item has a packing: the packs the course needs are counted (whole units per dose, whole
+    /// packs).
+    #[schema(value_type = Option<crate::api::DecimalInput>, example = "2")]
+    pub quantity: Option<Decimal>,
+    pub usage: Option<UsageRequest>,
+}
+
+/// How a drug is to be taken, as prescribed.
+#[derive(Serialize, ToSchema)]
+pub struct UsageView {
+    #[schema(value_type = String, example = "500")]
+    pub dose: Decimal,
+    pub dose_unit: String,
+    pub route: Route,
+    pub frequency: Frequency,
+    pub days: u32,
+}
+
+impl From<Usage> for UsageView {
+    fn from(u: Usage) -> Self {
+        Self {
+            dose: Amount::from_scaled(u.dose).to_decimal().normalize(),
+            dose_unit: u.dose_unit,
+            route: u.route,
+            frequency: u.frequency,
+            days: u.days,
+        }
+    }
+}
+
+fn usage_of(u: &UsageRequest, at: &str, errors: &mut FieldErrors) -> Option<Usage> {
+    let dose = errors.check(&format!("{at}.dose"), Amount::non_negative(u.dose));
+    if dose.is_some_and(|d| d.scaled() == 0) {
+        errors.add(&format!("{at}.dose"), "must be greater than zero");
+    }
+    let dose_unit = errors.check(&format!("{at}.dose_unit"), text::required(&u.dose_unit, 16));
+    let route = errors.check(&format!("{at}.route"), u.route.parse::<Route>());
+    let frequency = errors.check(&format!("{at}.frequency"), u.frequency.parse::<Frequency>());
+    if !(1..=MAX_DAYS).contains(&u.days) {
+        errors.add(
+            &format!("{at}.days"),
+            format!("must be between 1 and {MAX_DAYS}"),
+        );
+    }
+    Some(Usage {
+        dose: dose?.scaled(),
+        dose_unit: dose_unit?,
+        route: route?,
+        frequency: frequency?,
+        days: u.days,
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -110,6 +181,7 @@ pub struct PrescriptionItem {
     /// At most four decimal places, greater than zero.
     #[schema(value_type = String, example = "2")]
     pub quantity: Decimal,
+    pub usage: Option<UsageView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -134,6 +206,7 @@ impl From<medical_record::Model> for MedicalRecord {
                 item_code: p.item_code,
                 item_name: p.item_name,
                 quantity: Amount::from_scaled(p.quantity).to_decimal(),
+                usage: p.usage.map(UsageView::from),
             })
             .collect();
         Self {
@@ -191,14 +264,31 @@ impl TryFrom<RecordRequest> for RecordInput {
         let mut prescription = Vec::new();
         for (i, p) in r.prescription.iter().enumerate() {
             let field = format!("prescription[{i}].quantity");
-            match errors.check(&field, Amount::non_negative(p.quantity)) {
-                Some(q) if q.scaled() == 0 => errors.add(&field, "must be greater than zero"),
-                Some(q) if q.to_decimal() > Decimal::from(10_000) => {
-                    errors.add(&field, "must be at most 10000")
+            let quantity = match p.quantity.map(Amount::non_negative) {
+                None => None,
+                Some(Err(e)) => {
+                    errors.add(&field, e.to_string());
+                    None
                 }
-                Some(q) => prescription.push((p.charge_item_id, q)),
-                None => {}
-            }
+                Some(Ok(q)) if q.scaled() == 0 => {
+                    errors.add(&field, "must be greater than zero");
+                    None
+                }
+                Some(Ok(q)) if q.to_decimal() > Decimal::from(10_000) => {
+                    errors.add(&field, "must be at most 10000");
+                    None
+                }
+                Some(Ok(q)) => Some(q),
+            };
+            let usage = p
+                .usage
+                .as_ref()
+                .and_then(|u| usage_of(u, &format!("prescription[{i}].usage"), &mut errors));
+            prescription.push(LineInput {
+                charge_item_id: p.charge_item_id,
+                quantity,
+                usage,
+            });
         }
         errors.finish(|| {
             Some(Self {

@@ -24,7 +24,7 @@ pub struct Amount(i64);
 impl Amount {
     pub const ZERO: Amount = Amount(0);
 
-    pub fn from_scaled(raw: i64) -> Self {
+    pub const fn from_scaled(raw: i64) -> Self {
         Self(raw)
     }
 

@@ -3,4 +3,5 @@
 pub mod appointment;
 pub mod billing;
 pub mod insurance;
+pub mod prescription;
 pub mod schedule;

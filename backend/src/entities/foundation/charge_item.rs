@@ -16,6 +16,11 @@ pub struct Model {
     /// Ten-thousandths of a yuan (see `domain::foundation::money`).
     pub unit_price: Amount,
     pub executing_department_id: Option<i64>,
+    /// A drug's packing, all three or none: each smallest unit holds `unit_dose` (ten-thousandths) of
+    /// `dose_unit`, and the item (a pack) holds `pack_units` of them.
+    pub dose_unit: Option<String>,
+    pub unit_dose: Option<Amount>,
+    pub pack_units: Option<i32>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -772,6 +772,7 @@ async fn write(
                     item_code: clinic.items[i].item_code.clone(),
                     item_name: clinic.items[i].item_name.clone(),
                     quantity: units * 10_000,
+                    usage: None,
                 })
                 .collect();
             Ok(medical_record::ActiveModel {

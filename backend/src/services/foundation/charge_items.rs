@@ -22,6 +22,8 @@ pub struct ChargeItemInput {
     pub unit: Option<String>,
     pub unit_price: Amount,
     pub executing_department_id: Option<i64>,
+    /// (dose unit, dose per unit, units per pack).
+    pub packing: Option<(String, Amount, i32)>,
     pub is_active: bool,
 }
 
@@ -79,6 +81,25 @@ pub async fn get(
     find_owned::<item::Entity>(conn, actor, id).await
 }
 
+/// What a create and an update write alike.
+fn fill(row: &mut item::ActiveModel, input: ChargeItemInput) {
+    let (dose_unit, unit_dose, pack_units) = match input.packing {
+        Some((unit, dose, units)) => (Some(unit), Some(dose), Some(units)),
+        None => (None, None, None),
+    };
+    row.item_code = Set(input.item_code);
+    row.item_name = Set(input.item_name);
+    row.item_category = Set(input.item_category);
+    row.unit = Set(input.unit);
+    row.unit_price = Set(input.unit_price);
+    row.executing_department_id = Set(input.executing_department_id);
+    row.dose_unit = Set(dose_unit);
+    row.unit_dose = Set(unit_dose);
+    row.pack_units = Set(pack_units);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
@@ -89,23 +110,13 @@ pub async fn create(
     if let Some(d) = input.executing_department_id {
         departments::require_active(&txn, actor, d, "executing_department_id").await?;
     }
-    let now = Utc::now();
-    let created = item::ActiveModel {
+    let mut row = item::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        item_code: Set(input.item_code),
-        item_name: Set(input.item_name),
-        item_category: Set(input.item_category),
-        unit: Set(input.unit),
-        unit_price: Set(input.unit_price),
-        executing_department_id: Set(input.executing_department_id),
-        is_active: Set(input.is_active),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(AppError::unique(UNIQUE))?;
+    };
+    fill(&mut row, input);
+    let created = row.insert(&txn).await.map_err(AppError::unique(UNIQUE))?;
     audit::commit(
         txn,
         actor.audit("CHARGE_ITEM_CREATE", "charge_item", created.id),
@@ -128,14 +139,7 @@ pub async fn update(
     }
     let old_price = existing.unit_price;
     let mut row: item::ActiveModel = existing.into();
-    row.item_code = Set(input.item_code);
-    row.item_name = Set(input.item_name);
-    row.item_category = Set(input.item_category);
-    row.unit = Set(input.unit);
-    row.unit_price = Set(input.unit_price);
-    row.executing_department_id = Set(input.executing_department_id);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
+    fill(&mut row, input);
     let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
     let detail = serde_json::json!({
         "old_unit_price": old_price.to_decimal().to_string(),

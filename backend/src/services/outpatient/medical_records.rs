@@ -7,11 +7,14 @@ use crate::services::{
 use crate::{
     db::begin_write,
     domain::{
-        foundation::money::Amount, foundation::role::Role,
-        outpatient::appointment::AppointmentStatus, outpatient::schedule::ScheduleStatus,
+        foundation::money::Amount,
+        foundation::role::Role,
+        outpatient::appointment::AppointmentStatus,
+        outpatient::prescription::{Packing, Usage, packs},
+        outpatient::schedule::ScheduleStatus,
     },
     entities::{
-        foundation::doctor, foundation::patient, outpatient::appointment,
+        foundation::charge_item, foundation::doctor, foundation::patient, outpatient::appointment,
         outpatient::medical_record, outpatient::schedule,
     },
     error::{AppError, ErrorCode},
@@ -31,14 +34,49 @@ pub struct PrescriptionLine {
     pub item_name: String,
     /// Ten-thousandths, as every quantity.
     pub quantity: i64,
+    /// How a drug is to be taken (none on lines without, and on records from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// A prescribed item as the doctor gives it: the quantity may be left to the catalogue's packing.
+#[derive(Debug, Clone)]
+pub struct LineInput {
+    pub charge_item_id: i64,
+    pub quantity: Option<Amount>,
+    pub usage: Option<Usage>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RecordInput {
     pub diagnosis: Option<String>,
     pub treatment: Option<String>,
-    /// (catalogue item, quantity)
-    pub prescription: Vec<(i64, Amount)>,
+    pub prescription: Vec<LineInput>,
+}
+
+/// The quantity of a line: as given, or counted from its usage and the item's packing.
+fn quantity_of(line: &LineInput, item: &charge_item::Model, at: usize) -> Result<Amount, AppError> {
+    if let Some(q) = line.quantity {
+        return Ok(q);
+    }
+    let packing = match (&item.dose_unit, item.unit_dose, item.pack_units) {
+        (Some(dose_unit), Some(unit_dose), Some(units)) => Some(Packing {
+            dose_unit,
+            unit_dose,
+            pack_units: u32::try_from(units).unwrap_or(0),
+        }),
+        _ => None,
+    };
+    line.usage
+        .as_ref()
+        .zip(packing)
+        .and_then(|(usage, packing)| packs(usage, &packing))
+        .ok_or_else(|| {
+            AppError::invalid(
+                format!("prescription[{at}].quantity"),
+                "is required: it cannot be counted from the usage and the catalogue's packing",
+            )
+        })
 }
 
 pub fn prescription_of(record: &medical_record::Model) -> Vec<PrescriptionLine> {
@@ -181,9 +219,9 @@ pub async fn update(
         });
     }
     let mut lines = Vec::with_capacity(input.prescription.len());
-    for (i, (item_id, quantity)) in input.prescription.iter().enumerate() {
+    for (i, line) in input.prescription.iter().enumerate() {
         let field = format!("prescription[{i}].charge_item_id");
-        let item = match charge_items::get(&txn, actor, *item_id).await {
+        let item = match charge_items::get(&txn, actor, line.charge_item_id).await {
             Ok(item) if item.is_active => item,
             Ok(_) => return Err(AppError::invalid(field, "the item is no longer offered")),
             Err(AppError::NotFound(_)) => {
@@ -191,11 +229,13 @@ pub async fn update(
             }
             Err(e) => return Err(e),
         };
+        let quantity = quantity_of(line, &item, i)?;
         lines.push(PrescriptionLine {
             charge_item_id: item.id,
             item_code: item.item_code,
             item_name: item.item_name,
             quantity: quantity.scaled(),
+            usage: line.usage.clone(),
         });
     }
     let now = Utc::now();
