@@ -20,7 +20,12 @@ export function errorMessage(e: unknown): string {
 }
 
 export function notifyError(e: unknown): void {
-  ElMessage.error({ message: errorMessage(e), grouping: true, duration: 5000 })
+  notifyErrorText(errorMessage(e))
+}
+
+/** An error the screen words itself (what a refusal means there). */
+export function notifyErrorText(message: string): void {
+  ElMessage.error({ message, grouping: true, duration: 5000 })
 }
 
 export function notifySuccess(message: string): void {

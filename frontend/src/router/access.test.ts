@@ -57,6 +57,19 @@ describe('screens by role', () => {
     expect(menuItemOf('statistics')).toBe('statistics')
   })
 
+  it("keeps the cashier's day and the registration slip to the front office", () => {
+    for (const screen of ['settlements', 'settlement-print', 'registration-slip'] as const) {
+      expect(canAccess('ADMIN', screen)).toBe(true)
+      expect(canAccess('FRONT_DESK', screen)).toBe(true)
+      expect(canAccess('DOCTOR', screen)).toBe(false)
+      expect(canAccess('ANALYST', screen)).toBe(false)
+    }
+    const front = menuFor('FRONT_DESK').find((g) => g.key === 'front')?.items ?? []
+    expect(front.indexOf('settlements')).toBe(front.indexOf('cashier') + 1)
+    expect(menuItemOf('settlement-print')).toBe('settlements')
+    expect(menuItemOf('registration-slip')).toBe('booking')
+  })
+
   it('lists the insurance policies next to the catalogue', () => {
     const admin = menuFor('ADMIN').find((g) => g.key === 'admin')?.items ?? []
     expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-catalogue') + 1)

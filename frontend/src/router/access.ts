@@ -8,6 +8,9 @@ export type ScreenName =
   | 'check-in'
   | 'cashier'
   | 'receipt'
+  | 'settlements'
+  | 'settlement-print'
+  | 'registration-slip'
   | 'board'
   | 'doctor'
   | 'admin-departments'
@@ -40,6 +43,9 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'check-in': FRONT_OFFICE,
   cashier: FRONT_OFFICE,
   receipt: FRONT_OFFICE,
+  settlements: FRONT_OFFICE,
+  'settlement-print': FRONT_OFFICE,
+  'registration-slip': FRONT_OFFICE,
   board: EVERYONE,
   doctor: ['DOCTOR'],
   'admin-departments': ADMIN,
@@ -65,6 +71,8 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
 /** Screens reached from another one, not from the menu: the menu item they belong under. */
 const MENU_PARENT: Partial<Record<ScreenName, ScreenName>> = {
   receipt: 'cashier',
+  'settlement-print': 'settlements',
+  'registration-slip': 'booking',
   'accounting-model': 'accounting-models',
   'accounting-task': 'accounting-tasks',
   'accounting-results': 'accounting-tasks',
@@ -100,7 +108,7 @@ export interface MenuGroup {
 }
 
 const MENU: MenuGroup[] = [
-  { key: 'front', items: ['check-in', 'booking', 'patients', 'cashier', 'board'] },
+  { key: 'front', items: ['check-in', 'booking', 'patients', 'cashier', 'settlements', 'board'] },
   { key: 'doctor', items: ['doctor'] },
   {
     key: 'admin',

@@ -65,6 +65,25 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'receipt', title: 'receipt.title' },
       },
       {
+        path: 'cashier/settlements',
+        name: 'settlements',
+        component: () => import('@/views/cashier/SettlementView.vue'),
+        meta: { screen: 'settlements', title: 'nav.settlements' },
+      },
+      {
+        path: 'cashier/settlements/print',
+        name: 'settlement-print',
+        component: () => import('@/views/cashier/SettlementPrintView.vue'),
+        meta: { screen: 'settlement-print', title: 'settlement.sheetTitle' },
+      },
+      {
+        path: 'booking/slips/:id(\\d+)',
+        name: 'registration-slip',
+        component: () => import('@/views/front/RegistrationSlipView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+        meta: { screen: 'registration-slip', title: 'slip.title' },
+      },
+      {
         path: 'doctor',
         name: 'doctor',
         component: () => import('@/views/doctor/WorkstationView.vue'),

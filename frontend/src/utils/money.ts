@@ -24,7 +24,7 @@ export function fromUnits(units: bigint): string {
 }
 
 /** Rounds ten-thousandths to cents, half away from zero (as the server rounds). */
-function toCents(units: bigint): bigint {
+export function toCents(units: bigint): bigint {
   const negative = units < 0n
   const abs = negative ? -units : units
   const cents = (abs + 50n) / 100n
