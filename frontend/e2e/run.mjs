@@ -212,9 +212,49 @@ try {
     await shot(doc, '09-catalogue-picker')
     await doc.getByTestId('catalogue-done').click()
     await doc.getByTestId('prescription-table').locator('.el-table__row', { hasText: '阿莫西林' }).waitFor()
+    // The drug's usage (用法用量); its quantity stays explicit (1 pack), which the bill below counts on.
+    const usage = doc.getByTestId('usage-DRUG-0001')
+    await usage.getByTestId('usage-dose').fill('500')
+    await usage.getByTestId('usage-unit').fill('mg')
+    await usage.locator('.el-select').nth(0).click()
+    await doc.locator('.el-select-dropdown__item:visible').getByText('口服', { exact: true }).click()
+    await usage.locator('.el-select').nth(1).click()
+    await doc.locator('.el-select-dropdown__item:visible', { hasText: 'TID' }).click()
+    await usage.getByTestId('usage-days').locator('input').fill('5')
+    await usage.getByTestId('usage-days').locator('input').press('Tab')
+    const quantity = doc
+      .getByTestId('prescription-table')
+      .locator('.el-table__row', { hasText: '阿莫西林' })
+      .getByTestId('line-quantity')
+      .locator('input')
+    await quantity.fill('1')
+    await quantity.press('Tab')
     await doc.getByTestId('record-save').click()
     await message(doc, '病历已保存')
+    assert((await quantity.inputValue()) === '1', `the drug keeps its quantity, got ${await quantity.inputValue()}`)
     await shot(doc, '08-doctor-workstation')
+
+    // The prescription slip (处方笺) on A5: the drug with its usage line.
+    await doc.getByTestId('print-prescription').click()
+    await doc.waitForURL(/\/doctor\/prescriptions\/\d+$/)
+    await doc.getByTestId('prescription').waitFor()
+    const usageLine = (await doc.getByTestId('prescription-usage').first().textContent()).trim()
+    assert(usageLine.includes('500 mg 口服 每日三次 × 5 天'), `the slip prints the usage, got ${usageLine}`)
+    assert(
+      (await doc.getByTestId('prescription-patient').textContent()).includes(patient.name),
+      'the slip names the patient',
+    )
+    assert(
+      (await doc.getByTestId('prescription-diagnosis').textContent()).includes('急性上呼吸道感染'),
+      'the slip names the diagnosis',
+    )
+    await settled(doc)
+    await doc.emulateMedia({ media: 'print' })
+    await shot(doc, '08a-prescription-print', { fullPage: true })
+    assert(await doc.getByTestId('prescription-usage').first().isVisible(), 'the usage line prints')
+    await doc.emulateMedia({ media: 'screen' })
+    await doc.goBack()
+    await doc.getByTestId('doctor-queue').waitFor()
 
     // The waiting-room board shows the called patient (name masked) as the room's current number.
     const board = await doc.context().newPage()

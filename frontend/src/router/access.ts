@@ -13,6 +13,7 @@ export type ScreenName =
   | 'registration-slip'
   | 'board'
   | 'doctor'
+  | 'prescription'
   | 'admin-departments'
   | 'admin-doctors'
   | 'admin-schedules'
@@ -48,6 +49,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'registration-slip': FRONT_OFFICE,
   board: EVERYONE,
   doctor: ['DOCTOR'],
+  prescription: ['DOCTOR'],
   'admin-departments': ADMIN,
   'admin-doctors': ADMIN,
   'admin-schedules': ADMIN,
@@ -73,6 +75,7 @@ const MENU_PARENT: Partial<Record<ScreenName, ScreenName>> = {
   receipt: 'cashier',
   'settlement-print': 'settlements',
   'registration-slip': 'booking',
+  prescription: 'doctor',
   'accounting-model': 'accounting-models',
   'accounting-task': 'accounting-tasks',
   'accounting-results': 'accounting-tasks',

@@ -90,6 +90,13 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'doctor', title: 'nav.doctor' },
       },
       {
+        path: 'doctor/prescriptions/:id(\\d+)',
+        name: 'prescription',
+        component: () => import('@/views/doctor/PrescriptionView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+        meta: { screen: 'prescription', title: 'prescriptionSlip.title' },
+      },
+      {
         path: 'admin/departments',
         name: 'admin-departments',
         component: () => import('@/views/admin/DepartmentsView.vue'),
