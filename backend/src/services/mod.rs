@@ -292,6 +292,12 @@ async fn deactivate_if_referenced<E: Retirable>(
     }
 }
 
+/// An amount as a spreadsheet number (Excel cells are doubles): only ever for a workbook's cells.
+pub fn xlsx_number(amount: crate::domain::foundation::money::Amount) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    amount.to_decimal().to_f64().unwrap_or_default()
+}
+
 /// The hospital's time zone and its local "now": schedule dates, "today" and payment dates are local.
 pub async fn local_now(
     conn: &impl ConnectionTrait,

@@ -170,19 +170,8 @@ async fn read_xlsx(
 ) -> Result<HttpResponse, AppError> {
     let day = query.0.day;
     let found = service::of_day(&state.db, &user, day).await?;
-    let bytes = service::xlsx(&found, method_label).map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = service::xlsx(&found).map_err(|e| AppError::Internal(e.into()))?;
     Ok(XlsxFile(bytes).attachment(&format!("settlement-{day}.xlsx")))
-}
-
-fn method_label(m: PaymentMethod) -> String {
-    match m {
-        PaymentMethod::Cash => "现金",
-        PaymentMethod::Card => "银行卡",
-        PaymentMethod::Wechat => "微信",
-        PaymentMethod::Alipay => "支付宝",
-        PaymentMethod::InsuranceCard => "医保卡",
-    }
-    .to_owned()
 }
 
 /// The day's totals are kept as they stand; it takes no new payment or refund after.

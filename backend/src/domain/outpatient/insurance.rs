@@ -2,7 +2,12 @@
 //! the fund pays, per item category where it says so; the deductible (起付线) of a visit is the patient's own,
 //! and the fund pays at most the cap (封顶线) per visit. The fund's share is settled to the fen and spread over
 //! the lines so that they add up to it exactly.
-use crate::domain::foundation::{money::Amount, vocab::ItemCategory, vocab::vocabulary};
+use crate::domain::foundation::{
+    money::Amount,
+    vocab::{InsuranceType, ItemCategory, vocabulary},
+};
+use chrono::NaiveDate;
+use std::collections::HashMap;
 
 vocabulary!(
     /// Where a line's insurance share comes from: the policy's ratio for the insurance type, its ratio for the
@@ -35,6 +40,22 @@ impl Policy {
             None => (self.ratio, InsuranceRule::Default),
         }
     }
+}
+
+/// The policies in force on `day`, of `(id, insurance type, effective from)`: of each type, the latest that
+/// starts by then.
+pub fn in_force(
+    policies: impl IntoIterator<Item = (i64, InsuranceType, NaiveDate)>,
+    day: NaiveDate,
+) -> Vec<i64> {
+    let mut latest: HashMap<InsuranceType, (NaiveDate, i64)> = HashMap::new();
+    for (id, kind, from) in policies.into_iter().filter(|(_, _, from)| *from <= day) {
+        let slot = latest.entry(kind).or_insert((from, id));
+        if from > slot.0 {
+            *slot = (from, id);
+        }
+    }
+    latest.values().map(|(_, id)| *id).collect()
 }
 
 /// A ratio is a share of the whole: 0 to 1.
@@ -268,6 +289,22 @@ mod tests {
         let c = cover(Some(&p), &lines);
         assert_eq!((c.insurance, c.capped), (yuan("30"), yuan("10.5")));
         assert_eq!(insurance(&c), [yuan("0"), yuan("0"), yuan("30")]);
+    }
+
+    #[test]
+    fn the_latest_policy_started_by_the_day_is_in_force() {
+        let day = |d: &str| d.parse::<NaiveDate>().expect("date");
+        let policies = [
+            (1, InsuranceType::Employee, day("2020-01-01")),
+            (2, InsuranceType::Employee, day("2026-12-04")),
+            (3, InsuranceType::Employee, day("2026-12-05")),
+            (4, InsuranceType::Resident, day("2026-12-05")),
+        ];
+        assert_eq!(in_force(policies, day("2026-12-03")), [1]);
+        assert_eq!(in_force(policies, day("2026-12-04")), [2]);
+        let mut both = in_force(policies, day("2027-01-01"));
+        both.sort_unstable();
+        assert_eq!(both, [3, 4]);
     }
 
     #[test]

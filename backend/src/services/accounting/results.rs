@@ -9,9 +9,8 @@ use crate::{
         accounting::value_summary, foundation::department,
     },
     error::AppError,
-    services::{Actor, accounting::dimension_nodes::rules_of},
+    services::{Actor, accounting::dimension_nodes::rules_of, xlsx_number},
 };
-use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -193,11 +192,6 @@ pub async fn adjustments(
     Ok((task, out))
 }
 
-/// Ten-thousandths as an Excel number (Excel cells are doubles).
-fn num(amount: Amount) -> f64 {
-    amount.to_decimal().to_f64().unwrap_or_default()
-}
-
 struct Sheet<'a> {
     sheet: &'a mut rust_xlsxwriter::Worksheet,
     row: u32,
@@ -225,7 +219,7 @@ impl Sheet<'_> {
         match amount {
             Some(v) => self
                 .sheet
-                .write_number_with_format(self.row, col, num(v), &self.money)
+                .write_number_with_format(self.row, col, xlsx_number(v), &self.money)
                 .map(|_| ()),
             None => Ok(()),
         }

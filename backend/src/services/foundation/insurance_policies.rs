@@ -7,7 +7,7 @@ use crate::{
     domain::{
         foundation::money::Amount,
         foundation::vocab::{InsuranceType, ItemCategory},
-        outpatient::insurance::Policy,
+        outpatient::insurance::{self, Policy},
     },
     entities::{
         foundation::insurance_policy as policy, foundation::insurance_policy_rate as rate,
@@ -121,16 +121,13 @@ pub async fn list(
     })
 }
 
-/// The ids of the policies in force on `day`: of each insurance type, the latest that starts by then.
+/// The ids of the policies in force on `day`.
 fn in_force(all: &[policy::Model], day: NaiveDate) -> Vec<i64> {
-    let mut latest: HashMap<InsuranceType, &policy::Model> = HashMap::new();
-    for p in all.iter().filter(|p| p.effective_from <= day) {
-        let slot = latest.entry(p.insurance_type).or_insert(p);
-        if p.effective_from > slot.effective_from {
-            *slot = p;
-        }
-    }
-    latest.values().map(|p| p.id).collect()
+    insurance::in_force(
+        all.iter()
+            .map(|p| (p.id, p.insurance_type, p.effective_from)),
+        day,
+    )
 }
 
 async fn views(

@@ -2,7 +2,7 @@
 //! Once an administrator closes a day, it takes no new payment or refund: closing takes the hospital's row
 //! exclusively (FOR UPDATE) and every payment and refund takes it shared (FOR SHARE) before it checks the day,
 //! so a payment either lands before the close, and in its totals, or is refused after it.
-use crate::services::{Actor, foundation::audit, local_now};
+use crate::services::{Actor, foundation::audit, local_now, xlsx_number};
 use crate::{
     db::begin_write,
     domain::{foundation::money::Amount, outpatient::billing::PaymentMethod},
@@ -239,11 +239,18 @@ pub async fn close(
     of_day(db, actor, day).await
 }
 
+fn method_label(m: PaymentMethod) -> &'static str {
+    match m {
+        PaymentMethod::Cash => "现金",
+        PaymentMethod::Card => "银行卡",
+        PaymentMethod::Wechat => "微信",
+        PaymentMethod::Alipay => "支付宝",
+        PaymentMethod::InsuranceCard => "医保卡",
+    }
+}
+
 /// The settlement as a workbook: one row per cashier and payment method, then the totals.
-pub fn xlsx(
-    s: &Settlement,
-    method_label: impl Fn(PaymentMethod) -> String,
-) -> Result<Vec<u8>, XlsxError> {
+pub fn xlsx(s: &Settlement) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("日结")?;
@@ -279,13 +286,13 @@ pub fn xlsx(
             (8, f.net()),
             (9, f.net_self_pay()),
         ] {
-            sheet.write_number_with_format(r, c, a.scaled() as f64 / 10_000.0, &money)?;
+            sheet.write_number_with_format(r, c, xlsx_number(a), &money)?;
         }
         Ok(())
     };
     for row in &s.rows {
         let who = row.cashier_name.as_deref().unwrap_or("—");
-        line(r, who, &method_label(row.method), &row.figures)?;
+        line(r, who, method_label(row.method), &row.figures)?;
         r += 1;
     }
     line(r, "合计", "", &s.totals)?;
