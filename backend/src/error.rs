@@ -320,6 +320,13 @@ impl From<DbErr> for AppError {
         match &err {
             DbErr::RecordNotFound(_) => Self::NotFound("record"),
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            // A deadlock victim or a serialization failure: rolled back whole, and safe to send again.
+            _ if crate::db::is_retryable(&err) => {
+                tracing::warn!(error = %err, "a transaction was rolled back by the database; answered 503");
+                Self::Busy {
+                    retry_after_secs: 1,
+                }
+            }
             _ => match err.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(_)) => Self::Duplicate {
                     field: String::new(),
@@ -385,5 +392,27 @@ impl FieldErrors {
             return Err(AppError::Validation(self.0));
         }
         build().ok_or_else(|| AppError::Internal(anyhow::anyhow!("validated value missing")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+    use sea_orm::{DbErr, RuntimeErr};
+
+    #[test]
+    fn a_deadlock_victim_is_busy_not_an_internal_error() {
+        let deadlock = DbErr::Exec(RuntimeErr::Internal(
+            "1213 (40001): Deadlock found when trying to get lock; try restarting transaction"
+                .into(),
+        ));
+        assert!(matches!(
+            AppError::from(deadlock),
+            AppError::Busy {
+                retry_after_secs: 1
+            }
+        ));
+        let other = DbErr::Exec(RuntimeErr::Internal("1054: Unknown column".into()));
+        assert!(matches!(AppError::from(other), AppError::Db(_)));
     }
 }

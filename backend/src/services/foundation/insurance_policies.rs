@@ -183,22 +183,37 @@ pub async fn get(
 
 /// The policy a bill of `insurance_type` drawn on `day` falls under, locked against change until the bill
 /// is saved (FOR SHARE).
+///
+/// It is found by a plain read and then locked by its primary key alone: a locking read of the range would
+/// lock the (hospital, type, effective_from) index before the row, the opposite order of a removal (row, then
+/// index), and MySQL would deadlock the two. Removed meanwhile, it is looked for again by a locking read,
+/// which sees past MySQL's snapshot.
 pub async fn in_force_on(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
     insurance_type: InsuranceType,
     day: NaiveDate,
 ) -> Result<Option<(policy::Model, Policy)>, AppError> {
-    let Some(found) = policy::Entity::find()
-        .filter(policy::Column::HospitalId.eq(hospital_id))
-        .filter(policy::Column::InsuranceType.eq(insurance_type))
-        .filter(policy::Column::EffectiveFrom.lte(day))
-        .order_by_desc(policy::Column::EffectiveFrom)
+    let latest = || {
+        policy::Entity::find()
+            .filter(policy::Column::HospitalId.eq(hospital_id))
+            .filter(policy::Column::InsuranceType.eq(insurance_type))
+            .filter(policy::Column::EffectiveFrom.lte(day))
+            .order_by_desc(policy::Column::EffectiveFrom)
+    };
+    let Some(seen) = latest().one(conn).await? else {
+        return Ok(None);
+    };
+    let locked = policy::Entity::find_by_id(seen.id)
         .lock_shared()
         .one(conn)
-        .await?
-    else {
-        return Ok(None);
+        .await?;
+    let found = match locked {
+        Some(found) => found,
+        None => match latest().lock_shared().one(conn).await? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
     };
     let rates = rate::Entity::find()
         .filter(rate::Column::PolicyId.eq(found.id))

@@ -361,7 +361,9 @@ pub async fn pay(
     settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
     // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
-    // here (no lock-order deadlock with the key's insert), then finds it PAID.
+    // here (no lock-order deadlock with the key's insert), then finds it PAID. It names the row by its primary
+    // key and status only (`get` checked the hospital): with the hospital in the condition MySQL may walk the
+    // (hospital_id, status) index instead, locking its gaps, and two payments then deadlock on them.
     let paid = billing::Entity::update_many()
         .col_expr(billing::Column::Status, Expr::value(BillingStatus::Paid))
         .col_expr(billing::Column::PaymentMethod, Expr::value(method.as_str()))
@@ -370,7 +372,6 @@ pub async fn pay(
         .col_expr(billing::Column::PaidBy, Expr::value(actor.user_id))
         .col_expr(billing::Column::UpdatedAt, Expr::value(now))
         .filter(billing::Column::Id.eq(id))
-        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
         .filter(billing::Column::Status.eq(BillingStatus::Pending))
         .exec(&txn)
         .await?
@@ -637,9 +638,11 @@ pub async fn refund(
     reason: String,
 ) -> Result<billing::Model, AppError> {
     let txn = begin_write(db).await?;
+    get(&txn, actor, id).await?;
     let (_, local) = local_now(&txn, actor.hospital_id).await?;
     settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
+    // By primary key and status, as in `pay`.
     let refunded = billing::Entity::update_many()
         .col_expr(
             billing::Column::Status,
@@ -651,7 +654,6 @@ pub async fn refund(
         .col_expr(billing::Column::RefundReason, Expr::value(reason.clone()))
         .col_expr(billing::Column::UpdatedAt, Expr::value(now))
         .filter(billing::Column::Id.eq(id))
-        .filter(billing::Column::HospitalId.eq(actor.hospital_id))
         .filter(billing::Column::Status.eq(BillingStatus::Paid))
         .exec(&txn)
         .await?
