@@ -212,13 +212,15 @@ const routes: RouteRecordRaw[] = [
       {
         path: 'forbidden',
         name: 'forbidden',
-        component: () => import('@/views/ForbiddenView.vue'),
+        component: () => import('@/views/DeadEndView.vue'),
+        props: { kind: 'forbidden' },
         meta: { title: 'forbidden.title' },
       },
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',
-        component: () => import('@/views/NotFoundView.vue'),
+        component: () => import('@/views/DeadEndView.vue'),
+        props: { kind: 'notFound' },
         meta: { title: 'notFound.title' },
       },
     ],

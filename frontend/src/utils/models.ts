@@ -12,6 +12,11 @@ export interface TreeItem {
 }
 
 /** The nested tree, in the API's order (each parent before its children, siblings by sort then code). */
+/** A node as a choice names it: its name, then its code. */
+export function nodeLabel(n: { name: string; code: string }): string {
+  return `${n.name}（${n.code}）`
+}
+
 export function nodeTree(nodes: readonly DimensionNode[]): TreeItem[] {
   const items = new Map<number, TreeItem>()
   const roots: TreeItem[] = []
