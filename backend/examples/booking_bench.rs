@@ -5,8 +5,8 @@
 //! `bench/booking.sh` runs it on SQLite and, with `BENCH_POSTGRES_URL` (a server URL), on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 use hospital::domain::foundation::vocab::DoctorTitle;
-use hospital::domain::foundation::vocab::Gender;
 use hospital::domain::foundation::vocab::InsuranceType;
+use hospital::domain::foundation::vocab::{DocumentType, Gender};
 use hospital::domain::outpatient::appointment::AppointmentStatus;
 use hospital::domain::outpatient::schedule::ScheduleStatus;
 
@@ -185,7 +185,8 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
             patient::ActiveModel {
                 hospital_id: Set(h.id),
                 name: Set(format!("患者{i}")),
-                id_card: Set(id),
+                document_type: Set(DocumentType::IdCard),
+                document_no: Set(Some(id)),
                 phone: Set(format!("138{i:08}")),
                 dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
                 gender: Set(if i % 2 == 1 {

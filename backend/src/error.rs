@@ -18,9 +18,12 @@ pub struct Conflict {
     /// A patient's name (for an appointment, whose it is).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patient_name: Option<String>,
+    /// A patient's identity document: its type and its number masked as lists show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_type: Option<crate::domain::foundation::vocab::DocumentType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "330102********123X")]
-    pub id_card_masked: Option<String>,
+    pub document_masked: Option<String>,
     /// An appointment's schedule: date, time slot, doctor and queue number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<chrono::NaiveDate>,
@@ -38,7 +41,8 @@ impl Conflict {
             resource,
             id,
             patient_name: None,
-            id_card_masked: None,
+            document_type: None,
+            document_masked: None,
             schedule_date: None,
             time_slot: None,
             doctor_name: None,

@@ -140,8 +140,8 @@ try {
     await shot(desk, '03-patients')
     await desk.getByTestId('register-patient').click()
     await desk.getByTestId('patient-name').fill(patient.name)
-    await desk.getByTestId('patient-id-card').pressSequentially(patient.id, { delay: 15 })
-    await desk.getByTestId('id-card-ok').waitFor()
+    await desk.getByTestId('patient-document-no').pressSequentially(patient.id, { delay: 15 })
+    await desk.getByTestId('document-ok').waitFor()
     const dob = await desk.getByTestId('patient-dob').locator('input').inputValue()
     assert(dob === '1988-03-15', `dob filled from the ID number, got ${dob}`)
     const female = desk.getByTestId('patient-gender').locator('.el-radio.is-checked')
@@ -203,7 +203,25 @@ try {
     await doc.getByTestId('call-next').click()
     await message(doc, '请')
     await entry.click()
-    await doc.getByTestId('record-diagnosis').fill('急性上呼吸道感染')
+    // Coded diagnoses from the dictionary (by the start of a code, by part of a name): the first is the
+    // primary; the doctor moves it and back. The free text stays beside them.
+    const picker = doc.getByTestId('diagnosis-picker')
+    const pickDiagnosis = async (query, code) => {
+      await picker.locator('input').pressSequentially(query, { delay: 20 })
+      await doc.locator('.el-select-dropdown__item:visible', { hasText: code }).click()
+      await picker.locator(`[data-testid="diagnosis-item"][data-code="${code}"]`).waitFor()
+    }
+    const isPrimary = (code) =>
+      picker.locator(`[data-testid="diagnosis-item"][data-code="${code}"]`).getAttribute('data-primary')
+    await pickDiagnosis('j06', 'J06.9')
+    await pickDiagnosis('发热', 'R50.9')
+    assert((await isPrimary('J06.9')) === 'true' && (await isPrimary('R50.9')) === 'false', 'the first chosen is primary')
+    await picker.locator('[data-code="R50.9"]').getByTestId('diagnosis-make-primary').click()
+    assert((await isPrimary('R50.9')) === 'true' && (await isPrimary('J06.9')) === 'false', 'the doctor moves the primary')
+    await picker.locator('[data-code="J06.9"]').getByTestId('diagnosis-make-primary').click()
+    const primaryTag = picker.locator('[data-testid="diagnosis-item"]').first().getByTestId('diagnosis-primary')
+    assert((await primaryTag.textContent()).includes('主要诊断'), 'the primary is marked 主要诊断')
+    await doc.getByTestId('record-diagnosis').fill('咽部充血')
     await doc.getByTestId('record-treatment').fill('多饮水，注意休息；三日后复诊')
     await doc.getByTestId('open-catalogue').click()
     await doc.getByTestId('catalogue-search').fill('阿莫西林')
@@ -232,6 +250,8 @@ try {
     await doc.getByTestId('record-save').click()
     await message(doc, '病历已保存')
     assert((await quantity.inputValue()) === '1', `the drug keeps its quantity, got ${await quantity.inputValue()}`)
+    const codes = await picker.locator('[data-testid="diagnosis-item"]').evaluateAll((els) => els.map((e) => e.dataset.code))
+    assert(codes.join() === 'J06.9,R50.9', `the saved record has both coded diagnoses, primary first: ${codes.join()}`)
     await shot(doc, '08-doctor-workstation')
 
     // The prescription slip (处方笺) on A5: the drug with its usage line.
@@ -244,14 +264,16 @@ try {
       (await doc.getByTestId('prescription-patient').textContent()).includes(patient.name),
       'the slip names the patient',
     )
+    const slipDiagnosis = (await doc.getByTestId('prescription-diagnosis').textContent()).trim()
     assert(
-      (await doc.getByTestId('prescription-diagnosis').textContent()).includes('急性上呼吸道感染'),
-      'the slip names the diagnosis',
+      slipDiagnosis === 'J06.9 急性上呼吸道感染；R50.9 发热；咽部充血',
+      `the slip names the coded diagnoses, primary first, then the free text: ${slipDiagnosis}`,
     )
     await settled(doc)
     await doc.emulateMedia({ media: 'print' })
     await shot(doc, '08a-prescription-print', { fullPage: true })
     assert(await doc.getByTestId('prescription-usage').first().isVisible(), 'the usage line prints')
+    assert(await doc.getByTestId('prescription-diagnosis').isVisible(), 'the diagnosis line prints')
     await doc.emulateMedia({ media: 'screen' })
     await doc.goBack()
     await doc.getByTestId('doctor-queue').waitFor()
@@ -388,20 +410,20 @@ try {
     await desk.getByTestId('register-patient').click()
     const dialog = desk.getByTestId('patient-dialog')
     await desk.getByTestId('patient-name').fill('错误示例')
-    await desk.getByTestId('patient-id-card').pressSequentially(badCheckDigit(idCard()), { delay: 10 })
-    const idError = fieldError(desk.getByTestId('patient-id-card'))
+    await desk.getByTestId('patient-document-no').pressSequentially(badCheckDigit(idCard()), { delay: 10 })
+    const idError = fieldError(desk.getByTestId('patient-document-no'))
     await idError.waitFor()
     assert((await idError.textContent()).includes('校验位'), 'the check digit error shows while typing')
     await shot(desk, '17-form-error-id-card')
 
     // A valid number, but the one of the patient registered above: the server refuses it (409 DUPLICATE)
     // and the identity number field names the patient registered with it, whom it offers to open.
-    await desk.getByTestId('patient-id-card').fill('')
-    await desk.getByTestId('patient-id-card').pressSequentially(patient.id, { delay: 5 })
-    await desk.getByTestId('id-card-ok').waitFor()
+    await desk.getByTestId('patient-document-no').fill('')
+    await desk.getByTestId('patient-document-no').pressSequentially(patient.id, { delay: 5 })
+    await desk.getByTestId('document-ok').waitFor()
     await desk.getByTestId('patient-phone').fill(mobile())
     await desk.getByTestId('patient-save').click()
-    const takenError = fieldError(desk.getByTestId('patient-id-card'))
+    const takenError = fieldError(desk.getByTestId('patient-document-no'))
     await takenError.waitFor()
     await shot(desk, '18-form-error-server')
     const taken = (await takenError.textContent()).trim()
@@ -420,8 +442,8 @@ try {
     await desk.goto(`${base}/patients`)
     await desk.getByTestId('register-patient').click()
     await desk.getByTestId('patient-name').fill(child.name)
-    await desk.getByTestId('patient-id-card').pressSequentially(child.id, { delay: 5 })
-    await desk.getByTestId('id-card-ok').waitFor()
+    await desk.getByTestId('patient-document-no').pressSequentially(child.id, { delay: 5 })
+    await desk.getByTestId('document-ok').waitFor()
     // A minor: the guardian section opens by itself.
     await desk.getByTestId('guardian-name').waitFor()
     await desk.getByTestId('patient-phone').fill(patient.phone)
@@ -457,6 +479,103 @@ try {
       names.includes(`${patient.name}/`) && names.includes(`${child.name}/${patient.name}`),
       `the phone finds mother and child (with her as guardian): ${names}`,
     )
+  })
+
+  await suite.test('front desk: register a patient by passport (birth date typed), find them by its number', async () => {
+    const traveller = {
+      name: `测试护照${String(Date.now()).slice(-4)}`,
+      passport: `E${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
+    }
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('register-patient').click()
+    const dialog = desk.getByTestId('patient-dialog')
+    await desk.getByTestId('patient-name').fill(traveller.name)
+    await desk.getByTestId('patient-document-type').click()
+    await desk.locator('.el-select-dropdown__item:visible').getByText('护照', { exact: true }).click()
+    // Typed in lower case, kept in upper case; a passport carries no birth date, so none is filled in.
+    const number = desk.getByTestId('patient-document-no')
+    await number.pressSequentially(traveller.passport.toLowerCase(), { delay: 5 })
+    assert((await number.inputValue()) === traveller.passport, `the number is upper-cased: ${await number.inputValue()}`)
+    assert((await desk.getByTestId('document-ok').count()) === 0, 'a passport fills in no birth date')
+    await desk.getByTestId('patient-phone').fill(mobile())
+    await desk.getByTestId('patient-save').click()
+    const dobInput = desk.getByTestId('patient-dob').locator('input')
+    const dobError = fieldError(dobInput)
+    await dobError.filter({ hasText: '此项为必填项' }).waitFor()
+    assert(await dialog.isVisible(), 'not saved without a birth date')
+    await dobInput.fill('1990-05-20')
+    await dobInput.press('Enter')
+    await desk.getByTestId('patient-gender').getByText('女', { exact: true }).click()
+    await shot(desk, '62-patient-passport')
+    await desk.getByTestId('patient-save').click()
+    await message(desk, `已登记患者 ${traveller.name}`)
+
+    // Found by the whole number, typed in lower case: the row shows the type and the masked number.
+    await desk.getByTestId('patient-search').fill(traveller.passport.toLowerCase())
+    await desk.getByTestId('patient-search-submit').click()
+    const masked = `${traveller.passport[0]}*****${traveller.passport.slice(-3)}`
+    const row = desk.getByTestId('patients-table').locator('.el-table__row', { hasText: traveller.name })
+    await row.filter({ hasText: `护照 ${masked}` }).waitFor()
+    assert((await desk.getByTestId('patients-table').locator('.el-table__row').count()) === 1, 'only that patient')
+    await row.getByRole('button', { name: '查看' }).click()
+    const detail = desk.getByTestId('patient-detail')
+    await detail.filter({ hasText: traveller.passport }).waitFor()
+    const shown = await detail.textContent()
+    assert(shown.includes('1990-05-20') && shown.includes('女'), `the detail shows the birth date and gender: ${shown}`)
+    await settled(desk)
+    await shot(desk, '63-patient-passport-detail')
+    await desk.keyboard.press('Escape')
+  })
+
+  await suite.test('front desk: a newborn with no document yet is not saved without a guardian', async () => {
+    const baby = { name: `测试婴${String(Date.now()).slice(-4)}` }
+    const api = await apiAs(base, 'frontdesk')
+    // The server refuses one too, at the guardian.
+    const refused = await api('POST', '/patients', {
+      name: baby.name,
+      document_type: 'NONE_YET',
+      phone: patient.phone,
+      dob: today,
+      gender: 'MALE',
+      insurance_type: 'RESIDENT',
+    })
+    assert(
+      refused.status === 422 && refused.body.errors.some((e) => e.field === 'guardian'),
+      `the server wants a guardian: ${JSON.stringify(refused.body)}`,
+    )
+
+    await desk.goto(`${base}/patients`)
+    await desk.getByTestId('register-patient').click()
+    const dialog = desk.getByTestId('patient-dialog')
+    await desk.getByTestId('patient-name').fill(baby.name)
+    await desk.getByTestId('patient-document-type').click()
+    await desk.locator('.el-select-dropdown__item:visible').getByText('暂无证件（新生儿）', { exact: true }).click()
+    // No number to type; the guardian section opens, required, with no way to close it.
+    await desk.getByTestId('patient-document-no').waitFor({ state: 'detached' })
+    await desk.getByTestId('guardian-hint').filter({ hasText: '须登记监护人' }).waitFor()
+    assert((await desk.getByTestId('guardian-toggle').count()) === 0, "a newborn's guardian cannot be removed")
+    const dobInput = desk.getByTestId('patient-dob').locator('input')
+    await dobInput.fill(today)
+    await dobInput.press('Enter')
+    await desk.getByTestId('patient-phone').fill(patient.phone)
+    await desk.getByTestId('patient-save').click()
+    await fieldError(desk.getByTestId('guardian-name')).filter({ hasText: '此项为必填项' }).waitFor()
+    await fieldError(desk.getByTestId('guardian-phone')).filter({ hasText: '此项为必填项' }).waitFor()
+    await desk.waitForTimeout(500)
+    assert(await dialog.isVisible(), 'the dialog stays open')
+    await shot(desk, '64-patient-newborn-guardian-required')
+    const none = await api('GET', `/patients?q=${encodeURIComponent(baby.name)}`)
+    assert(none.body.items.length === 0, 'nothing was saved')
+
+    // With the guardian, it saves; the list says there is no document yet.
+    await desk.getByTestId('guardian-name').fill(patient.name)
+    await desk.getByTestId('guardian-relation').click()
+    await desk.locator('.el-select-dropdown__item:visible').getByText('父母', { exact: true }).click()
+    await desk.getByTestId('guardian-phone').fill(patient.phone)
+    await desk.getByTestId('patient-save').click()
+    await message(desk, `已登记患者 ${baby.name}`)
+    const row = desk.getByTestId('patients-table').locator('.el-table__row', { hasText: baby.name })
+    await row.filter({ hasText: '暂无证件' }).getByTestId('patient-guardian-name').waitFor()
   })
 
   await suite.test('front desk: booking a patient twice on one slot names the booking they have', async () => {
@@ -677,6 +796,43 @@ try {
     assert((await row.textContent()).includes('Drug 80%'), `the category ratio in English: ${await row.textContent()}`)
     await settled(adm)
     await shot(adm, '39-admin-insurance-policies-english')
+    await adm.context().close()
+  })
+
+  await suite.test('administration: the diagnosis dictionary, searched and imported from CSV', async () => {
+    const adm = await person()
+    await login(adm, base, 'admin')
+    await adm.getByTestId('nav-admin-diagnoses').click()
+    const table = adm.getByTestId('diagnoses-table')
+    await adm.getByTestId('diagnosis-search').fill('i10')
+    await adm.getByTestId('diagnosis-search').press('Enter')
+    await table.locator('.el-table__row', { hasText: '原发性高血压' }).waitFor()
+    await settled(adm)
+    await shot(adm, '39c-admin-diagnoses')
+
+    // A refused file names its bad row; a good one adds one code and renames (re-activates) another.
+    const code = `Z${String(Date.now()).slice(-6)}`
+    const csv = (lines, name) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) })
+    await adm.getByTestId('diagnosis-import').click()
+    const dialog = adm.getByTestId('upload-dialog')
+    const input = dialog.locator('input[type="file"]')
+    await input.setInputFiles(csv(['code,name', `${code},E2E 测试诊断`, 'BAD CODE!,坏编码'], 'bad.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    const report = dialog.getByTestId('upload-report')
+    await report.locator('.el-table__row').first().waitFor()
+    const rows = await report.locator('.el-table__row td:first-child').allTextContents()
+    assert(rows.map((r) => r.trim()).join() === '3', `the report names line 3, got ${rows.join()}`)
+    await input.setInputFiles(csv(['code,name', `${code},E2E 测试诊断`, 'J06.9,急性上呼吸道感染'], 'good.csv'))
+    await dialog.getByTestId('upload-submit').click()
+    const done = (await dialog.getByTestId('upload-result').textContent()).trim()
+    assert(done.includes('共 2 行') && done.includes('新增 1 条') && done.includes('未变 1 条'), `the counts: ${done}`)
+    await dialog.locator('[data-testid="upload-progress"][data-percent="100"]').waitFor()
+    await adm.waitForTimeout(700) // the bar's own animation
+    await shot(adm, '39d-admin-diagnoses-imported')
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+    await adm.getByTestId('diagnosis-search').fill(code)
+    await adm.getByTestId('diagnosis-search').press('Enter')
+    await table.locator('.el-table__row', { hasText: 'E2E 测试诊断' }).waitFor()
     await adm.context().close()
   })
 

@@ -13,6 +13,8 @@ mod m20261204_000008_insurance_policies;
 mod m20261204_000009_patient_contacts;
 mod m20261204_000010_daily_settlement;
 mod m20261204_000011_drug_packing;
+mod m20261204_000012_patient_documents;
+mod m20261204_000013_diagnoses;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_patient_contacts::Migration),
             Box::new(m20261204_000010_daily_settlement::Migration),
             Box::new(m20261204_000011_drug_packing::Migration),
+            Box::new(m20261204_000012_patient_documents::Migration),
+            Box::new(m20261204_000013_diagnoses::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ const TABLES: &[&str] = &[
     "patient",
     "charge_item",
     "insurance_policy",
+    "diagnosis",
     "schedule",
     "appointment",
     "medical_record",
@@ -135,9 +136,43 @@ fn database_url(server_url: &str, name: &str) -> String {
 async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
     let backend = db.get_database_backend();
 
+    // A patient registered by ID card before documents had types keeps the number, as an ID card.
+    Migrator::up(db, Some(11))
+        .await
+        .map_err(|e| format!("up to id_card: {e}"))?;
+    ok(
+        db,
+        &format!(
+            "INSERT INTO hospital (id, code, name, created_at) VALUES (1, 'H1', 'General', {TS})"
+        ),
+    )
+    .await?;
+    ok(db, &format!(
+        "INSERT INTO patient (id, hospital_id, name, id_card, phone, dob, gender, insurance_type, \
+         created_at, updated_at) \
+         VALUES (1, 1, 'Wang', '110101199001011234', '13900000000', '1990-01-01', 'MALE', \
+         'EMPLOYEE', {TS}, {TS})"
+    ))
+    .await?;
     Migrator::up(db, None)
         .await
         .map_err(|e| format!("up: {e}"))?;
+    let kept = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT document_type, document_no FROM patient WHERE id = 1",
+        ))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the patient is gone")?;
+    let kept: (String, String) = (
+        kept.try_get("", "document_type")
+            .map_err(|e| e.to_string())?,
+        kept.try_get("", "document_no").map_err(|e| e.to_string())?,
+    );
+    if kept != ("ID_CARD".to_owned(), "110101199001011234".to_owned()) {
+        return Err(format!("the patient's document became {kept:?}"));
+    }
     Migrator::down(db, None)
         .await
         .map_err(|e| format!("down: {e}"))?;
@@ -228,13 +263,27 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
         ),
     )
     .await?;
-    ok(db, &format!(
-        "INSERT INTO patient (id, hospital_id, name, id_card, phone, dob, gender, insurance_type, \
-         created_at, updated_at) \
-         VALUES (1, 1, 'Wang', '110101199001011234', '13900000000', '1990-01-01', 'MALE', \
-         'EMPLOYEE', {TS}, {TS})"
-    ))
+    let patient = |id: i64, kind: &str, number: &str| {
+        format!(
+            "INSERT INTO patient (id, hospital_id, name, document_type, document_no, phone, dob, gender, \
+             insurance_type, created_at, updated_at) \
+             VALUES ({id}, 1, 'Wang', '{kind}', {number}, '13900000000', '1990-01-01', 'MALE', \
+             'EMPLOYEE', {TS}, {TS})"
+        )
+    };
+    ok(db, &patient(1, "ID_CARD", "'110101199001011234'")).await?;
+    // The same number under another type is another document; two newborns have no number to collide.
+    ok(
+        db,
+        &patient(2, "PERMANENT_RESIDENCE", "'110101199001011234'"),
+    )
     .await?;
+    ok(db, &patient(3, "NONE_YET", "NULL")).await?;
+    ok(db, &patient(4, "NONE_YET", "NULL")).await?;
+    rejected(db, &patient(5, "ID_CARD", "'110101199001011234'"), "")
+        .await
+        .and_then(|msg| expect_any(&msg, &["unique", "duplicate"]))?;
+    rejected(db, &patient(6, "DRIVING_LICENCE", "'X1'"), "document_type").await?;
 
     let schedule = |id: i64, date: &str, capacity: i64, booked: i64, last_queue: i64| {
         format!(

@@ -11,7 +11,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"type": "about:blank", "title": "Validation failed", "status": 422,
     "detail": "the request is not valid", "code": "VALIDATION_FAILED",
-    "errors": [{"field": "id_card", "message": "the check digit does not match"}]}))]
+    "errors": [{"field": "document_no", "message": "the check digit does not match"}]}))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: &'static str,

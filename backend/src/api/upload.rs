@@ -80,6 +80,21 @@ fn create(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     Ok(file)
 }
 
+/// The `file` part of a small upload (a dictionary, a mapping list), read whole once on disk.
+pub async fn read_small(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    dir: &Path,
+) -> Result<Vec<u8>, AppError> {
+    let received = receive(req, payload, limit, dir).await?;
+    let path = received.path().to_owned();
+    tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(disk)?
+        .map_err(disk)
+}
+
 /// Streams the `file` part of a multipart body into `dir`; other parts are read and ignored. Not multipart
 /// → 415; over `limit` bytes → 413 (from `Content-Length` at once, or as soon as the body passes it); an
 /// unreadable body → 400; no `file` part → 422 `VALIDATION_FAILED` naming `file`.

@@ -8,7 +8,7 @@ mod values;
 use accounting::{
     calculation_task, dimension_item_mapping, dimension_node, model_version, orientation_rule,
 };
-use foundation::{app_user, charge_item, department, doctor, insurance_policy, patient};
+use foundation::{app_user, charge_item, department, diagnosis, doctor, insurance_policy, patient};
 use outpatient::{appointment, billing, medical_record, schedule};
 use sea_orm::EntityTrait;
 
@@ -38,6 +38,7 @@ hospital_scoped!(
     calculation_task => "calculation task",
     charge_item => "charge item",
     department => "department",
+    diagnosis => "diagnosis",
     dimension_item_mapping => "mapping",
     dimension_node => "dimension node",
     doctor => "doctor",

@@ -8,7 +8,9 @@ use crate::domain::{
     foundation::money::Amount,
     foundation::period::Period,
     foundation::role::Role,
-    foundation::vocab::{DoctorTitle, Gender, GuardianRelation, InsuranceType, ItemCategory},
+    foundation::vocab::{
+        DoctorTitle, DocumentType, Gender, GuardianRelation, InsuranceType, ItemCategory,
+    },
     outpatient::appointment::AppointmentStatus,
     outpatient::billing::{BillingStatus, PaymentMethod},
     outpatient::insurance::InsuranceRule,
@@ -86,6 +88,7 @@ stored_as_text!(
     TimeSlot => |v: &TimeSlot| v.as_str(),
     DoctorTitle => |v: &DoctorTitle| v.as_str(),
     Gender => |v: &Gender| v.as_str(),
+    DocumentType => |v: &DocumentType| v.as_str(),
     GuardianRelation => |v: &GuardianRelation| v.as_str(),
     InsuranceType => |v: &InsuranceType| v.as_str(),
     ItemCategory => |v: &ItemCategory| v.as_str(),

@@ -4,6 +4,7 @@
 //! Grouped by context: `foundation` (hospitals' staff, sign-in, audit, reference data), `outpatient` (the
 //! front office, from schedules to statistics) and `accounting` (department value accounting).
 pub mod accounting;
+pub mod csv_table;
 pub mod foundation;
 pub mod outpatient;
 
@@ -214,11 +215,15 @@ pub enum Removal {
     Deactivated,
 }
 
-/// A row of a hospital that `DELETE` deletes, or deactivates while history refers to it.
+/// A hospital's reference data (departments, doctors, patients, the catalogue, the diagnosis dictionary): rows
+/// created, replaced and removed one at a time, each with its audit entry. `DELETE` deletes a row, or
+/// deactivates it while history refers to it.
 pub trait Retirable: HospitalScoped {
-    /// How the audit log names the removal and the resource.
-    const DELETE_ACTION: &'static str;
+    /// How the audit log names the resource and the three actions on it.
     const RESOURCE: &'static str;
+    const CREATE_ACTION: &'static str;
+    const UPDATE_ACTION: &'static str;
+    const DELETE_ACTION: &'static str;
     /// The id, `is_active` and `updated_at` columns.
     fn columns() -> [Self::Column; 3];
 }
@@ -226,8 +231,10 @@ pub trait Retirable: HospitalScoped {
 macro_rules! retirable {
     ($($table:ident => $action:literal, $resource:literal;)*) => {$(
         impl Retirable for crate::entities::foundation::$table::Entity {
-            const DELETE_ACTION: &'static str = $action;
             const RESOURCE: &'static str = $resource;
+            const CREATE_ACTION: &'static str = concat!($action, "_CREATE");
+            const UPDATE_ACTION: &'static str = concat!($action, "_UPDATE");
+            const DELETE_ACTION: &'static str = concat!($action, "_DELETE");
             fn columns() -> [Self::Column; 3] {
                 use crate::entities::foundation::$table::Column;
                 [Column::Id, Column::IsActive, Column::UpdatedAt]
@@ -237,11 +244,52 @@ macro_rules! retirable {
 }
 
 retirable!(
-    charge_item => "CHARGE_ITEM_DELETE", "charge_item";
-    department => "DEPARTMENT_DELETE", "department";
-    doctor => "DOCTOR_DELETE", "doctor";
-    patient => "PATIENT_DELETE", "patient";
+    charge_item => "CHARGE_ITEM", "charge_item";
+    department => "DEPARTMENT", "department";
+    diagnosis => "DIAGNOSIS", "diagnosis";
+    doctor => "DOCTOR", "doctor";
+    patient => "PATIENT", "patient";
 );
+
+/// Writes `row` of reference data in `txn` — inserted when it has no id yet, updated otherwise — and commits it
+/// with its audit entry (`detail` made from the saved row). A unique violation becomes the error `unique` names.
+pub async fn commit_saved<E>(
+    txn: sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    row: E::ActiveModel,
+    unique: &[(&str, &str)],
+    detail: impl FnOnce(&E::Model) -> Option<serde_json::Value>,
+) -> Result<E::Model, AppError>
+where
+    E: Retirable,
+    E::ActiveModel: sea_orm::ActiveModelBehavior + Send,
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+{
+    use sea_orm::{ActiveModelTrait, ModelTrait};
+    let [id_col, ..] = E::columns();
+    let is_new = row.is_not_set(id_col);
+    let saved = if is_new {
+        row.insert(&txn).await
+    } else {
+        row.update(&txn).await
+    }
+    .map_err(AppError::unique(unique))?;
+    let id = match saved.get(id_col) {
+        sea_orm::Value::BigInt(Some(id)) => id,
+        other => return Err(anyhow::anyhow!("an id that is not a number: {other:?}").into()),
+    };
+    let action = if is_new {
+        E::CREATE_ACTION
+    } else {
+        E::UPDATE_ACTION
+    };
+    let mut entry = actor.audit(action, E::RESOURCE, id);
+    if let Some(detail) = detail(&saved) {
+        entry = entry.with_detail(detail);
+    }
+    foundation::audit::commit(txn, entry).await?;
+    Ok(saved)
+}
 
 /// Removes a row of the caller's hospital: deletes it or, when a foreign key (RESTRICT) says history refers
 /// to it, marks it inactive. The database decides, so a reference added concurrently is never lost.

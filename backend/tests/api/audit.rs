@@ -69,7 +69,7 @@ async fn register_patient(app: &TestApp) -> i64 {
             &app.front_desk().await,
             json!({
                 "name": "王秀英",
-                "id_card": "11010519491231002X",
+                "document_no": "11010519491231002X",
                 "phone": "13800138000",
                 "dob": "1949-12-31",
                 "gender": "FEMALE",
@@ -117,7 +117,7 @@ async fn sign_ins_refusals_writes_and_identity_reads_are_audited(app: TestApp) {
         )
         .await;
     assert_eq!(read.status, 200, "{:?}", read.body);
-    assert_eq!(read.body["id_card"], "11010519491231002X");
+    assert_eq!(read.body["document_no"], "11010519491231002X");
 
     let log = entries(&app).await;
     let a = Some(app.hospital_a);

@@ -8,7 +8,7 @@
 //! Insurance: EMPLOYEE 0.7, RESIDENT 0.5, SELF_PAY 0.
 use crate::helpers::{Resp, TestApp};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use hospital::domain::foundation::vocab::InsuranceType;
+use hospital::domain::foundation::vocab::{DocumentType, InsuranceType};
 use hospital::domain::outpatient::schedule::ScheduleStatus;
 use hospital::domain::outpatient::schedule::TimeSlot;
 use hospital::{
@@ -323,7 +323,7 @@ impl Clinic {
         let (id_card, gender) = identity(n);
         json!({
             "name": format!("患者{n}"),
-            "id_card": id_card,
+            "document_no": id_card,
             "phone": phone(n),
             "gender": gender,
             "insurance_type": insurance_type,
@@ -353,7 +353,8 @@ impl Clinic {
                 hospital_id: Set(self.hospital_id),
                 name: Set(format!("患者{n}")),
                 dob: Set(birth(n)),
-                id_card: Set(id_card),
+                document_type: Set(DocumentType::IdCard),
+                document_no: Set(Some(id_card)),
                 phone: Set(phone(n)),
                 gender: Set(gender.parse().unwrap()),
                 insurance_type: Set(InsuranceType::Employee),

@@ -17,18 +17,19 @@ async fn a_taken_identity_number_names_the_patient_registered_with_it(app: TestA
     let desk = app.front_desk().await;
     let wang = create_patient(&app, &desk, patient("王秀英", 1)).await;
     let mut same = patient("李明", 2);
-    same["id_card"] = json!(male_id(1));
+    same["document_no"] = json!(male_id(1));
     let resp = app.post("/api/v1/patients", &desk, same.clone()).await;
     resp.assert_problem(409, "DUPLICATE");
     let masked = format!("{}********{}", &male_id(1)[..6], &male_id(1)[14..]);
     assert_eq!(
         resp.body["conflict"],
-        json!({"resource": "PATIENT", "id": wang, "patient_name": "王秀英", "id_card_masked": masked}),
+        json!({"resource": "PATIENT", "id": wang, "patient_name": "王秀英",
+            "document_type": "ID_CARD", "document_masked": masked}),
         "{:?}",
         resp.body
     );
     assert!(
-        resp.field_errors().contains_key("id_card"),
+        resp.field_errors().contains_key("document_no"),
         "{:?}",
         resp.body
     );
@@ -41,7 +42,7 @@ async fn a_taken_identity_number_names_the_patient_registered_with_it(app: TestA
     resp.assert_problem(409, "DUPLICATE");
     assert_eq!(resp.body["conflict"]["id"], wang);
     let mut newcomer = patient("赵敏", 3);
-    newcomer["id_card"] = json!(male_id(3));
+    newcomer["document_no"] = json!(male_id(3));
     let results = all((0..6).map(|_| app.post("/api/v1/patients", &desk, newcomer.clone()))).await;
     let created: Vec<i64> = results
         .iter()

@@ -94,10 +94,10 @@ async fn a_family_registered_at_once_is_all_kept(app: TestApp) {
         .map(|n| {
             let mut body = family_member(&format!("张{n}"), 50 + n, &family);
             if n % 2 == 1 {
-                body["id_card"] = json!(female_id(50 + n));
+                body["document_no"] = json!(female_id(50 + n));
                 body["gender"] = json!("FEMALE");
             } else {
-                body["id_card"] = json!(male_id(50 + n));
+                body["document_no"] = json!(male_id(50 + n));
             }
             body
         })

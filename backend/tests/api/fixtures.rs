@@ -50,7 +50,7 @@ pub fn phone(n: u32) -> String {
 pub fn patient(name: &str, n: u32) -> Value {
     json!({
         "name": name,
-        "id_card": male_id(n),
+        "document_no": male_id(n),
         "phone": phone(n),
         "gender": "MALE",
         "insurance_type": "EMPLOYEE",

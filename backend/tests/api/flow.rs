@@ -82,7 +82,10 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
 
     // Registration.
     let body = clinic.patient_body("EMPLOYEE");
-    let (id_card, phone) = (s(&body["id_card"]).to_owned(), s(&body["phone"]).to_owned());
+    let (id_card, phone) = (
+        s(&body["document_no"]).to_owned(),
+        s(&body["phone"]).to_owned(),
+    );
     let registered = app.post("/api/v1/patients", &desk, body).await;
     let patient_id = clinic::created(&registered, "patient");
 

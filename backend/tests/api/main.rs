@@ -15,6 +15,8 @@ mod clinic;
 mod conflicts;
 mod contacts;
 mod demo;
+mod diagnoses;
+mod documents;
 mod edge;
 mod flow;
 mod imports;

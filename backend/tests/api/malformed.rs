@@ -230,7 +230,7 @@ async fn wrong_field_types_missing_and_unknown_fields_are_named(app: TestApp) {
         ),
         (
             "/api/v1/patients",
-            json!({"name": "王", "id_card": "1", "phone": "1", "gender": "MALE", "insurance_type": "SELF_PAY", "dob": "1980-13-01"}),
+            json!({"name": "王", "document_no": "1", "phone": "1", "gender": "MALE", "insurance_type": "SELF_PAY", "dob": "1980-13-01"}),
             "dob",
         ),
         (

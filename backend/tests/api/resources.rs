@@ -374,7 +374,7 @@ async fn doctor_create_read_replace_filter_and_delete(app: TestApp) {
 async fn patient_create_read_replace_and_delete(app: TestApp) {
     let desk = app.front_desk().await;
     let mut body = patient("王秀英", 7);
-    body["id_card"] = json!(female_id(7).to_lowercase());
+    body["document_no"] = json!(female_id(7).to_lowercase());
     body["gender"] = json!("FEMALE");
     body["address"] = json!("杭州市上城区");
     let created = app.post("/api/v1/patients", &desk, body).await;
@@ -382,7 +382,7 @@ async fn patient_create_read_replace_and_delete(app: TestApp) {
     let id = created.body["id"].as_i64().expect("id");
     assert_eq!(created.body["name"], "王秀英");
     assert_eq!(
-        created.body["id_card"],
+        created.body["document_no"],
         female_id(7),
         "stored upper-case, in full"
     );
@@ -406,7 +406,7 @@ async fn patient_create_read_replace_and_delete(app: TestApp) {
         .put(&format!("/api/v1/patients/{id}"), &desk, body)
         .await;
     assert_eq!(replaced.status, 200, "{:?}", replaced.body);
-    assert_eq!(replaced.body["id_card"], male_id(8));
+    assert_eq!(replaced.body["document_no"], male_id(8));
     assert_eq!(replaced.body["phone"], phone(8));
     assert_eq!(replaced.body["gender"], "MALE");
     assert_eq!(replaced.body["dob"], "1980-01-01");
@@ -427,7 +427,7 @@ async fn patient_list_masks_identity_and_phone(app: TestApp) {
     let id_card = id_card("110105", "19491231", 2);
     assert_eq!(id_card, "11010519491231002X");
     let mut body = patient("王秀英", 0);
-    body["id_card"] = json!(id_card);
+    body["document_no"] = json!(id_card);
     body["gender"] = json!("FEMALE");
     let id = create_patient(&app, &desk, body).await;
     create_patient(&app, &desk, patient("李明", 1)).await;
@@ -440,10 +440,10 @@ async fn patient_list_masks_identity_and_phone(app: TestApp) {
         .find(|p| p["id"] == id)
         .expect("the patient is listed")
         .clone();
-    assert_eq!(item["id_card_masked"], "110105********002X");
+    assert_eq!(item["document_masked"], "110105********002X");
     assert_eq!(item["phone_masked"], "138****0000");
     assert_eq!(item["name"], "王秀英");
-    assert!(item.get("id_card").is_none() && item.get("phone").is_none());
+    assert!(item.get("document_no").is_none() && item.get("phone").is_none());
     assert!(item.get("address").is_none(), "lists carry no address");
     let text = list.body.to_string();
     for secret in [
@@ -460,7 +460,7 @@ async fn patient_list_masks_identity_and_phone(app: TestApp) {
     }
 
     let read = get_ok(&app, &format!("/api/v1/patients/{id}"), &desk).await;
-    assert_eq!(read.body["id_card"], id_card);
+    assert_eq!(read.body["document_no"], id_card);
     assert_eq!(read.body["phone"], phone(0));
 }
 
@@ -497,13 +497,13 @@ async fn patient_search_by_name_fragment_whole_id_number_or_phone(app: TestApp) 
 async fn patient_list_filters_and_sorts(app: TestApp) {
     let desk = app.front_desk().await;
     let mut body = patient("Alice", 1);
-    body["id_card"] = json!(female_id(1));
+    body["document_no"] = json!(female_id(1));
     body["gender"] = json!("FEMALE");
     body["insurance_type"] = json!("RESIDENT");
     let alice = create_patient(&app, &desk, body).await;
     let bob = create_patient(&app, &desk, patient("Bob", 2)).await;
     let mut body = patient("Carol", 3);
-    body["id_card"] = json!(female_id(3));
+    body["document_no"] = json!(female_id(3));
     body["gender"] = json!("FEMALE");
     body["insurance_type"] = json!("SELF_PAY");
     body["is_active"] = json!(false);
@@ -837,7 +837,7 @@ async fn concurrent_registrations_of_one_id_card_create_exactly_one_patient(app:
     let bodies: Vec<_> = (0..10)
         .map(|n| {
             let mut body = patient(&format!("同号患者{n}"), n);
-            body["id_card"] = json!(male_id(42));
+            body["document_no"] = json!(male_id(42));
             body
         })
         .collect();
@@ -859,7 +859,7 @@ async fn concurrent_registrations_of_one_id_card_create_exactly_one_patient(app:
             .collect::<Vec<_>>()
     );
     for resp in results.iter().filter(|r| r.status != 201) {
-        assert_duplicate(resp, "id_card");
+        assert_duplicate(resp, "document_no");
     }
     let found = get_ok(&app, &format!("/api/v1/patients?q={}", male_id(42)), &desk).await;
     assert_eq!(

@@ -4,6 +4,7 @@
 use crate::{db_tests, helpers::TestApp};
 use chrono::{NaiveDate, Utc};
 use hospital::domain::foundation::vocab::DoctorTitle;
+use hospital::domain::foundation::vocab::DocumentType;
 use hospital::domain::foundation::vocab::Gender;
 use hospital::domain::foundation::vocab::InsuranceType;
 use hospital::domain::outpatient::billing::PaymentMethod;
@@ -99,7 +100,8 @@ impl<'a> Clinic<'a> {
         patient::ActiveModel {
             hospital_id: Set(self.hospital_id),
             name: Set(format!("患者{n}")),
-            id_card: Set(format!("11010519800101{n:04}")),
+            document_type: Set(DocumentType::IdCard),
+            document_no: Set(Some(format!("11010519800101{n:04}"))),
             phone: Set(format!("138{:04}{n:04}", self.hospital_id)),
             dob: Set(day("1980-01-01")),
             gender: Set(Gender::Male),

@@ -54,17 +54,22 @@ async fn patient_identity_number_must_be_well_formed(app: TestApp) {
         (format!("{}Y", &good[..17]), "18 characters"),
         (id_card("110105", "19800230", 11), "not a real date"),
         (id_card("110105", "19811301", 11), "not a real date"),
-        (String::new(), "18 characters"),
+        (String::new(), "is required"),
     ];
     for (id, expected) in cases {
-        let resp = post(&app, "/api/v1/patients", patient_with("id_card", json!(id))).await;
-        let message = assert_invalid(&resp, "id_card");
+        let resp = post(
+            &app,
+            "/api/v1/patients",
+            patient_with("document_no", json!(id)),
+        )
+        .await;
+        let message = assert_invalid(&resp, "document_no");
         assert!(message.contains(expected), "{id:?}: {message}");
     }
     let ok = post(
         &app,
         "/api/v1/patients",
-        patient_with("id_card", json!(good)),
+        patient_with("document_no", json!(good)),
     )
     .await;
     assert_eq!(ok.status, 201, "{:?}", ok.body);
@@ -89,7 +94,7 @@ async fn patient_dob_and_gender_must_agree_with_the_identity_number(app: TestApp
     .await;
     let message = assert_invalid(&wrong_gender, "gender");
     assert!(message.contains("sex digit"), "{message}");
-    let mut woman_as_man = patient_with("id_card", json!(female_id(1)));
+    let mut woman_as_man = patient_with("document_no", json!(female_id(1)));
     woman_as_man["gender"] = json!("MALE");
     let resp = post(&app, "/api/v1/patients", woman_as_man).await;
     assert_invalid(&resp, "gender");
@@ -97,7 +102,7 @@ async fn patient_dob_and_gender_must_agree_with_the_identity_number(app: TestApp
     let future = post(
         &app,
         "/api/v1/patients",
-        patient_with("id_card", json!(id_card("110105", "20991231", 11))),
+        patient_with("document_no", json!(id_card("110105", "20991231", 11))),
     )
     .await;
     assert_invalid(&future, "dob");
@@ -257,7 +262,7 @@ async fn several_bad_fields_are_reported_together(app: TestApp) {
         "/api/v1/patients",
         json!({
             "name": " ",
-            "id_card": "123",
+            "document_no": "123",
             "phone": "12345",
             "gender": "X",
             "insurance_type": "NONE",
@@ -273,8 +278,8 @@ async fn several_bad_fields_are_reported_together(app: TestApp) {
         fields,
         [
             "address",
+            "document_no",
             "gender",
-            "id_card",
             "insurance_type",
             "name",
             "phone"
@@ -665,8 +670,11 @@ async fn duplicates_name_the_colliding_field(app: TestApp) {
 
     create_patient(&app, &token, patient("王秀英", 1)).await;
     let mut same_id = patient("李明", 2);
-    same_id["id_card"] = json!(male_id(1));
-    assert_duplicate(&post(&app, "/api/v1/patients", same_id).await, "id_card");
+    same_id["document_no"] = json!(male_id(1));
+    assert_duplicate(
+        &post(&app, "/api/v1/patients", same_id).await,
+        "document_no",
+    );
     // A phone is not a person's: a family may share one.
     let mut same_phone = patient("李明", 2);
     same_phone["phone"] = json!(phone(1));

@@ -10,7 +10,7 @@ describe('problem JSON', () => {
       detail: 'the request is not valid',
       code: 'VALIDATION_FAILED',
       errors: [
-        { field: 'id_card', message: 'the check digit does not match' },
+        { field: 'document_no', message: 'the check digit does not match' },
         { field: 'lines[0].capacity', message: 'must be between 1 and 500' },
       ],
     })
@@ -18,7 +18,7 @@ describe('problem JSON', () => {
     expect(e.code).toBe('VALIDATION_FAILED')
     expect(e.status).toBe(422)
     expect(fieldErrorMap(e.fieldErrors)).toEqual({
-      id_card: 'the check digit does not match',
+      document_no: 'the check digit does not match',
       'lines[0].capacity': 'must be between 1 and 500',
     })
   })

@@ -81,7 +81,7 @@ export function toApiError(status: number, body: unknown): ApiError {
 }
 
 /**
- * Field errors keyed by field path. The server names fields as the request body does (`id_card`,
+ * Field errors keyed by field path. The server names fields as the request body does (`document_no`,
  * `lines[0].capacity`); several messages for one field are joined.
  */
 export function fieldErrorMap(errors: FieldError[]): Record<string, string> {

@@ -594,6 +594,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/diagnoses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the diagnosis dictionary */
+        get: operations["diagnosesList"];
+        put?: never;
+        /** Add a diagnosis */
+        post: operations["diagnosesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/diagnoses/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import diagnoses from CSV */
+        post: operations["diagnosesImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/diagnoses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a diagnosis */
+        get: operations["diagnosesRead"];
+        /** Replace a diagnosis */
+        put: operations["diagnosesUpdate"];
+        post?: never;
+        /** Delete a diagnosis */
+        delete: operations["diagnosesRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dimension-item-mappings/{id}": {
         parameters: {
             query?: never;
@@ -1381,7 +1435,12 @@ export interface components {
             /** Format: int64 */
             patient_id: number;
             patient_name: string;
-            patient_id_card_masked: string;
+            patient_document_type: components["schemas"]["DocumentType"];
+            /**
+             * @description None for a patient with no document yet (a newborn).
+             * @example 330102********123X
+             */
+            patient_document_masked?: string | null;
             patient_phone_masked: string;
             /** Format: int64 */
             schedule_id: number;
@@ -1729,8 +1788,9 @@ export interface components {
             id: number;
             /** @description A patient's name (for an appointment, whose it is). */
             patient_name?: string | null;
+            document_type?: components["schemas"]["DocumentType"] | null;
             /** @example 330102********123X */
-            id_card_masked?: string | null;
+            document_masked?: string | null;
             /**
              * Format: date
              * @description An appointment's schedule: date, time slot, doctor and queue number.
@@ -1837,6 +1897,58 @@ export interface components {
          * @enum {string}
          */
         DeptField: "PRESCRIBING" | "EXECUTING" | "NONE";
+        Diagnosis: {
+            /** Format: int64 */
+            id: number;
+            /** @example J06.9 */
+            code: string;
+            /** @example 急性上呼吸道感染 */
+            name: string;
+            is_active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A diagnosis chosen from the dictionary. */
+        DiagnosisChoice: {
+            /** Format: int64 */
+            diagnosis_id: number;
+            /** @description Default false. */
+            primary?: boolean;
+        };
+        DiagnosisImportResult: {
+            /**
+             * Format: int64
+             * @description Data rows read (blank lines aside).
+             */
+            rows: number;
+            /** Format: int64 */
+            created: number;
+            /**
+             * Format: int64
+             * @description Codes already there that took the file's name, or became active again.
+             */
+            updated: number;
+            /** Format: int64 */
+            unchanged: number;
+        };
+        DiagnosisRequest: {
+            /**
+             * @description ICD-10 or the hospital's own: letters, digits, `-`, `_`, `.`; unique in the hospital; case-sensitive.
+             * @example J06.9
+             */
+            code: string;
+            /** @example 急性上呼吸道感染 */
+            name: string;
+            /** @description Default true. An inactive diagnosis is not offered to doctors; records that have it keep it. */
+            is_active?: boolean | null;
+        };
+        /** @description A CSV file of diagnoses: UTF-8, the header `code,name`, then one diagnosis a line. */
+        DiagnosisUpload: {
+            /** Format: binary */
+            file: string;
+        };
         /**
          * @description A node of the tree. Series and kind follow from the code; the department field and the business-type
          *     rule default from it too (a CHARGE node may override them).
@@ -1930,6 +2042,12 @@ export interface components {
          * @enum {string}
          */
         DoctorTitle: "CHIEF" | "ASSOCIATE_CHIEF" | "ATTENDING" | "RESIDENT";
+        /**
+         * @description The identity document a patient is registered by: 居民身份证, 护照, 港澳居民来往内地通行证,
+         *     台湾居民来往大陆通行证, 港澳台居民居住证, 外国人永久居留身份证, and none yet (a newborn, with a guardian).
+         * @enum {string}
+         */
+        DocumentType: "ID_CARD" | "PASSPORT" | "HK_MACAO_PERMIT" | "TAIWAN_PERMIT" | "RESIDENCE_PERMIT" | "PERMANENT_RESIDENCE" | "NONE_YET";
         DrillDown: {
             /**
              * @description `calculation_details` when the run made them, else `charge_details`.
@@ -2222,7 +2340,10 @@ export interface components {
             doctor_id: number;
             /** Format: int64 */
             patient_id: number;
+            /** @description Free text, beside or instead of the coded diagnoses. */
             diagnosis?: string | null;
+            /** @description The primary first. */
+            diagnoses: components["schemas"]["RecordDiagnosis"][];
             treatment?: string | null;
             prescription: components["schemas"]["PrescriptionItem"][];
             /** Format: date-time */
@@ -2516,7 +2637,12 @@ export interface components {
                 /** Format: int64 */
                 patient_id: number;
                 patient_name: string;
-                patient_id_card_masked: string;
+                patient_document_type: components["schemas"]["DocumentType"];
+                /**
+                 * @description None for a patient with no document yet (a newborn).
+                 * @example 330102********123X
+                 */
+                patient_document_masked?: string | null;
                 patient_phone_masked: string;
                 /** Format: int64 */
                 schedule_id: number;
@@ -2770,6 +2896,31 @@ export interface components {
             page_size: number;
         };
         /** @description One page of a list. */
+        PageOf_Diagnosis: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example J06.9 */
+                code: string;
+                /** @example 急性上呼吸道感染 */
+                name: string;
+                is_active: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
         PageOf_Doctor: {
             items: {
                 /** Format: int64 */
@@ -2983,8 +3134,12 @@ export interface components {
                 id: number;
                 /** @example 王秀英 */
                 name: string;
-                /** @example 330102********123X */
-                id_card_masked: string;
+                document_type: components["schemas"]["DocumentType"];
+                /**
+                 * @description None for a patient with no document yet.
+                 * @example 330102********123X
+                 */
+                document_masked?: string | null;
                 /** @example 138****5678 */
                 phone_masked: string;
                 /** Format: date */
@@ -3108,8 +3263,12 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
-            /** @example 33010219800101123X */
-            id_card: string;
+            document_type: components["schemas"]["DocumentType"];
+            /**
+             * @description None for a patient with no document yet.
+             * @example 33010219800101123X
+             */
+            document_no?: string | null;
             /** @example 13812345678 */
             phone: string;
             /** Format: date */
@@ -3127,11 +3286,15 @@ export interface components {
         PatientRequest: {
             /** @example 王秀英 */
             name: string;
+            document_type?: components["schemas"]["DocumentType"] | null;
             /**
-             * @description 18 characters with a valid check digit (GB 11643); unique in the hospital.
+             * @description Checked by its type's rule: `ID_CARD` 18 characters with the GB 11643 check digit; `RESIDENCE_PERMIT`
+             *     the same, starting 810000, 820000 or 830000; `PERMANENT_RESIDENCE` (2017) the same, starting 9; `PASSPORT`
+             *     5-17 letters and digits; `HK_MACAO_PERMIT` H or M and 8 or 10 digits; `TAIWAN_PERMIT` 8 or 10 digits;
+             *     absent or empty for `NONE_YET`. Unique in the hospital per type. Also accepted as `id_card`.
              * @example 11010519491231002X
              */
-            id_card: string;
+            document_no?: string | null;
             /**
              * @description Mainland mobile number; patients may share one (a family's).
              * @example 13812345678
@@ -3139,7 +3302,8 @@ export interface components {
             phone: string;
             /**
              * Format: date
-             * @description Must agree with the birth date inside the identity number. Defaults to it.
+             * @description Must agree with the birth date inside the document number, where it has one, and defaults to it;
+             *     required otherwise.
              */
             dob?: string | null;
             gender: components["schemas"]["Gender"];
@@ -3149,14 +3313,18 @@ export interface components {
             /** @description Default true. */
             is_active?: boolean | null;
         };
-        /** @description A patient as lists show them: identity number and phone masked, no address. */
+        /** @description A patient as lists show them: document number and phone masked, no address. */
         PatientSummary: {
             /** Format: int64 */
             id: number;
             /** @example 王秀英 */
             name: string;
-            /** @example 330102********123X */
-            id_card_masked: string;
+            document_type: components["schemas"]["DocumentType"];
+            /**
+             * @description None for a patient with no document yet.
+             * @example 330102********123X
+             */
+            document_masked?: string | null;
             /** @example 138****5678 */
             phone_masked: string;
             /** Format: date */
@@ -3223,7 +3391,7 @@ export interface components {
          *       "detail": "the request is not valid",
          *       "errors": [
          *         {
-         *           "field": "id_card",
+         *           "field": "document_no",
          *           "message": "the check digit does not match"
          *         }
          *       ],
@@ -3272,9 +3440,28 @@ export interface components {
              */
             medical_record_id?: number | null;
         };
-        RecordRequest: {
+        /** @description A coded diagnosis of a record, as the dictionary had it when the record was written. */
+        RecordDiagnosis: {
+            /** Format: int64 */
+            diagnosis_id: number;
+            /** @example J06.9 */
+            code: string;
             /** @example 急性上呼吸道感染 */
+            name: string;
+            /** @description The main diagnosis (主要诊断); the others are secondary. */
+            primary: boolean;
+        };
+        RecordRequest: {
+            /**
+             * @description Free text, beside or instead of the coded diagnoses.
+             * @example 急性上呼吸道感染
+             */
             diagnosis?: string | null;
+            /**
+             * @description Active entries of the diagnosis dictionary, at most 10, each once; exactly one is primary when there
+             *     are any.
+             */
+            diagnoses?: components["schemas"]["DiagnosisChoice"][];
             /** @example 多饮水，注意休息 */
             treatment?: string | null;
             /** @description Catalogue items (drugs, tests, examinations) and quantities; at most 50. */
@@ -3663,7 +3850,7 @@ export interface operations {
                 schedule_id?: number;
                 patient_id?: number;
                 status?: components["schemas"]["AppointmentStatus"];
-                /** @description A whole identity number or mobile number. */
+                /** @description A whole document number (of any type) or mobile number. */
                 q?: string;
             };
             header?: never;
@@ -3827,7 +4014,7 @@ export interface operations {
                 schedule_id?: number;
                 patient_id?: number;
                 status?: components["schemas"]["AppointmentStatus"];
-                /** @description A whole identity number or mobile number. */
+                /** @description A whole document number (of any type) or mobile number. */
                 q?: string;
             };
             header?: never;
@@ -6871,6 +7058,496 @@ export interface operations {
                 };
             };
             /** @description No such department in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesList: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /** @description The start of a code (`J06`, any case) or a part of a name (`感染`). */
+                q?: string;
+                is_active?: boolean;
+                /** @description `code` (the default) or `name`; prefix `-` for descending. */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_Diagnosis"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiagnosisRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diagnosis"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is already in the dictionary (`DUPLICATE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DiagnosisUpload"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosisImportResult"];
+                };
+            };
+            /** @description The multipart body could not be read (`MALFORMED_MULTIPART`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is over 8 MiB (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad rows: nothing imported (`IMPORT_REJECTED`, with `report`: row, field, reason); or no `file` part (`VALIDATION_FAILED`, with `errors` naming `file`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diagnosis"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such diagnosis in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiagnosisRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diagnosis"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such diagnosis in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is already in the dictionary (`DUPLICATE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diagnosesRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovalResult"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such diagnosis in your hospital (`NOT_FOUND`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10251,7 +10928,7 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1–200 (default 20). */
                 page_size?: number;
-                /** @description A name fragment, or a whole identity number or phone. */
+                /** @description A name fragment, or a whole document number (of any type) or phone. */
                 q?: string;
                 insurance_type?: components["schemas"]["InsuranceType"];
                 gender?: components["schemas"]["Gender"];
@@ -10361,7 +11038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Identity number already registered (`DUPLICATE`) */
+            /** @description Document already registered to another patient (`DUPLICATE`, with the patient in `conflict`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10535,7 +11212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Identity number already registered (`DUPLICATE`) */
+            /** @description Document already registered to another patient (`DUPLICATE`, with the patient in `conflict`) */
             409: {
                 headers: {
                     [name: string]: unknown;

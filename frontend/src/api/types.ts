@@ -26,7 +26,12 @@ export type DoctorRequest = S['DoctorRequest']
 export type DoctorTitle = S['DoctorTitle']
 export type DailySettlement = S['DailySettlement']
 export type DeptField = S['DeptField']
+export type Diagnosis = S['Diagnosis']
+export type DiagnosisChoice = S['DiagnosisChoice']
+export type DiagnosisImportResult = S['DiagnosisImportResult']
+export type DiagnosisRequest = S['DiagnosisRequest']
 export type DimensionNode = S['DimensionNode']
+export type DocumentType = S['DocumentType']
 export type DrillDown = S['DrillDown']
 export type DrillItem = S['DrillItem']
 export type FieldError = S['FieldError']
@@ -64,6 +69,7 @@ export type PaymentMethod = S['PaymentMethod']
 export type PrescriptionItem = S['PrescriptionItem']
 export type Problem = S['Problem']
 export type QueueEntry = S['QueueEntry']
+export type RecordDiagnosis = S['RecordDiagnosis']
 export type ResultCell = S['ResultCell']
 export type ResultsMatrix = S['ResultsMatrix']
 export type Role = S['Role']
@@ -90,6 +96,15 @@ export const TIME_SLOTS: TimeSlot[] = ['MORNING', 'AFTERNOON', 'EVENING']
 export const DOCTOR_TITLES: DoctorTitle[] = ['CHIEF', 'ASSOCIATE_CHIEF', 'ATTENDING', 'RESIDENT']
 export const INSURANCE_TYPES: InsuranceType[] = ['EMPLOYEE', 'RESIDENT', 'SELF_PAY']
 export const GENDERS: Gender[] = ['MALE', 'FEMALE']
+export const DOCUMENT_TYPES: DocumentType[] = [
+  'ID_CARD',
+  'PASSPORT',
+  'HK_MACAO_PERMIT',
+  'TAIWAN_PERMIT',
+  'RESIDENCE_PERMIT',
+  'PERMANENT_RESIDENCE',
+  'NONE_YET',
+]
 export const GUARDIAN_RELATIONS: GuardianRelation[] = [
   'PARENT',
   'SPOUSE',

@@ -51,17 +51,23 @@ describe('a form dialog', () => {
   it('names the record a refusal collided with at its field, until the field changes', async () => {
     const d = dialog()
     d.open()
-    const taken = new ApiError(409, 'DUPLICATE', 'id_card is already registered', [
-      { field: 'id_card', message: 'is already registered to another patient' },
-    ], [], 0, { resource: 'PATIENT', id: 7, patient_name: '王秀英', id_card_masked: '330102********123X' })
+    const taken = new ApiError(409, 'DUPLICATE', 'document_no is already registered', [
+      { field: 'document_no', message: 'is already registered to another patient' },
+    ], [], 0, {
+      resource: 'PATIENT',
+      id: 7,
+      patient_name: '王秀英',
+      document_type: 'PASSPORT',
+      document_masked: 'E*****678',
+    })
     expect(await d.submit(() => Promise.reject(taken))).toBe(false)
-    expect(d.errors.id_card).toBe('该证件号已登记为患者 王秀英（330102********123X）')
+    expect(d.errors.document_no).toBe('该证件号已登记为患者 王秀英（护照 E*****678）')
     expect(d.conflict.value?.id).toBe(7)
     d.clear('name')
     expect(d.conflict.value?.id).toBe(7)
-    d.clear('id_card')
+    d.clear('document_no')
     expect(d.conflict.value).toBeNull()
-    expect(d.errors.id_card).toBeUndefined()
+    expect(d.errors.document_no).toBeUndefined()
   })
 
   it('shows any other failure as a message', async () => {

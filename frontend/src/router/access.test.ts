@@ -75,6 +75,13 @@ describe('screens by role', () => {
     expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-catalogue') + 1)
   })
 
+  it('keeps the diagnosis dictionary to the administrator, in the menu beside the catalogue', () => {
+    expect(canAccess('ADMIN', 'admin-diagnoses')).toBe(true)
+    for (const role of ['FRONT_DESK', 'DOCTOR', 'ANALYST'] as const) expect(canAccess(role, 'admin-diagnoses')).toBe(false)
+    const admin = menuFor('ADMIN').find((g) => g.key === 'admin')?.items ?? []
+    expect(admin.indexOf('admin-diagnoses')).toBe(admin.indexOf('admin-insurance-policies') + 1)
+  })
+
   it('hides a menu group that has no screens yet', () => {
     for (const role of ['ADMIN', 'ANALYST'] as const) {
       expect(menuFor(role).every((g) => g.items.length > 0)).toBe(true)

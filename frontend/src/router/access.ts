@@ -18,6 +18,7 @@ export type ScreenName =
   | 'admin-doctors'
   | 'admin-schedules'
   | 'admin-catalogue'
+  | 'admin-diagnoses'
   | 'admin-insurance-policies'
   | 'admin-users'
   | 'admin-audit'
@@ -54,6 +55,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-doctors': ADMIN,
   'admin-schedules': ADMIN,
   'admin-catalogue': ADMIN,
+  'admin-diagnoses': ADMIN,
   'admin-insurance-policies': ADMIN,
   'admin-users': ADMIN,
   'admin-audit': ADMIN,
@@ -121,6 +123,7 @@ const MENU: MenuGroup[] = [
       'admin-doctors',
       'admin-catalogue',
       'admin-insurance-policies',
+      'admin-diagnoses',
       'admin-users',
       'admin-audit',
     ],

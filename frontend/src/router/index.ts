@@ -121,6 +121,12 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'admin-catalogue', title: 'nav.admin-catalogue' },
       },
       {
+        path: 'admin/diagnoses',
+        name: 'admin-diagnoses',
+        component: () => import('@/views/admin/DiagnosesView.vue'),
+        meta: { screen: 'admin-diagnoses', title: 'nav.admin-diagnoses' },
+      },
+      {
         path: 'admin/insurance-policies',
         name: 'admin-insurance-policies',
         component: () => import('@/views/admin/InsurancePoliciesView.vue'),
@@ -255,8 +261,9 @@ router.beforeEach(async (to) => {
   if (to.meta.screen && !canAccess(role, to.meta.screen)) {
     return { name: 'forbidden', query: { from: to.fullPath } }
   }
-  if (to.meta.screen?.startsWith('accounting-')) {
-    // The screen's messages, fetched with it; should that fail, the screen still opens (with message keys).
+  if (to.meta.screen?.startsWith('accounting-') || to.meta.screen === 'admin-diagnoses') {
+    // The screen's messages (the diagnoses' CSV import shares the upload dialog's), fetched with it; should
+    // that fail, the screen still opens (with message keys).
     await loadMessageSection('accounting').catch(() => undefined)
   }
   return true

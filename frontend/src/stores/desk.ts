@@ -2,13 +2,14 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { Patient, PatientSummary } from '@/api/types'
-import { maskIdCard, maskPhone } from '@/utils/mask'
+import { maskDocument, maskPhone } from '@/utils/mask'
 
 export function summaryOf(p: Patient): PatientSummary {
   return {
     id: p.id,
     name: p.name,
-    id_card_masked: maskIdCard(p.id_card),
+    document_type: p.document_type,
+    document_masked: p.document_no ? maskDocument(p.document_type, p.document_no) : null,
     phone_masked: maskPhone(p.phone),
     dob: p.dob,
     gender: p.gender,
@@ -22,7 +23,7 @@ export const useDeskStore = defineStore('desk', () => {
   const patient = ref<PatientSummary | null>(null)
 
   function serve(p: PatientSummary | Patient): void {
-    patient.value = 'id_card' in p ? summaryOf(p) : p
+    patient.value = 'phone' in p ? summaryOf(p) : p
   }
 
   return { patient, serve }

@@ -14,7 +14,8 @@ const patient: Conflict = {
   resource: 'PATIENT',
   id: 7,
   patient_name: '王秀英',
-  id_card_masked: '330102********123X',
+  document_type: 'ID_CARD',
+  document_masked: '330102********123X',
 }
 const booking: Conflict = {
   resource: 'APPOINTMENT',
@@ -28,9 +29,22 @@ const booking: Conflict = {
 
 describe('conflict messages', () => {
   it('name the patient an identity number is registered to', () => {
-    expect(conflictMessage(patient, translate('zh-CN'))).toBe('该证件号已登记为患者 王秀英（330102********123X）')
+    expect(conflictMessage(patient, translate('zh-CN'))).toBe('该证件号已登记为患者 王秀英（身份证 330102********123X）')
     expect(conflictMessage(patient, translate('en'))).toBe(
-      'This ID number is already registered to 王秀英 (330102********123X)',
+      'This document is already registered to 王秀英 (ID card 330102********123X)',
+    )
+  })
+
+  it('name the type of document as well: a passport, a permit', () => {
+    const passport: Conflict = { ...patient, document_type: 'PASSPORT', document_masked: 'E*****678' }
+    expect(conflictMessage(passport, translate('zh-CN'))).toBe('该证件号已登记为患者 王秀英（护照 E*****678）')
+    expect(conflictMessage(passport, translate('en'))).toBe(
+      'This document is already registered to 王秀英 (Passport E*****678)',
+    )
+    const permit: Conflict = { ...patient, document_type: 'HK_MACAO_PERMIT', document_masked: 'H*****678' }
+    expect(conflictMessage(permit, translate('zh-CN'))).toBe('该证件号已登记为患者 王秀英（港澳通行证 H*****678）')
+    expect(conflictMessage(permit, translate('en'))).toBe(
+      'This document is already registered to 王秀英 (HK/Macao permit H*****678)',
     )
   })
 

@@ -5,7 +5,13 @@ describe('server field messages in Chinese', () => {
   it('translates the messages the server sends', () => {
     expect(localizeFieldMessage('must be between 1 and 500', 'zh-CN')).toBe('须在 1 到 500 之间')
     expect(localizeFieldMessage('must be between 0 and the total', 'zh-CN')).toBe('须在 0 到 总金额 之间')
-    expect(localizeFieldMessage('the check digit does not match', 'zh-CN')).toBe('身份证号校验位不正确')
+    expect(localizeFieldMessage('the check digit does not match', 'zh-CN')).toBe('证件号码校验位不正确')
+    expect(localizeFieldMessage('a passport number is 5 to 17 letters and digits', 'zh-CN')).toBe(
+      '护照号码应为 5 至 17 位字母或数字',
+    )
+    expect(localizeFieldMessage('is required for a patient with no document yet', 'zh-CN')).toBe(
+      '暂无证件的新生儿须登记监护人',
+    )
     expect(localizeFieldMessage('is already registered to another patient', 'zh-CN')).toBe('已被使用，请换一个')
     expect(localizeFieldMessage('must be at most 64 characters', 'zh-CN')).toBe('最多 64 个字符')
     expect(localizeFieldMessage('no such doctor', 'zh-CN')).toBe('不存在')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskIdCard, maskName, maskPhone } from './mask'
+import { maskDocument, maskName, maskPhone } from './mask'
 
 describe('masking', () => {
   it('names a patient as the queue board does', () => {
@@ -11,7 +11,10 @@ describe('masking', () => {
   })
 
   it('keeps the ends of identity numbers and phones', () => {
-    expect(maskIdCard('110105199001011234')).toBe('110105********1234')
+    expect(maskDocument('ID_CARD', '110105199001011234')).toBe('110105********1234')
+    expect(maskDocument('PERMANENT_RESIDENCE', '915611198506150019')).toBe('915611********0019')
+    expect(maskDocument('PASSPORT', 'E12345678')).toBe('E*****678')
+    expect(maskDocument('TAIWAN_PERMIT', '12345678')).toBe('1****678')
     expect(maskPhone('13812345678')).toBe('138****5678')
   })
 })

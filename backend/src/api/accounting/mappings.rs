@@ -174,20 +174,6 @@ async fn create(
     Ok(HttpResponse::Created().json(ItemMapping::from(created)))
 }
 
-/// Reads the `file` part of a multipart upload (through the one upload reader), within `MAX_FILE_BYTES`.
-async fn read_file(
-    req: &HttpRequest,
-    payload: web::Payload,
-    upload_dir: &std::path::Path,
-) -> Result<Vec<u8>, AppError> {
-    let received = upload::receive(req, payload, MAX_FILE_BYTES, upload_dir).await?;
-    let path = received.path().to_owned();
-    tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))
-}
-
 /// Adds the mappings of a CSV file (`node_code,item_code`). Every row is checked as a single mapping
 /// would be, also against the rows above it; one bad row refuses the whole file with a report of every
 /// problem, and nothing is written. Mappings already present are skipped, so a file can be imported again.
@@ -210,7 +196,8 @@ async fn import(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<web::Json<ImportResult>, AppError> {
-    let file = read_file(&req, payload, &state.settings.upload_dir).await?;
+    let file =
+        upload::read_small(&req, payload, MAX_FILE_BYTES, &state.settings.upload_dir).await?;
     let outcome = service::import(&state.db, &user, id.into_inner(), &file).await?;
     Ok(web::Json(outcome.into()))
 }

@@ -3,6 +3,7 @@ pub mod audit_logs;
 pub mod auth;
 pub mod charge_items;
 pub mod departments;
+pub mod diagnoses;
 pub mod doctors;
 pub mod insurance_policies;
 pub mod patients;
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(patients::routes)
         .configure(charge_items::routes)
         .configure(insurance_policies::routes)
+        .configure(diagnoses::routes)
         .configure(users::routes)
         .configure(audit_logs::routes);
 }

@@ -1,4 +1,4 @@
-//! `/patients` (ADMIN and FRONT_DESK; delete: ADMIN). Lists mask identity numbers and phones; reading one
+//! `/patients` (ADMIN and FRONT_DESK; delete: ADMIN). Lists mask document numbers and phones; reading one
 //! patient shows them in full and is audited.
 use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
@@ -7,11 +7,11 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        foundation::id_card::IdCard,
-        foundation::masking::{mask_id_card, mask_phone},
+        foundation::document::Document,
+        foundation::masking::mask_phone,
         foundation::phone::MobilePhone,
         foundation::text,
-        foundation::vocab::{Gender, GuardianRelation, InsuranceType},
+        foundation::vocab::{DocumentType, Gender, GuardianRelation, InsuranceType},
     },
     entities::foundation::patient,
     error::{AppError, FieldErrors},
@@ -26,14 +26,16 @@ use utoipa::{IntoParams, ToSchema};
 
 crate::api::routes!(list, read, create, update, remove);
 
-/// A patient as lists show them: identity number and phone masked, no address.
+/// A patient as lists show them: document number and phone masked, no address.
 #[derive(Serialize, ToSchema)]
 pub struct PatientSummary {
     pub id: i64,
     #[schema(example = "王秀英")]
     pub name: String,
+    pub document_type: DocumentType,
+    /// None for a patient with no document yet.
     #[schema(example = "330102********123X")]
-    pub id_card_masked: String,
+    pub document_masked: Option<String>,
     #[schema(example = "138****5678")]
     pub phone_masked: String,
     pub dob: NaiveDate,
@@ -62,8 +64,10 @@ pub struct Guardian {
 pub struct Patient {
     pub id: i64,
     pub name: String,
+    pub document_type: DocumentType,
+    /// None for a patient with no document yet.
     #[schema(example = "33010219800101123X")]
-    pub id_card: String,
+    pub document_no: Option<String>,
     #[schema(example = "13812345678")]
     pub phone: String,
     pub dob: NaiveDate,
@@ -79,9 +83,10 @@ pub struct Patient {
 impl From<patient::Model> for PatientSummary {
     fn from(m: patient::Model) -> Self {
         Self {
+            document_masked: m.document_masked(),
+            document_type: m.document_type,
             id: m.id,
             name: m.name,
-            id_card_masked: mask_id_card(&m.id_card),
             phone_masked: mask_phone(&m.phone),
             dob: m.dob,
             gender: m.gender,
@@ -97,7 +102,8 @@ impl From<patient::Model> for Patient {
         Self {
             id: m.id,
             name: m.name,
-            id_card: m.id_card,
+            document_type: m.document_type,
+            document_no: m.document_no,
             phone: m.phone,
             dob: m.dob,
             gender: m.gender,
@@ -123,13 +129,21 @@ impl From<patient::Model> for Patient {
 pub struct PatientRequest {
     #[schema(example = "王秀英", max_length = 64)]
     pub name: String,
-    /// 18 characters with a valid check digit (GB 11643); unique in the hospital.
+    /// Default `ID_CARD`. `NONE_YET` (a newborn, say) needs a guardian and a birth date.
+    #[schema(value_type = Option<DocumentType>)]
+    pub document_type: Option<String>,
+    /// Checked by its type's rule: `ID_CARD` 18 characters with the GB 11643 check digit; `RESIDENCE_PERMIT`
+    /// the same, starting 810000, 820000 or 830000; `PERMANENT_RESIDENCE` (2017) the same, starting 9; `PASSPORT`
+    /// 5-17 letters and digits; `HK_MACAO_PERMIT` H or M and 8 or 10 digits; `TAIWAN_PERMIT` 8 or 10 digits;
+    /// absent or empty for `NONE_YET`. Unique in the hospital per type. Also accepted as `id_card`.
+    #[serde(alias = "id_card")]
     #[schema(example = "11010519491231002X")]
-    pub id_card: String,
+    pub document_no: Option<String>,
     /// Mainland mobile number; patients may share one (a family's).
     #[schema(example = "13812345678")]
     pub phone: String,
-    /// Must agree with the birth date inside the identity number. Defaults to it.
+    /// Must agree with the birth date inside the document number, where it has one, and defaults to it;
+    /// required otherwise.
     pub dob: Option<NaiveDate>,
     #[schema(value_type = Gender)]
     pub gender: String,
@@ -148,7 +162,18 @@ impl TryFrom<PatientRequest> for PatientInput {
     fn try_from(r: PatientRequest) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", text::required(&r.name, 64));
-        let id_card = errors.check("id_card", IdCard::parse(&r.id_card));
+        let document_type = errors.check(
+            "document_type",
+            r.document_type
+                .as_deref()
+                .map_or(Ok(DocumentType::IdCard), str::parse::<DocumentType>),
+        );
+        let document = document_type.and_then(|kind| {
+            errors.check(
+                "document_no",
+                Document::parse(kind, r.document_no.as_deref()),
+            )
+        });
         let phone = errors.check("phone", MobilePhone::parse(&r.phone));
         let address = errors.check("address", text::optional(r.address.as_deref(), 255));
         let gender = errors.check("gender", r.gender.parse::<Gender>());
@@ -161,25 +186,31 @@ impl TryFrom<PatientRequest> for PatientInput {
                 errors.check("guardian.phone", MobilePhone::parse(&g.phone)),
             )
         });
-        let today = Utc::now().date_naive();
+        if document_type == Some(DocumentType::NoneYet) && r.guardian.is_none() {
+            errors.add("guardian", "is required for a patient with no document yet");
+        }
         let dob = r
             .dob
-            .or_else(|| id_card.as_ref().and_then(IdCard::birth_date));
-        if dob.is_some_and(|d| d > today) {
-            errors.add("dob", "must not be in the future");
+            .or_else(|| document.as_ref().and_then(Document::birth_date));
+        if dob.is_none() && document.is_some() {
+            errors.add(
+                "dob",
+                "is required when the document does not carry the birth date",
+            );
         }
-        if let (Some(id), Some(gender)) = (&id_card, gender)
-            && id.is_male() != (gender == Gender::Male)
+        if let (Some(is_male), Some(gender)) =
+            (document.as_ref().and_then(Document::is_male), gender)
+            && is_male != (gender == Gender::Male)
         {
             errors.add(
                 "gender",
-                "does not match the sex digit of the identity number",
+                "does not match the sex digit of the document number",
             );
         }
         errors.finish(|| {
             Some(Self {
                 name: name?,
-                id_card: id_card?,
+                document: document?,
                 phone: phone?,
                 dob: dob?,
                 gender: gender?,
@@ -202,7 +233,7 @@ impl TryFrom<PatientRequest> for PatientInput {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PatientQuery {
-    /// A name fragment, or a whole identity number or phone.
+    /// A name fragment, or a whole document number (of any type) or phone.
     pub q: Option<String>,
     pub insurance_type: Option<InsuranceType>,
     pub gender: Option<Gender>,
@@ -212,7 +243,8 @@ pub struct PatientQuery {
 }
 
 const NOT_FOUND: &str = "No such patient in your hospital (`NOT_FOUND`)";
-const DUPLICATE: &str = "Identity number already registered (`DUPLICATE`)";
+const DUPLICATE: &str =
+    "Document already registered to another patient (`DUPLICATE`, with the patient in `conflict`)";
 
 #[utoipa::path(tag = "patients", summary = "List patients (masked)", params(PageParams, PatientQuery),
     responses((status = 200, body = PageOf<PatientSummary>)), security(("bearer" = [])))]
@@ -235,7 +267,7 @@ async fn list(
     Ok(web::Json(PageOf::from_page(found, PatientSummary::from)))
 }
 
-/// The full record with the identity number and phone; the read is written to the audit log.
+/// The full record with the document number and phone; the read is written to the audit log.
 #[utoipa::path(tag = "patients", summary = "Get a patient (audited)", responses((status = 200, body = Patient),
     (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]

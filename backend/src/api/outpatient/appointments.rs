@@ -6,9 +6,8 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        foundation::masking::{mask_id_card, mask_phone},
-        outpatient::appointment::AppointmentStatus,
-        outpatient::schedule::TimeSlot,
+        foundation::masking::mask_phone, foundation::vocab::DocumentType,
+        outpatient::appointment::AppointmentStatus, outpatient::schedule::TimeSlot,
     },
     error::AppError,
     services::outpatient::appointments::{self as service, AppointmentFilter, AppointmentView},
@@ -30,7 +29,10 @@ pub struct Appointment {
     pub is_walk_in: bool,
     pub patient_id: i64,
     pub patient_name: String,
-    pub patient_id_card_masked: String,
+    pub patient_document_type: DocumentType,
+    /// None for a patient with no document yet (a newborn).
+    #[schema(example = "330102********123X")]
+    pub patient_document_masked: Option<String>,
     pub patient_phone_masked: String,
     pub schedule_id: i64,
     pub date: NaiveDate,
@@ -56,8 +58,9 @@ impl From<AppointmentView> for Appointment {
             queue_no: a.queue_no,
             is_walk_in: a.is_walk_in,
             patient_id: v.patient.id,
+            patient_document_masked: v.patient.document_masked(),
+            patient_document_type: v.patient.document_type,
             patient_name: v.patient.name,
-            patient_id_card_masked: mask_id_card(&v.patient.id_card),
             patient_phone_masked: mask_phone(&v.patient.phone),
             schedule_id: v.schedule.id,
             date: v.schedule.schedule_date,
@@ -83,7 +86,7 @@ pub struct AppointmentQuery {
     pub schedule_id: Option<i64>,
     pub patient_id: Option<i64>,
     pub status: Option<AppointmentStatus>,
-    /// A whole identity number or mobile number.
+    /// A whole document number (of any type) or mobile number.
     pub q: Option<String>,
 }
 
@@ -113,7 +116,7 @@ async fn list(
 }
 
 /// Today's appointments (the hospital's local date), for the check-in desk: search with `q` = the patient's
-/// identity number or phone.
+/// document number (of any type) or phone.
 #[utoipa::path(tag = "appointments", summary = "Today's appointments (check-in list)", params(PageParams, AppointmentQuery),
     responses((status = 200, body = PageOf<Appointment>)), security(("bearer" = [])))]
 #[get("/appointments/today")]

@@ -9,6 +9,7 @@ use crate::{
         foundation::money::Amount,
         foundation::text,
         outpatient::appointment::AppointmentStatus,
+        outpatient::diagnosis::{self, CodedDiagnosis},
         outpatient::prescription::{Frequency, MAX_DAYS, Route, Usage},
         outpatient::schedule::TimeSlot,
     },
@@ -190,7 +191,10 @@ pub struct MedicalRecord {
     pub appointment_id: i64,
     pub doctor_id: i64,
     pub patient_id: i64,
+    /// Free text, beside or instead of the coded diagnoses.
     pub diagnosis: Option<String>,
+    /// The primary first.
+    pub diagnoses: Vec<CodedDiagnosis>,
     pub treatment: Option<String>,
     pub prescription: Vec<PrescriptionItem>,
     pub visit_time: Option<DateTime<Utc>>,
@@ -209,12 +213,14 @@ impl From<medical_record::Model> for MedicalRecord {
                 usage: p.usage.map(UsageView::from),
             })
             .collect();
+        let diagnoses = service::diagnoses_of(&m);
         Self {
             id: m.id,
             appointment_id: m.appointment_id,
             doctor_id: m.doctor_id,
             patient_id: m.patient_id,
             diagnosis: m.diagnosis,
+            diagnoses,
             treatment: m.treatment,
             prescription,
             visit_time: m.visit_time,
@@ -243,8 +249,13 @@ async fn read(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordRequest {
+    /// Free text, beside or instead of the coded diagnoses.
     #[schema(example = "急性上呼吸道感染", max_length = 2000)]
     pub diagnosis: Option<String>,
+    /// Active entries of the diagnosis dictionary, at most 10, each once; exactly one is primary when there
+    /// are any.
+    #[serde(default)]
+    pub diagnoses: Vec<DiagnosisChoice>,
     #[schema(example = "多饮水，注意休息", max_length = 4000)]
     pub treatment: Option<String>,
     /// Catalogue items (drugs, tests, examinations) and quantities; at most 50.
@@ -252,11 +263,29 @@ pub struct RecordRequest {
     pub prescription: Vec<PrescriptionLine>,
 }
 
+/// A diagnosis chosen from the dictionary.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisChoice {
+    pub diagnosis_id: i64,
+    /// Default false.
+    #[serde(default)]
+    pub primary: bool,
+}
+
 impl TryFrom<RecordRequest> for RecordInput {
     type Error = AppError;
     fn try_from(r: RecordRequest) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
         let diagnosis = errors.check("diagnosis", text::optional(r.diagnosis.as_deref(), 2000));
+        let diagnoses: Vec<(i64, bool)> = r
+            .diagnoses
+            .iter()
+            .map(|d| (d.diagnosis_id, d.primary))
+            .collect();
+        for (field, message) in diagnosis::problems(&diagnoses) {
+            errors.add(&field, message);
+        }
         let treatment = errors.check("treatment", text::optional(r.treatment.as_deref(), 4000));
         if r.prescription.len() > 50 {
             errors.add("prescription", "must have at most 50 items");
@@ -293,6 +322,7 @@ impl TryFrom<RecordRequest> for RecordInput {
         errors.finish(|| {
             Some(Self {
                 diagnosis: diagnosis?,
+                diagnoses,
                 treatment: treatment?,
                 prescription,
             })

@@ -1,8 +1,19 @@
 //! How identity numbers and phones appear in lists: enough to recognise, not enough to reuse.
+use super::{document::carries_birth_and_sex, vocab::DocumentType};
 
 /// `110105********1234`: region code and last four kept.
 pub fn mask_id_card(id: &str) -> String {
     mask_middle(id, 6, 4)
+}
+
+/// A document number as lists show it: an ID card's layout as [`mask_id_card`], others (`E*****678`) with their
+/// first character and last three.
+pub fn mask_document(kind: DocumentType, number: &str) -> String {
+    if carries_birth_and_sex(kind) {
+        mask_id_card(number)
+    } else {
+        mask_middle(number, 1, 3)
+    }
 }
 
 /// `138****5678`.
@@ -39,6 +50,18 @@ mod tests {
     #[test]
     fn masks_as_the_front_desk_expects() {
         assert_eq!(mask_id_card("11010519491231002X"), "110105********002X");
+        assert_eq!(
+            mask_document(DocumentType::PermanentResidence, "915611198506150019"),
+            "915611********0019"
+        );
+        assert_eq!(
+            mask_document(DocumentType::Passport, "E12345678"),
+            "E*****678"
+        );
+        assert_eq!(
+            mask_document(DocumentType::TaiwanPermit, "12345678"),
+            "1****678"
+        );
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");
         assert_eq!(mask_name("王秀英"), "王*英");

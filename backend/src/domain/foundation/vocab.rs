@@ -56,6 +56,20 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// The identity document a patient is registered by: 居民身份证, 护照, 港澳居民来往内地通行证,
+    /// 台湾居民来往大陆通行证, 港澳台居民居住证, 外国人永久居留身份证, and none yet (a newborn, with a guardian).
+    DocumentType {
+        IdCard,
+        Passport,
+        HkMacaoPermit,
+        TaiwanPermit,
+        ResidencePermit,
+        PermanentResidence,
+        NoneYet,
+    }
+);
+
+vocabulary!(
     /// How a guardian is related to the patient: 父母, 配偶, 子女, 兄弟姐妹, (外)祖父母, 其他亲属, 其他.
     GuardianRelation { Parent, Spouse, Child, Sibling, Grandparent, Relative, Other }
 );

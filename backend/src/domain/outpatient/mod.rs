@@ -2,6 +2,7 @@
 //! what the insurance fund pays of it.
 pub mod appointment;
 pub mod billing;
+pub mod diagnosis;
 pub mod insurance;
 pub mod prescription;
 pub mod schedule;

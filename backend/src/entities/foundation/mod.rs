@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod auth_session;
 pub mod charge_item;
 pub mod department;
+pub mod diagnosis;
 pub mod doctor;
 pub mod hospital;
 pub mod insurance_policy;

@@ -1,5 +1,5 @@
 //! The `patient` table.
-use crate::domain::foundation::vocab::{Gender, GuardianRelation, InsuranceType};
+use crate::domain::foundation::vocab::{DocumentType, Gender, GuardianRelation, InsuranceType};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -10,7 +10,9 @@ pub struct Model {
     pub id: i64,
     pub hospital_id: i64,
     pub name: String,
-    pub id_card: String,
+    pub document_type: DocumentType,
+    /// None only for `NONE_YET`.
+    pub document_no: Option<String>,
     pub phone: String,
     pub dob: Date,
     pub gender: Gender,
@@ -23,6 +25,17 @@ pub struct Model {
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+impl Model {
+    /// The document number as lists show it; None for a patient with no document yet.
+    pub fn document_masked(&self) -> Option<String> {
+        let number = self.document_no.as_deref()?;
+        Some(crate::domain::foundation::masking::mask_document(
+            self.document_type,
+            number,
+        ))
+    }
 }
 
 impl ActiveModelBehavior for ActiveModel {}

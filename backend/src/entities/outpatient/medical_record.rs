@@ -13,6 +13,9 @@ pub struct Model {
     pub patient_id: i64,
     #[sea_orm(column_type = "Text", nullable)]
     pub diagnosis: Option<String>,
+    /// JSON: the coded diagnoses, the primary first (see `services::outpatient::medical_records`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub diagnoses: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub treatment: Option<String>,
     /// JSON: the ordered catalogue items and quantities (see `services::outpatient::medical_records`).

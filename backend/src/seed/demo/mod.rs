@@ -11,14 +11,16 @@ use crate::{
     auth::password,
     db::begin_write,
     domain::{
-        foundation::id_card::IdCard,
+        foundation::document::Document,
         foundation::money::Amount,
         foundation::phone::MobilePhone,
-        foundation::vocab::{DoctorTitle, Gender, InsuranceType, ItemCategory},
+        foundation::vocab::{
+            DoctorTitle, DocumentType, Gender, GuardianRelation, InsuranceType, ItemCategory,
+        },
     },
     entities::{
-        foundation::charge_item, foundation::department, foundation::doctor, foundation::hospital,
-        foundation::patient,
+        foundation::charge_item, foundation::department, foundation::diagnosis, foundation::doctor,
+        foundation::hospital, foundation::patient,
     },
     services::foundation::{
         insurance_policies::{self, PolicyInput},
@@ -66,15 +68,24 @@ struct DoctorRow {
     username: Option<String>,
 }
 #[derive(Deserialize)]
+struct DiagnosisRow {
+    code: String,
+    name: String,
+}
+#[derive(Deserialize)]
 struct PatientRow {
     hospital_code: String,
     name: String,
-    id_card: String,
+    document_type: String,
+    document_no: Option<String>,
     phone: String,
     dob: NaiveDate,
     gender: String,
     insurance_type: String,
     address: Option<String>,
+    guardian_name: Option<String>,
+    guardian_relation: Option<String>,
+    guardian_phone: Option<String>,
 }
 #[derive(Deserialize)]
 struct ItemRow {
@@ -158,6 +169,7 @@ pub struct DemoSummary {
     pub doctors: usize,
     pub patients: usize,
     pub charge_items: usize,
+    pub diagnoses: usize,
     pub users: usize,
     pub schedules: usize,
     pub appointments: usize,
@@ -318,14 +330,29 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         "patients.csv",
         include_str!("../../../../seeds/demo/patients.csv"),
     )? {
-        let id_card =
-            IdCard::parse(&p.id_card).map_err(|e| anyhow::anyhow!("patient {}: {e}", p.name))?;
-        let phone =
-            MobilePhone::parse(&p.phone).map_err(|e| anyhow::anyhow!("patient {}: {e}", p.name))?;
+        let invalid = |e: &dyn std::fmt::Display| anyhow::anyhow!("patient {}: {e}", p.name);
+        let document = Document::parse(
+            parse::<DocumentType>("document_type", &p.document_type)?,
+            p.document_no.as_deref(),
+        )
+        .map_err(|e| invalid(&e))?;
+        let phone = MobilePhone::parse(&p.phone).map_err(|e| invalid(&e))?;
+        let guardian_phone = match p.guardian_phone.as_deref().filter(|g| !g.is_empty()) {
+            Some(g) => Some(MobilePhone::parse(g).map_err(|e| invalid(&e))?.to_string()),
+            None => None,
+        };
+        let guardian_relation = match p.guardian_relation.as_deref().filter(|g| !g.is_empty()) {
+            Some(r) => Some(parse::<GuardianRelation>("guardian_relation", r)?),
+            None => None,
+        };
         patients.push(patient::ActiveModel {
             hospital_id: Set(hospital(&p.hospital_code)?),
             name: Set(p.name),
-            id_card: Set(id_card.to_string()),
+            document_type: Set(document.kind()),
+            document_no: Set(document.number().map(str::to_owned)),
+            guardian_name: Set(p.guardian_name.filter(|g| !g.is_empty())),
+            guardian_relation: Set(guardian_relation),
+            guardian_phone: Set(guardian_phone),
             phone: Set(phone.to_string()),
             dob: Set(p.dob),
             gender: Set(parse::<Gender>("gender", &p.gender)?),
@@ -378,6 +405,28 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         charge_item::Entity::insert_many(chunk.to_vec())
             .exec(&txn)
             .await?;
+    }
+
+    // The same common outpatient diagnoses (ICD-10) in each hospital's dictionary.
+    let dictionary = rows::<DiagnosisRow>(
+        "diagnoses.csv",
+        include_str!("../../../../seeds/demo/diagnoses.csv"),
+    )?;
+    for &hospital_id in hospitals.values() {
+        let entries: Vec<diagnosis::ActiveModel> = dictionary
+            .iter()
+            .map(|d| diagnosis::ActiveModel {
+                hospital_id: Set(hospital_id),
+                code: Set(d.code.clone()),
+                name: Set(d.name.clone()),
+                is_active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        summary.diagnoses += entries.len();
+        diagnosis::Entity::insert_many(entries).exec(&txn).await?;
     }
 
     for p in rows::<PolicyRow>(

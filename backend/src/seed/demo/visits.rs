@@ -20,13 +20,14 @@ use crate::{
         foundation::vocab::{Gender, InsuranceType},
         outpatient::appointment::AppointmentStatus,
         outpatient::billing::{self as rules, BillingStatus, PaymentMethod},
+        outpatient::diagnosis::CodedDiagnosis,
         outpatient::schedule::{ScheduleStatus, TimeSlot},
     },
     entities::{
         accounting::charge_detail, foundation::app_user, foundation::charge_item,
-        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
-        outpatient::billing, outpatient::billing_line, outpatient::medical_record,
-        outpatient::schedule,
+        foundation::department, foundation::diagnosis, foundation::doctor, foundation::patient,
+        outpatient::appointment, outpatient::billing, outpatient::billing_line,
+        outpatient::medical_record, outpatient::schedule,
     },
     services::{
         Actor, local_now,
@@ -126,6 +127,9 @@ struct Patient {
 
 impl Patient {
     fn fits(&self, audience: Audience, date: NaiveDate) -> bool {
+        if date < self.dob {
+            return false;
+        }
         let age = age_on(self.dob, date);
         match audience {
             Audience::Children => age < 14,
@@ -188,6 +192,8 @@ struct Clinic {
     patients: Vec<Patient>,
     items: Vec<charge_item::Model>,
     item_by_code: HashMap<String, usize>,
+    /// The dictionary's diagnoses by name: a visit whose diagnosis is in it is coded.
+    diagnoses: HashMap<String, CodedDiagnosis>,
 }
 
 /// Loads the demo clinic's activity for one hospital, inside the demo transaction.
@@ -289,6 +295,21 @@ async fn read_clinic(txn: &DatabaseTransaction, hospital_id: i64) -> anyhow::Res
         .enumerate()
         .map(|(i, item)| (item.item_code.clone(), i))
         .collect();
+    let diagnoses = diagnosis::Entity::find()
+        .filter(diagnosis::Column::HospitalId.eq(hospital_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let coded = CodedDiagnosis {
+                diagnosis_id: d.id,
+                code: d.code,
+                name: d.name.clone(),
+                primary: true,
+            };
+            (d.name, coded)
+        })
+        .collect();
     Ok(Clinic {
         tz,
         now,
@@ -297,6 +318,7 @@ async fn read_clinic(txn: &DatabaseTransaction, hospital_id: i64) -> anyhow::Res
         patients,
         items,
         item_by_code,
+        diagnoses,
     })
 }
 
@@ -775,12 +797,16 @@ async fn write(
                     usage: None,
                 })
                 .collect();
+            let coded: Vec<&CodedDiagnosis> =
+                clinic.diagnoses.get(v.diagnosis).into_iter().collect();
             Ok(medical_record::ActiveModel {
                 hospital_id: Set(hospital_id),
                 appointment_id: Set(appointment_id),
                 doctor_id: Set(doctor_id),
                 patient_id: Set(clinic.patients[patient].id),
-                diagnosis: Set(Some(v.diagnosis.to_owned())),
+                // A coded diagnosis stands alone; one outside the dictionary (a TCM syndrome) is free text.
+                diagnosis: Set(coded.is_empty().then(|| v.diagnosis.to_owned())),
+                diagnoses: Set(Some(serde_json::to_string(&coded)?)),
                 treatment: Set(Some(v.treatment.to_owned())),
                 prescription: Set(Some(serde_json::to_string(&lines)?)),
                 visit_time: Set(Some(v.seen_at)),
@@ -808,6 +834,7 @@ async fn write(
                 doctor_id: Set(clinic.doctors[s.doctor].model.id),
                 patient_id: Set(patient_id),
                 diagnosis: Set(None),
+                diagnoses: Set(None),
                 treatment: Set(None),
                 prescription: Set(None),
                 visit_time: Set(None),

@@ -1,8 +1,12 @@
 //! Item mappings (项目对照): which charge items feed which CHARGE leaf of a model version — one at a time,
 //! or a whole CSV file checked row by row and written all or nothing.
 use crate::services::{
-    Actor, Page, PageRequest, accounting::dimension_nodes, accounting::model_versions,
-    foundation::audit, like_pattern,
+    Actor, Page, PageRequest,
+    accounting::dimension_nodes,
+    accounting::model_versions,
+    csv_table::{self, MAX_REPORTED},
+    foundation::audit,
+    like_pattern,
 };
 use crate::{
     db::begin_write,
@@ -26,8 +30,6 @@ use std::collections::{HashMap, HashSet};
 
 /// The columns of the CSV layout, in the order the export writes them.
 pub const CSV_COLUMNS: [&str; 2] = ["node_code", "item_code"];
-/// At most this many problems are listed in a refusal; the count names them all.
-const MAX_REPORTED: usize = 500;
 const INSERT_CHUNK: usize = 500;
 
 #[derive(Debug, Default, Clone)]
@@ -431,141 +433,74 @@ pub async fn import(
     let mut feeds = feeds(&txn, version_id, None).await?;
 
     let mut refusal = ImportReport::default();
-    let mut report = |row: u64, field: &str, reason: String| {
-        refusal.push(row, field.to_owned(), reason, MAX_REPORTED);
-    };
-    let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(file);
-    let mut records = reader.byte_records();
-    let positions = match records.next() {
-        None => {
-            report(
-                1,
-                "",
-                "the file is empty; expected the header node_code,item_code".into(),
-            );
-            None
-        }
-        Some(Err(e)) => {
-            report(1, "", format!("the header is not readable CSV: {e}"));
-            None
-        }
-        Some(Ok(header)) => {
-            let names: Vec<String> = header
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
-                .collect();
-            let at = |col: &str| names.iter().position(|n| n == col);
-            let unknown: Vec<&String> = names
-                .iter()
-                .filter(|n| !CSV_COLUMNS.contains(&n.as_str()))
-                .collect();
-            match (at("node_code"), at("item_code")) {
-                (Some(n), Some(i)) if unknown.is_empty() && names.len() == 2 => Some((n, i)),
-                _ => {
-                    report(
-                        1,
-                        "",
-                        format!(
-                            "the header must be node_code,item_code; found {}",
-                            names.join(",")
-                        ),
-                    );
-                    None
-                }
-            }
-        }
-    };
-
+    let lines = csv_table::read(file, &CSV_COLUMNS, &mut refusal);
+    let rows = lines.len() as u64;
     let mut accepted: Vec<Accepted> = Vec::new();
-    let (mut rows, mut already_present) = (0u64, 0u64);
-    if let Some((node_at, item_at)) = positions {
-        for record in records {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    let row = e.position().map(|p| p.line()).unwrap_or_default();
-                    report(row, "", format!("not readable CSV: {e}"));
-                    continue;
-                }
-            };
-            let row = record.position().map(|p| p.line()).unwrap_or_default();
-            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                continue;
+    let mut already_present = 0u64;
+    for line in lines {
+        let Some(record) = csv_table::row_or_report(line, &mut refusal) else {
+            continue;
+        };
+        let mut report = |row: u64, field: &str, reason: String| {
+            refusal.push(row, field.to_owned(), reason, MAX_REPORTED);
+        };
+        let row = record.line;
+        let [node_code, item_code] = &record.fields[..] else {
+            continue;
+        };
+        let (node_code, item_code) = (node_code.as_str(), item_code.as_str());
+        let leaf = match by_code.get(node_code) {
+            None if node_code.is_empty() => {
+                report(row, "node_code", "must not be empty".into());
+                None
             }
-            rows += 1;
-            if record.len() != 2 {
+            None => {
                 report(
                     row,
-                    "",
-                    format!(
-                        "has {} fields; expected 2 (node_code,item_code)",
-                        record.len()
-                    ),
+                    "node_code",
+                    format!("no node {node_code} in this model version"),
                 );
-                continue;
+                None
             }
-            let field = |at: usize| std::str::from_utf8(&record[at]).map(str::trim);
-            let (Ok(node_code), Ok(item_code)) = (field(node_at), field(item_at)) else {
-                report(row, "", "is not UTF-8 text".into());
-                continue;
-            };
-            let leaf = match by_code.get(node_code) {
-                None if node_code.is_empty() => {
-                    report(row, "node_code", "must not be empty".into());
+            Some(n) => match unmappable(n, parents.contains(&n.id)) {
+                Some(why) => {
+                    report(row, "node_code", why);
                     None
                 }
-                None => {
-                    report(
-                        row,
-                        "node_code",
-                        format!("no node {node_code} in this model version"),
-                    );
-                    None
-                }
-                Some(n) => match unmappable(n, parents.contains(&n.id)) {
-                    Some(why) => {
-                        report(row, "node_code", why);
-                        None
-                    }
-                    None => Some(*n),
-                },
-            };
-            let item_code = match text::code(item_code, 64) {
-                Ok(code) => Some(code),
-                Err(e) => {
-                    report(row, "item_code", e.to_string());
-                    None
-                }
-            };
-            let (Some(leaf), Some(item_code)) = (leaf, item_code) else {
-                continue;
-            };
-            let to = target(leaf)?;
-            let item_feeds = feeds.entry(item_code.clone()).or_default();
-            match conflict(&item_code, &to, item_feeds) {
-                // Stored already: skipped.
-                Some((true, _))
-                    if item_feeds
-                        .iter()
-                        .any(|f| f.target.id == to.id && f.row.is_none()) =>
-                {
-                    already_present += 1;
-                }
-                Some((_, reason)) => report(row, "item_code", reason),
-                None => {
-                    item_feeds.push(Feed {
-                        target: to,
-                        row: Some(row),
-                    });
-                    accepted.push(Accepted {
-                        node_id: leaf.id,
-                        item_code,
-                    });
-                }
+                None => Some(*n),
+            },
+        };
+        let item_code = match text::code(item_code, 64) {
+            Ok(code) => Some(code),
+            Err(e) => {
+                report(row, "item_code", e.to_string());
+                None
+            }
+        };
+        let (Some(leaf), Some(item_code)) = (leaf, item_code) else {
+            continue;
+        };
+        let to = target(leaf)?;
+        let item_feeds = feeds.entry(item_code.clone()).or_default();
+        match conflict(&item_code, &to, item_feeds) {
+            // Stored already: skipped.
+            Some((true, _))
+                if item_feeds
+                    .iter()
+                    .any(|f| f.target.id == to.id && f.row.is_none()) =>
+            {
+                already_present += 1;
+            }
+            Some((_, reason)) => report(row, "item_code", reason),
+            None => {
+                item_feeds.push(Feed {
+                    target: to,
+                    row: Some(row),
+                });
+                accepted.push(Accepted {
+                    node_id: leaf.id,
+                    item_code,
+                });
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The charge-item catalogue (收费项目): prices and the department that performs each item.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit,
+    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned,
     foundation::departments, remove_owned, search, sort_by,
 };
 use crate::{
@@ -10,9 +10,7 @@ use crate::{
     error::AppError,
 };
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set};
 
 #[derive(Debug, Clone)]
 pub struct ChargeItemInput {
@@ -116,13 +114,7 @@ pub async fn create(
         ..Default::default()
     };
     fill(&mut row, input);
-    let created = row.insert(&txn).await.map_err(AppError::unique(UNIQUE))?;
-    audit::commit(
-        txn,
-        actor.audit("CHARGE_ITEM_CREATE", "charge_item", created.id),
-    )
-    .await?;
-    Ok(created)
+    commit_saved::<item::Entity>(txn, actor, row, UNIQUE, |_| None).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -140,19 +132,13 @@ pub async fn update(
     let old_price = existing.unit_price;
     let mut row: item::ActiveModel = existing.into();
     fill(&mut row, input);
-    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
-    let detail = serde_json::json!({
-        "old_unit_price": old_price.to_decimal().to_string(),
-        "unit_price": updated.unit_price.to_decimal().to_string(),
-    });
-    audit::commit(
-        txn,
-        actor
-            .audit("CHARGE_ITEM_UPDATE", "charge_item", id)
-            .with_detail(detail),
-    )
-    .await?;
-    Ok(updated)
+    commit_saved::<item::Entity>(txn, actor, row, UNIQUE, |updated| {
+        Some(serde_json::json!({
+            "old_unit_price": old_price.to_decimal().to_string(),
+            "unit_price": updated.unit_price.to_decimal().to_string(),
+        }))
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]

@@ -1,13 +1,12 @@
 //! Departments (科室): the clinical and medical-technology units of a hospital.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit, remove_owned,
-    search, sort_by,
+    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned, remove_owned, search,
+    sort_by,
 };
 use crate::{db::begin_write, entities::foundation::department as dept, error::AppError};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -66,33 +65,29 @@ pub async fn get(
     find_owned::<dept::Entity>(conn, actor, id).await
 }
 
+/// What a create and an update write alike.
+fn fill(row: &mut dept::ActiveModel, input: DepartmentInput) {
+    row.code = Set(input.code);
+    row.name = Set(input.name);
+    row.location = Set(input.location);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: DepartmentInput,
 ) -> Result<dept::Model, AppError> {
-    let now = Utc::now();
     let txn = begin_write(db).await?;
-    let created = dept::ActiveModel {
+    let mut row = dept::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        code: Set(input.code),
-        name: Set(input.name),
-        location: Set(input.location),
-        is_active: Set(input.is_active),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(AppError::unique(UNIQUE))?;
-    audit::commit(
-        txn,
-        actor.audit("DEPARTMENT_CREATE", "department", created.id),
-    )
-    .await?;
-    Ok(created)
+    };
+    fill(&mut row, input);
+    commit_saved::<dept::Entity>(txn, actor, row, UNIQUE, |_| None).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -104,14 +99,8 @@ pub async fn update(
 ) -> Result<dept::Model, AppError> {
     let txn = begin_write(db).await?;
     let mut row: dept::ActiveModel = get(&txn, actor, id).await?.into();
-    row.code = Set(input.code);
-    row.name = Set(input.name);
-    row.location = Set(input.location);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
-    audit::commit(txn, actor.audit("DEPARTMENT_UPDATE", "department", id)).await?;
-    Ok(updated)
+    fill(&mut row, input);
+    commit_saved::<dept::Entity>(txn, actor, row, UNIQUE, |_| None).await
 }
 
 #[tracing::instrument(skip_all)]

@@ -1,6 +1,6 @@
 //! Doctors (医生): who sees patients, in which department, with which title (it sets the registration fee).
 use crate::services::{
-    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit,
+    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned,
     foundation::departments, like_pattern, remove_owned, sort_by,
 };
 use crate::{
@@ -13,8 +13,7 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -113,6 +112,18 @@ async fn check_references(
     Ok(())
 }
 
+/// What a create and an update write alike.
+fn fill(row: &mut doctor::ActiveModel, input: DoctorInput) {
+    row.department_id = Set(input.department_id);
+    row.user_id = Set(input.user_id);
+    row.name = Set(input.name);
+    row.title = Set(input.title);
+    row.phone = Set(input.phone.as_str().to_owned());
+    row.available_slots_per_day = Set(input.available_slots_per_day);
+    row.is_active = Set(input.is_active);
+    row.updated_at = Set(Utc::now());
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
@@ -121,25 +132,13 @@ pub async fn create(
 ) -> Result<doctor::Model, AppError> {
     let txn = begin_write(db).await?;
     check_references(&txn, actor, &input).await?;
-    let now = Utc::now();
-    let created = doctor::ActiveModel {
+    let mut row = doctor::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        department_id: Set(input.department_id),
-        user_id: Set(input.user_id),
-        name: Set(input.name),
-        title: Set(input.title),
-        phone: Set(input.phone.as_str().to_owned()),
-        available_slots_per_day: Set(input.available_slots_per_day),
-        is_active: Set(input.is_active),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(AppError::unique(UNIQUE))?;
-    audit::commit(txn, actor.audit("DOCTOR_CREATE", "doctor", created.id)).await?;
-    Ok(created)
+    };
+    fill(&mut row, input);
+    commit_saved::<doctor::Entity>(txn, actor, row, UNIQUE, |_| None).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -152,17 +151,8 @@ pub async fn update(
     let txn = begin_write(db).await?;
     let mut row: doctor::ActiveModel = get(&txn, actor, id).await?.into();
     check_references(&txn, actor, &input).await?;
-    row.department_id = Set(input.department_id);
-    row.user_id = Set(input.user_id);
-    row.name = Set(input.name);
-    row.title = Set(input.title);
-    row.phone = Set(input.phone.as_str().to_owned());
-    row.available_slots_per_day = Set(input.available_slots_per_day);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-    let updated = row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
-    audit::commit(txn, actor.audit("DOCTOR_UPDATE", "doctor", id)).await?;
-    Ok(updated)
+    fill(&mut row, input);
+    commit_saved::<doctor::Entity>(txn, actor, row, UNIQUE, |_| None).await
 }
 
 #[tracing::instrument(skip_all)]

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod charge_items;
 pub mod departments;
+pub mod diagnoses;
 pub mod doctors;
 pub mod insurance_policies;
 pub mod patients;

@@ -1,14 +1,13 @@
-//! Patients (患者): the identity number unique per hospital, the phone not (a family may share one); reading the
+//! Patients (患者): the document number unique per hospital and document type, the phone not (a family may share one); reading the
 //! full identity is audited.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, fetch_page, find_owned, foundation::audit, like_pattern,
-    remove_owned, sort_by,
+    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned, foundation::audit,
+    like_pattern, local_now, remove_owned, sort_by,
 };
 use crate::{
     db::begin_write,
-    domain::foundation::masking::mask_id_card,
     domain::{
-        foundation::id_card::IdCard,
+        foundation::document::Document,
         foundation::phone::MobilePhone,
         foundation::vocab::{Gender, GuardianRelation, InsuranceType},
     },
@@ -17,14 +16,13 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
 pub struct PatientInput {
     pub name: String,
-    pub id_card: IdCard,
+    pub document: Document,
     pub phone: MobilePhone,
     /// Someone to reach for the patient, beside the phone.
     pub guardian: Option<Guardian>,
@@ -45,7 +43,7 @@ pub struct Guardian {
 
 #[derive(Debug, Default, Clone)]
 pub struct PatientFilter {
-    /// A name fragment, or a whole identity number or phone.
+    /// A name fragment, or a whole document number (of any type) or phone.
     pub q: Option<String>,
     pub insurance_type: Option<InsuranceType>,
     pub gender: Option<Gender>,
@@ -53,7 +51,7 @@ pub struct PatientFilter {
     pub sort: Option<String>,
 }
 
-const UNIQUE: &[(&str, &str)] = &[("id_card", "is already registered to another patient")];
+const UNIQUE: &[(&str, &str)] = &[("document_no", "is already registered to another patient")];
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -85,7 +83,7 @@ pub async fn list(
         select = select.filter(
             Condition::any()
                 .add(patient::Column::Name.like(like_pattern(q)))
-                .add(patient::Column::IdCard.eq(q.to_ascii_uppercase()))
+                .add(patient::Column::DocumentNo.eq(q.to_ascii_uppercase()))
                 .add(patient::Column::Phone.eq(q)),
         );
     }
@@ -113,35 +111,49 @@ pub async fn read_identity(
     Ok(found)
 }
 
-fn dob_matches(input: &PatientInput) -> Result<(), AppError> {
-    match input.id_card.birth_date() {
-        Some(born) if born != input.dob => Err(AppError::invalid(
+/// The birth date agrees with the document's and is not after the hospital's today (a baby born this morning
+/// in Beijing is born "tomorrow" in UTC).
+async fn dob_checks(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &PatientInput,
+) -> Result<(), AppError> {
+    if let Some(born) = input.document.birth_date()
+        && born != input.dob
+    {
+        return Err(AppError::invalid(
             "dob",
-            "does not match the birth date in the identity number",
-        )),
-        _ => Ok(()),
+            "does not match the birth date in the document number",
+        ));
     }
+    let (_, now) = local_now(conn, actor.hospital_id).await?;
+    if input.dob > now.date() {
+        return Err(AppError::invalid("dob", "must not be in the future"));
+    }
+    Ok(())
 }
 
-/// A duplicate identity number, with the patient registered under it.
+/// A duplicate document, with the patient registered under it.
 async fn with_holder(
     db: &DatabaseConnection,
     actor: &Actor,
     err: AppError,
-    id_card: &str,
+    document: &Document,
 ) -> AppError {
-    if !err.is_duplicate_of("id_card") {
+    if !err.is_duplicate_of("document_no") {
         return err;
     }
     let holder = patient::Entity::find()
         .filter(patient::Column::HospitalId.eq(actor.hospital_id))
-        .filter(patient::Column::IdCard.eq(id_card))
+        .filter(patient::Column::DocumentType.eq(document.kind()))
+        .filter(patient::Column::DocumentNo.eq(document.number()))
         .one(db)
         .await;
     match holder {
         Ok(Some(p)) => err.collided(Conflict {
+            document_masked: p.document_masked(),
             patient_name: Some(p.name),
-            id_card_masked: Some(mask_id_card(&p.id_card)),
+            document_type: Some(p.document_type),
             ..Conflict::new(ConflictResource::Patient, p.id)
         }),
         _ => err,
@@ -151,7 +163,8 @@ async fn with_holder(
 /// What a create and an update write alike.
 fn fill(row: &mut patient::ActiveModel, input: PatientInput) {
     row.name = Set(input.name);
-    row.id_card = Set(input.id_card.to_string());
+    row.document_type = Set(input.document.kind());
+    row.document_no = Set(input.document.number().map(str::to_owned));
     row.phone = Set(input.phone.to_string());
     row.dob = Set(input.dob);
     row.gender = Set(input.gender);
@@ -170,25 +183,14 @@ pub async fn create(
     actor: &Actor,
     input: PatientInput,
 ) -> Result<patient::Model, AppError> {
-    dob_matches(&input)?;
-    let now = Utc::now();
     let txn = begin_write(db).await?;
-    let mut row = patient::ActiveModel {
+    dob_checks(&txn, actor, &input).await?;
+    let row = patient::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
     };
-    let id_card = input.id_card.to_string();
-    fill(&mut row, input);
-    let created = match row.insert(&txn).await.map_err(AppError::unique(UNIQUE)) {
-        Ok(created) => created,
-        Err(e) => {
-            drop(txn);
-            return Err(with_holder(db, actor, e, &id_card).await);
-        }
-    };
-    audit::commit(txn, actor.audit("PATIENT_CREATE", "patient", created.id)).await?;
-    Ok(created)
+    save(db, txn, actor, row, input).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -198,20 +200,26 @@ pub async fn update(
     id: i64,
     input: PatientInput,
 ) -> Result<patient::Model, AppError> {
-    dob_matches(&input)?;
     let txn = begin_write(db).await?;
-    let mut row: patient::ActiveModel = get(&txn, actor, id).await?.into();
-    let id_card = input.id_card.to_string();
+    dob_checks(&txn, actor, &input).await?;
+    let row: patient::ActiveModel = get(&txn, actor, id).await?.into();
+    save(db, txn, actor, row, input).await
+}
+
+/// Fills and commits the row; a taken document names the patient who holds it.
+async fn save(
+    db: &DatabaseConnection,
+    txn: sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    mut row: patient::ActiveModel,
+    input: PatientInput,
+) -> Result<patient::Model, AppError> {
+    let document = input.document.clone();
     fill(&mut row, input);
-    let updated = match row.update(&txn).await.map_err(AppError::unique(UNIQUE)) {
-        Ok(updated) => updated,
-        Err(e) => {
-            drop(txn);
-            return Err(with_holder(db, actor, e, &id_card).await);
-        }
-    };
-    audit::commit(txn, actor.audit("PATIENT_UPDATE", "patient", id)).await?;
-    Ok(updated)
+    match commit_saved::<patient::Entity>(txn, actor, row, UNIQUE, |_| None).await {
+        Ok(saved) => Ok(saved),
+        Err(e) => Err(with_holder(db, actor, e, &document).await),
+    }
 }
 
 #[tracing::instrument(skip_all)]

@@ -367,6 +367,7 @@ async fn check_in_in(
         doctor_id: Set(slot.doctor_id),
         patient_id: Set(checked_in.patient_id),
         diagnosis: Set(None),
+        diagnoses: Set(None),
         treatment: Set(None),
         prescription: Set(None),
         visit_time: Set(None),
@@ -676,7 +677,7 @@ pub async fn list(
             .from(patient::Entity)
             .and_where(patient::Column::HospitalId.eq(actor.hospital_id))
             .and_where(
-                patient::Column::IdCard
+                patient::Column::DocumentNo
                     .eq(q.to_ascii_uppercase())
                     .or(patient::Column::Phone.eq(q)),
             )

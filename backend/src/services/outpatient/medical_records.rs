@@ -2,7 +2,8 @@
 //! and a structured prescription of catalogue items. A doctor sees only their own patients; a billed record
 //! is locked.
 use crate::services::{
-    Actor, foundation::audit, foundation::charge_items, local_now, outpatient::appointments,
+    Actor, foundation::audit, foundation::charge_items, foundation::diagnoses, local_now,
+    outpatient::appointments,
 };
 use crate::{
     db::begin_write,
@@ -10,6 +11,7 @@ use crate::{
         foundation::money::Amount,
         foundation::role::Role,
         outpatient::appointment::AppointmentStatus,
+        outpatient::diagnosis::{CodedDiagnosis, primary_first},
         outpatient::prescription::{Packing, Usage, packs},
         outpatient::schedule::ScheduleStatus,
     },
@@ -50,6 +52,8 @@ pub struct LineInput {
 #[derive(Debug, Clone)]
 pub struct RecordInput {
     pub diagnosis: Option<String>,
+    /// Dictionary ids, and which is the primary (exactly one, when there are any).
+    pub diagnoses: Vec<(i64, bool)>,
     pub treatment: Option<String>,
     pub prescription: Vec<LineInput>,
 }
@@ -80,10 +84,17 @@ fn quantity_of(line: &LineInput, item: &charge_item::Model, at: usize) -> Result
 }
 
 pub fn prescription_of(record: &medical_record::Model) -> Vec<PrescriptionLine> {
-    record
-        .prescription
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
+    from_json(record.prescription.as_deref())
+}
+
+/// The record's coded diagnoses, the primary first.
+pub fn diagnoses_of(record: &medical_record::Model) -> Vec<CodedDiagnosis> {
+    from_json(record.diagnoses.as_deref())
+}
+
+fn from_json<T: serde::de::DeserializeOwned + Default>(column: Option<&str>) -> T {
+    column
+        .and_then(|c| serde_json::from_str(c).ok())
         .unwrap_or_default()
 }
 
@@ -238,11 +249,30 @@ pub async fn update(
             usage: line.usage.clone(),
         });
     }
+    let ids: Vec<i64> = input.diagnoses.iter().map(|(id, _)| *id).collect();
+    let coded: Vec<CodedDiagnosis> = diagnoses::active_by_id(&txn, actor, &ids, |i| {
+        format!("diagnoses[{i}].diagnosis_id")
+    })
+    .await?
+    .into_iter()
+    .zip(&input.diagnoses)
+    .map(|(d, &(_, primary))| CodedDiagnosis {
+        diagnosis_id: d.id,
+        code: d.code,
+        name: d.name,
+        primary,
+    })
+    .collect();
+    let coded = primary_first(coded);
     let now = Utc::now();
     medical_record::Entity::update_many()
         .col_expr(
             medical_record::Column::Diagnosis,
             Expr::value(input.diagnosis),
+        )
+        .col_expr(
+            medical_record::Column::Diagnoses,
+            Expr::value(serde_json::to_string(&coded).map_err(anyhow::Error::from)?),
         )
         .col_expr(
             medical_record::Column::Treatment,
