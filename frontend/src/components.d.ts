@@ -106,6 +106,7 @@ declare module 'vue' {
     TaskExportButton: typeof import('./components/accounting/TaskExportButton.vue')['default']
     TaskNav: typeof import('./components/accounting/TaskNav.vue')['default']
     TaskPage: typeof import('./components/accounting/TaskPage.vue')['default']
+    TextField: typeof import('./components/form/TextField.vue')['default']
     UploadDialog: typeof import('./components/accounting/UploadDialog.vue')['default']
     WeekTemplateDialog: typeof import('./components/schedules/WeekTemplateDialog.vue')['default']
   }

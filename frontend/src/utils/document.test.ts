@@ -19,67 +19,71 @@ function translate(locale: 'zh-CN' | 'en'): Translate {
 }
 
 describe('identity documents', () => {
-  it('take an ID card by its check digit, as before', () => {
-    expect(documentProblem('ID_CARD', '11010519491231002x')).toBeNull()
-    expect(documentProblem('ID_CARD', '110105194912310021')).toBe('checkDigit')
-    expect(documentProblem('ID_CARD', '1101051949')).toBe('length')
-    expect(parseDocument('ID_CARD', '440524198001010013')).toEqual({ dob: '1980-01-01', gender: 'MALE' })
+  // Each type's numbers: accepted (null) or refused for the reason given.
+  it.each([
+    ['ID_CARD', '11010519491231002x', null],
+    ['ID_CARD', '110105194912310021', 'checkDigit'],
+    ['ID_CARD', '1101051949', 'length'],
+    // A residence permit of Hong Kong, Macao or Taiwan: its region and check digit.
+    ['RESIDENCE_PERMIT', '810000199408230021', null],
+    ['RESIDENCE_PERMIT', '820000200101010013', null],
+    ['RESIDENCE_PERMIT', '830000197005120033', null],
+    ['RESIDENCE_PERMIT', '830000197005120034', 'checkDigit'],
+    // A valid ID card number is not a residence permit; a wrong region shows as soon as it is typed.
+    ['RESIDENCE_PERMIT', '440524198001010013', 'region'],
+    ['RESIDENCE_PERMIT', '84', 'region'],
+    ['RESIDENCE_PERMIT', '8200', 'length'],
+    // A permanent residence ID (2017): its leading 9 and check digit.
+    ['PERMANENT_RESIDENCE', '915611198506150012', null],
+    ['PERMANENT_RESIDENCE', '915611198506150019', 'checkDigit'],
+    ['PERMANENT_RESIDENCE', '440524198001010013', 'lead'],
+    ['PERMANENT_RESIDENCE', '9156', 'length'],
+    ['PERMANENT_RESIDENCE', '915611199902300012', 'birthDate'],
+    // Passports and travel permits: by their patterns.
+    ['PASSPORT', 'E12345678', null],
+    ['PASSPORT', 'ea1234567', null],
+    ['PASSPORT', 'X1234567890ABCDEF', null],
+    ['PASSPORT', 'p1234', null],
+    ['PASSPORT', 'E123', 'length'],
+    ['PASSPORT', 'E-1234567', 'format'],
+    ['PASSPORT', 'X1234567890ABCDEFG', 'format'],
+    ['HK_MACAO_PERMIT', 'H12345678', null],
+    ['HK_MACAO_PERMIT', 'M1234567801', null],
+    ['HK_MACAO_PERMIT', 'h12345678', null],
+    ['HK_MACAO_PERMIT', 'A12345678', 'format'],
+    ['HK_MACAO_PERMIT', '12345678', 'format'],
+    ['HK_MACAO_PERMIT', 'H1234567', 'length'],
+    ['HK_MACAO_PERMIT', 'H123456789', 'length'],
+    ['TAIWAN_PERMIT', '12345678', null],
+    ['TAIWAN_PERMIT', '1234567890', null],
+    ['TAIWAN_PERMIT', '123456789', 'length'],
+    ['TAIWAN_PERMIT', 'T1234567', 'format'],
+    // A number for every type but a newborn, who has none.
+    ['NONE_YET', '', null],
+    ['NONE_YET', 'E12345678', 'format'],
+    ['PASSPORT', '', 'length'],
+    ['ID_CARD', '', 'length'],
+  ] as const)('take a %s numbered %j: %s', (type, number, problem) => {
+    expect(documentProblem(type, number)).toBe(problem)
   })
 
-  it("take a residence permit of Hong Kong, Macao or Taiwan by its region and check digit", () => {
-    expect(documentProblem('RESIDENCE_PERMIT', '810000199408230021')).toBeNull()
-    expect(documentProblem('RESIDENCE_PERMIT', '820000200101010013')).toBeNull()
-    expect(documentProblem('RESIDENCE_PERMIT', '830000197005120033')).toBeNull()
-    expect(documentProblem('RESIDENCE_PERMIT', '830000197005120034')).toBe('checkDigit')
-    // A valid ID card number is not a residence permit; a wrong region shows as soon as it is typed.
-    expect(documentProblem('RESIDENCE_PERMIT', '440524198001010013')).toBe('region')
-    expect(documentProblem('RESIDENCE_PERMIT', '84')).toBe('region')
-    expect(documentProblem('RESIDENCE_PERMIT', '8200')).toBe('length')
+  it('read birth date and sex from the numbers of the ID card\'s layout only', () => {
+    expect(parseDocument('ID_CARD', '440524198001010013')).toEqual({ dob: '1980-01-01', gender: 'MALE' })
     expect(parseDocument('RESIDENCE_PERMIT', '810000199408230021')).toEqual({ dob: '1994-08-23', gender: 'FEMALE' })
     expect(parseDocument('RESIDENCE_PERMIT', '830000197005120033')).toEqual({ dob: '1970-05-12', gender: 'MALE' })
-  })
-
-  it('take a permanent residence ID (2017) by its leading 9 and check digit', () => {
-    expect(documentProblem('PERMANENT_RESIDENCE', '915611198506150012')).toBeNull()
-    expect(documentProblem('PERMANENT_RESIDENCE', '915611198506150019')).toBe('checkDigit')
-    expect(documentProblem('PERMANENT_RESIDENCE', '440524198001010013')).toBe('lead')
-    expect(documentProblem('PERMANENT_RESIDENCE', '9156')).toBe('length')
-    expect(documentProblem('PERMANENT_RESIDENCE', '915611199902300012')).toBe('birthDate')
     expect(parseDocument('PERMANENT_RESIDENCE', '915611198506150012')).toEqual({ dob: '1985-06-15', gender: 'MALE' })
-  })
-
-  it('take passports and travel permits by their patterns, with no birth date in them', () => {
-    for (const ok of ['E12345678', 'ea1234567', 'X1234567890ABCDEF', 'p1234']) {
-      expect(documentProblem('PASSPORT', ok)).toBeNull()
-    }
-    expect(documentProblem('PASSPORT', 'E123')).toBe('length')
-    expect(documentProblem('PASSPORT', 'E-1234567')).toBe('format')
-    expect(documentProblem('PASSPORT', 'X1234567890ABCDEFG')).toBe('format')
-    for (const ok of ['H12345678', 'M1234567801', 'h12345678']) {
-      expect(documentProblem('HK_MACAO_PERMIT', ok)).toBeNull()
-    }
-    expect(documentProblem('HK_MACAO_PERMIT', 'A12345678')).toBe('format')
-    expect(documentProblem('HK_MACAO_PERMIT', '12345678')).toBe('format')
-    expect(documentProblem('HK_MACAO_PERMIT', 'H1234567')).toBe('length')
-    expect(documentProblem('HK_MACAO_PERMIT', 'H123456789')).toBe('length')
-    expect(documentProblem('TAIWAN_PERMIT', '12345678')).toBeNull()
-    expect(documentProblem('TAIWAN_PERMIT', '1234567890')).toBeNull()
-    expect(documentProblem('TAIWAN_PERMIT', '123456789')).toBe('length')
-    expect(documentProblem('TAIWAN_PERMIT', 'T1234567')).toBe('format')
     expect(parseDocument('PASSPORT', 'E12345678')).toBeNull()
     expect(carriesBirthAndSex('PASSPORT')).toBe(false)
   })
 
-  it('need a number for every type but a newborn, who has none', () => {
-    expect(documentProblem('NONE_YET', '')).toBeNull()
-    expect(documentProblem('NONE_YET', 'E12345678')).toBe('format')
-    expect(documentProblem('PASSPORT', '')).toBe('length')
-    expect(documentProblem('ID_CARD', '')).toBe('length')
-    expect(maxDocumentLength('NONE_YET')).toBe(0)
-    expect(maxDocumentLength('ID_CARD')).toBe(18)
-    expect(maxDocumentLength('PASSPORT')).toBe(17)
-    expect(maxDocumentLength('HK_MACAO_PERMIT')).toBe(11)
-    expect(maxDocumentLength('TAIWAN_PERMIT')).toBe(10)
+  it.each([
+    ['NONE_YET', 0],
+    ['ID_CARD', 18],
+    ['PASSPORT', 17],
+    ['HK_MACAO_PERMIT', 11],
+    ['TAIWAN_PERMIT', 10],
+  ] as const)('take at most so many characters for a %s: %i', (type, max) => {
+    expect(maxDocumentLength(type)).toBe(max)
   })
 
   it('normalise what is typed', () => {
