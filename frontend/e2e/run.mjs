@@ -117,6 +117,9 @@ try {
   console.log(`booking on schedule ${schedule.id}: ${DOCTOR_NAME} ${today} ${slot} (hospital time ${timezone})`)
 
   let paidBillId = null
+  // The first patient's registration (its slip) and medical record (its prescription slip).
+  let slipAppointmentId = null
+  let prescriptionRecordId = null
   const patient = { name: `测试${String(Date.now()).slice(-4)}`, id: idCard('19880315', false), phone: mobile() }
   const desk = await person()
   const doc = await person()
@@ -165,6 +168,7 @@ try {
     // The registration slip: where and when, the queue number, the patient masked as on the board, the fee.
     await desk.getByTestId('booking-slip').click()
     await desk.waitForURL(/\/booking\/slips\/\d+$/)
+    slipAppointmentId = Number(/slips\/(\d+)$/.exec(desk.url())[1])
     await desk.getByTestId('slip').waitFor()
     const masked = `${patient.name[0]}${'*'.repeat(patient.name.length - 2)}${patient.name.at(-1)}`
     const slipPatient = (await desk.getByTestId('slip-patient').textContent()).trim()
@@ -257,6 +261,7 @@ try {
     // The prescription slip (处方笺) on A5: the drug with its usage line.
     await doc.getByTestId('print-prescription').click()
     await doc.waitForURL(/\/doctor\/prescriptions\/\d+$/)
+    prescriptionRecordId = Number(/prescriptions\/(\d+)$/.exec(doc.url())[1])
     await doc.getByTestId('prescription').waitFor()
     const usageLine = (await doc.getByTestId('prescription-usage').first().textContent()).trim()
     assert(usageLine.includes('500 mg 口服 每日三次 × 5 天'), `the slip prints the usage, got ${usageLine}`)
@@ -834,6 +839,46 @@ try {
     await adm.getByTestId('diagnosis-search').press('Enter')
     await table.locator('.el-table__row', { hasText: 'E2E 测试诊断' }).waitFor()
     await adm.context().close()
+  })
+
+  await suite.test('papers in English: the registration slip, the receipt and the prescription slip, printed', async () => {
+    assert(slipAppointmentId && paidBillId && prescriptionRecordId, 'the earlier scenarios left their papers')
+    /** Signs in as `who`, switches to English and opens each of `papers` ([path, title, name]) in print media. */
+    const inEnglish = async (who, papers) => {
+      const p = await person()
+      await login(p, base, who)
+      await p.getByTestId('locale-menu').hover()
+      await p.getByTestId('locale-en').click()
+      // Remembered once its catalogue is in: only then may a page load start in English.
+      await p.waitForFunction(() => document.documentElement.lang === 'en')
+      for (const [path, title, name] of papers) {
+        await p.goto(`${base}${path}`)
+        await p.locator('h1', { hasText: title }).waitFor()
+        await settled(p)
+        await p.emulateMedia({ media: 'print' })
+        await shot(p, name, { fullPage: true })
+        await p.emulateMedia({ media: 'screen' })
+      }
+      return p
+    }
+    const desk2 = await inEnglish('frontdesk', [
+      [`/booking/slips/${slipAppointmentId}`, 'Registration slip', '15d-registration-slip-print-english'],
+      [`/cashier/receipts/${paidBillId}`, 'Outpatient receipt', '15e-receipt-print-english'],
+    ])
+    // The receipt's labels are English; the amount in words stays in capital numerals, as the tax office wants.
+    await desk2.getByText('Total in words').waitFor()
+    const words = (await desk2.getByTestId('receipt-total-words').textContent()).trim()
+    assert(/^[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]+元/.test(words), `the total in words, got ${words}`)
+    const insurance = (await desk2.getByTestId('receipt-insurance-type').textContent()).trim()
+    assert(insurance && insurance !== '居民医保', `the insurance type in English, got ${insurance}`)
+    await desk2.context().close()
+    const doc2 = await inEnglish('doctor', [
+      [`/doctor/prescriptions/${prescriptionRecordId}`, 'Prescription', '15f-prescription-print-english'],
+    ])
+    await doc2.getByText('Diagnosis').first().waitFor()
+    const diagnosis = (await doc2.getByTestId('prescription-diagnosis').textContent()).trim()
+    assert(diagnosis.startsWith('J06.9'), `the coded diagnoses print in English too: ${diagnosis}`)
+    await doc2.context().close()
   })
 
   await suite.test("administration: close yesterday's cashier's day; the day sheet in English", async () => {
