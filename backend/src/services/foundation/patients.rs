@@ -1,5 +1,5 @@
-//! Patients (患者): the document number unique per hospital and document type, the phone not (a family may share one); reading the
-//! full identity is audited.
+//! Patients (患者): the document number unique per hospital and document type, the phone not (a family may
+//! share one); reading the full identity is audited.
 use crate::services::{
     Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned, foundation::audit,
     like_pattern, local_now, remove_owned, sort_by,
@@ -111,8 +111,8 @@ pub async fn read_identity(
     Ok(found)
 }
 
-/// The birth date agrees with the document's and is not after the hospital's today (a baby born this morning
-/// in Beijing is born "tomorrow" in UTC).
+/// The birth date agrees with the document's and is not after the hospital's today: a baby born before 08:00 in
+/// Beijing has a birth date that UTC still calls tomorrow.
 async fn dob_checks(
     conn: &impl ConnectionTrait,
     actor: &Actor,
