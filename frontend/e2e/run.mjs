@@ -849,7 +849,7 @@ try {
       await login(p, base, who)
       await p.getByTestId('locale-menu').hover()
       await p.getByTestId('locale-en').click()
-      // Remembered once its catalogue is in: only then may a page load start in English.
+      // English on screen (its catalogue in) before the papers are opened.
       await p.waitForFunction(() => document.documentElement.lang === 'en')
       for (const [path, title, name] of papers) {
         await p.goto(`${base}${path}`)

@@ -82,17 +82,18 @@ function apply(locale: Locale): void {
   document.documentElement.lang = locale
 }
 
-/** Switches the language (fetching its catalogue first) and remembers the choice. */
+/** Remembers the choice at once, so a page loaded while its catalogue is still on the way opens in it (and
+ * `restoreLocale` falls back to Chinese should it never arrive), then switches once the catalogue is in. */
 export async function setLocale(locale: Locale): Promise<void> {
   target = locale
-  await loadMessages(locale)
-  await Promise.all([...wanted].map((section) => loadSection(section, locale)))
-  apply(locale)
   try {
     localStorage.setItem(LOCALE_KEY, locale)
   } catch {
     // not remembered
   }
+  await loadMessages(locale)
+  await Promise.all([...wanted].map((section) => loadSection(section, locale)))
+  apply(locale)
 }
 
 /** The remembered language, ready to show; Chinese when its catalogue cannot be fetched. */
