@@ -14,6 +14,7 @@ db_tests!(
     the_dictionary_is_kept_and_searched,
     a_file_is_imported_whole_or_not_at_all_and_again_changes_nothing,
     the_same_file_imported_twice_at_once_adds_each_code_once,
+    one_code_added_many_times_at_once_is_added_once,
     a_record_keeps_its_coded_diagnoses_as_they_were_written,
 );
 
@@ -168,6 +169,34 @@ async fn the_same_file_imported_twice_at_once_adds_each_code_once(app: TestApp) 
     }
     assert_eq!(created, 300);
     assert_eq!(app.get(DIAGNOSES, &admin).await.body["total"], 300);
+}
+
+async fn one_code_added_many_times_at_once_is_added_once(app: TestApp) {
+    let admin = app.admin().await;
+    let results = all((0..6).map(|n| {
+        app.post(
+            DIAGNOSES,
+            &admin,
+            json!({"code": "J06.9", "name": format!("上感{n}")}),
+        )
+    }))
+    .await;
+    let created: Vec<&Resp> = results.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "{:?}",
+        results
+            .iter()
+            .map(|r| (r.status, &r.body))
+            .collect::<Vec<_>>()
+    );
+    for r in results.iter().filter(|r| r.status != 201) {
+        assert_duplicate(r, "code");
+    }
+    let listed = app.get(DIAGNOSES, &admin).await;
+    assert_eq!(codes(&listed), ["J06.9"]);
+    assert_eq!(listed.body["items"][0]["name"], created[0].body["name"]);
 }
 
 async fn write(app: &TestApp, record: i64, diagnoses: Value) -> Resp {
