@@ -59,22 +59,23 @@ impl Document {
         self.number.as_deref()
     }
 
-    /// The birth date inside the number, where the document carries one.
-    pub fn birth_date(&self) -> Option<NaiveDate> {
+    /// The number read as the ID card's layout, where the document has that layout.
+    fn gb11643(&self) -> Option<IdCard> {
         let n = self
             .number
             .as_deref()
             .filter(|_| carries_birth_and_sex(self.kind))?;
-        NaiveDate::parse_from_str(&n[6..14], "%Y%m%d").ok()
+        IdCard::parse(n).ok()
+    }
+
+    /// The birth date inside the number, where the document carries one.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        self.gb11643()?.birth_date()
     }
 
     /// The sex inside the number (the 17th digit, odd for men), where the document carries one.
     pub fn is_male(&self) -> Option<bool> {
-        let n = self
-            .number
-            .as_deref()
-            .filter(|_| carries_birth_and_sex(self.kind))?;
-        Some(n.as_bytes()[16] % 2 == 1)
+        Some(self.gb11643()?.is_male())
     }
 }
 
