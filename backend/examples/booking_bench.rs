@@ -194,7 +194,7 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
                 } else {
                     Gender::Female
                 }),
-                insurance_type: Set(InsuranceType::Employee),
+                insurance_type: Set(InsuranceType::employee()),
                 address: Set(None),
                 is_active: Set(true),
                 created_at: Set(now),

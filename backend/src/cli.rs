@@ -9,12 +9,12 @@ use crate::{
     domain::{foundation::password::PasswordPolicy, foundation::role::Role},
     entities::foundation::hospital,
     seed::demo,
-    services::{foundation::audit, foundation::users},
+    services::{foundation::audit, foundation::hospitals, foundation::users},
     startup::Application,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::ExposeSecret;
 use std::{io::BufRead, path::PathBuf};
 
@@ -284,15 +284,6 @@ async fn find_or_create_hospital(
     let Some(name) = name else {
         bail!("no hospital {code}; pass --hospital-name to create it");
     };
-    let created = hospital::ActiveModel {
-        code: Set(code.to_owned()),
-        name: Set(name),
-        timezone: Set("Asia/Shanghai".into()),
-        is_active: Set(true),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let created = hospitals::create(db, code.to_owned(), name, "Asia/Shanghai").await?;
     Ok(created.id)
 }

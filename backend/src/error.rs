@@ -33,6 +33,25 @@ pub struct Conflict {
     pub doctor_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_no: Option<i32>,
+    /// Reference data's code and name (a department's, a catalogue item's, a diagnosis's; a doctor has a name
+    /// only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "INT")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "内科")]
+    pub name: Option<String>,
+    /// A closed cashier's day: the day, who closed it and when; an insurance policy: the day it applies from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<chrono::NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "王芳")]
+    pub closed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How many bills were drawn under an insurance policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bills: Option<u64>,
 }
 
 impl Conflict {
@@ -47,6 +66,21 @@ impl Conflict {
             time_slot: None,
             doctor_name: None,
             queue_no: None,
+            code: None,
+            name: None,
+            day: None,
+            closed_by: None,
+            closed_at: None,
+            bills: None,
+        }
+    }
+
+    /// A row of reference data, by its code (where it has one) and name.
+    pub fn named(resource: ConflictResource, id: i64, code: Option<&str>, name: &str) -> Self {
+        Self {
+            code: code.map(str::to_owned),
+            name: Some(name.to_owned()),
+            ..Self::new(resource, id)
         }
     }
 }
@@ -56,6 +90,15 @@ impl Conflict {
 pub enum ConflictResource {
     Patient,
     Appointment,
+    Department,
+    Doctor,
+    ChargeItem,
+    Diagnosis,
+    InsuranceType,
+    InsurancePolicy,
+    Schedule,
+    User,
+    SettlementDay,
 }
 
 /// What is wrong with one row of an uploaded file.

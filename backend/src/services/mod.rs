@@ -10,8 +10,8 @@ pub mod outpatient;
 
 use crate::{domain::foundation::role::Role, entities::HospitalScoped, error::AppError};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, Select,
 };
 
 /// Who is acting, from where. Every service call is scoped to `hospital_id`.
@@ -213,131 +213,6 @@ pub fn like_pattern(q: &str) -> sea_orm::sea_query::LikeExpr {
 pub enum Removal {
     Deleted,
     Deactivated,
-}
-
-/// A hospital's reference data (departments, doctors, patients, the catalogue, the diagnosis dictionary): rows
-/// created, replaced and removed one at a time, each with its audit entry. `DELETE` deletes a row, or
-/// deactivates it while history refers to it.
-pub trait Retirable: HospitalScoped {
-    /// How the audit log names the resource and the three actions on it.
-    const RESOURCE: &'static str;
-    const CREATE_ACTION: &'static str;
-    const UPDATE_ACTION: &'static str;
-    const DELETE_ACTION: &'static str;
-    /// The id, `is_active` and `updated_at` columns.
-    fn columns() -> [Self::Column; 3];
-}
-
-macro_rules! retirable {
-    ($($table:ident => $action:literal, $resource:literal;)*) => {$(
-        impl Retirable for crate::entities::foundation::$table::Entity {
-            const RESOURCE: &'static str = $resource;
-            const CREATE_ACTION: &'static str = concat!($action, "_CREATE");
-            const UPDATE_ACTION: &'static str = concat!($action, "_UPDATE");
-            const DELETE_ACTION: &'static str = concat!($action, "_DELETE");
-            fn columns() -> [Self::Column; 3] {
-                use crate::entities::foundation::$table::Column;
-                [Column::Id, Column::IsActive, Column::UpdatedAt]
-            }
-        }
-    )*};
-}
-
-retirable!(
-    charge_item => "CHARGE_ITEM", "charge_item";
-    department => "DEPARTMENT", "department";
-    diagnosis => "DIAGNOSIS", "diagnosis";
-    doctor => "DOCTOR", "doctor";
-    patient => "PATIENT", "patient";
-);
-
-/// Writes `row` of reference data in `txn` — inserted when it has no id yet, updated otherwise — and commits it
-/// with its audit entry (`detail` made from the saved row). A unique violation becomes the error `unique` names.
-pub async fn commit_saved<E>(
-    txn: sea_orm::DatabaseTransaction,
-    actor: &Actor,
-    row: E::ActiveModel,
-    unique: &[(&str, &str)],
-    detail: impl FnOnce(&E::Model) -> Option<serde_json::Value>,
-) -> Result<E::Model, AppError>
-where
-    E: Retirable,
-    E::ActiveModel: sea_orm::ActiveModelBehavior + Send,
-    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
-{
-    use sea_orm::{ActiveModelTrait, ModelTrait};
-    let [id_col, ..] = E::columns();
-    let is_new = row.is_not_set(id_col);
-    let saved = if is_new {
-        row.insert(&txn).await
-    } else {
-        row.update(&txn).await
-    }
-    .map_err(AppError::unique(unique))?;
-    let id = match saved.get(id_col) {
-        sea_orm::Value::BigInt(Some(id)) => id,
-        other => return Err(anyhow::anyhow!("an id that is not a number: {other:?}").into()),
-    };
-    let action = if is_new {
-        E::CREATE_ACTION
-    } else {
-        E::UPDATE_ACTION
-    };
-    let mut entry = actor.audit(action, E::RESOURCE, id);
-    if let Some(detail) = detail(&saved) {
-        entry = entry.with_detail(detail);
-    }
-    foundation::audit::commit(txn, entry).await?;
-    Ok(saved)
-}
-
-/// Removes a row of the caller's hospital: deletes it or, when a foreign key (RESTRICT) says history refers
-/// to it, marks it inactive. The database decides, so a reference added concurrently is never lost.
-pub async fn remove_owned<E>(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-) -> Result<Removal, AppError>
-where
-    E: Retirable,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    find_owned::<E>(db, actor, id).await?;
-    // The removal and its audit entry commit together, or neither does.
-    let txn = crate::db::begin_write(db).await?;
-    let removal = deactivate_if_referenced::<E>(&txn, id).await?;
-    let entry = actor
-        .audit(E::DELETE_ACTION, E::RESOURCE, id)
-        .with_detail(serde_json::json!({ "removal": removal }));
-    foundation::audit::commit(txn, entry).await?;
-    Ok(removal)
-}
-
-async fn deactivate_if_referenced<E: Retirable>(
-    txn: &sea_orm::DatabaseTransaction,
-    id: i64,
-) -> Result<Removal, AppError> {
-    use sea_orm::TransactionTrait;
-    let [id_col, is_active, updated_at] = E::columns();
-    // A refused DELETE aborts a PostgreSQL transaction: it runs in a savepoint of its own.
-    let attempt = txn.begin().await?;
-    match E::delete_many().filter(id_col.eq(id)).exec(&attempt).await {
-        Ok(_) => {
-            attempt.commit().await?;
-            Ok(Removal::Deleted)
-        }
-        Err(err) if crate::error::is_foreign_key_violation(&err) => {
-            attempt.rollback().await?;
-            E::update_many()
-                .col_expr(is_active, Expr::value(false))
-                .col_expr(updated_at, Expr::value(chrono::Utc::now()))
-                .filter(id_col.eq(id))
-                .exec(txn)
-                .await?;
-            Ok(Removal::Deactivated)
-        }
-        Err(err) => Err(err.into()),
-    }
 }
 
 /// An amount as a spreadsheet number (Excel cells are doubles): only ever for a workbook's cells.

@@ -357,7 +357,7 @@ impl Clinic {
                 document_no: Set(Some(id_card)),
                 phone: Set(phone(n)),
                 gender: Set(gender.parse().unwrap()),
-                insurance_type: Set(InsuranceType::Employee),
+                insurance_type: Set(InsuranceType::employee()),
                 address: Set(None),
                 is_active: Set(true),
                 created_at: Set(now),

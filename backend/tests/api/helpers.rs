@@ -5,12 +5,14 @@ use hospital::{
     config::Settings,
     db,
     domain::foundation::role::Role,
-    entities::foundation::hospital as hospital_entity,
-    services::foundation::users::{self, NewUser},
+    services::foundation::{
+        hospitals,
+        users::{self, NewUser},
+    },
     startup::Application,
 };
 use reqwest::{Method, header::HeaderMap};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, Set};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 use std::{collections::HashMap, sync::OnceLock};
 use tokio::sync::Mutex;
@@ -386,15 +388,12 @@ impl TestApp {
 }
 
 async fn seed_hospital(db: &DatabaseConnection, letter: char) -> i64 {
-    let hospital = hospital_entity::ActiveModel {
-        code: Set(format!("H{}", letter.to_ascii_uppercase())),
-        name: Set(format!("测试医院{letter}")),
-        timezone: Set("Asia/Shanghai".into()),
-        is_active: Set(true),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
+    let hospital = hospitals::create(
+        db,
+        format!("H{}", letter.to_ascii_uppercase()),
+        format!("测试医院{letter}"),
+        "Asia/Shanghai",
+    )
     .await
     .expect("hospital");
     for role in Role::ALL {

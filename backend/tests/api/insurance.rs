@@ -228,7 +228,7 @@ async fn policies_are_validated_and_set_by_administrators(app: TestApp) {
     let admin = app.admin().await;
     let wrong = add(
         &app,
-        json!({"insurance_type": "GOLD", "effective_from": "2026-01-01", "ratio": "1.5",
+        json!({"insurance_type": "gold", "effective_from": "2026-01-01", "ratio": "1.5",
                "category_ratios": [{"item_category": "DRUG", "ratio": "-0.1"},
                                    {"item_category": "LAB", "ratio": "0.5"},
                                    {"item_category": "LAB", "ratio": "0.6"},

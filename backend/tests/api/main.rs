@@ -21,6 +21,7 @@ mod edge;
 mod flow;
 mod imports;
 mod insurance;
+mod insurance_types;
 mod malformed;
 mod models;
 mod openapi;

@@ -105,7 +105,7 @@ impl<'a> Clinic<'a> {
             phone: Set(format!("138{:04}{n:04}", self.hospital_id)),
             dob: Set(day("1980-01-01")),
             gender: Set(Gender::Male),
-            insurance_type: Set(InsuranceType::Employee),
+            insurance_type: Set(InsuranceType::employee()),
             address: Set(None),
             is_active: Set(true),
             created_at: Set(now),

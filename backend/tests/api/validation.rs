@@ -245,7 +245,7 @@ async fn closed_vocabularies_list_their_allowed_values(app: TestApp) {
     }
     // Vocabularies in query filters are checked too.
     for (path, field) in [
-        ("/api/v1/patients?insurance_type=PUBLIC", "insurance_type"),
+        ("/api/v1/patients?insurance_type=public", "insurance_type"),
         ("/api/v1/patients?gender=M", "gender"),
         ("/api/v1/doctors?title=chief", "title"),
         ("/api/v1/charge-items?item_category=lab", "item_category"),
@@ -265,7 +265,7 @@ async fn several_bad_fields_are_reported_together(app: TestApp) {
             "document_no": "123",
             "phone": "12345",
             "gender": "X",
-            "insurance_type": "NONE",
+            "insurance_type": "none",
             "address": "路".repeat(256),
         }),
     )

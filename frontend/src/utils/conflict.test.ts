@@ -4,6 +4,7 @@ import type { Conflict } from '@/api/types'
 import zhCN from '@/i18n/zh-CN'
 import en from '@/i18n/en'
 import { conflictMessage, type Translate } from './conflict'
+import { formatDateTime } from './dates'
 
 function translate(locale: 'zh-CN' | 'en'): Translate {
   const i18n = createI18n({ legacy: false, locale, messages: { 'zh-CN': zhCN, en } })
@@ -46,6 +47,51 @@ describe('conflict messages', () => {
     expect(conflictMessage(permit, translate('en'))).toBe(
       'This document is already registered to 王秀英 (HK/Macao permit H*****678)',
     )
+  })
+
+  it('name the department, doctor, item or diagnosis that holds a code, name or phone', () => {
+    const zh = translate('zh-CN')
+    const en = translate('en')
+    const department: Conflict = { resource: 'DEPARTMENT', id: 2, code: 'CARD', name: '心内科' }
+    expect(conflictMessage(department, zh)).toBe('已被科室 心内科（CARD）使用')
+    expect(conflictMessage(department, en)).toBe('Already used by the department 心内科 (CARD)')
+    const doctor: Conflict = { resource: 'DOCTOR', id: 5, name: '张伟' }
+    expect(conflictMessage(doctor, zh)).toBe('已被医生 张伟 使用')
+    expect(conflictMessage(doctor, en)).toBe('Already used by the doctor 张伟')
+    const item: Conflict = { resource: 'CHARGE_ITEM', id: 9, code: 'ECG01', name: '心电图' }
+    expect(conflictMessage(item, zh)).toBe('已被收费项目 心电图（ECG01）使用')
+    const diagnosis: Conflict = { resource: 'DIAGNOSIS', id: 4, code: 'J11.1', name: '流行性感冒' }
+    expect(conflictMessage(diagnosis, zh)).toBe('诊断字典中已有 J11.1 流行性感冒')
+    expect(conflictMessage(diagnosis, en)).toBe('Already in the dictionary: J11.1 流行性感冒')
+    expect(conflictMessage({ resource: 'DIAGNOSIS', id: 4 }, en)).toBe('Already used by another record')
+  })
+
+  it("name the doctor's schedule in a slot, who closed a day, and the bills under a policy", () => {
+    const zh = translate('zh-CN')
+    const en = translate('en')
+    const schedule: Conflict = {
+      resource: 'SCHEDULE',
+      id: 8,
+      schedule_date: '2026-12-07',
+      time_slot: 'AFTERNOON',
+      doctor_name: '刘佳怡',
+    }
+    expect(conflictMessage(schedule, zh)).toBe('该医生在此时段已有排班：2026-12-07 下午 刘佳怡')
+    const at = '2026-12-04T10:30:00Z'
+    const day: Conflict = { resource: 'SETTLEMENT_DAY', id: 3, day: '2026-12-04', closed_by: '王芳', closed_at: at }
+    expect(conflictMessage(day, zh)).toBe(
+      `2026-12-04 的收费已由 王芳 于 ${formatDateTime(at)} 日结关账，不能再收费或退费`,
+    )
+    const policy: Conflict = { resource: 'INSURANCE_POLICY', id: 5, code: 'EMPLOYEE', day: '2020-01-01', bills: 2 }
+    expect(conflictMessage(policy, zh)).toBe(
+      '已有 2 张账单按此政策（职工医保，2020-01-01 起）结算，不能修改或删除；请新增一条以后生效的政策',
+    )
+    // A hospital's own type has no name in the catalogue: its code stands in.
+    expect(conflictMessage({ ...policy, code: 'COMMERCIAL' }, en)).toBe(
+      '2 bill(s) were drawn under this policy (COMMERCIAL, from 2020-01-01): it cannot change; add a policy from a later date',
+    )
+    const user: Conflict = { resource: 'USER', id: 9, code: 'nurse_wang', name: '王护士' }
+    expect(conflictMessage(user, zh)).toBe('用户名已被 王护士（nurse_wang）使用')
   })
 
   it("name the patient's booking: date, time slot, doctor and queue number", () => {

@@ -3,6 +3,7 @@ use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    reference,
 };
 use crate::{
     domain::{foundation::money::Amount, foundation::text, foundation::vocab::ItemCategory},
@@ -190,11 +191,7 @@ async fn read(
     user: Auth<AnyStaff>,
     id: web::Path<i64>,
 ) -> Result<web::Json<ChargeItem>, AppError> {
-    Ok(web::Json(
-        service::get(&state.db, &user, id.into_inner())
-            .await?
-            .into(),
-    ))
+    reference::read::<charge_item::Entity, _>(&state.db, &user, id).await
 }
 
 #[utoipa::path(tag = "charge-items", summary = "Create a catalogue item", request_body = ChargeItemRequest, responses(
@@ -207,8 +204,7 @@ async fn create(
     user: Auth<AdminOnly>,
     body: Json<ChargeItemRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(ChargeItem::from(created)))
+    reference::create::<charge_item::Entity, ChargeItem, _>(&state.db, &user, body).await
 }
 
 /// Price changes apply to bills made afterwards; the old and new price are in the audit log.
@@ -224,11 +220,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<ChargeItemRequest>,
 ) -> Result<web::Json<ChargeItem>, AppError> {
-    Ok(web::Json(
-        service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
-            .await?
-            .into(),
-    ))
+    reference::update::<charge_item::Entity, _, _>(&state.db, &user, id, body).await
 }
 
 /// Deletes the item, or deactivates it when bills refer to it.
@@ -242,7 +234,5 @@ async fn remove(
     user: Auth<AdminOnly>,
     id: web::Path<i64>,
 ) -> Result<web::Json<RemovalResult>, AppError> {
-    let id = id.into_inner();
-    let outcome = service::remove(&state.db, &user, id).await?;
-    Ok(web::Json(RemovalResult { id, outcome }))
+    reference::remove::<charge_item::Entity>(&state.db, &user, id).await
 }

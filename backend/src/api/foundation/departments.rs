@@ -3,6 +3,7 @@ use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    reference,
 };
 use crate::{
     domain::foundation::text,
@@ -114,11 +115,7 @@ async fn read(
     user: Auth<AnyStaff>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Department>, AppError> {
-    Ok(web::Json(
-        service::get(&state.db, &user, id.into_inner())
-            .await?
-            .into(),
-    ))
+    reference::read::<department::Entity, _>(&state.db, &user, id).await
 }
 
 #[utoipa::path(tag = "departments", summary = "Create a department", request_body = DepartmentRequest, responses(
@@ -131,8 +128,7 @@ async fn create(
     user: Auth<AdminOnly>,
     body: Json<DepartmentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Department::from(created)))
+    reference::create::<department::Entity, Department, _>(&state.db, &user, body).await
 }
 
 #[utoipa::path(tag = "departments", summary = "Replace a department", request_body = DepartmentRequest, responses(
@@ -147,8 +143,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<DepartmentRequest>,
 ) -> Result<web::Json<Department>, AppError> {
-    let updated = service::update(&state.db, &user, id.into_inner(), body.0.try_into()?).await?;
-    Ok(web::Json(updated.into()))
+    reference::update::<department::Entity, _, _>(&state.db, &user, id, body).await
 }
 
 /// Deletes the department, or deactivates it when doctors, schedules or history refer to it.
@@ -162,7 +157,5 @@ async fn remove(
     user: Auth<AdminOnly>,
     id: web::Path<i64>,
 ) -> Result<web::Json<RemovalResult>, AppError> {
-    let id = id.into_inner();
-    let outcome = service::remove(&state.db, &user, id).await?;
-    Ok(web::Json(RemovalResult { id, outcome }))
+    reference::remove::<department::Entity>(&state.db, &user, id).await
 }

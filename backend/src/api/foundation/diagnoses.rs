@@ -3,7 +3,7 @@ use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, Auth, Clinical, Json, Query},
     problem::Problem,
-    upload,
+    reference, upload,
 };
 use crate::{
     domain::foundation::text,
@@ -145,11 +145,7 @@ async fn read(
     user: Auth<Clinical>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Diagnosis>, AppError> {
-    Ok(web::Json(
-        service::get(&state.db, &user, id.into_inner())
-            .await?
-            .into(),
-    ))
+    reference::read::<diagnosis::Entity, _>(&state.db, &user, id).await
 }
 
 #[utoipa::path(tag = "diagnoses", summary = "Add a diagnosis", request_body = DiagnosisRequest, responses(
@@ -162,8 +158,7 @@ async fn create(
     user: Auth<AdminOnly>,
     body: Json<DiagnosisRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Diagnosis::from(created)))
+    reference::create::<diagnosis::Entity, Diagnosis, _>(&state.db, &user, body).await
 }
 
 #[utoipa::path(tag = "diagnoses", summary = "Replace a diagnosis", request_body = DiagnosisRequest, responses(
@@ -178,8 +173,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<DiagnosisRequest>,
 ) -> Result<web::Json<Diagnosis>, AppError> {
-    let updated = service::update(&state.db, &user, id.into_inner(), body.0.try_into()?).await?;
-    Ok(web::Json(updated.into()))
+    reference::update::<diagnosis::Entity, _, _>(&state.db, &user, id, body).await
 }
 
 /// Deletes the entry; the records written with it keep their copy.
@@ -193,9 +187,7 @@ async fn remove(
     user: Auth<AdminOnly>,
     id: web::Path<i64>,
 ) -> Result<web::Json<RemovalResult>, AppError> {
-    let id = id.into_inner();
-    let outcome = service::remove(&state.db, &user, id).await?;
-    Ok(web::Json(RemovalResult { id, outcome }))
+    reference::remove::<diagnosis::Entity>(&state.db, &user, id).await
 }
 
 /// Adds the diagnoses of a CSV file (`code,name`); codes already in the dictionary take the file's name and

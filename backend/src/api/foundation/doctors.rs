@@ -3,6 +3,7 @@ use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, AnyStaff, Auth, Json, Query},
     problem::Problem,
+    reference,
 };
 use crate::{
     domain::{foundation::phone::MobilePhone, foundation::text, foundation::vocab::DoctorTitle},
@@ -136,11 +137,7 @@ async fn read(
     user: Auth<AnyStaff>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Doctor>, AppError> {
-    Ok(web::Json(
-        service::get(&state.db, &user, id.into_inner())
-            .await?
-            .into(),
-    ))
+    reference::read::<doctor::Entity, _>(&state.db, &user, id).await
 }
 
 #[utoipa::path(tag = "doctors", summary = "Create a doctor", request_body = DoctorRequest, responses(
@@ -153,8 +150,7 @@ async fn create(
     user: Auth<AdminOnly>,
     body: Json<DoctorRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Doctor::from(created)))
+    reference::create::<doctor::Entity, Doctor, _>(&state.db, &user, body).await
 }
 
 #[utoipa::path(tag = "doctors", summary = "Replace a doctor", request_body = DoctorRequest, responses(
@@ -169,11 +165,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<DoctorRequest>,
 ) -> Result<web::Json<Doctor>, AppError> {
-    Ok(web::Json(
-        service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
-            .await?
-            .into(),
-    ))
+    reference::update::<doctor::Entity, _, _>(&state.db, &user, id, body).await
 }
 
 /// Deletes the doctor, or deactivates them when schedules or records refer to them.
@@ -187,7 +179,5 @@ async fn remove(
     user: Auth<AdminOnly>,
     id: web::Path<i64>,
 ) -> Result<web::Json<RemovalResult>, AppError> {
-    let id = id.into_inner();
-    let outcome = service::remove(&state.db, &user, id).await?;
-    Ok(web::Json(RemovalResult { id, outcome }))
+    reference::remove::<doctor::Entity>(&state.db, &user, id).await
 }

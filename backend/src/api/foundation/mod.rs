@@ -6,6 +6,7 @@ pub mod departments;
 pub mod diagnoses;
 pub mod doctors;
 pub mod insurance_policies;
+pub mod insurance_types;
 pub mod patients;
 pub mod users;
 
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(doctors::routes)
         .configure(patients::routes)
         .configure(charge_items::routes)
+        .configure(insurance_types::routes)
         .configure(insurance_policies::routes)
         .configure(diagnoses::routes)
         .configure(users::routes)

@@ -4,6 +4,7 @@ use crate::api::{
     AppState, PageOf, PageParams, RemovalResult,
     extract::{AdminOnly, Auth, FrontOffice, Json, Query},
     problem::Problem,
+    reference,
 };
 use crate::{
     domain::{
@@ -294,8 +295,7 @@ async fn create(
     user: Auth<FrontOffice>,
     body: Json<PatientRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let created = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Created().json(Patient::from(created)))
+    reference::create::<patient::Entity, Patient, _>(&state.db, &user, body).await
 }
 
 #[utoipa::path(tag = "patients", summary = "Replace a patient's record", request_body = PatientRequest, responses(
@@ -310,11 +310,7 @@ async fn update(
     id: web::Path<i64>,
     body: Json<PatientRequest>,
 ) -> Result<web::Json<Patient>, AppError> {
-    Ok(web::Json(
-        service::update(&state.db, &user, id.into_inner(), body.0.try_into()?)
-            .await?
-            .into(),
-    ))
+    reference::update::<patient::Entity, _, _>(&state.db, &user, id, body).await
 }
 
 /// Deletes the patient, or deactivates them when appointments or records refer to them.
@@ -328,7 +324,5 @@ async fn remove(
     user: Auth<AdminOnly>,
     id: web::Path<i64>,
 ) -> Result<web::Json<RemovalResult>, AppError> {
-    let id = id.into_inner();
-    let outcome = service::remove(&state.db, &user, id).await?;
-    Ok(web::Json(RemovalResult { id, outcome }))
+    reference::remove::<patient::Entity>(&state.db, &user, id).await
 }

@@ -1,4 +1,5 @@
-//! The closed vocabularies stored as strings: doctor titles, genders, insurance types, item categories.
+//! The vocabularies stored as strings: the closed ones (doctor titles, genders, item categories, …) and the
+//! insurance types, which each hospital extends with its own.
 
 /// A string-backed enum: `as_str` is what the database stores and the API sends.
 macro_rules! vocabulary {
@@ -50,10 +51,100 @@ vocabulary!(
 
 vocabulary!(Gender { Male, Female });
 
-vocabulary!(
-    /// 城镇职工医保, 城乡居民医保, 自费.
-    InsuranceType { Employee, Resident, SelfPay }
-);
+/// An insurance type, by its code: the national ones every hospital starts with (城镇职工医保 `EMPLOYEE`,
+/// 城乡居民医保 `RESIDENT`, 自费 `SELF_PAY`) and the hospital's own (a commercial plan, a staff scheme). A code is
+/// 1 to 32 capital letters, digits and `_`, starting with a letter; which codes a hospital has is its own list.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct InsuranceType(String);
+
+impl utoipa::PartialSchema for InsuranceType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "An insurance type's code: EMPLOYEE, RESIDENT, SELF_PAY, or one the hospital added \
+                 (GET /insurance-types lists them).",
+            ))
+            .pattern(Some(InsuranceType::PATTERN))
+            .examples([serde_json::json!("EMPLOYEE")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for InsuranceType {}
+
+impl InsuranceType {
+    /// The national types, with their Chinese names.
+    pub const NATIONAL: [(&'static str, &'static str); 3] = [
+        ("EMPLOYEE", "城镇职工医保"),
+        ("RESIDENT", "城乡居民医保"),
+        ("SELF_PAY", "自费"),
+    ];
+    /// The national types as codes, with their names.
+    pub fn national() -> impl Iterator<Item = (Self, &'static str)> {
+        Self::NATIONAL
+            .iter()
+            .map(|(code, name)| (Self((*code).to_owned()), *name))
+    }
+
+    pub const PATTERN: &'static str = "^[A-Z][A-Z0-9_]{0,31}$";
+
+    /// 城镇职工医保.
+    pub fn employee() -> Self {
+        Self("EMPLOYEE".to_owned())
+    }
+
+    /// 城乡居民医保.
+    pub fn resident() -> Self {
+        Self("RESIDENT".to_owned())
+    }
+
+    /// 自费: whoever pays the whole bill.
+    pub fn self_pay() -> Self {
+        Self("SELF_PAY".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for InsuranceType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut chars = s.chars();
+        let well_formed = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && s.len() <= 32;
+        if well_formed {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be 1 to 32 capital letters, digits or _, starting with a letter".to_owned())
+        }
+    }
+}
+
+impl TryFrom<String> for InsuranceType {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<InsuranceType> for String {
+    fn from(t: InsuranceType) -> Self {
+        t.0
+    }
+}
+
+impl std::fmt::Display for InsuranceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 vocabulary!(
     /// The identity document a patient is registered by: 居民身份证, 护照, 港澳居民来往内地通行证,
@@ -102,10 +193,32 @@ mod tests {
             Err("must be one of: CHIEF, ASSOCIATE_CHIEF, ATTENDING, RESIDENT".to_owned())
         );
         assert_eq!(
-            serde_json::to_string(&InsuranceType::SelfPay)
+            serde_json::to_string(&InsuranceType::self_pay())
                 .ok()
                 .as_deref(),
             Some("\"SELF_PAY\"")
         );
+    }
+
+    #[test]
+    fn an_insurance_type_is_a_code_of_capitals_digits_and_underscores() {
+        for good in ["EMPLOYEE", "SELF_PAY", "PICC2", "A"] {
+            assert_eq!(
+                good.parse::<InsuranceType>().map(String::from),
+                Ok(good.to_owned())
+            );
+        }
+        for bad in [
+            "",
+            "employee",
+            "2PLAN",
+            "_X",
+            "SELF-PAY",
+            "职工",
+            &"A".repeat(33),
+        ] {
+            assert!(bad.parse::<InsuranceType>().is_err(), "{bad:?}");
+        }
+        assert!(serde_json::from_str::<InsuranceType>("\"self_pay\"").is_err());
     }
 }

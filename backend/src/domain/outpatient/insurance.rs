@@ -295,14 +295,14 @@ mod tests {
     fn the_latest_policy_started_by_the_day_is_in_force() {
         let day = |d: &str| d.parse::<NaiveDate>().expect("date");
         let policies = [
-            (1, InsuranceType::Employee, day("2020-01-01")),
-            (2, InsuranceType::Employee, day("2026-12-04")),
-            (3, InsuranceType::Employee, day("2026-12-05")),
-            (4, InsuranceType::Resident, day("2026-12-05")),
+            (1, InsuranceType::employee(), day("2020-01-01")),
+            (2, InsuranceType::employee(), day("2026-12-04")),
+            (3, InsuranceType::employee(), day("2026-12-05")),
+            (4, InsuranceType::resident(), day("2026-12-05")),
         ];
-        assert_eq!(in_force(policies, day("2026-12-03")), [1]);
-        assert_eq!(in_force(policies, day("2026-12-04")), [2]);
-        let mut both = in_force(policies, day("2027-01-01"));
+        assert_eq!(in_force(policies.clone(), day("2026-12-03")), [1]);
+        assert_eq!(in_force(policies.clone(), day("2026-12-04")), [2]);
+        let mut both = in_force(policies.clone(), day("2027-01-01"));
         both.sort_unstable();
         assert_eq!(both, [3, 4]);
     }

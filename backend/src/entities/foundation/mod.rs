@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod hospital;
 pub mod insurance_policy;
 pub mod insurance_policy_rate;
+pub mod insurance_type;
 pub mod login_throttle;
 pub mod patient;
 pub mod refresh_token;

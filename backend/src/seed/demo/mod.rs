@@ -20,9 +20,10 @@ use crate::{
     },
     entities::{
         foundation::charge_item, foundation::department, foundation::diagnosis, foundation::doctor,
-        foundation::hospital, foundation::patient,
+        foundation::hospital, foundation::insurance_type, foundation::patient,
     },
     services::foundation::{
+        hospitals,
         insurance_policies::{self, PolicyInput},
         users,
     },
@@ -50,6 +51,14 @@ struct HospitalRow {
     code: String,
     name: String,
 }
+/// A hospital's own insurance type, beside the national ones every hospital has.
+#[derive(Deserialize)]
+struct InsuranceTypeRow {
+    hospital_code: String,
+    code: String,
+    name: String,
+}
+
 #[derive(Deserialize)]
 struct DepartmentRow {
     hospital_code: String,
@@ -220,16 +229,7 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
         "hospitals.csv",
         include_str!("../../../../seeds/demo/hospitals.csv"),
     )? {
-        let saved = hospital::ActiveModel {
-            code: Set(h.code.clone()),
-            name: Set(h.name),
-            timezone: Set(timezone.into()),
-            is_active: Set(true),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let saved = hospitals::create(&txn, h.code.clone(), h.name, timezone).await?;
         hospitals.insert(h.code, saved.id);
     }
     summary.hospitals = hospitals.len();
@@ -239,6 +239,23 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
             .copied()
             .with_context(|| format!("unknown hospital {code}"))
     };
+
+    for t in rows::<InsuranceTypeRow>(
+        "insurance_types.csv",
+        include_str!("../../../../seeds/demo/insurance_types.csv"),
+    )? {
+        insurance_type::ActiveModel {
+            hospital_id: Set(hospital(&t.hospital_code)?),
+            code: Set(parse::<InsuranceType>("code", &t.code)?),
+            name: Set(t.name),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
 
     let mut departments = HashMap::new();
     for d in rows::<DepartmentRow>(

@@ -479,7 +479,7 @@ fn visit(
     let written_at = seen_at + Duration::seconds(rng.range(60, 8 * 60));
     let billed_at = written_at + Duration::seconds(rng.range(2 * 60, 10 * 60));
     let paid_at = billed_at + Duration::seconds(rng.range(30, 5 * 60));
-    let method = payment_method(rng, p.insurance_type != InsuranceType::SelfPay);
+    let method = payment_method(rng, p.insurance_type != InsuranceType::self_pay());
     let refund = rng.percent(3).then(|| {
         let on = s.date + Duration::days(rng.range(1, 2));
         (on < clinic.today).then(|| Refund {

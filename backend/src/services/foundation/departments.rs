@@ -1,10 +1,13 @@
 //! Departments (科室): the clinical and medical-technology units of a hospital.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned, remove_owned, search,
-    sort_by,
+    Actor, Page, PageRequest, fetch_page,
+    foundation::reference::{Reference, UniqueKey},
+    search, sort_by,
 };
-use crate::{db::begin_write, entities::foundation::department as dept, error::AppError};
-use chrono::Utc;
+use crate::{
+    entities::foundation::department as dept,
+    error::{AppError, Conflict, ConflictResource},
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -24,10 +27,34 @@ pub struct DepartmentFilter {
     pub sort: Option<String>,
 }
 
-const UNIQUE: &[(&str, &str)] = &[
-    ("code", "is already used by another department"),
-    ("name", "is already used by another department"),
-];
+impl Reference for dept::Entity {
+    type Input = DepartmentInput;
+
+    fn unique_keys() -> &'static [UniqueKey<dept::Column>] {
+        const TAKEN: &str = "is already used by another department";
+        const KEYS: &[UniqueKey<dept::Column>] = &[
+            UniqueKey::new("code", TAKEN, &[dept::Column::Code]),
+            UniqueKey::new("name", TAKEN, &[dept::Column::Name]),
+        ];
+        KEYS
+    }
+
+    fn fill(row: &mut dept::ActiveModel, input: DepartmentInput) {
+        row.code = Set(input.code);
+        row.name = Set(input.name);
+        row.location = Set(input.location);
+        row.is_active = Set(input.is_active);
+    }
+
+    fn conflict(holder: &dept::Model) -> Conflict {
+        Conflict::named(
+            ConflictResource::Department,
+            holder.id,
+            Some(&holder.code),
+            &holder.name,
+        )
+    }
+}
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -54,58 +81,6 @@ pub async fn list(
     }
     let order = order.or(Some((dept::Column::Code, sea_orm::Order::Asc)));
     fetch_page(db, select, order, dept::Column::Id, page).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> Result<dept::Model, AppError> {
-    find_owned::<dept::Entity>(conn, actor, id).await
-}
-
-/// What a create and an update write alike.
-fn fill(row: &mut dept::ActiveModel, input: DepartmentInput) {
-    row.code = Set(input.code);
-    row.name = Set(input.name);
-    row.location = Set(input.location);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    input: DepartmentInput,
-) -> Result<dept::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let mut row = dept::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    fill(&mut row, input);
-    commit_saved::<dept::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-    input: DepartmentInput,
-) -> Result<dept::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let mut row: dept::ActiveModel = get(&txn, actor, id).await?.into();
-    fill(&mut row, input);
-    commit_saved::<dept::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    remove_owned::<dept::Entity>(db, actor, id).await
 }
 
 /// An active department of the caller's hospital, for references from doctors and catalogue items.

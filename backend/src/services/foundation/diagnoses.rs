@@ -2,14 +2,16 @@
 //! from a CSV file, searched by doctors writing a record. A record keeps a copy of the diagnoses it was written
 //! with, so the dictionary may change (or lose an entry) without rewriting history.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, commit_saved, csv_table, fetch_page, find_owned,
-    foundation::audit, like_pattern, remove_owned, search_term, sort_by,
+    Actor, Page, PageRequest, csv_table, fetch_page,
+    foundation::audit,
+    foundation::reference::{Reference, UniqueKey},
+    like_pattern, search_term, sort_by,
 };
 use crate::{
     db::begin_write,
     domain::foundation::text,
     entities::foundation::{diagnosis, hospital},
-    error::{AppError, ImportReport},
+    error::{AppError, Conflict, ConflictResource, ImportReport},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -39,7 +41,35 @@ pub const NAME_MAX: usize = 128;
 /// The columns of the CSV layout.
 pub const CSV_COLUMNS: [&str; 2] = ["code", "name"];
 
-const UNIQUE: &[(&str, &str)] = &[("code", "is already in the dictionary")];
+const CODE_TAKEN: &str = "is already in the dictionary";
+
+impl Reference for diagnosis::Entity {
+    type Input = DiagnosisInput;
+
+    fn unique_keys() -> &'static [UniqueKey<diagnosis::Column>] {
+        const KEYS: &[UniqueKey<diagnosis::Column>] = &[UniqueKey::new(
+            "code",
+            CODE_TAKEN,
+            &[diagnosis::Column::Code],
+        )];
+        KEYS
+    }
+
+    fn fill(row: &mut diagnosis::ActiveModel, input: DiagnosisInput) {
+        row.code = Set(input.code);
+        row.name = Set(input.name);
+        row.is_active = Set(input.is_active);
+    }
+
+    fn conflict(holder: &diagnosis::Model) -> Conflict {
+        Conflict::named(
+            ConflictResource::Diagnosis,
+            holder.id,
+            Some(&holder.code),
+            &holder.name,
+        )
+    }
+}
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -71,58 +101,6 @@ pub async fn list(
     }
     let order = order.or(Some((diagnosis::Column::Code, sea_orm::Order::Asc)));
     fetch_page(db, select, order, diagnosis::Column::Id, page).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> Result<diagnosis::Model, AppError> {
-    find_owned::<diagnosis::Entity>(conn, actor, id).await
-}
-
-/// What a create and an update write alike.
-fn fill(row: &mut diagnosis::ActiveModel, input: DiagnosisInput) {
-    row.code = Set(input.code);
-    row.name = Set(input.name);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    input: DiagnosisInput,
-) -> Result<diagnosis::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let mut row = diagnosis::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    fill(&mut row, input);
-    commit_saved::<diagnosis::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-    input: DiagnosisInput,
-) -> Result<diagnosis::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let mut row: diagnosis::ActiveModel = get(&txn, actor, id).await?.into();
-    fill(&mut row, input);
-    commit_saved::<diagnosis::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-/// Deletes the entry: records keep their own copy of it.
-#[tracing::instrument(skip_all)]
-pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    remove_owned::<diagnosis::Entity>(db, actor, id).await
 }
 
 /// What an import did.
@@ -226,7 +204,7 @@ pub async fn import(
         diagnosis::Entity::insert_many(chunk.to_vec())
             .exec(&txn)
             .await
-            .map_err(AppError::unique(UNIQUE))?;
+            .map_err(AppError::unique(&[("code", CODE_TAKEN)]))?;
     }
     audit::commit(
         txn,

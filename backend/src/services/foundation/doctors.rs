@@ -1,19 +1,19 @@
 //! Doctors (医生): who sees patients, in which department, with which title (it sets the registration fee).
 use crate::services::{
-    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned,
-    foundation::departments, like_pattern, remove_owned, sort_by,
+    Actor, Page, PageRequest, fetch_page,
+    foundation::departments,
+    foundation::reference::{Reference, UniqueKey},
+    like_pattern, sort_by,
 };
 use crate::{
-    db::begin_write,
     domain::{
         foundation::phone::MobilePhone, foundation::role::Role, foundation::vocab::DoctorTitle,
     },
     entities::{foundation::app_user, foundation::doctor},
-    error::AppError,
+    error::{AppError, Conflict, ConflictResource},
 };
-use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -36,10 +36,64 @@ pub struct DoctorFilter {
     pub sort: Option<String>,
 }
 
-const UNIQUE: &[(&str, &str)] = &[
-    ("phone", "is already used by another doctor"),
-    ("user_id", "is already linked to another doctor"),
-];
+impl Reference for doctor::Entity {
+    type Input = DoctorInput;
+
+    fn unique_keys() -> &'static [UniqueKey<doctor::Column>] {
+        const KEYS: &[UniqueKey<doctor::Column>] = &[
+            UniqueKey::new(
+                "phone",
+                "is already used by another doctor",
+                &[doctor::Column::Phone],
+            ),
+            UniqueKey::new(
+                "user_id",
+                "is already linked to another doctor",
+                &[doctor::Column::UserId],
+            ),
+        ];
+        KEYS
+    }
+
+    /// References must point into the caller's hospital: an active department, and a DOCTOR user.
+    async fn check(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        _before: Option<&doctor::Model>,
+        input: &DoctorInput,
+    ) -> Result<(), AppError> {
+        departments::require_active(txn, actor, input.department_id, "department_id").await?;
+        let Some(user_id) = input.user_id else {
+            return Ok(());
+        };
+        let user = app_user::Entity::find_by_id(user_id)
+            .filter(app_user::Column::HospitalId.eq(actor.hospital_id))
+            .one(txn)
+            .await?;
+        match user {
+            None => Err(AppError::invalid("user_id", "no such user")),
+            Some(u) if u.role != Role::Doctor => Err(AppError::invalid(
+                "user_id",
+                "the user's role is not DOCTOR",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn fill(row: &mut doctor::ActiveModel, input: DoctorInput) {
+        row.department_id = Set(input.department_id);
+        row.user_id = Set(input.user_id);
+        row.name = Set(input.name);
+        row.title = Set(input.title);
+        row.phone = Set(input.phone.as_str().to_owned());
+        row.available_slots_per_day = Set(input.available_slots_per_day);
+        row.is_active = Set(input.is_active);
+    }
+
+    fn conflict(holder: &doctor::Model) -> Conflict {
+        Conflict::named(ConflictResource::Doctor, holder.id, None, &holder.name)
+    }
+}
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -75,87 +129,4 @@ pub async fn list(
         );
     }
     fetch_page(db, select, order, doctor::Column::Id, page).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> Result<doctor::Model, AppError> {
-    find_owned::<doctor::Entity>(conn, actor, id).await
-}
-
-/// References must point into the caller's hospital: an active department, and a DOCTOR user.
-async fn check_references(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &DoctorInput,
-) -> Result<(), AppError> {
-    departments::require_active(conn, actor, input.department_id, "department_id").await?;
-    if let Some(user_id) = input.user_id {
-        let user = app_user::Entity::find_by_id(user_id)
-            .filter(app_user::Column::HospitalId.eq(actor.hospital_id))
-            .one(conn)
-            .await?;
-        match user {
-            None => return Err(AppError::invalid("user_id", "no such user")),
-            Some(u) if u.role != Role::Doctor => {
-                return Err(AppError::invalid(
-                    "user_id",
-                    "the user's role is not DOCTOR",
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// What a create and an update write alike.
-fn fill(row: &mut doctor::ActiveModel, input: DoctorInput) {
-    row.department_id = Set(input.department_id);
-    row.user_id = Set(input.user_id);
-    row.name = Set(input.name);
-    row.title = Set(input.title);
-    row.phone = Set(input.phone.as_str().to_owned());
-    row.available_slots_per_day = Set(input.available_slots_per_day);
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    input: DoctorInput,
-) -> Result<doctor::Model, AppError> {
-    let txn = begin_write(db).await?;
-    check_references(&txn, actor, &input).await?;
-    let mut row = doctor::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    fill(&mut row, input);
-    commit_saved::<doctor::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-    input: DoctorInput,
-) -> Result<doctor::Model, AppError> {
-    let txn = begin_write(db).await?;
-    let mut row: doctor::ActiveModel = get(&txn, actor, id).await?.into();
-    check_references(&txn, actor, &input).await?;
-    fill(&mut row, input);
-    commit_saved::<doctor::Entity>(txn, actor, row, UNIQUE, |_| None).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    remove_owned::<doctor::Entity>(db, actor, id).await
 }

@@ -1,7 +1,9 @@
 //! Insurance policies (医保政策): what the fund of each insurance type pays at this hospital, from a date on.
 //! A bill is drawn under the policy in force on the hospital's local date and keeps it: a change is a new
 //! policy from a later date, and a policy that bills were drawn under can no longer be edited or removed.
-use crate::services::{Actor, Page, PageRequest, find_owned, foundation::audit, local_now};
+use crate::services::{
+    Actor, Page, PageRequest, find_owned, foundation::audit, foundation::insurance_types, local_now,
+};
 use crate::{
     db::begin_write,
     domain::{
@@ -13,7 +15,7 @@ use crate::{
         foundation::insurance_policy as policy, foundation::insurance_policy_rate as rate,
         outpatient::billing,
     },
-    error::{AppError, ErrorCode},
+    error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -71,13 +73,21 @@ const UNIQUE: &[(&str, &str)] = &[(
     "another policy of this insurance type starts on this date",
 )];
 
-fn in_use(id: i64) -> AppError {
+/// `POLICY_IN_USE`, naming the policy and how many bills were drawn under it.
+fn in_use(policy: &policy::Model, bills: u64) -> AppError {
     AppError::Conflict {
         code: ErrorCode::PolicyInUse,
         message: format!(
-            "bills were drawn under insurance policy {id}; add a policy from a later date instead"
+            "bills were drawn under insurance policy {}; add a policy from a later date instead",
+            policy.id
         ),
     }
+    .collided(Conflict {
+        code: Some(policy.insurance_type.to_string()),
+        day: Some(policy.effective_from),
+        bills: Some(bills),
+        ..Conflict::new(ConflictResource::InsurancePolicy, policy.id)
+    })
 }
 
 /// The hospital's policies, of each insurance type the latest first.
@@ -125,7 +135,7 @@ pub async fn list(
 fn in_force(all: &[policy::Model], day: NaiveDate) -> Vec<i64> {
     insurance::in_force(
         all.iter()
-            .map(|p| (p.id, p.insurance_type, p.effective_from)),
+            .map(|p| (p.id, p.insurance_type.clone(), p.effective_from)),
         day,
     )
 }
@@ -174,7 +184,7 @@ pub async fn get(
     let (_, now) = local_now(conn, actor.hospital_id).await?;
     let same_type = policy::Entity::find()
         .filter(policy::Column::HospitalId.eq(actor.hospital_id))
-        .filter(policy::Column::InsuranceType.eq(found.insurance_type))
+        .filter(policy::Column::InsuranceType.eq(found.insurance_type.clone()))
         .all(conn)
         .await?;
     let today = in_force(&same_type, now.date());
@@ -191,13 +201,13 @@ pub async fn get(
 pub async fn in_force_on(
     conn: &impl ConnectionTrait,
     hospital_id: i64,
-    insurance_type: InsuranceType,
+    insurance_type: &InsuranceType,
     day: NaiveDate,
 ) -> Result<Option<(policy::Model, Policy)>, AppError> {
     let latest = || {
         policy::Entity::find()
             .filter(policy::Column::HospitalId.eq(hospital_id))
-            .filter(policy::Column::InsuranceType.eq(insurance_type))
+            .filter(policy::Column::InsuranceType.eq(insurance_type.clone()))
             .filter(policy::Column::EffectiveFrom.lte(day))
             .order_by_desc(policy::Column::EffectiveFrom)
     };
@@ -229,6 +239,7 @@ pub async fn insert(
     hospital_id: i64,
     input: &PolicyInput,
 ) -> Result<policy::Model, AppError> {
+    insurance_types::require_usable(conn, hospital_id, &input.insurance_type, None).await?;
     let mut row = policy::ActiveModel {
         hospital_id: Set(hospital_id),
         ..Default::default()
@@ -241,7 +252,7 @@ pub async fn insert(
 
 /// What a create and an update write alike (the category ratios are rows of their own).
 fn fill(row: &mut policy::ActiveModel, input: &PolicyInput) {
-    row.insurance_type = Set(input.insurance_type);
+    row.insurance_type = Set(input.insurance_type.clone());
     row.effective_from = Set(input.effective_from);
     row.ratio = Set(input.ratio);
     row.deductible = Set(input.deductible);
@@ -320,7 +331,7 @@ async fn unused(
         .count(conn)
         .await?;
     if bills > 0 {
-        return Err(in_use(id));
+        return Err(in_use(&found, bills));
     }
     Ok(found)
 }
@@ -333,7 +344,15 @@ pub async fn update(
     input: PolicyInput,
 ) -> Result<PolicyView, AppError> {
     let txn = begin_write(db).await?;
-    let mut row: policy::ActiveModel = unused(&txn, actor, id).await?.into();
+    let before = unused(&txn, actor, id).await?;
+    insurance_types::require_usable(
+        &txn,
+        actor.hospital_id,
+        &input.insurance_type,
+        Some(&before.insurance_type),
+    )
+    .await?;
+    let mut row: policy::ActiveModel = before.into();
     fill(&mut row, &input);
     row.update(&txn).await.map_err(AppError::unique(UNIQUE))?;
     rate::Entity::delete_many()

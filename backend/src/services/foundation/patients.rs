@@ -1,11 +1,13 @@
 //! Patients (患者): the document number unique per hospital and document type, the phone not (a family may
 //! share one); reading the full identity is audited.
 use crate::services::{
-    Actor, Page, PageRequest, Removal, commit_saved, fetch_page, find_owned, foundation::audit,
-    like_pattern, local_now, remove_owned, sort_by,
+    Actor, Page, PageRequest, fetch_page, find_owned,
+    foundation::audit,
+    foundation::insurance_types,
+    foundation::reference::{Reference, UniqueKey},
+    like_pattern, local_now, sort_by,
 };
 use crate::{
-    db::begin_write,
     domain::{
         foundation::document::Document,
         foundation::phone::MobilePhone,
@@ -14,9 +16,9 @@ use crate::{
     entities::foundation::patient,
     error::{AppError, Conflict, ConflictResource},
 };
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -50,8 +52,6 @@ pub struct PatientFilter {
     pub is_active: Option<bool>,
     pub sort: Option<String>,
 }
-
-const UNIQUE: &[(&str, &str)] = &[("document_no", "is already registered to another patient")];
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -90,15 +90,6 @@ pub async fn list(
     fetch_page(db, select, order, patient::Column::Id, page).await
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> Result<patient::Model, AppError> {
-    find_owned::<patient::Entity>(conn, actor, id).await
-}
-
 /// The full record, identity number and phone unmasked: the read is written to the audit log first.
 #[tracing::instrument(skip_all)]
 pub async fn read_identity(
@@ -106,123 +97,75 @@ pub async fn read_identity(
     actor: &Actor,
     id: i64,
 ) -> Result<patient::Model, AppError> {
-    let found = get(db, actor, id).await?;
+    let found = find_owned::<patient::Entity>(db, actor, id).await?;
     audit::record(db, actor.audit("PATIENT_IDENTITY_READ", "patient", id)).await?;
     Ok(found)
 }
 
-/// The birth date agrees with the document's and is not after the hospital's today: a baby born before 08:00 in
-/// Beijing has a birth date that UTC still calls tomorrow.
-async fn dob_checks(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &PatientInput,
-) -> Result<(), AppError> {
-    if let Some(born) = input.document.birth_date()
-        && born != input.dob
-    {
-        return Err(AppError::invalid(
-            "dob",
-            "does not match the birth date in the document number",
-        ));
+impl Reference for patient::Entity {
+    type Input = PatientInput;
+
+    fn unique_keys() -> &'static [UniqueKey<patient::Column>] {
+        const KEYS: &[UniqueKey<patient::Column>] = &[UniqueKey::new(
+            "document_no",
+            "is already registered to another patient",
+            &[patient::Column::DocumentType, patient::Column::DocumentNo],
+        )];
+        KEYS
     }
-    let (_, now) = local_now(conn, actor.hospital_id).await?;
-    if input.dob > now.date() {
-        return Err(AppError::invalid("dob", "must not be in the future"));
+
+    /// The birth date agrees with the document's and is not after the hospital's today: a baby born before
+    /// 08:00 in Beijing has a birth date that UTC still calls tomorrow.
+    async fn check(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        before: Option<&patient::Model>,
+        input: &PatientInput,
+    ) -> Result<(), AppError> {
+        insurance_types::require_usable(
+            txn,
+            actor.hospital_id,
+            &input.insurance_type,
+            before.map(|p| &p.insurance_type),
+        )
+        .await?;
+        if let Some(born) = input.document.birth_date()
+            && born != input.dob
+        {
+            return Err(AppError::invalid(
+                "dob",
+                "does not match the birth date in the document number",
+            ));
+        }
+        let (_, now) = local_now(txn, actor.hospital_id).await?;
+        if input.dob > now.date() {
+            return Err(AppError::invalid("dob", "must not be in the future"));
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// A duplicate document, with the patient registered under it.
-async fn with_holder(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    err: AppError,
-    document: &Document,
-) -> AppError {
-    if !err.is_duplicate_of("document_no") {
-        return err;
+    fn fill(row: &mut patient::ActiveModel, input: PatientInput) {
+        row.name = Set(input.name);
+        row.document_type = Set(input.document.kind());
+        row.document_no = Set(input.document.number().map(str::to_owned));
+        row.phone = Set(input.phone.to_string());
+        row.dob = Set(input.dob);
+        row.gender = Set(input.gender);
+        row.insurance_type = Set(input.insurance_type);
+        row.address = Set(input.address);
+        row.guardian_name = Set(input.guardian.as_ref().map(|g| g.name.clone()));
+        row.guardian_relation = Set(input.guardian.as_ref().map(|g| g.relation));
+        row.guardian_phone = Set(input.guardian.as_ref().map(|g| g.phone.to_string()));
+        row.is_active = Set(input.is_active);
     }
-    let holder = patient::Entity::find()
-        .filter(patient::Column::HospitalId.eq(actor.hospital_id))
-        .filter(patient::Column::DocumentType.eq(document.kind()))
-        .filter(patient::Column::DocumentNo.eq(document.number()))
-        .one(db)
-        .await;
-    match holder {
-        Ok(Some(p)) => err.collided(Conflict {
-            document_masked: p.document_masked(),
-            patient_name: Some(p.name),
-            document_type: Some(p.document_type),
-            ..Conflict::new(ConflictResource::Patient, p.id)
-        }),
-        _ => err,
+
+    /// The patient registered under the document: name, and the document masked as lists show it.
+    fn conflict(holder: &patient::Model) -> Conflict {
+        Conflict {
+            document_masked: holder.document_masked(),
+            patient_name: Some(holder.name.clone()),
+            document_type: Some(holder.document_type),
+            ..Conflict::new(ConflictResource::Patient, holder.id)
+        }
     }
-}
-
-/// What a create and an update write alike.
-fn fill(row: &mut patient::ActiveModel, input: PatientInput) {
-    row.name = Set(input.name);
-    row.document_type = Set(input.document.kind());
-    row.document_no = Set(input.document.number().map(str::to_owned));
-    row.phone = Set(input.phone.to_string());
-    row.dob = Set(input.dob);
-    row.gender = Set(input.gender);
-    row.insurance_type = Set(input.insurance_type);
-    row.address = Set(input.address);
-    row.guardian_name = Set(input.guardian.as_ref().map(|g| g.name.clone()));
-    row.guardian_relation = Set(input.guardian.as_ref().map(|g| g.relation));
-    row.guardian_phone = Set(input.guardian.as_ref().map(|g| g.phone.to_string()));
-    row.is_active = Set(input.is_active);
-    row.updated_at = Set(Utc::now());
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    input: PatientInput,
-) -> Result<patient::Model, AppError> {
-    let txn = begin_write(db).await?;
-    dob_checks(&txn, actor, &input).await?;
-    let row = patient::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    save(db, txn, actor, row, input).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-    input: PatientInput,
-) -> Result<patient::Model, AppError> {
-    let txn = begin_write(db).await?;
-    dob_checks(&txn, actor, &input).await?;
-    let row: patient::ActiveModel = get(&txn, actor, id).await?.into();
-    save(db, txn, actor, row, input).await
-}
-
-/// Fills and commits the row; a taken document names the patient who holds it.
-async fn save(
-    db: &DatabaseConnection,
-    txn: sea_orm::DatabaseTransaction,
-    actor: &Actor,
-    mut row: patient::ActiveModel,
-    input: PatientInput,
-) -> Result<patient::Model, AppError> {
-    let document = input.document.clone();
-    fill(&mut row, input);
-    match commit_saved::<patient::Entity>(txn, actor, row, UNIQUE, |_| None).await {
-        Ok(saved) => Ok(saved),
-        Err(e) => Err(with_holder(db, actor, e, &document).await),
-    }
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn remove(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Removal, AppError> {
-    remove_owned::<patient::Entity>(db, actor, id).await
 }

@@ -8,11 +8,12 @@ use crate::{
     db::begin_write,
     domain::{foundation::password::PasswordPolicy, foundation::role::Role},
     entities::foundation::app_user as user,
-    error::{AppError, ErrorCode},
+    error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 
 #[derive(Debug, Clone)]
@@ -114,6 +115,33 @@ pub async fn insert(
     .map_err(AppError::unique(UNIQUE))
 }
 
+/// A taken username, with the account that has it when it is one of the actor's hospital (usernames are
+/// unique across hospitals, and another hospital's staff are not named).
+async fn with_holder(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    err: AppError,
+    username: &str,
+) -> AppError {
+    if !err.is_duplicate_of("username") {
+        return err;
+    }
+    let holder = user::Entity::find()
+        .filter(user::Column::HospitalId.eq(actor.hospital_id))
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await;
+    match holder {
+        Ok(Some(u)) => err.collided(Conflict::named(
+            ConflictResource::User,
+            u.id,
+            Some(&u.username),
+            &u.display_name,
+        )),
+        _ => err,
+    }
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
@@ -124,7 +152,14 @@ pub async fn create(
     check_password(policy, &input.password, &input.username)?;
     let hash = password::hash(input.password.clone()).await?;
     let txn = begin_write(db).await?;
-    let created = insert(&txn, actor.hospital_id, input, hash).await?;
+    let username = input.username.clone();
+    let created = match insert(&txn, actor.hospital_id, input, hash).await {
+        Ok(created) => created,
+        Err(e) => {
+            drop(txn);
+            return Err(with_holder(db, actor, e, &username).await);
+        }
+    };
     audit::commit(
         txn,
         actor

@@ -194,7 +194,7 @@ async fn draft_of(
     let policy = insurance_policies::in_force_on(
         conn,
         actor.hospital_id,
-        patient.insurance_type,
+        &patient.insurance_type,
         now.date(),
     )
     .await?;

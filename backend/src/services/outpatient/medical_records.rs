@@ -2,7 +2,7 @@
 //! and a structured prescription of catalogue items. A doctor sees only their own patients; a billed record
 //! is locked.
 use crate::services::{
-    Actor, foundation::audit, foundation::charge_items, foundation::diagnoses, local_now,
+    Actor, find_owned, foundation::audit, foundation::diagnoses, local_now,
     outpatient::appointments,
 };
 use crate::{
@@ -232,7 +232,7 @@ pub async fn update(
     let mut lines = Vec::with_capacity(input.prescription.len());
     for (i, line) in input.prescription.iter().enumerate() {
         let field = format!("prescription[{i}].charge_item_id");
-        let item = match charge_items::get(&txn, actor, line.charge_item_id).await {
+        let item = match find_owned::<charge_item::Entity>(&txn, actor, line.charge_item_id).await {
             Ok(item) if item.is_active => item,
             Ok(_) => return Err(AppError::invalid(field, "the item is no longer offered")),
             Err(AppError::NotFound(_)) => {

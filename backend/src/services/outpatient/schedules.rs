@@ -11,7 +11,7 @@ use crate::{
         outpatient::schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot, has_ended},
     },
     entities::{foundation::doctor, outpatient::appointment, outpatient::schedule},
-    error::{AppError, ErrorCode},
+    error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{
@@ -162,6 +162,35 @@ async fn insert(
     .await
 }
 
+/// A taken slot, with the doctor's schedule that holds it.
+async fn with_holder(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    err: AppError,
+    s: &NewSchedule,
+) -> AppError {
+    if !err.is_duplicate_of("doctor_id") {
+        return err;
+    }
+    let holder = schedule::Entity::find()
+        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .filter(schedule::Column::DoctorId.eq(s.doctor_id))
+        .filter(schedule::Column::ScheduleDate.eq(s.date))
+        .filter(schedule::Column::TimeSlot.eq(s.time_slot))
+        .one(db)
+        .await;
+    let Ok(Some(found)) = holder else {
+        return err;
+    };
+    let doctor = doctor::Entity::find_by_id(found.doctor_id).one(db).await;
+    err.collided(Conflict {
+        schedule_date: Some(found.schedule_date),
+        time_slot: Some(found.time_slot),
+        doctor_name: doctor.ok().flatten().map(|d| d.name),
+        ..Conflict::new(ConflictResource::Schedule, found.id)
+    })
+}
+
 /// The doctor's department, checking the doctor is active in the caller's hospital.
 async fn doctor_department(
     conn: &impl ConnectionTrait,
@@ -188,12 +217,15 @@ pub async fn create(
         return Err(AppError::invalid("date", "is in the past"));
     }
     let department_id = doctor_department(&txn, actor, s.doctor_id).await?;
-    let created = insert(&txn, actor, department_id, &s)
-        .await
-        .map_err(AppError::unique(&[(
-            "doctor_id",
-            "already has a schedule in that slot",
-        )]))?;
+    let created = match insert(&txn, actor, department_id, &s).await {
+        Ok(created) => created,
+        Err(e) => {
+            drop(txn);
+            let err =
+                AppError::from_unique(e, &[("doctor_id", "already has a schedule in that slot")]);
+            return Err(with_holder(db, actor, err, &s).await);
+        }
+    };
     audit::commit(txn, actor.audit("SCHEDULE_CREATE", "schedule", created.id)).await?;
     Ok(created)
 }

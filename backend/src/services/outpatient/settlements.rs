@@ -9,7 +9,7 @@ use crate::{
     entities::{
         foundation::app_user, foundation::hospital, outpatient::billing, outpatient::settlement_day,
     },
-    error::{AppError, ErrorCode},
+    error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{NaiveDate, Utc};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -72,11 +72,34 @@ pub struct Settlement {
     pub closed: Option<(settlement_day::Model, String)>,
 }
 
-fn day_closed(day: NaiveDate) -> AppError {
-    AppError::Conflict {
+/// `DAY_CLOSED`, naming who closed the day and when.
+async fn day_closed(conn: &impl ConnectionTrait, closed: &settlement_day::Model) -> AppError {
+    let error = AppError::Conflict {
         code: ErrorCode::DayClosed,
-        message: format!("the cashier's day {day} is closed"),
-    }
+        message: format!("the cashier's day {} is closed", closed.day),
+    };
+    let closer = app_user::Entity::find_by_id(closed.closed_by)
+        .one(conn)
+        .await;
+    error.collided(Conflict {
+        day: Some(closed.day),
+        closed_by: closer.ok().flatten().map(|u| u.display_name),
+        closed_at: Some(closed.closed_at),
+        ..Conflict::new(ConflictResource::SettlementDay, closed.id)
+    })
+}
+
+/// The close of the hospital's `day`, if it was closed.
+async fn closed_day(
+    conn: &impl ConnectionTrait,
+    hospital_id: i64,
+    day: NaiveDate,
+) -> Result<Option<settlement_day::Model>, AppError> {
+    Ok(settlement_day::Entity::find()
+        .filter(settlement_day::Column::HospitalId.eq(hospital_id))
+        .filter(settlement_day::Column::Day.eq(day))
+        .one(conn)
+        .await?)
 }
 
 /// Refuses a payment or refund on a closed day; called first in its transaction (see the module).
@@ -97,7 +120,7 @@ pub async fn ensure_open(
         .one(conn)
         .await?;
     match closed {
-        Some(_) => Err(day_closed(day)),
+        Some(closed) => Err(day_closed(conn, &closed).await),
         None => Ok(()),
     }
 }
@@ -146,11 +169,7 @@ pub async fn of_day(
                 });
         }
     }
-    let closed = settlement_day::Entity::find()
-        .filter(settlement_day::Column::HospitalId.eq(actor.hospital_id))
-        .filter(settlement_day::Column::Day.eq(day))
-        .one(conn)
-        .await?;
+    let closed = closed_day(conn, actor.hospital_id, day).await?;
     let mut staff: Vec<i64> = grouped.keys().filter_map(|(id, _)| *id).collect();
     staff.extend(closed.as_ref().map(|c| c.closed_by));
     let names: HashMap<i64, String> = app_user::Entity::find()
@@ -208,10 +227,10 @@ pub async fn close(
         return Err(AppError::invalid("day", "must be today or earlier"));
     }
     let settlement = of_day(&txn, actor, day).await?;
-    if settlement.closed.is_some() {
-        return Err(day_closed(day));
+    if let Some((closed, _)) = &settlement.closed {
+        return Err(day_closed(&txn, closed).await);
     }
-    settlement_day::ActiveModel {
+    let inserted = settlement_day::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         day: Set(day),
         closed_by: Set(actor.user_id),
@@ -221,11 +240,20 @@ pub async fn close(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Duplicate { .. } => day_closed(day),
-        other => other,
-    })?;
+    .await;
+    if let Err(e) = inserted {
+        drop(txn);
+        return Err(match AppError::from(e) {
+            // Closed by another administrator meanwhile.
+            AppError::Duplicate { .. } => match closed_day(db, actor.hospital_id, day).await? {
+                Some(closed) => day_closed(db, &closed).await,
+                None => AppError::Busy {
+                    retry_after_secs: 1,
+                },
+            },
+            other => other,
+        });
+    }
     audit::commit(
         txn,
         actor
