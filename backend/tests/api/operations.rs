@@ -197,6 +197,17 @@ impl Server {
             .await
             .unwrap();
         assert_eq!(listed.status(), 200);
+        // A hospital the command line made starts with the national insurance types.
+        let mut patient = crate::fixtures::patient("运维患者", 1);
+        patient["insurance_type"] = Value::from("RESIDENT");
+        let registered = client
+            .post(self.url("/api/v1/patients"))
+            .bearer_auth(&token)
+            .json(&patient)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), 201);
         let refused = login(WRONG_PASSWORD).await.unwrap();
         assert_eq!(refused.status(), 401);
         // The request line is written as the answer leaves; give the collector a moment to read it.
