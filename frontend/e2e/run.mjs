@@ -804,6 +804,53 @@ try {
     await adm.context().close()
   })
 
+  await suite.test("insurance types: the administrator adds the hospital's own, the front desk registers a patient with it", async () => {
+    // A code and name of this run's own, so that a database kept from an earlier run has no such type yet.
+    const suffix = String(Date.now()).slice(-6)
+    const code = `CHARITY${suffix}`
+    const name = `慈善救助${suffix}`
+    const adm = await person()
+    await login(adm, base, 'admin')
+    await adm.getByTestId('nav-admin-insurance-types').click()
+    const table = adm.getByTestId('insurance-types-table')
+    // The national types come first, named from the catalogue.
+    await table.locator('.el-table__row', { hasText: 'EMPLOYEE' }).filter({ hasText: '职工医保' }).waitFor()
+    await adm.getByTestId('insurance-type-create').click()
+    const dialog = adm.getByTestId('insurance-type-dialog')
+    await dialog.getByTestId('insurance-type-code').fill(code)
+    await dialog.getByTestId('insurance-type-name').fill(name)
+    await settled(adm)
+    await shot(adm, '39e-admin-insurance-type-form')
+    await dialog.getByTestId('insurance-type-save').click()
+    await message(adm, '已创建')
+    await table.locator('.el-table__row', { hasText: code }).filter({ hasText: name }).waitFor()
+    await settled(adm)
+    await shot(adm, '39f-admin-insurance-types')
+    await adm.context().close()
+
+    const front = await person()
+    await login(front, base, 'frontdesk')
+    await front.goto(`${base}/patients`)
+    const insured = { name: `测试商${String(Date.now()).slice(-4)}`, id: idCard('19760702', true), phone: mobile() }
+    await front.getByTestId('register-patient').click()
+    await front.getByTestId('patient-name').fill(insured.name)
+    await front.getByTestId('patient-document-no').pressSequentially(insured.id, { delay: 5 })
+    await front.getByTestId('document-ok').waitFor()
+    await front.getByTestId('patient-phone').fill(insured.phone)
+    await front.getByTestId('patient-insurance').getByText(name, { exact: true }).click()
+    await front.getByTestId('patient-insurance').locator('.is-active', { hasText: name }).waitFor()
+    await shot(front, '39g-patient-own-insurance-type')
+    await front.getByTestId('patient-save').click()
+    await message(front, `已登记患者 ${insured.name}`)
+    const row = front.getByTestId('patients-table').locator('.el-table__row', { hasText: insured.name })
+    await row.filter({ hasText: name }).waitFor()
+    const saved = await admin('GET', `/patients?q=${insured.id}`)
+    assert(saved.body.items[0]?.insurance_type === code, `saved as ${code}: ${JSON.stringify(saved.body.items[0])}`)
+    await settled(front)
+    await shot(front, '39h-patients-own-insurance-type')
+    await front.context().close()
+  })
+
   await suite.test('administration: the diagnosis dictionary, searched and imported from CSV', async () => {
     const adm = await person()
     await login(adm, base, 'admin')

@@ -44,6 +44,8 @@ export type InsurancePolicy = S['InsurancePolicy']
 export type InsurancePolicyRequest = S['InsurancePolicyRequest']
 export type InsuranceRule = S['InsuranceRule']
 export type InsuranceType = S['InsuranceType']
+export type InsuranceTypeEntry = S['InsuranceTypeEntry']
+export type InsuranceTypeRequest = S['InsuranceTypeRequest']
 export type ItemMapping = S['ItemMapping']
 export type ItemCategory = S['ItemCategory']
 export type Me = S['Me']
@@ -94,7 +96,6 @@ export const AUDIT_OUTCOMES = ['SUCCESS', 'FAILURE', 'DENIED'] as const
 export const ROLES: Role[] = ['ADMIN', 'FRONT_DESK', 'DOCTOR', 'ANALYST']
 export const TIME_SLOTS: TimeSlot[] = ['MORNING', 'AFTERNOON', 'EVENING']
 export const DOCTOR_TITLES: DoctorTitle[] = ['CHIEF', 'ASSOCIATE_CHIEF', 'ATTENDING', 'RESIDENT']
-export const INSURANCE_TYPES: InsuranceType[] = ['EMPLOYEE', 'RESIDENT', 'SELF_PAY']
 export const GENDERS: Gender[] = ['MALE', 'FEMALE']
 export const DOCUMENT_TYPES: DocumentType[] = [
   'ID_CARD',

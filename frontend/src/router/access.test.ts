@@ -70,9 +70,17 @@ describe('screens by role', () => {
     expect(menuItemOf('registration-slip')).toBe('booking')
   })
 
-  it('lists the insurance policies next to the catalogue', () => {
+  it('lists the insurance types, then the insurance policies, next to the catalogue', () => {
     const admin = menuFor('ADMIN').find((g) => g.key === 'admin')?.items ?? []
-    expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-catalogue') + 1)
+    expect(admin.indexOf('admin-insurance-types')).toBe(admin.indexOf('admin-catalogue') + 1)
+    expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-insurance-types') + 1)
+  })
+
+  it('keeps the insurance types to the administrator', () => {
+    expect(canAccess('ADMIN', 'admin-insurance-types')).toBe(true)
+    for (const role of ['FRONT_DESK', 'DOCTOR', 'ANALYST'] as const) {
+      expect(canAccess(role, 'admin-insurance-types')).toBe(false)
+    }
   })
 
   it('keeps the diagnosis dictionary to the administrator, in the menu beside the catalogue', () => {

@@ -19,6 +19,7 @@ export type ScreenName =
   | 'admin-schedules'
   | 'admin-catalogue'
   | 'admin-diagnoses'
+  | 'admin-insurance-types'
   | 'admin-insurance-policies'
   | 'admin-users'
   | 'admin-audit'
@@ -56,6 +57,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-schedules': ADMIN,
   'admin-catalogue': ADMIN,
   'admin-diagnoses': ADMIN,
+  'admin-insurance-types': ADMIN,
   'admin-insurance-policies': ADMIN,
   'admin-users': ADMIN,
   'admin-audit': ADMIN,
@@ -122,6 +124,7 @@ const MENU: MenuGroup[] = [
       'admin-departments',
       'admin-doctors',
       'admin-catalogue',
+      'admin-insurance-types',
       'admin-insurance-policies',
       'admin-diagnoses',
       'admin-users',

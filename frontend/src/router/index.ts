@@ -127,6 +127,12 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'admin-diagnoses', title: 'nav.admin-diagnoses' },
       },
       {
+        path: 'admin/insurance-types',
+        name: 'admin-insurance-types',
+        component: () => import('@/views/admin/InsuranceTypesView.vue'),
+        meta: { screen: 'admin-insurance-types', title: 'nav.admin-insurance-types' },
+      },
+      {
         path: 'admin/insurance-policies',
         name: 'admin-insurance-policies',
         component: () => import('@/views/admin/InsurancePoliciesView.vue'),
