@@ -14,6 +14,8 @@ db_tests!(
     a_changed_code_follows_into_patients_and_policies,
     a_type_in_use_is_deactivated_and_stays_on_its_patients,
     a_type_removed_while_patients_register_with_it_is_never_lost,
+    one_type_added_many_times_at_once_is_added_once,
+    a_code_changed_while_patients_register_with_it_takes_them_all_along,
 );
 
 const TYPES: &str = "/api/v1/insurance-types";
@@ -237,4 +239,62 @@ async fn a_type_removed_while_patients_register_with_it_is_never_lost(app: TestA
         .get("/api/v1/patients?insurance_type=RURAL&page_size=100", &desk)
         .await;
     assert_eq!(patients.body["total"], created, "{:?}", patients.body);
+}
+
+/// Six administrators add one type at once: one adds it, every other is told who has the code.
+async fn one_type_added_many_times_at_once_is_added_once(app: TestApp) {
+    let admin = app.admin().await;
+    // Names of their own, so that only the code collides.
+    let results = all((0..6).map(|i| {
+        let body = json!({"code": "STAFF", "name": format!("本院职工{i}")});
+        let admin = &admin;
+        let app = &app;
+        async move { app.post(TYPES, admin, body).await }
+    }))
+    .await;
+    let added: Vec<&Resp> = results.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(added.len(), 1, "{results:?}");
+    for r in results.iter().filter(|r| r.status != 201) {
+        assert_duplicate(r, "code");
+        assert_eq!(r.body["conflict"]["id"], added[0].body["id"], "{r:?}");
+    }
+    let listed = app.get(&format!("{TYPES}?q=STAFF"), &admin).await;
+    assert_eq!(codes(&listed), ["STAFF"]);
+}
+
+/// An administrator changes a type's code while the desk registers patients with the old one: each is
+/// registered (and carries the new code) or refused; none is left with a code the hospital no longer has.
+async fn a_code_changed_while_patients_register_with_it_takes_them_all_along(app: TestApp) {
+    let clinic = Clinic::open(&app).await;
+    let admin = app.admin().await;
+    let desk = app.front_desk().await;
+    let kind = add_type(&app, "RURAL", "新农合").await;
+    let bodies: Vec<Value> = (0..6).map(|_| clinic.patient_body("RURAL")).collect();
+    let path = format!("{TYPES}/{kind}");
+    let (renamed, registered) = tokio::join!(
+        app.put(
+            &path,
+            &admin,
+            json!({"code": "RURAL_2027", "name": "新农合"})
+        ),
+        all(bodies
+            .iter()
+            .map(|b| app.post("/api/v1/patients", &desk, b.clone())))
+    );
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    let created = registered.iter().filter(|r| r.status == 201).count();
+    for r in registered.iter().filter(|r| r.status != 201) {
+        assert_invalid(r, "insurance_type");
+    }
+    let moved = app
+        .get(
+            "/api/v1/patients?insurance_type=RURAL_2027&page_size=100",
+            &desk,
+        )
+        .await;
+    assert_eq!(moved.body["total"], created, "{:?}", moved.body);
+    let left = app
+        .get("/api/v1/patients?insurance_type=RURAL&page_size=100", &desk)
+        .await;
+    assert_eq!(left.body["total"], 0, "{:?}", left.body);
 }

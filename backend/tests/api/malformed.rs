@@ -88,6 +88,9 @@ async fn malformed_bodies_get_problem_json_on_every_write_endpoint(app: TestApp)
         (Method::POST, "/api/v1/patients".to_owned()),
         (Method::PUT, "/api/v1/patients/1".to_owned()),
         (Method::POST, "/api/v1/charge-items".to_owned()),
+        (Method::POST, "/api/v1/diagnoses".to_owned()),
+        (Method::POST, "/api/v1/insurance-types".to_owned()),
+        (Method::PUT, "/api/v1/insurance-types/1".to_owned()),
         (Method::POST, "/api/v1/users".to_owned()),
         (Method::POST, "/api/v1/auth/login".to_owned()),
     ];
