@@ -1554,13 +1554,23 @@ async fn a_runner_that_lost_its_lease_leaves_the_new_run_alone(app: TestApp) {
     .await;
     assert_eq!(calculation_tasks::fail_expired(&app.db).await.unwrap(), 1);
     assert_eq!(app.post(&path, &analyst, json!({})).await.status, 202);
-    calculation_tasks::spawn_runner(app.db.clone());
+    // B tells when it is through with the task: it removes the runs it replaced after the task shows its own.
+    let (b_done_tx, mut b_done) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    observed_runner(&app, move |task, at| {
+        let b_done_tx = b_done_tx.clone();
+        Box::pin(async move {
+            if at == Checkpoint::Done {
+                let _ = b_done_tx.send(task);
+            }
+        })
+    });
     let taken_over = wait(&app, &analyst, id).await;
     assert_eq!(taken_over["status"], "SUCCEEDED", "{taken_over}");
     // Every claim has a run number of its own: 1, A's 2, B's 3.
     assert_eq!(taken_over["run_no"], 3, "{taken_over}");
     assert_eq!(cells(&app, &analyst, id).await, reference);
 
+    assert_eq!(b_done.recv().await, Some(id));
     // A wakes up and finds it no longer holds the task.
     resume.notify_one();
     assert_eq!(done.recv().await, Some(id));
