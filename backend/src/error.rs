@@ -52,6 +52,19 @@ pub struct Conflict {
     /// How many bills were drawn under an insurance policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bills: Option<u64>,
+    /// A booking rule's local time: when booking a slot opens (`BOOKING_NOT_OPEN`) or closed (`BOOKING_CLOSED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "2026-12-07T08:00:00")]
+    pub at: Option<chrono::NaiveDateTime>,
+    /// A limit a rule sets (bookings a patient may hold, a waitlist's length, a schedule's places) and how many
+    /// there are (bookings held, no-shows counted, places booked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// The last day a no-show ban bars booking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 impl Conflict {
@@ -72,6 +85,10 @@ impl Conflict {
             closed_by: None,
             closed_at: None,
             bills: None,
+            at: None,
+            limit: None,
+            count: None,
+            until: None,
         }
     }
 
@@ -209,6 +226,20 @@ pub enum ErrorCode {
     ModelVersionActive,
     /// Another charge import of the hospital is still being written (409).
     ImportInProgress,
+    /// Booking this slot has not opened yet; `conflict.at` says when it does (409).
+    BookingNotOpen,
+    /// Booking this slot has closed (the cutoff); `conflict.at` says when it did (409).
+    BookingClosed,
+    /// The patient holds as many bookings as the hospital allows (409).
+    BookingLimit,
+    /// The patient's no-shows bar booking until `conflict.until`; an administrator may pardon them (409).
+    NoShowBan,
+    /// The schedule's waitlist is full, or the hospital keeps none (409).
+    WaitlistFull,
+    /// The schedule still has places: book instead of joining its waitlist (409).
+    PlacesLeft,
+    /// A schedule's places cannot go below those already booked (409).
+    CapacityBelowBooked,
     /// The calculation task has no finished run yet (409).
     TaskNotReady,
     /// The node's numbers do not come from charge items, so it has no drill-down (422).

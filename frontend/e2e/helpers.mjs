@@ -121,8 +121,9 @@ export class Suite {
   }
 
   async test(name, fn) {
-    // E2E_ONLY=text runs only the tests whose name contains it (the others may set up what a later one needs).
-    if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return
+    // E2E_ONLY=text runs only the tests whose name contains it, or one of `a|b` (the others may set up what a
+    // later one needs).
+    if (process.env.E2E_ONLY && !process.env.E2E_ONLY.split('|').some((part) => name.includes(part))) return
     const started = Date.now()
     process.stdout.write(`• ${name} … `)
     try {

@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { accountingScenarios, importScenario, largeMatrixScenario, modelScenarios } from './accounting.mjs'
+import { boardScenarios } from './board.mjs'
+import { waitlistScenarios } from './waitlist.mjs'
 import { ensureBinary, morningZone, startServer } from './server.mjs'
 import {
   Suite,
@@ -1039,6 +1041,8 @@ try {
     await an.context().close()
   })
 
+  await boardScenarios({ suite, browser, base, shot, timezone, today, slot, schedule })
+  await waitlistScenarios({ suite, browser, base, shot, timezone, today, slot })
   await accountingScenarios({ suite, person, base, shot, timezone })
   await importScenario({ suite, person, base, shot })
   await largeMatrixScenario({ suite, person, base, shot })

@@ -11,6 +11,7 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    ActionButtons: typeof import('./components/ActionButtons.vue')['default']
     ActionResult: typeof import('./components/ActionResult.vue')['default']
     ActiveColumn: typeof import('./components/list/ActiveColumn.vue')['default']
     ActiveSelect: typeof import('./components/list/ActiveSelect.vue')['default']
@@ -72,6 +73,7 @@ declare module 'vue' {
     ElTabPane: typeof import('element-plus/es')['ElTabPane']
     ElTabs: typeof import('element-plus/es')['ElTabs']
     ElTag: typeof import('element-plus/es')['ElTag']
+    ElTimePicker: typeof import('element-plus/es')['ElTimePicker']
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
     ElTree: typeof import('element-plus/es')['ElTree']
     ElUpload: typeof import('element-plus/es')['ElUpload']
@@ -86,6 +88,7 @@ declare module 'vue' {
     MappingsPanel: typeof import('./components/accounting/MappingsPanel.vue')['default']
     MatrixGrid: typeof import('./components/accounting/MatrixGrid.vue')['default']
     MoneyColumn: typeof import('./components/list/MoneyColumn.vue')['default']
+    MoveDialog: typeof import('./components/schedules/MoveDialog.vue')['default']
     PagedTable: typeof import('./components/list/PagedTable.vue')['default']
     PasswordInput: typeof import('./components/form/PasswordInput.vue')['default']
     PatientDialog: typeof import('./components/PatientDialog.vue')['default']
@@ -93,6 +96,7 @@ declare module 'vue' {
     PatientPicker: typeof import('./components/PatientPicker.vue')['default']
     PrintHeader: typeof import('./components/PrintHeader.vue')['default']
     PrintPage: typeof import('./components/PrintPage.vue')['default']
+    QueueBoard: typeof import('./components/board/QueueBoard.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     RowActionsColumn: typeof import('./components/list/RowActionsColumn.vue')['default']
@@ -106,8 +110,10 @@ declare module 'vue' {
     TaskExportButton: typeof import('./components/accounting/TaskExportButton.vue')['default']
     TaskNav: typeof import('./components/accounting/TaskNav.vue')['default']
     TaskPage: typeof import('./components/accounting/TaskPage.vue')['default']
+    TextColumns: typeof import('./components/list/TextColumns.vue')['default']
     TextField: typeof import('./components/form/TextField.vue')['default']
     UploadDialog: typeof import('./components/accounting/UploadDialog.vue')['default']
+    WaitlistDrawer: typeof import('./components/schedules/WaitlistDrawer.vue')['default']
     WeekTemplateDialog: typeof import('./components/schedules/WeekTemplateDialog.vue')['default']
   }
   export interface GlobalDirectives {

@@ -16,6 +16,7 @@ mod m20261204_000011_drug_packing;
 mod m20261204_000012_patient_documents;
 mod m20261204_000013_diagnoses;
 mod m20261205_000014_insurance_types;
+mod m20261205_000015_waiting_room;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_patient_documents::Migration),
             Box::new(m20261204_000013_diagnoses::Migration),
             Box::new(m20261205_000014_insurance_types::Migration),
+            Box::new(m20261205_000015_waiting_room::Migration),
         ]
     }
 }

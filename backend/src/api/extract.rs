@@ -230,8 +230,11 @@ pub async fn authenticate(
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    // The metrics endpoint's bearer is its own token, not a session's.
-    let token = bearer(req.request()).filter(|_| req.path() != "/metrics");
+    // The metrics endpoint's and a display link's bearer are their own tokens, not a session's.
+    let token = bearer(req.request()).filter(|t| {
+        req.path() != "/metrics"
+            && !t.starts_with(crate::services::outpatient::display_links::PREFIX)
+    });
     if let (Some(state), Some(token)) = (&state, token) {
         let ip = client_ip(req.request(), state.settings.trust_proxy);
         let outcome = auth::authenticate(

@@ -72,6 +72,9 @@ strings with up to four places.",
         (name = "users", description = "Staff accounts (ADMIN)"),
         (name = "schedules", description = "Doctors' schedules (排班) and their places"),
         (name = "appointments", description = "Booking, walk-ins, check-in, cancellation, no-shows"),
+        (name = "waitlist", description = "The waitlist of a full schedule (候补): booked in order as places free up"),
+        (name = "booking-rules", description = "The hospital's booking rules: release days and time (放号), cutoff, bookings per patient, no-shows"),
+        (name = "queue-board", description = "The waiting-room screen (叫号屏) and the display links that open it without a staff login"),
         (name = "medical-records", description = "The doctor's queue and the visit records (就诊记录)"),
         (name = "billings", description = "Bills, idempotent payment, refunds (结算)"),
         (name = "settlements", description = "The cashier's day (收费日结) by cashier and payment method, and its close"),
@@ -102,6 +105,16 @@ impl Modify for SecurityAndErrors {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "display",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dsp_ display-link token")
+                    .description(Some("A display link's token (`POST /display-links`): opens the queue board and nothing else"))
                     .build(),
             ),
         );

@@ -11,7 +11,7 @@ use accounting::{
 use foundation::{
     app_user, charge_item, department, diagnosis, doctor, insurance_policy, insurance_type, patient,
 };
-use outpatient::{appointment, billing, medical_record, schedule};
+use outpatient::{appointment, billing, display_link, medical_record, schedule, waitlist_entry};
 use sea_orm::EntityTrait;
 
 /// A table whose rows belong to one hospital: a lookup by id is always scoped to the caller's hospital, so
@@ -36,6 +36,8 @@ macro_rules! hospital_scoped {
 hospital_scoped!(
     app_user => "user",
     appointment => "appointment",
+    display_link => "display link",
+    waitlist_entry => "waitlist entry",
     billing => "billing",
     calculation_task => "calculation task",
     charge_item => "charge item",

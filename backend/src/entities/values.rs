@@ -15,6 +15,7 @@ use crate::domain::{
     outpatient::billing::{BillingStatus, PaymentMethod},
     outpatient::insurance::InsuranceRule,
     outpatient::schedule::{ScheduleStatus, TimeSlot},
+    outpatient::waitlist::WaitlistStatus,
 };
 use sea_orm::{
     ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value,
@@ -86,6 +87,7 @@ stored_as_text!(
     Role => |v: &Role| v.as_str(),
     ScheduleStatus => |v: &ScheduleStatus| v.as_str(),
     TimeSlot => |v: &TimeSlot| v.as_str(),
+    WaitlistStatus => |v: &WaitlistStatus| v.as_str(),
     DoctorTitle => |v: &DoctorTitle| v.as_str(),
     Gender => |v: &Gender| v.as_str(),
     DocumentType => |v: &DocumentType| v.as_str(),
@@ -153,6 +155,7 @@ mod tests {
         check(crate::domain::outpatient::billing::PaymentMethod::ALL);
         check(crate::domain::outpatient::schedule::TimeSlot::ALL);
         check(crate::domain::outpatient::schedule::ScheduleStatus::ALL);
+        check(crate::domain::outpatient::waitlist::WaitlistStatus::ALL);
         check(crate::domain::accounting::dimension::Series::ALL);
         check(crate::domain::accounting::calculation::StepKind::ALL);
         check(crate::domain::accounting::calculation::TaskStatus::ALL);

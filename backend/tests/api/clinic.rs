@@ -51,15 +51,6 @@ pub fn id_card(region: &str, birth: NaiveDate, seq: u32) -> String {
     format!("{body}{}", char::from(b"10X98765432"[(sum % 11) as usize]))
 }
 
-/// The fixed UTC offset of the zones the fixture uses (neither has daylight saving time).
-fn offset_hours(tz: &str) -> i64 {
-    match tz {
-        SHANGHAI => 8,
-        HONOLULU => -10,
-        other => panic!("the fixture knows no offset for {other}"),
-    }
-}
-
 /// The hospital's local time now.
 pub async fn local_now(app: &TestApp, hospital_id: i64) -> NaiveDateTime {
     let h = hospital_entity::Entity::find_by_id(hospital_id)
@@ -67,7 +58,8 @@ pub async fn local_now(app: &TestApp, hospital_id: i64) -> NaiveDateTime {
         .await
         .unwrap()
         .expect("hospital");
-    (Utc::now() + Duration::hours(offset_hours(&h.timezone))).naive_utc()
+    let tz: chrono_tz::Tz = h.timezone.parse().expect("a time zone");
+    Utc::now().with_timezone(&tz).naive_local()
 }
 
 /// Hospital A's local date.

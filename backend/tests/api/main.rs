@@ -36,3 +36,4 @@ mod smoke;
 mod statistics;
 mod tenancy;
 mod validation;
+mod waiting_room;

@@ -21,7 +21,8 @@ export function setAuthHandlers(h: AuthHandlers | null): void {
   handlers = h
 }
 
-const UNAUTHENTICATED = ['/api/v1/auth/login', '/api/v1/auth/refresh']
+// The display board carries a display link's token of its own (set by the caller), never the staff session's.
+const UNAUTHENTICATED = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/display/board']
 
 function needsAuth(url: string): boolean {
   const path = new URL(url, 'http://x').pathname

@@ -107,6 +107,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/appointments/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move to another schedule */
+        post: operations["appointmentsMoveTo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/appointments/{id}/no-show": {
         parameters: {
             query?: never;
@@ -309,6 +326,24 @@ export interface paths {
         put?: never;
         /** Refund a paid bill */
         post: operations["billingsRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/booking-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hospital's booking rules */
+        get: operations["bookingRulesRead"];
+        /** Replace the booking rules */
+        put: operations["bookingRulesReplace"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -683,6 +718,58 @@ export interface paths {
         patch: operations["dimensionNodesUpdate"];
         trace?: never;
     };
+    "/api/v1/display-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List display links */
+        get: operations["queueBoardListLinks"];
+        put?: never;
+        /** Create a display link */
+        post: operations["queueBoardCreateLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a display link */
+        delete: operations["queueBoardRevokeLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue board for a display link */
+        get: operations["queueBoardDisplayBoard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/doctor/queue": {
         parameters: {
             query?: never;
@@ -711,6 +798,40 @@ export interface paths {
         put?: never;
         /** Call the next patient */
         post: operations["medicalRecordsCallNext"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctor/queue/{id}/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Call a patient again */
+        post: operations["medicalRecordsRecall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctor/queue/{id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Skip a patient who did not come */
+        post: operations["medicalRecordsSkip"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1162,6 +1283,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/patients/{id}/no-show-pardon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pardon a patient's no-shows */
+        post: operations["bookingRulesPardon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queue-board": {
         parameters: {
             query?: never;
@@ -1170,7 +1308,7 @@ export interface paths {
             cookie?: never;
         };
         /** Queue board */
-        get: operations["appointmentsBoard"];
+        get: operations["queueBoardStaffBoard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1248,6 +1386,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/{id}/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a schedule's places */
+        put: operations["schedulesSetCapacity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedules/{id}/close": {
         parameters: {
             query?: never;
@@ -1259,6 +1414,24 @@ export interface paths {
         put?: never;
         /** Close a schedule */
         post: operations["schedulesClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule's waitlist */
+        get: operations["waitlistList"];
+        put?: never;
+        /** Join a schedule's waitlist */
+        post: operations["waitlistJoin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1386,6 +1559,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/waitlist/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a waitlist */
+        post: operations["waitlistLeave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workload-records": {
         parameters: {
             query?: never;
@@ -1469,6 +1659,8 @@ export interface components {
              */
             queue_no: number;
             is_walk_in: boolean;
+            /** @description Booked by the schedule's waitlist when a place freed up. */
+            from_waitlist: boolean;
             /** Format: int64 */
             patient_id: number;
             patient_name: string;
@@ -1630,22 +1822,70 @@ export interface components {
             queue_no: number;
             /** @example 王*英 */
             masked_name: string;
+            /**
+             * Format: date-time
+             * @description When the patient was called (again); a screen announces each new value once.
+             */
+            called_at?: string | null;
         };
         /** @description One consulting room on the waiting-room screen. */
         BoardRoom: {
+            /** @example 2诊室 */
             room_no: string;
+            /**
+             * @description The department's location, said before the room when a patient is called.
+             * @example 门诊楼1层B区
+             */
+            location?: string | null;
             department_name: string;
+            /** @description The doctors of the room's schedules, joined with 、. */
             doctor_name: string;
-            time_slot: components["schemas"]["TimeSlot"];
             current?: components["schemas"]["BoardPatient"] | null;
-            /** @description Checked-in patients not yet called, in queue order (at most five). */
-            waiting: components["schemas"]["BoardPatient"][];
+            /** @description The next patients to be called, in order (at most three). */
+            next: components["schemas"]["BoardPatient"][];
+            /**
+             * Format: int32
+             * @description Everyone checked in and not yet called.
+             */
+            waiting_count: number;
         };
         BookingRequest: {
             /** Format: int64 */
             patient_id: number;
             /** Format: int64 */
             schedule_id: number;
+        };
+        /**
+         * @description The hospital's booking rules. They apply to bookings, waitlist places and moves made from now on; walk-ins
+         *     are bound by none of them. `null` switches a rule off.
+         */
+        BookingRules: {
+            /**
+             * Format: int32
+             * @description A slot opens for booking this many days before its date, at `release_time` (0 to 90); null: as soon
+             *     as it is scheduled.
+             * @example 7
+             */
+            open_days_ahead?: number | null;
+            /**
+             * @description When a new day's slots are released (放号时间), local `HH:MM`.
+             * @example 08:00
+             */
+            release_time: string;
+            cutoff?: components["schemas"]["CutoffRule"] | null;
+            /**
+             * Format: int32
+             * @description Booked appointments (today's and later) a patient may hold at once (1 to 100).
+             * @example 3
+             */
+            max_active_bookings?: number | null;
+            no_show?: components["schemas"]["NoShowPolicy"] | null;
+            /**
+             * Format: int32
+             * @description How many patients one schedule's waitlist takes (0 to 200; 0: no waitlist).
+             * @example 20
+             */
+            waitlist_limit: number;
         };
         /**
          * @description 门诊 / 住院.
@@ -1701,6 +1941,19 @@ export interface components {
              * @description Booked appointments cancelled with the schedule (only with `force`).
              */
             cancelled_appointments: number;
+        };
+        CapacityOutcome: {
+            schedule: components["schemas"]["Schedule"];
+            /** @description Appointments the waitlist got from the places added, in its order. */
+            promoted_appointment_ids: number[];
+        };
+        CapacityRequest: {
+            /**
+             * Format: int32
+             * @description 1 to 500, and not below the places booked.
+             * @example 25
+             */
+            capacity: number;
         };
         /** @description A policy's own ratio for an item category. */
         CategoryRatio: {
@@ -1859,6 +2112,24 @@ export interface components {
              * @description How many bills were drawn under an insurance policy.
              */
             bills?: number | null;
+            /**
+             * @description A booking rule's local time: when booking a slot opens (`BOOKING_NOT_OPEN`) or closed (`BOOKING_CLOSED`).
+             * @example 2026-12-07T08:00:00
+             */
+            at?: string | null;
+            /**
+             * Format: int32
+             * @description A limit a rule sets (bookings a patient may hold, a waitlist's length, a schedule's places) and how many
+             *     there are (bookings held, no-shows counted, places booked).
+             */
+            limit?: number | null;
+            /** Format: int32 */
+            count?: number | null;
+            /**
+             * Format: date
+             * @description The last day a no-show ban bars booking.
+             */
+            until?: string | null;
         };
         /** @enum {string} */
         ConflictResource: "PATIENT" | "APPOINTMENT" | "DEPARTMENT" | "DOCTOR" | "CHARGE_ITEM" | "DIAGNOSIS" | "INSURANCE_TYPE" | "INSURANCE_POLICY" | "SCHEDULE" | "USER" | "SETTLEMENT_DAY";
@@ -1900,6 +2171,12 @@ export interface components {
              */
             password: string;
         };
+        /** @description A new display link with its token, shown this once. */
+        CreatedDisplayLink: {
+            link: components["schemas"]["DisplayLink"];
+            /** @description Send as `Authorization: Bearer <token>` to `/display/board`; the SPA opens it as `/display?token=<token>`. */
+            token: string;
+        };
         /** @description A CSV file (`text/csv`). */
         CsvFile: string;
         /** @description A CSV file sent as `multipart/form-data`. */
@@ -1909,6 +2186,20 @@ export interface components {
              * @description The CSV: UTF-8 (a byte-order mark is tolerated), the header row first. Layouts in docs/imports.md.
              */
             file: string;
+        };
+        /** @description Booking closes `days_before` the slot's date at `time` (e.g. 1 and 15:00: the day before at three). */
+        CutoffRule: {
+            /**
+             * Format: int32
+             * @description 0 to 30.
+             * @example 1
+             */
+            days_before: number;
+            /**
+             * @description Local time, `HH:MM`.
+             * @example 15:00
+             */
+            time: string;
         };
         DailySettlement: {
             /**
@@ -2049,6 +2340,47 @@ export interface components {
             /** Format: int64 */
             mapping_count: number;
         };
+        /** @description A display link as listed (its token is shown only when it is created). */
+        DisplayLink: {
+            /** Format: int64 */
+            id: number;
+            /** @example 门诊楼1层大厅 */
+            name: string;
+            /**
+             * @description The token's first characters.
+             * @example dsp_3f9a
+             */
+            token_hint: string;
+            /** Format: int64 */
+            department_id?: number | null;
+            area?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Set once revoked: the link opens nothing any more.
+             */
+            revoked_at?: string | null;
+        };
+        DisplayLinkRequest: {
+            /**
+             * @description What the screen is, for the list: 1 to 64 characters.
+             * @example 门诊楼1层大厅
+             */
+            name: string;
+            /**
+             * Format: int64
+             * @description Only this department's rooms.
+             */
+            department_id?: number | null;
+            /**
+             * @description Only rooms of departments whose location starts with this (up to 64 characters).
+             * @example 门诊楼1层
+             */
+            area?: string | null;
+        };
         Doctor: {
             /** Format: int64 */
             id: number;
@@ -2148,7 +2480,7 @@ export interface components {
          *     are for people.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "DAY_CLOSED" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
+        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "DAY_CLOSED" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "BOOKING_NOT_OPEN" | "BOOKING_CLOSED" | "BOOKING_LIMIT" | "NO_SHOW_BAN" | "WAITLIST_FULL" | "PLACES_LEFT" | "CAPACITY_BELOW_BOOKED" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -2474,6 +2806,34 @@ export interface components {
             name: string;
             description?: string | null;
         };
+        MoveRequest: {
+            /**
+             * Format: int64
+             * @description The schedule to move to.
+             */
+            schedule_id: number;
+        };
+        /** @description `limit` no-shows within `window_days` bar booking (not walk-ins) for `ban_days` after the last of them. */
+        NoShowPolicy: {
+            /**
+             * Format: int32
+             * @description 1 to 100.
+             * @example 3
+             */
+            limit: number;
+            /**
+             * Format: int32
+             * @description 1 to 365.
+             * @example 90
+             */
+            window_days: number;
+            /**
+             * Format: int32
+             * @description 1 to 365.
+             * @example 30
+             */
+            ban_days: number;
+        };
         /**
          * @description Where a leaf's numbers come from: charge lines, imported workload or imported cost.
          * @enum {string}
@@ -2718,6 +3078,8 @@ export interface components {
                  */
                 queue_no: number;
                 is_walk_in: boolean;
+                /** @description Booked by the schedule's waitlist when a place freed up. */
+                from_waitlist: boolean;
                 /** Format: int64 */
                 patient_id: number;
                 patient_name: string;
@@ -3299,6 +3661,11 @@ export interface components {
                  */
                 remaining: number;
                 status: components["schemas"]["ScheduleStatus"];
+                /**
+                 * Format: int32
+                 * @description Patients waiting on the schedule's waitlist (候补).
+                 */
+                waitlist_count: number;
             }[];
             /**
              * Format: int64
@@ -3363,6 +3730,22 @@ export interface components {
             page: number;
             /** Format: int64 */
             page_size: number;
+        };
+        Pardon: {
+            /** Format: int64 */
+            patient_id: number;
+            /**
+             * Format: date-time
+             * @description No-shows before this instant no longer count against booking.
+             */
+            pardoned_at: string;
+        };
+        PardonRequest: {
+            /**
+             * @description Why the no-shows are forgiven, for the audit log: 1 to 200 characters.
+             * @example 住院期间未能就诊，已核实
+             */
+            reason: string;
         };
         /** @enum {string} */
         PasswordPolicy: "asvs" | "strict";
@@ -3519,6 +3902,19 @@ export interface components {
             report?: components["schemas"]["ImportReport"] | null;
             conflict?: components["schemas"]["Conflict"] | null;
         };
+        /** @description The board of the session open now. */
+        QueueBoard: {
+            /** @example 阳光社区卫生服务中心 */
+            hospital_name: string;
+            /**
+             * @description The hospital's local time.
+             * @example 2026-12-07T09:30:00
+             */
+            local_time: string;
+            time_slot?: components["schemas"]["TimeSlot"] | null;
+            /** @description One per room, by room number. */
+            rooms: components["schemas"]["BoardRoom"][];
+        };
         QueueEntry: {
             /** Format: int64 */
             appointment_id: number;
@@ -3542,6 +3938,11 @@ export interface components {
              * @description When the doctor called the patient in; null while waiting.
              */
             called_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the doctor skipped the patient (过号), who then waits behind those never skipped; null otherwise.
+             */
+            requeued_at?: string | null;
             /**
              * Format: int64
              * @description Present once the patient has checked in.
@@ -3669,6 +4070,11 @@ export interface components {
              */
             remaining: number;
             status: components["schemas"]["ScheduleStatus"];
+            /**
+             * Format: int32
+             * @description Patients waiting on the schedule's waitlist (候补).
+             */
+            waitlist_count: number;
         };
         ScheduleRequest: {
             /** Format: int64 */
@@ -3742,6 +4148,11 @@ export interface components {
             cashier_name?: string | null;
             payment_method: components["schemas"]["PaymentMethod"];
             figures: components["schemas"]["SettlementFigures"];
+        };
+        SkipOutcome: {
+            /** @description The patient who did not come, now at the back of the waiting line. */
+            skipped: components["schemas"]["QueueEntry"];
+            called?: components["schemas"]["QueueEntry"] | null;
         };
         Status: {
             /** @description `ok` or `ready`. */
@@ -3883,6 +4294,46 @@ export interface components {
             /** @description Against the same period last year. */
             yoy_change?: string | null;
         };
+        /** @description A patient on a schedule's waitlist. */
+        WaitlistEntry: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            schedule_id: number;
+            status: components["schemas"]["WaitlistStatus"];
+            /**
+             * Format: int32
+             * @description Place in the line while WAITING (1 = booked with the next place that frees up).
+             */
+            position?: number | null;
+            /** Format: int64 */
+            patient_id: number;
+            /** @example 王秀英 */
+            patient_name: string;
+            /** @example 138****5678 */
+            patient_phone_masked: string;
+            /**
+             * Format: int64
+             * @description The appointment a PROMOTED entry became, and its queue number.
+             */
+            appointment_id?: number | null;
+            /** Format: int32 */
+            queue_no?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WaitlistRequest: {
+            /** Format: int64 */
+            patient_id: number;
+        };
+        /**
+         * @description WAITING until a place frees up (PROMOTED, with the appointment made), the patient leaves the list
+         *     or the schedule is closed or cancelled (CANCELLED), or the session ends (EXPIRED).
+         * @enum {string}
+         */
+        WaitlistStatus: "WAITING" | "PROMOTED" | "CANCELLED" | "EXPIRED";
         WeekOutcome: {
             /** @description Schedules created. */
             created: number[];
@@ -4063,7 +4514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No place left (`SLOT_FULL`), already booked on this schedule (`DUPLICATE`), schedule closed or cancelled (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`) */
+            /** @description No place left (`SLOT_FULL`: the waitlist is the way in), already booked on this schedule (`DUPLICATE`), schedule closed or cancelled (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`); the hospital's booking rules: not released yet (`BOOKING_NOT_OPEN`), past the cutoff (`BOOKING_CLOSED`), too many bookings held (`BOOKING_LIMIT`), barred for no-shows (`NO_SHOW_BAN`). `conflict` says when, how many and until when. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4466,6 +4917,113 @@ export interface operations {
             };
             /** @description The appointment is not in a state that allows this (`INVALID_TRANSITION`, naming both states) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appointmentsMoveTo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such appointment in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not BOOKED (`INVALID_TRANSITION`); the target is full (`SLOT_FULL`), closed (`SCHEDULE_NOT_OPEN`), over (`SCHEDULE_ENDED`), outside the booking window (`BOOKING_NOT_OPEN`, `BOOKING_CLOSED`), or already holds the patient (`DUPLICATE`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5462,6 +6020,140 @@ export interface operations {
                 };
             };
             /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bookingRulesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingRules"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bookingRulesReplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingRules"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingRules"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value out of range or a time not `HH:MM` (`VALIDATION_FAILED`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7943,6 +8635,254 @@ export interface operations {
             };
         };
     };
+    queueBoardListLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayLink"][];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queueBoardCreateLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisplayLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDisplayLink"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queueBoardRevokeLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayLink"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such link in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queueBoardDisplayBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueBoard"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     medicalRecordsQueue: {
         parameters: {
             query?: never;
@@ -8037,6 +8977,158 @@ export interface operations {
             };
             /** @description Nobody checked in is waiting (`QUEUE_EMPTY`), or no doctor profile (`NO_DOCTOR_PROFILE`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    medicalRecordsRecall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueEntry"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of your patients today (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not called, or no longer being seen (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    medicalRecordsSkip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkipOutcome"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of your patients today (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not called, or no longer being seen (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11840,14 +12932,20 @@ export interface operations {
             };
         };
     };
-    appointmentsBoard: {
+    bookingRulesPardon: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: number;
+            };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PardonRequest"];
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -11855,7 +12953,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BoardRoom"][];
+                    "application/json": components["schemas"]["Pardon"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
@@ -11869,6 +12976,103 @@ export interface operations {
             };
             /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such patient in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queueBoardStaffBoard: {
+        parameters: {
+            query?: {
+                /** @description Only this department's rooms. */
+                department_id?: number;
+                /** @description Only rooms of departments whose location starts with this, e.g. `门诊楼1层`. */
+                area?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueBoard"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12286,6 +13490,113 @@ export interface operations {
             };
         };
     };
+    schedulesSetCapacity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CapacityRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapacityOutcome"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Below the places booked (`CAPACITY_BELOW_BOOKED`, `conflict.count` = booked) or not OPEN (`SCHEDULE_NOT_OPEN`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     schedulesClose: {
         parameters: {
             query?: never;
@@ -12335,6 +13646,180 @@ export interface operations {
             };
             /** @description Not OPEN (`SCHEDULE_NOT_OPEN`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    waitlistList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntry"][];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    waitlistJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntry"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Places are left: book instead (`PLACES_LEFT`); the list is full or the hospital keeps none (`WAITLIST_FULL`); the patient is booked on or waiting for the schedule (`DUPLICATE`); the schedule is closed (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`); or a booking rule refuses (`BOOKING_NOT_OPEN`, `BOOKING_CLOSED`, `BOOKING_LIMIT`, `NO_SHOW_BAN`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13032,6 +14517,82 @@ export interface operations {
             };
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    waitlistLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntry"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No longer WAITING (`INVALID_TRANSITION`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

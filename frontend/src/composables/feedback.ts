@@ -10,7 +10,7 @@ export function errorMessage(e: unknown): string {
   const { t, te } = i18n.global
   if (e instanceof ApiError) {
     if (e.code === 'NETWORK') return t('errors.network')
-    if (e.conflict) return conflictMessage(e.conflict, t)
+    if (e.conflict) return conflictMessage(e.conflict, t, e.code)
     const key = `errors.codes.${e.code}`
     if (te(key)) return t(key)
     if (e.status >= 500) return t('errors.server')

@@ -33,7 +33,7 @@ export function useFieldErrors(knownFields?: () => string[]) {
     clear()
     if (e instanceof ApiError && e.fieldErrors.length > 0) {
       const { locale, t } = i18n.global
-      const collided = e.conflict ? conflictMessage(e.conflict, t) : null
+      const collided = e.conflict ? conflictMessage(e.conflict, t, e.code) : null
       const map = fieldErrorMap(
         e.fieldErrors.map((f) => ({
           field: f.field,

@@ -76,6 +76,16 @@ describe('screens by role', () => {
     expect(admin.indexOf('admin-insurance-policies')).toBe(admin.indexOf('admin-insurance-types') + 1)
   })
 
+  it('keeps the display links and the booking rules to the administrator, the booking rules by the schedules', () => {
+    const admin = menuFor('ADMIN').find((g) => g.key === 'admin')?.items ?? []
+    expect(admin.indexOf('admin-booking-rules')).toBe(admin.indexOf('admin-schedules') + 1)
+    expect(admin).toContain('admin-display-links')
+    for (const role of ['FRONT_DESK', 'DOCTOR', 'ANALYST'] as const) {
+      expect(canAccess(role, 'admin-display-links')).toBe(false)
+      expect(canAccess(role, 'admin-booking-rules')).toBe(false)
+    }
+  })
+
   it('keeps the insurance types to the administrator', () => {
     expect(canAccess('ADMIN', 'admin-insurance-types')).toBe(true)
     for (const role of ['FRONT_DESK', 'DOCTOR', 'ANALYST'] as const) {

@@ -23,6 +23,8 @@ export type ScreenName =
   | 'admin-insurance-policies'
   | 'admin-users'
   | 'admin-audit'
+  | 'admin-display-links'
+  | 'admin-booking-rules'
   | 'dashboard'
   | 'statistics'
   | 'accounting-models'
@@ -61,6 +63,8 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'admin-insurance-policies': ADMIN,
   'admin-users': ADMIN,
   'admin-audit': ADMIN,
+  'admin-display-links': ADMIN,
+  'admin-booking-rules': ADMIN,
   dashboard: ANALYTICS,
   statistics: ANALYTICS,
   'accounting-models': ANALYTICS,
@@ -121,12 +125,14 @@ const MENU: MenuGroup[] = [
     key: 'admin',
     items: [
       'admin-schedules',
+      'admin-booking-rules',
       'admin-departments',
       'admin-doctors',
       'admin-catalogue',
       'admin-insurance-types',
       'admin-insurance-policies',
       'admin-diagnoses',
+      'admin-display-links',
       'admin-users',
       'admin-audit',
     ],

@@ -22,6 +22,13 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'login.title' },
   },
   {
+    // A wall display opened by a display link: no staff session, the link's token in the query.
+    path: '/display',
+    name: 'display',
+    component: () => import('@/views/DisplayView.vue'),
+    meta: { public: true, title: 'nav.board' },
+  },
+  {
     path: '/board',
     name: 'board',
     component: () => import('@/views/front/QueueBoardView.vue'),
@@ -137,6 +144,18 @@ const routes: RouteRecordRaw[] = [
         name: 'admin-insurance-policies',
         component: () => import('@/views/admin/InsurancePoliciesView.vue'),
         meta: { screen: 'admin-insurance-policies', title: 'nav.admin-insurance-policies' },
+      },
+      {
+        path: 'admin/display-links',
+        name: 'admin-display-links',
+        component: () => import('@/views/admin/DisplayLinksView.vue'),
+        meta: { screen: 'admin-display-links', title: 'nav.admin-display-links' },
+      },
+      {
+        path: 'admin/booking-rules',
+        name: 'admin-booking-rules',
+        component: () => import('@/views/admin/BookingRulesView.vue'),
+        meta: { screen: 'admin-booking-rules', title: 'nav.admin-booking-rules' },
       },
       {
         path: 'admin/users',

@@ -107,3 +107,40 @@ describe('conflict messages', () => {
     expect(conflictMessage({ resource: 'APPOINTMENT', id: 31, queue_no: 3 }, t)).toBe('该患者已预约此号源')
   })
 })
+
+describe("booking rules' refusals", () => {
+  const zh = translate('zh-CN')
+  const en = translate('en')
+  const slot: Conflict = { resource: 'SCHEDULE', id: 8, schedule_date: '2026-12-14', time_slot: 'MORNING' }
+
+  it('say when booking opens or closed', () => {
+    const at = { ...slot, at: '2026-12-07T08:00:00' }
+    expect(conflictMessage(at, zh, 'BOOKING_NOT_OPEN')).toBe('该时段 12月7日 08:00 开放预约')
+    expect(conflictMessage(at, en, 'BOOKING_NOT_OPEN')).toBe('Booking for this slot opens at 2026-12-07 08:00')
+    expect(conflictMessage(at, zh, 'BOOKING_CLOSED')).toBe('该时段已于 12月7日 08:00 停止预约')
+    // Without the time: the code's own sentence, never the schedule's collision.
+    expect(conflictMessage(slot, zh, 'BOOKING_NOT_OPEN')).toBe('该时段尚未开放预约。')
+  })
+
+  it('count the bookings held and the no-shows, and say until when', () => {
+    const patient: Conflict = { resource: 'PATIENT', id: 7, patient_name: '王秀英' }
+    expect(conflictMessage({ ...patient, limit: 3, count: 3 }, zh, 'BOOKING_LIMIT')).toBe(
+      '该患者已有 3 个未就诊的预约，最多可同时持有 3 个',
+    )
+    const ban = { ...patient, count: 3, day: '2026-12-01', until: '2026-12-07' }
+    expect(conflictMessage(ban, zh, 'NO_SHOW_BAN')).toBe('3 次爽约，最近一次 12月1日，12月8日前不可预约（可由管理员免除）')
+    expect(conflictMessage(ban, en, 'NO_SHOW_BAN')).toBe(
+      '3 no-shows, the last on 2026-12-01: no booking before 2026-12-08 (an administrator can pardon)',
+    )
+  })
+
+  it("name the waitlist's limit and the places booked", () => {
+    expect(conflictMessage({ ...slot, limit: 20, count: 20 }, zh, 'WAITLIST_FULL')).toBe('候补已满（最多 20 人）')
+    expect(conflictMessage({ ...slot, limit: 0, count: 0 }, zh, 'WAITLIST_FULL')).toBe('本院未开放候补')
+    expect(conflictMessage({ ...slot, limit: 5, count: 12 }, zh, 'CAPACITY_BELOW_BOOKED')).toBe(
+      '已有 12 人预约，号源数不能少于已预约人数',
+    )
+    // Another code on the same record: the schedule's collision as before.
+    expect(conflictMessage({ ...slot, doctor_name: '刘佳怡' }, zh, 'DUPLICATE')).toBe('该医生在此时段已有排班：2026-12-14 上午 刘佳怡')
+  })
+})

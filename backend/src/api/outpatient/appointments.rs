@@ -17,7 +17,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-crate::api::routes!(list, today, read, book, walk_in, check_in, cancel, no_show);
+crate::api::routes!(
+    list, today, read, book, walk_in, check_in, cancel, no_show, move_to
+);
 
 /// An appointment as the front desk sees it (identity masked).
 #[derive(Serialize, ToSchema)]
@@ -27,6 +29,8 @@ pub struct Appointment {
     /// Position in the schedule's queue; numbers are never reused.
     pub queue_no: i32,
     pub is_walk_in: bool,
+    /// Booked by the schedule's waitlist when a place freed up.
+    pub from_waitlist: bool,
     pub patient_id: i64,
     pub patient_name: String,
     pub patient_document_type: DocumentType,
@@ -57,6 +61,7 @@ impl From<AppointmentView> for Appointment {
             status: a.status,
             queue_no: a.queue_no,
             is_walk_in: a.is_walk_in,
+            from_waitlist: a.from_waitlist,
             patient_id: v.patient.id,
             patient_document_masked: v.patient.document_masked(),
             patient_document_type: v.patient.document_type,
@@ -153,7 +158,7 @@ pub struct BookingRequest {
 
 #[utoipa::path(tag = "appointments", summary = "Book a place", request_body = BookingRequest, responses(
     (status = 201, body = Appointment),
-    (status = 409, description = "No place left (`SLOT_FULL`), already booked on this schedule (`DUPLICATE`), schedule closed or cancelled (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`)", body = Problem, content_type = "application/problem+json")),
+    (status = 409, description = "No place left (`SLOT_FULL`: the waitlist is the way in), already booked on this schedule (`DUPLICATE`), schedule closed or cancelled (`SCHEDULE_NOT_OPEN`) or over (`SCHEDULE_ENDED`); the hospital's booking rules: not released yet (`BOOKING_NOT_OPEN`), past the cutoff (`BOOKING_CLOSED`), too many bookings held (`BOOKING_LIMIT`), barred for no-shows (`NO_SHOW_BAN`). `conflict` says when, how many and until when.", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/appointments")]
 async fn book(
@@ -165,7 +170,8 @@ async fn book(
     Ok(HttpResponse::Created().json(Appointment::from(created)))
 }
 
-/// Books one of today's schedules and checks the patient in, in one transaction.
+/// Books one of today's schedules and checks the patient in, in one transaction. The booking rules (window,
+/// cutoff, limit, no-show ban) do not apply: the patient is at the desk.
 #[utoipa::path(tag = "appointments", summary = "Walk-in: book and check in", request_body = BookingRequest, responses(
     (status = 201, body = Appointment),
     (status = 409, description = "As for booking, or not one of today's schedules (`NOT_TODAY`)", body = Problem, content_type = "application/problem+json")),
@@ -226,4 +232,29 @@ async fn no_show(
 ) -> Result<web::Json<Appointment>, AppError> {
     let marked = service::mark_no_show(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(marked.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    /// The schedule to move to.
+    pub schedule_id: i64,
+}
+
+/// Moves a booked patient to another schedule in one step (改约): the new place is taken and the old one
+/// released, in one transaction; the old schedule's waitlist gets the place. The appointment keeps its id
+/// and gets the new schedule's next queue number. A full or closed target changes nothing.
+#[utoipa::path(tag = "appointments", summary = "Move to another schedule", request_body = MoveRequest, responses((status = 200, body = Appointment),
+    (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not BOOKED (`INVALID_TRANSITION`); the target is full (`SLOT_FULL`), closed (`SCHEDULE_NOT_OPEN`), over (`SCHEDULE_ENDED`), outside the booking window (`BOOKING_NOT_OPEN`, `BOOKING_CLOSED`), or already holds the patient (`DUPLICATE`)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/appointments/{id}/move")]
+async fn move_to(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+    body: Json<MoveRequest>,
+) -> Result<web::Json<Appointment>, AppError> {
+    let moved = service::move_to(&state.db, &user, id.into_inner(), body.0.schedule_id).await?;
+    Ok(web::Json(moved.into()))
 }

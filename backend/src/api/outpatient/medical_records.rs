@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-crate::api::routes!(queue, call_next, read, update);
+crate::api::routes!(queue, call_next, recall, skip, read, update);
 
 #[derive(Serialize, ToSchema)]
 pub struct QueueEntry {
@@ -41,6 +41,8 @@ pub struct QueueEntry {
     pub check_in_time: Option<DateTime<Utc>>,
     /// When the doctor called the patient in; null while waiting.
     pub called_at: Option<DateTime<Utc>>,
+    /// When the doctor skipped the patient (过号), who then waits behind those never skipped; null otherwise.
+    pub requeued_at: Option<DateTime<Utc>>,
     /// Present once the patient has checked in.
     pub medical_record_id: Option<i64>,
 }
@@ -76,6 +78,47 @@ async fn call_next(
     ))
 }
 
+/// Calls the same patient once more: the waiting-room board announces them again.
+#[utoipa::path(tag = "medical-records", summary = "Call a patient again", responses((status = 200, body = QueueEntry),
+    (status = 404, description = "Not one of your patients today (`NOT_FOUND`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not called, or no longer being seen (`INVALID_TRANSITION`)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/doctor/queue/{id}/recall")]
+async fn recall(
+    state: web::Data<AppState>,
+    user: Auth<DoctorOnly>,
+    id: web::Path<i64>,
+) -> Result<web::Json<QueueEntry>, AppError> {
+    let called = service::recall(&state.db, &user, id.into_inner()).await?;
+    Ok(web::Json(called.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkipOutcome {
+    /// The patient who did not come, now at the back of the waiting line.
+    pub skipped: QueueEntry,
+    /// The patient called instead; null when nobody else waits.
+    pub called: Option<QueueEntry>,
+}
+
+/// The called patient did not come (过号): they go to the back of the waiting line and the next is called.
+#[utoipa::path(tag = "medical-records", summary = "Skip a patient who did not come", responses((status = 200, body = SkipOutcome),
+    (status = 404, description = "Not one of your patients today (`NOT_FOUND`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not called, or no longer being seen (`INVALID_TRANSITION`)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/doctor/queue/{id}/skip")]
+async fn skip(
+    state: web::Data<AppState>,
+    user: Auth<DoctorOnly>,
+    id: web::Path<i64>,
+) -> Result<web::Json<SkipOutcome>, AppError> {
+    let (skipped, called) = service::skip(&state.db, &user, id.into_inner()).await?;
+    Ok(web::Json(SkipOutcome {
+        skipped: skipped.into(),
+        called: called.map(QueueEntry::from),
+    }))
+}
+
 impl From<service::QueueEntry> for QueueEntry {
     fn from(e: service::QueueEntry) -> Self {
         QueueEntry {
@@ -91,6 +134,7 @@ impl From<service::QueueEntry> for QueueEntry {
             dob: e.patient.dob,
             check_in_time: e.appointment.check_in_time,
             called_at: e.appointment.called_at,
+            requeued_at: e.appointment.requeued_at,
             medical_record_id: e.record.map(|r| r.id),
         }
     }

@@ -1,7 +1,7 @@
 //! `/schedules` (read: every role; write: ADMIN): one at a time or a week from a template; close; cancel.
 use crate::api::{
     AppState, PageOf, PageParams,
-    extract::{AdminOnly, AnyStaff, Auth, Json, Query},
+    extract::{AdminOnly, AnyStaff, Auth, FrontOffice, Json, Query},
     problem::Problem,
 };
 use crate::{
@@ -15,12 +15,12 @@ use crate::{
         WeekOutcome,
     },
 };
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-crate::api::routes!(list, read, create, create_week, close, cancel);
+crate::api::routes!(list, read, create, create_week, close, cancel, set_capacity);
 
 #[derive(Serialize, ToSchema)]
 pub struct Schedule {
@@ -42,6 +42,8 @@ pub struct Schedule {
     /// Places left: capacity − booked.
     pub remaining: i32,
     pub status: ScheduleStatus,
+    /// Patients waiting on the schedule's waitlist (候补).
+    pub waitlist_count: u32,
 }
 
 impl From<ScheduleView> for Schedule {
@@ -61,6 +63,7 @@ impl From<ScheduleView> for Schedule {
             booked_count: s.booked_count,
             remaining: s.capacity - s.booked_count,
             status: s.status,
+            waitlist_count: v.waitlist_count,
         }
     }
 }
@@ -310,4 +313,41 @@ async fn cancel(
         )
         .await?,
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityRequest {
+    /// 1 to 500, and not below the places booked.
+    #[schema(example = 25)]
+    pub capacity: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CapacityOutcome {
+    pub schedule: Schedule,
+    /// Appointments the waitlist got from the places added, in its order.
+    pub promoted_appointment_ids: Vec<i64>,
+}
+
+/// Raises or lowers an open schedule's places (加号 / 减号), never below those booked. Places added go to the
+/// schedule's waitlist first, in the same transaction.
+#[utoipa::path(tag = "schedules", summary = "Change a schedule's places", request_body = CapacityRequest,
+    responses((status = 200, body = CapacityOutcome),
+    (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Below the places booked (`CAPACITY_BELOW_BOOKED`, `conflict.count` = booked) or not OPEN (`SCHEDULE_NOT_OPEN`)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/schedules/{id}/capacity")]
+async fn set_capacity(
+    state: web::Data<AppState>,
+    user: Auth<FrontOffice>,
+    id: web::Path<i64>,
+    body: Json<CapacityRequest>,
+) -> Result<web::Json<CapacityOutcome>, AppError> {
+    let (changed, promoted) =
+        service::set_capacity(&state.db, &user, id.into_inner(), body.0.capacity).await?;
+    Ok(web::Json(CapacityOutcome {
+        schedule: one(&state, vec![changed]).await?,
+        promoted_appointment_ids: promoted,
+    }))
 }

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! BOOKED ──check-in──▶ COMPLETED ──bill──▶ BILLED ──pay──▶ PAID
-//!   │ └──cancel──▶ CANCELLED (releases the place)
-//!   └──no-show──▶ NO_SHOW
+//!   │ │ └──cancel──▶ CANCELLED (releases the place)
+//!   │ └──no-show──▶ NO_SHOW
+//!   └──move──▶ BOOKED (on another schedule; releases the old place)
 //! ```
 use crate::domain::foundation::vocab::vocabulary;
 
@@ -23,15 +24,17 @@ pub enum AppointmentAction {
     Pay,
     Cancel,
     MarkNoShow,
+    Move,
 }
 
 impl AppointmentAction {
-    pub const ALL: [AppointmentAction; 5] = [
+    pub const ALL: [AppointmentAction; 6] = [
         Self::CheckIn,
         Self::Bill,
         Self::Pay,
         Self::Cancel,
         Self::MarkNoShow,
+        Self::Move,
     ];
 
     /// The state the action leads to when it is allowed.
@@ -42,6 +45,7 @@ impl AppointmentAction {
             Self::Pay => AppointmentStatus::Paid,
             Self::Cancel => AppointmentStatus::Cancelled,
             Self::MarkNoShow => AppointmentStatus::NoShow,
+            Self::Move => AppointmentStatus::Booked,
         }
     }
 }
@@ -76,6 +80,7 @@ pub fn transition(
         (S::Booked, A::CheckIn)
             | (S::Booked, A::Cancel)
             | (S::Booked, A::MarkNoShow)
+            | (S::Booked, A::Move)
             | (S::Completed, A::Bill)
             | (S::Billed, A::Pay)
     );
@@ -113,6 +118,7 @@ mod tests {
             (S::Booked, A::CheckIn),
             (S::Booked, A::Cancel),
             (S::Booked, A::MarkNoShow),
+            (S::Booked, A::Move),
             (S::Completed, A::Bill),
             (S::Billed, A::Pay),
         ];
@@ -153,8 +159,10 @@ mod tests {
                 match transition(state, a) {
                     Ok(next) => {
                         prop_assert!(!state.is_final());
+                        if next != state {
+                            path.push(next);
+                        }
                         state = next;
-                        path.push(state);
                     }
                     Err(e) => prop_assert_eq!(e.from, state),
                 }

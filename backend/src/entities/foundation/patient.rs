@@ -23,6 +23,8 @@ pub struct Model {
     pub guardian_relation: Option<GuardianRelation>,
     pub guardian_phone: Option<String>,
     pub is_active: bool,
+    /// No-shows before this instant no longer count against booking (an administrator's pardon).
+    pub no_show_pardoned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,10 @@ pub struct Model {
     pub called_at: Option<DateTimeUtc>,
     pub assigned_room: Option<String>,
     pub is_walk_in: bool,
+    /// Booked by the waitlist when a place freed up.
+    pub from_waitlist: bool,
+    /// When a doctor skipped the patient, who then waits behind those not yet skipped.
+    pub requeued_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -29,11 +33,23 @@ pub enum Relation {
         to = "crate::entities::foundation::patient::Column::Id"
     )]
     Patient,
+    #[sea_orm(
+        belongs_to = "crate::entities::outpatient::schedule::Entity",
+        from = "Column::ScheduleId",
+        to = "crate::entities::outpatient::schedule::Column::Id"
+    )]
+    Schedule,
 }
 
 impl Related<crate::entities::foundation::patient::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Patient.def()
+    }
+}
+
+impl Related<crate::entities::outpatient::schedule::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Schedule.def()
     }
 }
 

@@ -21,6 +21,7 @@ use crate::{
     entities::{
         foundation::charge_item, foundation::department, foundation::diagnosis, foundation::doctor,
         foundation::hospital, foundation::insurance_type, foundation::patient,
+        outpatient::booking_rule,
     },
     services::foundation::{
         hospitals,
@@ -57,6 +58,30 @@ struct InsuranceTypeRow {
     hospital_code: String,
     code: String,
     name: String,
+}
+
+/// A hospital's booking rules: release days and time, cutoff, bookings per patient, no-shows, waitlist.
+#[derive(Deserialize)]
+struct BookingRuleRow {
+    hospital_code: String,
+    open_days_ahead: Option<i32>,
+    release_time: String,
+    cutoff_days_before: Option<i32>,
+    cutoff_time: Option<String>,
+    max_active_bookings: Option<i32>,
+    no_show_limit: Option<i32>,
+    no_show_window_days: Option<i32>,
+    no_show_ban_days: Option<i32>,
+    waitlist_limit: i32,
+}
+
+/// `HH:MM` as minutes after midnight.
+fn minute_of_day(field: &str, raw: &str) -> anyhow::Result<i32> {
+    let t = chrono::NaiveTime::parse_from_str(raw, "%H:%M")
+        .map_err(|e| anyhow::anyhow!("{field} {raw:?}: {e}"))?;
+    Ok(i32::try_from(
+        chrono::Timelike::num_seconds_from_midnight(&t) / 60,
+    )?)
 }
 
 #[derive(Deserialize)]
@@ -252,6 +277,30 @@ pub async fn load(db: &DatabaseConnection, timezone: Option<&str>) -> anyhow::Re
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+
+    for r in rows::<BookingRuleRow>(
+        "booking_rules.csv",
+        include_str!("../../../../seeds/demo/booking_rules.csv"),
+    )? {
+        booking_rule::ActiveModel {
+            hospital_id: Set(hospital(&r.hospital_code)?),
+            open_days_ahead: Set(r.open_days_ahead),
+            release_minute: Set(minute_of_day("release_time", &r.release_time)?),
+            cutoff_days_before: Set(r.cutoff_days_before),
+            cutoff_minute: Set(match r.cutoff_time.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) => Some(minute_of_day("cutoff_time", t)?),
+                None => None,
+            }),
+            max_active_bookings: Set(r.max_active_bookings),
+            no_show_limit: Set(r.no_show_limit),
+            no_show_window_days: Set(r.no_show_window_days),
+            no_show_ban_days: Set(r.no_show_ban_days),
+            waitlist_limit: Set(r.waitlist_limit),
+            updated_at: Set(now),
         }
         .insert(&txn)
         .await?;

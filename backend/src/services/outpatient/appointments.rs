@@ -3,12 +3,17 @@
 //!
 //! Capacity is taken with one conditional update of the schedule row (`booked_count < capacity`), which
 //! is race-free on every backend; on SQLite the transaction also opens with `BEGIN IMMEDIATE`.
-use crate::services::{Actor, find_owned, foundation::audit, local_now, referenced};
+use crate::services::{
+    Actor, find_owned, foundation::audit, local_now, outpatient::booking_rules,
+    outpatient::waitlist, referenced,
+};
 use crate::{
     db::begin_write,
     domain::{
         outpatient::appointment::{AppointmentAction, AppointmentStatus, transition},
+        outpatient::booking_rules::BookingRules,
         outpatient::schedule::{ScheduleStatus, TimeSlot, has_ended},
+        outpatient::waitlist::WaitlistStatus,
     },
     entities::{
         foundation::doctor, foundation::patient, outpatient::appointment,
@@ -129,19 +134,8 @@ async fn give_back_place(
         .map(|_| ())
 }
 
-async fn book_in(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    patient_id: i64,
-    schedule_id: i64,
-    walk_in: bool,
-    now: NaiveDateTime,
-) -> Result<(appointment::Model, schedule::Model), AppError> {
-    let patient = referenced::<patient::Entity>(conn, actor, patient_id, "patient_id").await?;
-    if !patient.is_active {
-        return Err(AppError::invalid("patient_id", "the patient is inactive"));
-    }
-    let slot = referenced::<schedule::Entity>(conn, actor, schedule_id, "schedule_id").await?;
+/// Whether a schedule takes bookings at local time `now`: open, and its slot not over.
+pub fn check_bookable(slot: &schedule::Model, now: NaiveDateTime) -> Result<(), AppError> {
     if slot.status != ScheduleStatus::Open {
         return Err(AppError::Conflict {
             code: ErrorCode::ScheduleNotOpen,
@@ -154,6 +148,26 @@ async fn book_in(
             message: "the schedule's time slot has ended".into(),
         });
     }
+    Ok(())
+}
+
+/// Books within the caller's transaction. `rules` are the hospital's booking rules, `None` for a walk-in
+/// (the patient is at the desk: no window, cutoff, limit or ban).
+async fn book_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+    rules: Option<&BookingRules>,
+    now: NaiveDateTime,
+) -> Result<(appointment::Model, schedule::Model), AppError> {
+    let walk_in = rules.is_none();
+    let patient = referenced::<patient::Entity>(conn, actor, patient_id, "patient_id").await?;
+    if !patient.is_active {
+        return Err(AppError::invalid("patient_id", "the patient is inactive"));
+    }
+    let slot = referenced::<schedule::Entity>(conn, actor, schedule_id, "schedule_id").await?;
+    check_bookable(&slot, now)?;
     if walk_in && slot.schedule_date != now.date() {
         return Err(AppError::Conflict {
             code: ErrorCode::NotToday,
@@ -171,6 +185,10 @@ async fn book_in(
         .await?;
     if existing.is_some() {
         return Err(duplicate());
+    }
+    if let Some(rules) = rules {
+        booking_rules::check_window(rules, &slot, now)?;
+        booking_rules::check_patient(conn, rules, &patient, now).await?;
     }
     let Some(queue_no) = take_place(conn, schedule_id).await? else {
         // Full — or closed or cancelled since it was read: a locking read sees the latest status.
@@ -199,6 +217,7 @@ async fn book_in(
         check_in_time: Set(None),
         assigned_room: Set(None),
         is_walk_in: Set(walk_in),
+        from_waitlist: Set(false),
         created_at: Set(now_utc),
         updated_at: Set(now_utc),
         ..Default::default()
@@ -279,16 +298,30 @@ async fn book_or_walk_in(
     schedule_id: i64,
     walk_in: bool,
 ) -> Result<AppointmentView, AppError> {
-    let txn = begin_write(db).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
-    let (created, slot) = match book_in(&txn, actor, patient_id, schedule_id, walk_in, now).await {
-        Ok(booked) => booked,
-        Err(e) if e.is_duplicate_of("patient_id") => {
-            drop(txn);
-            return Err(with_booking(db, e, patient_id, schedule_id).await);
-        }
-        Err(e) => return Err(e),
+    // Read before the transaction: on MySQL its snapshot must start after the patient's row is taken.
+    let rules = if walk_in {
+        None
+    } else {
+        Some(booking_rules::get(db, actor.hospital_id).await?)
     };
+    let txn = begin_write(db).await?;
+    if rules
+        .as_ref()
+        .is_some_and(|r| r.max_active_bookings.is_some())
+    {
+        // Two bookings of one patient at once must not both pass the limit.
+        lock_patient(&txn, actor, patient_id).await?;
+    }
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let (created, slot) =
+        match book_in(&txn, actor, patient_id, schedule_id, rules.as_ref(), now).await {
+            Ok(booked) => booked,
+            Err(e) if e.is_duplicate_of("patient_id") => {
+                drop(txn);
+                return Err(with_booking(db, e, patient_id, schedule_id).await);
+            }
+            Err(e) => return Err(e),
+        };
     let action = if walk_in {
         "APPOINTMENT_WALK_IN"
     } else {
@@ -305,7 +338,27 @@ async fn book_or_walk_in(
     finish(txn, entry, row).await
 }
 
-/// Cancels a booked appointment and gives its place back (not its queue number).
+/// Takes the patient's row for the rest of the transaction (a no-op update); an unknown patient is left for
+/// the lookup that follows to report.
+async fn lock_patient(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+) -> Result<(), DbErr> {
+    patient::Entity::update_many()
+        .col_expr(
+            patient::Column::UpdatedAt,
+            Expr::col(patient::Column::UpdatedAt),
+        )
+        .filter(patient::Column::Id.eq(patient_id))
+        .filter(patient::Column::HospitalId.eq(actor.hospital_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Cancels a booked appointment and gives its place back (not its queue number); the first patient on the
+/// schedule's waitlist takes it in the same transaction.
 #[tracing::instrument(skip_all)]
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -315,10 +368,111 @@ pub async fn cancel(
     let txn = begin_write(db).await?;
     let cancelled = apply(&txn, actor, id, AppointmentAction::Cancel).await?;
     give_back_place(&txn, cancelled.schedule_id, 1).await?;
+    let promoted = waitlist::promote(&txn, actor, cancelled.schedule_id).await?;
+    let detail = json!({"promoted": promoted.iter().map(|a| a.id).collect::<Vec<_>>()});
     finish(
         txn,
-        actor.audit("APPOINTMENT_CANCEL", "appointment", id),
+        actor
+            .audit("APPOINTMENT_CANCEL", "appointment", id)
+            .with_detail(detail),
         cancelled,
+    )
+    .await
+}
+
+/// Moves a booked patient to another schedule in one step: the new place is taken and the old one released
+/// (to the old schedule's waitlist) in one transaction. A full or closed target changes nothing. The
+/// appointment keeps its id and gets the target's next queue number.
+#[tracing::instrument(skip_all)]
+pub async fn move_to(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    target_id: i64,
+) -> Result<AppointmentView, AppError> {
+    let rules = booking_rules::get(db, actor.hospital_id).await?;
+    let txn = begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    if current.schedule_id == target_id {
+        return Err(AppError::invalid(
+            "schedule_id",
+            "is the appointment's own schedule",
+        ));
+    }
+    // Both schedules' rows, in id order, so two moves in opposite directions cannot deadlock.
+    let (first, second) = if current.schedule_id < target_id {
+        (current.schedule_id, target_id)
+    } else {
+        (target_id, current.schedule_id)
+    };
+    for schedule_id in [first, second] {
+        match waitlist::lock_schedule(&txn, actor.hospital_id, schedule_id).await {
+            Err(AppError::NotFound(_)) if schedule_id == target_id => {
+                return Err(AppError::invalid(
+                    "schedule_id",
+                    "no such schedule in your hospital",
+                ));
+            }
+            other => {
+                other?;
+            }
+        }
+    }
+    // Read again under the locks: the status may have moved since.
+    let current = appointment::Entity::find_by_id(id)
+        .lock_shared()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("appointment"))?;
+    transition(current.status, AppointmentAction::Move)?;
+    let target = schedule::Entity::find_by_id(target_id)
+        .lock_shared()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("schedule"))?;
+    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    check_bookable(&target, now)?;
+    booking_rules::check_window(&rules, &target, now)?;
+    let on_target = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(current.patient_id))
+        .filter(appointment::Column::ScheduleId.eq(target_id))
+        .lock_shared()
+        .one(&txn)
+        .await?;
+    if on_target.is_some() {
+        return Err(AppError::Duplicate {
+            field: "schedule_id".into(),
+            message: "the patient already has an appointment on that schedule".into(),
+        });
+    }
+    let Some(queue_no) = take_place(&txn, target_id).await? else {
+        return Err(AppError::Conflict {
+            code: ErrorCode::SlotFull,
+            message: "the target schedule has no place left".into(),
+        });
+    };
+    appointment::Entity::update_many()
+        .col_expr(appointment::Column::ScheduleId, Expr::value(target_id))
+        .col_expr(appointment::Column::QueueNo, Expr::value(queue_no))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
+        .exec(&txn)
+        .await?;
+    give_back_place(&txn, current.schedule_id, 1).await?;
+    let promoted = waitlist::promote(&txn, actor, current.schedule_id).await?;
+    let detail = json!({
+        "from_schedule_id": current.schedule_id, "from_queue_no": current.queue_no,
+        "to_schedule_id": target_id, "to_queue_no": queue_no,
+        "promoted": promoted.iter().map(|a| a.id).collect::<Vec<_>>(),
+    });
+    let moved = get(&txn, actor, id).await?;
+    finish(
+        txn,
+        actor
+            .audit("APPOINTMENT_MOVE", "appointment", id)
+            .with_detail(detail),
+        moved,
     )
     .await
 }
@@ -489,10 +643,11 @@ pub async fn sweep_no_shows(db: &DatabaseConnection) -> Result<u64, AppError> {
             .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(appointment::Column::HospitalId.eq(h.id))
             .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
-            .filter(appointment::Column::ScheduleId.in_subquery(ended))
+            .filter(appointment::Column::ScheduleId.in_subquery(ended.clone()))
             .exec(&txn)
             .await?
             .rows_affected;
+        waitlist::end_all(&txn, ended, WaitlistStatus::Expired).await?;
         if marked > 0 {
             let entry = audit::Entry {
                 hospital_id: Some(h.id),

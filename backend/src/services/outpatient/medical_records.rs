@@ -21,7 +21,7 @@ use crate::{
     },
     error::{AppError, ErrorCode},
 };
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, sea_query::Expr,
@@ -193,7 +193,12 @@ pub async fn queue(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<QueueEn
             });
         }
     }
-    entries.sort_by_key(|e| (e.schedule.time_slot, e.appointment.queue_no));
+    entries.sort_by_key(|e| {
+        (
+            e.schedule.time_slot,
+            crate::services::outpatient::queue_board::waiting_order(&e.appointment),
+        )
+    });
     Ok(entries)
 }
 
@@ -304,11 +309,21 @@ pub async fn update(
 /// morning before afternoon. A compare-and-set on `called_at`, so two clicks never call one patient twice.
 #[tracing::instrument(skip_all)]
 pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEntry, AppError> {
+    call_next_but(db, actor, None).await
+}
+
+/// Calls the next waiting patient other than `except`.
+async fn call_next_but(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    except: Option<i64>,
+) -> Result<QueueEntry, AppError> {
     let me = doctor_of(db, actor).await?;
     for _ in 0..5 {
         let waiting = queue(db, actor).await?.into_iter().find(|e| {
             e.appointment.status == AppointmentStatus::Completed
                 && e.appointment.called_at.is_none()
+                && Some(e.appointment.id) != except
         });
         let Some(mut next) = waiting else {
             return Err(AppError::Conflict {
@@ -316,7 +331,7 @@ pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEn
                 message: "no checked-in patient is waiting".into(),
             });
         };
-        let now = Utc::now();
+        let now = Utc::now().trunc_subsecs(6);
         // The call and its audit entry commit together.
         let txn = begin_write(db).await?;
         let called = appointment::Entity::update_many()
@@ -346,4 +361,113 @@ pub async fn call_next(db: &DatabaseConnection, actor: &Actor) -> Result<QueueEn
         code: ErrorCode::ConcurrentUpdate,
         message: "the queue changed while calling; try again".into(),
     })
+}
+
+/// One of the doctor's called patients who has not been billed yet, or the reason it is not.
+async fn called_patient(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    appointment_id: i64,
+) -> Result<QueueEntry, AppError> {
+    let entry = queue(db, actor)
+        .await?
+        .into_iter()
+        .find(|e| e.appointment.id == appointment_id)
+        .ok_or(AppError::NotFound("appointment"))?;
+    if entry.appointment.status != AppointmentStatus::Completed
+        || entry.appointment.called_at.is_none()
+    {
+        return Err(AppError::Conflict {
+            code: ErrorCode::InvalidTransition,
+            message: format!(
+                "only a called patient who is still being seen can be called again or skipped (this one is {}{})",
+                entry.appointment.status,
+                if entry.appointment.called_at.is_none() {
+                    ", not called"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    Ok(entry)
+}
+
+/// Calls the same patient again (the board announces it once more).
+#[tracing::instrument(skip_all)]
+pub async fn recall(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    appointment_id: i64,
+) -> Result<QueueEntry, AppError> {
+    let mut entry = called_patient(db, actor, appointment_id).await?;
+    // As stored: the board compares call times, and the databases keep microseconds.
+    let now = Utc::now().trunc_subsecs(6);
+    let txn = begin_write(db).await?;
+    appointment::Entity::update_many()
+        .col_expr(appointment::Column::CalledAt, Expr::value(now))
+        .filter(appointment::Column::Id.eq(appointment_id))
+        .filter(appointment::Column::CalledAt.is_not_null())
+        .exec(&txn)
+        .await?;
+    let detail = serde_json::json!({"queue_no": entry.appointment.queue_no});
+    audit::commit(
+        txn,
+        actor
+            .audit("QUEUE_RECALL", "appointment", appointment_id)
+            .with_detail(detail),
+    )
+    .await?;
+    entry.appointment.called_at = Some(now);
+    Ok(entry)
+}
+
+/// Skips a called patient who did not come: they go to the back of the waiting line and the next one is
+/// called. Answers the skipped patient and the one called (none when nobody else waits).
+#[tracing::instrument(skip_all)]
+pub async fn skip(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    appointment_id: i64,
+) -> Result<(QueueEntry, Option<QueueEntry>), AppError> {
+    let mut entry = called_patient(db, actor, appointment_id).await?;
+    // As stored: the board compares call times, and the databases keep microseconds.
+    let now = Utc::now().trunc_subsecs(6);
+    let txn = begin_write(db).await?;
+    let skipped = appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::CalledAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(appointment::Column::RequeuedAt, Expr::value(now))
+        .filter(appointment::Column::Id.eq(appointment_id))
+        .filter(appointment::Column::CalledAt.is_not_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if skipped == 0 {
+        return Err(AppError::Conflict {
+            code: ErrorCode::ConcurrentUpdate,
+            message: "the patient was skipped at the same moment; refresh the queue".into(),
+        });
+    }
+    let detail = serde_json::json!({"queue_no": entry.appointment.queue_no});
+    audit::commit(
+        txn,
+        actor
+            .audit("QUEUE_SKIP", "appointment", appointment_id)
+            .with_detail(detail),
+    )
+    .await?;
+    entry.appointment.called_at = None;
+    entry.appointment.requeued_at = Some(now);
+    let called = match call_next_but(db, actor, Some(appointment_id)).await {
+        Ok(next) => Some(next),
+        Err(AppError::Conflict {
+            code: ErrorCode::QueueEmpty,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
+    Ok((entry, called))
 }

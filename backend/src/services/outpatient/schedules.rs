@@ -2,21 +2,25 @@
 //! and listing them with the places left.
 use crate::services::{
     Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit, local_now,
-    outpatient::appointments, referenced,
+    outpatient::appointments, outpatient::booking_rules, outpatient::waitlist, referenced,
 };
 use crate::{
     db::begin_write,
     domain::{
         outpatient::appointment::AppointmentStatus,
         outpatient::schedule::{MAX_CAPACITY, ScheduleStatus, TimeSlot, has_ended},
+        outpatient::waitlist::WaitlistStatus,
     },
-    entities::{foundation::doctor, outpatient::appointment, outpatient::schedule},
+    entities::{
+        foundation::doctor, outpatient::appointment, outpatient::schedule,
+        outpatient::waitlist_entry,
+    },
     error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -93,8 +97,15 @@ pub async fn list(
         select = select.filter(schedule::Column::Status.eq(s.as_str()));
     }
     if f.available == Some(true) {
-        // Bookable: open, a place left, and a slot that has not ended yet.
+        // Bookable: open, a place left, a slot that has not ended yet, and within the booking rules' window.
         let (_, now) = local_now(db, actor.hospital_id).await?;
+        let rules = booking_rules::get(db, actor.hospital_id).await?;
+        if let Some(first) = rules.first_open_date(now) {
+            select = select.filter(schedule::Column::ScheduleDate.gte(first));
+        }
+        if let Some(last) = rules.last_open_date(now) {
+            select = select.filter(schedule::Column::ScheduleDate.lte(last));
+        }
         let open_today: Vec<&str> = TimeSlot::ALL
             .iter()
             .filter(|slot| !has_ended(now.date(), **slot, now))
@@ -332,7 +343,14 @@ pub async fn close(
             message: format!("the schedule is {}, not OPEN", current.status),
         });
     }
-    audit::record(&txn, actor.audit("SCHEDULE_CLOSE", "schedule", id)).await?;
+    let ended = waitlist::end_all(&txn, only(id), WaitlistStatus::Cancelled).await?;
+    audit::record(
+        &txn,
+        actor
+            .audit("SCHEDULE_CLOSE", "schedule", id)
+            .with_detail(json!({ "waitlist_cancelled": ended })),
+    )
+    .await?;
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;
     Ok(updated)
@@ -404,6 +422,7 @@ pub async fn cancel(
         });
     }
     let cancelled = appointments::cancel_all_booked(&txn, id).await?;
+    waitlist::end_all(&txn, only(id), WaitlistStatus::Cancelled).await?;
     schedule::Entity::update_many()
         .col_expr(
             schedule::Column::Status,
@@ -427,6 +446,72 @@ pub async fn cancel(
     })
 }
 
+/// The one schedule `id`, as a subquery.
+fn only(id: i64) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(schedule::Column::Id)
+        .from(schedule::Entity)
+        .and_where(schedule::Column::Id.eq(id))
+        .to_owned()
+}
+
+/// Changes an open schedule's number of places (加号 / 减号), never below those booked; places added go to
+/// the waitlist first, in the same transaction.
+#[tracing::instrument(skip_all)]
+pub async fn set_capacity(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    capacity: i32,
+) -> Result<(schedule::Model, Vec<i64>), AppError> {
+    check_capacity(capacity)?;
+    let txn = begin_write(db).await?;
+    let before = waitlist::lock_schedule(&txn, actor.hospital_id, id).await?;
+    if before.status != ScheduleStatus::Open {
+        return Err(AppError::Conflict {
+            code: ErrorCode::ScheduleNotOpen,
+            message: format!("the schedule is {}, not OPEN", before.status),
+        });
+    }
+    if capacity < before.booked_count {
+        return Err(AppError::Conflict {
+            code: ErrorCode::CapacityBelowBooked,
+            message: format!(
+                "{} place(s) are booked; the schedule cannot have fewer",
+                before.booked_count
+            ),
+        }
+        .collided(Conflict {
+            limit: Some(u32::try_from(capacity).unwrap_or(0)),
+            count: Some(u32::try_from(before.booked_count).unwrap_or(0)),
+            schedule_date: Some(before.schedule_date),
+            time_slot: Some(before.time_slot),
+            ..Conflict::new(ConflictResource::Schedule, id)
+        }));
+    }
+    schedule::Entity::update_many()
+        .col_expr(schedule::Column::Capacity, Expr::value(capacity))
+        .filter(schedule::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let promoted: Vec<i64> = waitlist::promote(&txn, actor, id)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let detail = json!({ "from": before.capacity, "to": capacity, "promoted": promoted });
+    audit::record(
+        &txn,
+        actor
+            .audit("SCHEDULE_CAPACITY", "schedule", id)
+            .with_detail(detail),
+    )
+    .await?;
+    let updated = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok((updated, promoted))
+}
+
 /// A schedule with its doctor's and department's names.
 #[derive(Debug, Clone)]
 pub struct ScheduleView {
@@ -434,6 +519,8 @@ pub struct ScheduleView {
     pub doctor_name: String,
     pub doctor_title: String,
     pub department_name: String,
+    /// Patients on the schedule's waitlist.
+    pub waitlist_count: u32,
 }
 
 #[tracing::instrument(skip_all)]
@@ -457,11 +544,27 @@ pub async fn views(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
+    let waiting: HashMap<i64, i64> = waitlist_entry::Entity::find()
+        .select_only()
+        .column(waitlist_entry::Column::ScheduleId)
+        .column_as(waitlist_entry::Column::Id.count(), "waiting")
+        .filter(waitlist_entry::Column::ScheduleId.is_in(rows.iter().map(|s| s.id)))
+        .filter(waitlist_entry::Column::Status.eq(WaitlistStatus::Waiting))
+        .group_by(waitlist_entry::Column::ScheduleId)
+        .into_tuple::<(i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|s| {
             let doctor = doctors.get(&s.doctor_id);
             ScheduleView {
+                waitlist_count: waiting
+                    .get(&s.id)
+                    .and_then(|n| u32::try_from(*n).ok())
+                    .unwrap_or(0),
                 doctor_name: doctor.map(|d| d.name.clone()).unwrap_or_default(),
                 doctor_title: doctor
                     .map(|d| d.title.as_str().to_owned())
