@@ -870,6 +870,24 @@ async fn drill_down_lists_the_items_behind_a_cell(app: TestApp) {
     )
     .await;
     assert_eq!(items(&r.body), vec![t("TRT", "OUTPATIENT", "100", "1")]);
+    let whole = (r.body["total"].clone(), r.body["totals"].clone());
+    assert_eq!(whole.0, 3, "{:?}", r.body);
+    // A page past the last is empty and still says how many there are in all.
+    let past = drill(
+        &app,
+        &analyst,
+        id,
+        &format!(
+            "department_id=all&node_id={}&sort=item_code&page=3&page_size=2",
+            node("dim-doc")
+        ),
+    )
+    .await;
+    assert!(items(&past.body).is_empty(), "{:?}", past.body);
+    assert_eq!(
+        (past.body["total"].clone(), past.body["totals"].clone()),
+        whole
+    );
 
     // Workload and cost nodes have no items.
     for code in ["dim-nur-bed", "dim-cost", "dim-cost-labor"] {

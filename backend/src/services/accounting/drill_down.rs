@@ -176,8 +176,13 @@ pub async fn drill(
             from_charge_lines(d, &task, &node, &request, department_code.as_deref()),
         )
     };
-    let (total, total_amount, total_quantity) = totals(conn, d, &grouped, values.clone()).await?;
-    let items = page_of(conn, d, &grouped, values, &request).await?;
+    let (items, totals) = page_of(conn, d, &grouped, values.clone(), &request).await?;
+    // A page past the last has no row to carry the totals: only then are they counted on their own.
+    let (total, total_amount, total_quantity) = match totals {
+        Some(t) => t,
+        None if request.page.page > 1 => totals_of(conn, d, &grouped, values).await?,
+        None => (0, Amount::default(), Amount::default()),
+    };
     Ok(DrillDown {
         source,
         node,
@@ -280,7 +285,7 @@ fn from_charge_lines(
 }
 
 /// How many grouped items there are, and their amount and quantity.
-async fn totals(
+async fn totals_of(
     conn: &impl ConnectionTrait,
     d: Dialect,
     grouped: &str,
@@ -308,14 +313,16 @@ async fn totals(
     ))
 }
 
-/// The requested page of the grouped items, in the requested order.
+/// The requested page of the grouped items, in the requested order, with the totals of all pages (window
+/// functions over the grouped rows, computed before `LIMIT`: the grouped query runs once), which are `None`
+/// when the page is empty.
 async fn page_of(
     conn: &impl ConnectionTrait,
     d: Dialect,
     grouped: &str,
     mut values: Vec<Value>,
     request: &DrillRequest,
-) -> Result<Vec<Item>, AppError> {
+) -> Result<(Vec<Item>, Option<(u64, Amount, Amount)>), AppError> {
     let direction = if request.sort.descending {
         "DESC"
     } else {
@@ -334,8 +341,11 @@ async fn page_of(
         .all(
             conn,
             &format!(
-                "SELECT g.item_code, g.item_name, g.item_category, g.business_type, g.amount, g.quantity \
-                 FROM ({grouped}) g ORDER BY {key} {direction}, g.item_code, g.business_type LIMIT ? OFFSET ?"
+                "SELECT g.item_code, g.item_name, g.item_category, g.business_type, g.amount, g.quantity, \
+                 COUNT(*) OVER () AS n, {} AS total_amount, {} AS total_quantity \
+                 FROM ({grouped}) g ORDER BY {key} {direction}, g.item_code, g.business_type LIMIT ? OFFSET ?",
+                d.int("SUM(g.amount) OVER ()"),
+                d.int("SUM(g.quantity) OVER ()"),
             ),
             values,
         )
@@ -354,5 +364,18 @@ async fn page_of(
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-    Ok(items)
+    let totals = match rows.first() {
+        Some(r) => {
+            let n: i64 = r.try_get("", "n")?;
+            let amount: Option<Amount> = r.try_get("", "total_amount")?;
+            let quantity: Option<Amount> = r.try_get("", "total_quantity")?;
+            Some((
+                u64::try_from(n).unwrap_or(0),
+                amount.unwrap_or_default(),
+                quantity.unwrap_or_default(),
+            ))
+        }
+        None => None,
+    };
+    Ok((items, totals))
 }
