@@ -16,8 +16,8 @@ use hospital::{
     db,
     domain::{foundation::id_card, foundation::role::Role},
     entities::{
-        foundation::department, foundation::doctor, foundation::hospital as hospital_entity,
-        foundation::patient, outpatient::appointment, outpatient::schedule,
+        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
+        outpatient::schedule,
     },
     services::{foundation::users, outpatient::appointments},
     startup::Application,
@@ -99,15 +99,13 @@ async fn fresh_database(kind: &str, name: &str) -> String {
 /// and `attempts` patients; returns (hospital id, schedule ids, patient ids).
 async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>) {
     let now = chrono::Utc::now();
-    let h = hospital_entity::ActiveModel {
-        code: Set("B".into()),
-        name: Set("压测医院".into()),
-        timezone: Set("Asia/Shanghai".into()),
-        is_active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
+    // With the national insurance types every hospital starts with.
+    let h = hospital::services::foundation::hospitals::create(
+        db,
+        "B".into(),
+        "压测医院".into(),
+        "Asia/Shanghai",
+    )
     .await
     .unwrap();
     let input = users::NewUser {
@@ -292,8 +290,19 @@ async fn overbooked(db: &DatabaseConnection, schedules: &[i64], capacity: usize)
     over
 }
 
-async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
-    let url = fresh_database(kind, &format!("bench_http_{round}")).await;
+/// A server on a fresh seeded database: its address, a front-desk token, the schedules and patients.
+struct Served {
+    base: String,
+    token: String,
+    db: DatabaseConnection,
+    schedules: Vec<i64>,
+    patients: Vec<i64>,
+    server: actix_web::dev::ServerHandle,
+}
+
+/// `quiet`: no background work (calculation runner, no-show sweep, audit sealing) beside the requests.
+async fn serve(kind: &str, name: &str, load: &Load, quiet: bool) -> Served {
+    let url = fresh_database(kind, name).await;
     let db = db::connect(&url, 32).await.unwrap();
     db::migrate(&db).await.unwrap();
     let (_, schedules, patients) = seed(&db, load).await;
@@ -303,6 +312,11 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
     settings.jwt_secret = Some("bench-secret-bench-secret-bench-secret-1".to_owned().into());
     settings.db_max_connections = 32;
     settings.rate_limit.per_second = 0;
+    if quiet {
+        settings.run_calculations = false;
+        settings.no_show_sweep_interval = None;
+        settings.audit_seal_interval = std::time::Duration::from_secs(3600);
+    }
     let app = Application::with_database(settings, db.clone())
         .await
         .unwrap();
@@ -323,7 +337,61 @@ async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
         .await
         .unwrap();
     let token = login["access_token"].as_str().unwrap().to_owned();
+    Served {
+        base,
+        token,
+        db,
+        schedules,
+        patients,
+        server,
+    }
+}
+
+/// SQL statements the server sends per booking (BEGIN and COMMIT not counted; the audit entries' sealing, done
+/// in batches in the background, left out), from its own counter: one booking at a time, each taking a place.
+async fn statements_per_booking(kind: &str) -> f64 {
+    let load = Load {
+        schedules: 4,
+        capacity: 25,
+        attempts: 25,
+        concurrency: 1,
+    };
+    let s = serve(kind, "bench_statements", &load, true).await;
+    let client = reqwest::Client::new();
+    let metrics = hospital::metrics::get();
+    let before = metrics.db_statements_sent();
+    let mut booked = 0;
+    for (p, sched) in requests(&s.schedules, &s.patients) {
+        let r = client
+            .post(format!("{}/api/v1/appointments", s.base))
+            .bearer_auth(&s.token)
+            .json(&serde_json::json!({"patient_id": p, "schedule_id": sched}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        booked += 1;
+    }
+    let sent = metrics.db_statements_sent() - before;
+    s.server.stop(false).await;
+    finish(kind, s.db, "bench_statements").await;
+    sent as f64 / f64::from(booked)
+}
+
+async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
+    let Served {
+        base,
+        token,
+        db,
+        schedules,
+        patients,
+        server,
+    } = serve(kind, &format!("bench_http_{round}"), load, false).await;
     let url = format!("{base}/api/v1/appointments");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(load.concurrency)
+        .build()
+        .unwrap();
     let mut out = drive(
         requests(&schedules, &patients),
         load.concurrency,
@@ -472,6 +540,10 @@ async fn main() {
                 series.total.overbooked += o.overbooked;
             }
         }
+        println!(
+            "| {kind} | statements per booking (HTTP, one at a time, BEGIN/COMMIT not counted) | {:.1} | | | | | | |",
+            statements_per_booking(kind).await
+        );
         for (path, s) in rows {
             println!(
                 "| {kind} | {path} | {:.0} | {:.1} | {:.1} | {} | {} | {} | {} |",

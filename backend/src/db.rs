@@ -58,7 +58,11 @@ pub async fn connect_with(
             Err(e) if is_sqlite_busy(&e) && started.elapsed() < busy_timeout => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            connected => return connected.context("connecting to the database"),
+            connected => {
+                let mut db = connected.context("connecting to the database")?;
+                db.set_metric_callback(|info| crate::metrics::get().db_statement(info.failed));
+                return Ok(db);
+            }
         }
     }
 }

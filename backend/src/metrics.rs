@@ -1,6 +1,6 @@
 //! What `GET /metrics` reports, in Prometheus' text format: requests by route and status with their
-//! latency, sign-in failures and lockouts, imported rows, calculation step durations (counted as they
-//! happen, by this process), and, read from the database at each scrape, calculation tasks by status,
+//! latency, sign-in failures and lockouts, imported rows, calculation step durations, SQL statements sent to
+//! the database (counted as they happen, by this process), and, read from the database at each scrape, calculation tasks by status,
 //! audit entries waiting to be sealed and the connection pool's use.
 use crate::error::AppError;
 use prometheus::{
@@ -18,6 +18,7 @@ pub struct Metrics {
     pub login_lockouts: IntCounter,
     pub imported_rows: IntCounterVec,
     pub step_duration: HistogramVec,
+    db_statements: IntCounterVec,
     tasks: IntGaugeVec,
     audit_unsealed: IntGauge,
     pool: IntGaugeVec,
@@ -70,6 +71,13 @@ impl Metrics {
             .buckets(prometheus::exponential_buckets(0.01, 2.0, 16).unwrap_or_default()),
             &["step"],
         );
+        let db_statements = IntCounterVec::new(
+            Opts::new(
+                "db_statements_total",
+                "SQL statements this process sent to the database (transaction BEGIN and COMMIT not counted), by outcome.",
+            ),
+            &["outcome"],
+        );
         let tasks = IntGaugeVec::new(
             Opts::new(
                 "calculation_tasks",
@@ -97,17 +105,19 @@ impl Metrics {
             login_lockouts: login_lockouts.expect("valid metric"),
             imported_rows: imported_rows.expect("valid metric"),
             step_duration: step_duration.expect("valid metric"),
+            db_statements: db_statements.expect("valid metric"),
             tasks: tasks.expect("valid metric"),
             audit_unsealed: audit_unsealed.expect("valid metric"),
             pool: pool.expect("valid metric"),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 10] = [
             Box::new(metrics.http_requests.clone()),
             Box::new(metrics.http_duration.clone()),
             Box::new(metrics.login_failures.clone()),
             Box::new(metrics.login_lockouts.clone()),
             Box::new(metrics.imported_rows.clone()),
             Box::new(metrics.step_duration.clone()),
+            Box::new(metrics.db_statements.clone()),
             Box::new(metrics.tasks.clone()),
             Box::new(metrics.audit_unsealed.clone()),
             Box::new(metrics.pool.clone()),
@@ -116,6 +126,21 @@ impl Metrics {
             let _ = metrics.registry.register(collector);
         }
         metrics
+    }
+
+    /// Counts one statement sent to the database.
+    pub fn db_statement(&self, failed: bool) {
+        self.db_statements
+            .with_label_values(&[if failed { "error" } else { "ok" }])
+            .inc();
+    }
+
+    /// Statements this process has sent to the database so far.
+    pub fn db_statements_sent(&self) -> u64 {
+        ["ok", "error"]
+            .iter()
+            .map(|o| self.db_statements.with_label_values(&[o]).get())
+            .sum()
     }
 
     /// Counts one answered request.

@@ -301,6 +301,8 @@ async fn metrics_are_scraped_with_their_token_only() {
     for (series, at_least) in [
         ("hospital_login_failures_total", 2.0),
         ("hospital_login_lockouts_total", 1.0),
+        // Each list read and each sign-in sends at least one statement.
+        (r#"hospital_db_statements_total{outcome="ok"}"#, 5.0),
     ] {
         assert!(
             count(&after, series) - count(&before, series) >= at_least,
