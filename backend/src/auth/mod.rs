@@ -4,9 +4,14 @@ pub mod password;
 
 use sha2::{Digest, Sha256};
 
+/// 32 random bytes in hex: an opaque secret of which only the hash is stored.
+pub fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
 /// A new opaque refresh token; only its hash is stored.
 pub fn new_refresh_token() -> String {
-    hex::encode(rand::random::<[u8; 32]>())
+    random_token()
 }
 
 pub fn sha256_hex(value: &str) -> String {

@@ -2,7 +2,6 @@
 //! closes before a slot (the cutoff), how many bookings a patient may hold, and the no-show rule (N no-shows
 //! within a rolling period bar booking for M days). Walk-ins are not bound by the window, the cutoff, the
 //! limit or the ban: the patient is at the desk.
-use crate::domain::outpatient::schedule::TimeSlot;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 pub const MAX_OPEN_DAYS_AHEAD: u32 = 90;
@@ -85,12 +84,7 @@ impl BookingRules {
 
     /// Whether a slot on `date` may be booked at local time `now`: from its opening (inclusive) to its
     /// cutoff (exclusive).
-    pub fn window(
-        &self,
-        date: NaiveDate,
-        _slot: TimeSlot,
-        now: NaiveDateTime,
-    ) -> Result<(), WindowRefusal> {
+    pub fn window(&self, date: NaiveDate, now: NaiveDateTime) -> Result<(), WindowRefusal> {
         if let Some(opens) = self.opens_at(date).filter(|opens| now < *opens) {
             return Err(WindowRefusal::NotOpenYet(opens));
         }
@@ -174,13 +168,12 @@ mod tests {
     #[test]
     fn a_day_opens_at_the_release_time_days_ahead() {
         let r = rules();
-        let slot = TimeSlot::Morning;
         assert_eq!(
-            r.window(day(20), slot, at(13, 7, 59)),
+            r.window(day(20), at(13, 7, 59)),
             Err(WindowRefusal::NotOpenYet(at(13, 8, 0)))
         );
-        assert_eq!(r.window(day(20), slot, at(13, 8, 0)), Ok(()));
-        assert_eq!(r.window(day(20), slot, at(13, 8, 1)), Ok(()));
+        assert_eq!(r.window(day(20), at(13, 8, 0)), Ok(()));
+        assert_eq!(r.window(day(20), at(13, 8, 1)), Ok(()));
         assert_eq!(r.last_open_date(at(13, 7, 59)), Some(day(19)));
         assert_eq!(r.last_open_date(at(13, 8, 0)), Some(day(20)));
     }
@@ -188,14 +181,13 @@ mod tests {
     #[test]
     fn booking_closes_at_the_cutoff_the_day_before() {
         let r = rules();
-        let slot = TimeSlot::Afternoon;
-        assert_eq!(r.window(day(20), slot, at(19, 14, 59)), Ok(()));
+        assert_eq!(r.window(day(20), at(19, 14, 59)), Ok(()));
         assert_eq!(
-            r.window(day(20), slot, at(19, 15, 0)),
+            r.window(day(20), at(19, 15, 0)),
             Err(WindowRefusal::Closed(at(19, 15, 0)))
         );
         assert_eq!(
-            r.window(day(20), slot, at(20, 9, 0)),
+            r.window(day(20), at(20, 9, 0)),
             Err(WindowRefusal::Closed(at(19, 15, 0)))
         );
     }
@@ -203,7 +195,7 @@ mod tests {
     #[test]
     fn no_rule_leaves_every_slot_open() {
         let r = BookingRules::default();
-        assert_eq!(r.window(day(31), TimeSlot::Evening, at(1, 0, 0)), Ok(()));
+        assert_eq!(r.window(day(31), at(1, 0, 0)), Ok(()));
         assert_eq!(r.last_open_date(at(1, 0, 0)), None);
     }
 
@@ -241,7 +233,7 @@ mod tests {
             let now = at(15, 12, 0) + Duration::minutes(offset);
             let opens = r.opens_at(date).expect("opens");
             let closes = r.closes_at(date).expect("closes");
-            let allowed = r.window(date, TimeSlot::Morning, now).is_ok();
+            let allowed = r.window(date, now).is_ok();
             prop_assert_eq!(allowed, now >= opens && now < closes);
             // The listing's date range agrees with the window.
             let listed = r.first_open_date(now).is_none_or(|d| date >= d)

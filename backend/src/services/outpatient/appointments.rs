@@ -406,7 +406,7 @@ pub async fn move_to(
         (target_id, current.schedule_id)
     };
     for schedule_id in [first, second] {
-        match waitlist::lock_schedule(&txn, actor.hospital_id, schedule_id).await {
+        match lock_schedule(&txn, actor.hospital_id, schedule_id).await {
             Err(AppError::NotFound(_)) if schedule_id == target_id => {
                 return Err(AppError::invalid(
                     "schedule_id",
@@ -534,21 +534,22 @@ async fn check_in_in(
     get(conn, actor, id).await
 }
 
-/// Takes the schedule's row, as cancelling the schedule does first, and reads it as last committed: a
-/// cancellation in flight finishes before, and one that starts after finds the patient checked in.
-async fn lock_schedule(
+/// Takes the schedule's row for the rest of the transaction, as cancelling the schedule does first, and reads
+/// it as last committed: a cancellation in flight finishes before, and one that starts after finds the patient
+/// checked in. Bookings, waitlist writes, capacity changes and moves of one schedule so run one after another.
+pub async fn lock_schedule(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    hospital_id: i64,
     schedule_id: i64,
 ) -> Result<schedule::Model, AppError> {
     schedule::Entity::update_many()
         .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(schedule::Column::Id.eq(schedule_id))
-        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .filter(schedule::Column::HospitalId.eq(hospital_id))
         .exec(conn)
         .await?;
     schedule::Entity::find_by_id(schedule_id)
-        .filter(schedule::Column::HospitalId.eq(actor.hospital_id))
+        .filter(schedule::Column::HospitalId.eq(hospital_id))
         .lock_shared()
         .one(conn)
         .await?
@@ -564,7 +565,7 @@ pub async fn check_in(
 ) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
-    let slot = lock_schedule(&txn, actor, current.schedule_id).await?;
+    let slot = lock_schedule(&txn, actor.hospital_id, current.schedule_id).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     if slot.schedule_date != now.date() && current.status == AppointmentStatus::Booked {
         return Err(AppError::Conflict {

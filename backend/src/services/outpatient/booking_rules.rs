@@ -173,7 +173,7 @@ pub fn check_window(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     rules
-        .window(slot.schedule_date, slot.time_slot, now)
+        .window(slot.schedule_date, now)
         .map_err(|r| window_refusal(slot, r))
 }
 
@@ -244,18 +244,6 @@ pub async fn check_patient(
             ..Conflict::new(ConflictResource::Patient, patient.id)
         })),
     }
-}
-
-/// Every rule a new booking (not a walk-in) must pass.
-pub async fn check_booking(
-    conn: &impl ConnectionTrait,
-    patient: &patient::Model,
-    slot: &schedule::Model,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let rules = get(conn, patient.hospital_id).await?;
-    check_window(&rules, slot, now)?;
-    check_patient(conn, &rules, patient, now).await
 }
 
 /// An administrator's pardon: the patient's no-shows so far no longer count. Audited with the reason.

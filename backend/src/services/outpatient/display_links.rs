@@ -42,7 +42,7 @@ pub async fn create(
     if let Some(d) = new.department_id {
         referenced::<department::Entity>(&txn, actor, d, "department_id").await?;
     }
-    let token = format!("{PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+    let token = format!("{PREFIX}{}", crate::auth::random_token());
     let link = display_link::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         name: Set(new.name),

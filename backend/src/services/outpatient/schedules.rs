@@ -466,7 +466,7 @@ pub async fn set_capacity(
 ) -> Result<(schedule::Model, Vec<i64>), AppError> {
     check_capacity(capacity)?;
     let txn = begin_write(db).await?;
-    let before = waitlist::lock_schedule(&txn, actor.hospital_id, id).await?;
+    let before = appointments::lock_schedule(&txn, actor.hospital_id, id).await?;
     if before.status != ScheduleStatus::Open {
         return Err(AppError::Conflict {
             code: ErrorCode::ScheduleNotOpen,

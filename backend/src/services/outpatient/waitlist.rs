@@ -34,29 +34,6 @@ pub struct EntryView {
     pub queue_no: Option<i32>,
 }
 
-/// Takes the schedule's row for the rest of the transaction and reads it as last committed.
-pub async fn lock_schedule(
-    conn: &impl ConnectionTrait,
-    hospital_id: i64,
-    schedule_id: i64,
-) -> Result<schedule::Model, AppError> {
-    let locked = schedule::Entity::update_many()
-        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(schedule::Column::Id.eq(schedule_id))
-        .filter(schedule::Column::HospitalId.eq(hospital_id))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if locked == 0 {
-        return Err(AppError::NotFound("schedule"));
-    }
-    schedule::Entity::find_by_id(schedule_id)
-        .lock_shared()
-        .one(conn)
-        .await?
-        .ok_or(AppError::NotFound("schedule"))
-}
-
 fn waiting(schedule_id: i64) -> sea_orm::Select<waitlist_entry::Entity> {
     waitlist_entry::Entity::find()
         .filter(waitlist_entry::Column::ScheduleId.eq(schedule_id))
@@ -174,7 +151,7 @@ pub async fn join(
     if !patient.is_active {
         return Err(AppError::invalid("patient_id", "the patient is inactive"));
     }
-    let slot = lock_schedule(&txn, actor.hospital_id, schedule_id).await?;
+    let slot = appointments::lock_schedule(&txn, actor.hospital_id, schedule_id).await?;
     let (_, now) = local_now(&txn, actor.hospital_id).await?;
     appointments::check_bookable(&slot, now)?;
     let rules = booking_rules::get(&txn, actor.hospital_id).await?;
@@ -263,7 +240,7 @@ pub async fn join(
 pub async fn leave(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<EntryView, AppError> {
     let txn = begin_write(db).await?;
     let entry = find_owned::<waitlist_entry::Entity>(&txn, actor, id).await?;
-    lock_schedule(&txn, actor.hospital_id, entry.schedule_id).await?;
+    appointments::lock_schedule(&txn, actor.hospital_id, entry.schedule_id).await?;
     if set_status(&txn, id, WaitlistStatus::Cancelled, None).await? == 0 {
         let latest = waitlist_entry::Entity::find_by_id(id)
             .lock_shared()
