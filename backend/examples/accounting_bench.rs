@@ -316,6 +316,7 @@ async fn main() -> anyhow::Result<()> {
         session_id: 0,
         password_expired: false,
         client_ip: None,
+        hospital: std::sync::Arc::new(hospital::services::HospitalSettings::read(&db, h).await?),
     };
     workflows::ensure_defaults(&db, h).await?;
     let workflow = calculation_workflow::Entity::find()

@@ -302,7 +302,16 @@ struct Served {
 
 /// `quiet`: no background work (calculation runner, no-show sweep, audit sealing) beside the requests.
 async fn serve(kind: &str, name: &str, load: &Load, quiet: bool) -> Served {
-    let url = fresh_database(kind, name).await;
+    serve_on(kind, name, load, quiet, true).await
+}
+
+/// [`serve`]; `fresh`: on a new database (else on the one `name` names, created already).
+async fn serve_on(kind: &str, name: &str, load: &Load, quiet: bool, fresh: bool) -> Served {
+    let url = if fresh {
+        fresh_database(kind, name).await
+    } else {
+        format!("{}/{name}", std::env::var("BENCH_POSTGRES_URL").unwrap())
+    };
     let db = db::connect(&url, 32).await.unwrap();
     db::migrate(&db).await.unwrap();
     let (_, schedules, patients) = seed(&db, load).await;
@@ -347,35 +356,143 @@ async fn serve(kind: &str, name: &str, load: &Load, quiet: bool) -> Served {
     }
 }
 
-/// SQL statements the server sends per booking (BEGIN and COMMIT not counted; the audit entries' sealing, done
-/// in batches in the background, left out), from its own counter: one booking at a time, each taking a place.
-async fn statements_per_booking(kind: &str) -> f64 {
+/// What one booking costs, one at a time, each taking a place: the SQL statements the server sends (its own
+/// counter: BEGIN and COMMIT not counted, the audit entries' sealing, done in batches in the background, left
+/// out), the statements PostgreSQL logged for the database (`log_statement = all`, BEGIN and COMMIT included;
+/// only when its log is readable), and CPU time: the server's request threads and the database's (PostgreSQL's
+/// backends serving the server, or SQLite's connection threads in the process).
+struct Cost {
+    statements: f64,
+    logged: Option<f64>,
+    server_ms: f64,
+    db_ms: f64,
+}
+
+/// The PostgreSQL server's log, where `log_statement = all` writes each statement with `user@database`.
+fn postgres_log() -> Option<String> {
+    let path = std::env::var("BENCH_POSTGRES_LOG")
+        .unwrap_or_else(|_| "/var/log/postgresql/postgresql-15-main.log".into());
+    std::fs::read_to_string(&path).ok()
+}
+
+/// Statements logged for `database` in `log` after byte `from` (a statement's line, not its continuations).
+fn logged_statements(log: &str, from: usize, database: &str) -> usize {
+    let tag = format!("@{database} LOG:  ");
+    log.get(from..)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| {
+            l.split_once(&tag).is_some_and(|(_, rest)| {
+                rest.starts_with("statement: ") || rest.starts_with("execute ")
+            })
+        })
+        .count()
+}
+
+/// Nanoseconds of CPU the threads of process `pid` ran, for those whose name starts with one of `prefixes`
+/// (all when empty), from the scheduler's own accounting.
+fn cpu_ns(pid: u32, prefixes: &[&str]) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            prefixes.is_empty() || prefixes.iter().any(|p| name.starts_with(p))
+        })
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// The PostgreSQL backends connected to `database`.
+async fn backends(db: &DatabaseConnection, database: &str) -> Vec<u32> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<i32>("", "pid").unwrap() as u32)
+        .collect()
+}
+
+/// Threads of this process that serve requests (actix's workers); SQLite's connections run on their own.
+const SERVER_THREADS: &[&str] = &["actix-rt"];
+const SQLITE_THREADS: &[&str] = &["sqlx-sqlite"];
+
+async fn booking_cost(kind: &str) -> Cost {
     let load = Load {
-        schedules: 4,
+        schedules: 40,
         capacity: 25,
         attempts: 25,
         concurrency: 1,
     };
-    let s = serve(kind, "bench_statements", &load, true).await;
-    let client = reqwest::Client::new();
-    let metrics = hospital::metrics::get();
-    let before = metrics.db_statements_sent();
-    let mut booked = 0;
-    for (p, sched) in requests(&s.schedules, &s.patients) {
-        let r = client
-            .post(format!("{}/api/v1/appointments", s.base))
-            .bearer_auth(&s.token)
-            .json(&serde_json::json!({"patient_id": p, "schedule_id": sched}))
-            .send()
+    let name = "bench_cost";
+    if kind == "postgres" {
+        let url = fresh_database(kind, name).await;
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        db.execute_unprepared(&format!("ALTER DATABASE {name} SET log_statement = 'all'"))
             .await
             .unwrap();
-        assert_eq!(r.status().as_u16(), 201);
+        let _ = db.close().await;
+    }
+    let s = serve_on(kind, name, &load, true, kind != "postgres").await;
+    let client = reqwest::Client::new();
+    let book = |p: i64, sched: i64| {
+        let request = client
+            .post(format!("{}/api/v1/appointments", s.base))
+            .bearer_auth(&s.token)
+            .json(&serde_json::json!({"patient_id": p, "schedule_id": sched}));
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 201);
+        }
+    };
+    // One booking first, so every connection and prepared statement the rest use is warm.
+    let mut pairs = requests(&s.schedules, &s.patients).into_iter();
+    let (p, sched) = pairs.next().unwrap();
+    book(p, sched).await;
+    let pids = if kind == "postgres" {
+        backends(&s.db, name).await
+    } else {
+        vec![]
+    };
+    let db_cpu = || -> u64 {
+        if kind == "postgres" {
+            pids.iter().map(|pid| cpu_ns(*pid, &[])).sum()
+        } else {
+            cpu_ns(std::process::id(), SQLITE_THREADS)
+        }
+    };
+    let metrics = hospital::metrics::get();
+    let log_from = postgres_log().map(|l| l.len());
+    let (statements, server, database) = (
+        metrics.db_statements_sent(),
+        cpu_ns(std::process::id(), SERVER_THREADS),
+        db_cpu(),
+    );
+    let mut booked = 0;
+    for (p, sched) in pairs {
+        book(p, sched).await;
         booked += 1;
     }
-    let sent = metrics.db_statements_sent() - before;
+    let n = f64::from(booked);
+    let ms = |ns: u64| ns as f64 / 1e6 / n;
+    let cost = Cost {
+        statements: (metrics.db_statements_sent() - statements) as f64 / n,
+        logged: log_from
+            .filter(|_| kind == "postgres")
+            .and_then(|from| Some(logged_statements(&postgres_log()?, from, name) as f64 / n)),
+        server_ms: ms(cpu_ns(std::process::id(), SERVER_THREADS) - server),
+        db_ms: ms(db_cpu() - database),
+    };
     s.server.stop(false).await;
-    finish(kind, s.db, "bench_statements").await;
-    sent as f64 / f64::from(booked)
+    finish(kind, s.db, name).await;
+    cost
 }
 
 async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
@@ -519,6 +636,7 @@ async fn main() {
         "| database | path | bookings/s | p50 ms | p99 ms | booked | full | other | overbooked |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    let mut costs = Vec::new();
     for kind in kinds {
         let mut rows = [("HTTP", Series::default()), ("direct", Series::default())];
         for round in 0..rounds {
@@ -540,10 +658,8 @@ async fn main() {
                 series.total.overbooked += o.overbooked;
             }
         }
-        println!(
-            "| {kind} | statements per booking (HTTP, one at a time, BEGIN/COMMIT not counted) | {:.1} | | | | | | |",
-            statements_per_booking(kind).await
-        );
+        let cost = booking_cost(kind).await;
+        costs.push((kind, cost));
         for (path, s) in rows {
             println!(
                 "| {kind} | {path} | {:.0} | {:.1} | {:.1} | {} | {} | {} | {} |",
@@ -556,5 +672,20 @@ async fn main() {
                 s.total.overbooked
             );
         }
+    }
+    println!();
+    println!("One booking at a time, 999 bookings after a first that warms the connections:");
+    println!(
+        "| database | statements (server's count, without BEGIN/COMMIT) | statements PostgreSQL logged (with BEGIN/COMMIT) | server CPU ms | database CPU ms |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (kind, c) in costs {
+        println!(
+            "| {kind} | {:.2} | {} | {:.3} | {:.3} |",
+            c.statements,
+            c.logged.map_or("—".into(), |l| format!("{l:.2}")),
+            c.server_ms,
+            c.db_ms
+        );
     }
 }

@@ -89,6 +89,8 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// How long a sign-in waits for a hashing slot before it is answered 503 `BUSY`.
     pub hash_wait: Duration,
+    /// How long a checked session is trusted without reading it again (0: read it on every request).
+    pub session_cache: Duration,
 }
 
 impl Default for AuthSettings {
@@ -104,6 +106,7 @@ impl Default for AuthSettings {
             lock_duration: Duration::from_secs(15 * 60),
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             hash_wait: Duration::from_secs(5),
+            session_cache: Duration::from_secs(5),
         }
     }
 }
@@ -194,6 +197,7 @@ impl Settings {
         a.lock_duration = secs("APP_LOGIN_LOCK_SECS", a.lock_duration)?;
         a.hash_concurrency = parse("APP_HASH_CONCURRENCY", a.hash_concurrency)?;
         a.hash_wait = millis("APP_HASH_WAIT_MS", a.hash_wait)?;
+        a.session_cache = millis("APP_SESSION_CACHE_MS", a.session_cache)?;
         Ok(s)
     }
 

@@ -8,7 +8,7 @@ use crate::{
     seed::demo,
     services::{
         accounting::calculation_tasks, accounting::charge_import, foundation::audit,
-        outpatient::appointments,
+        foundation::auth::SessionCache, outpatient::appointments,
     },
 };
 use actix_web::middleware::{Compress, from_fn};
@@ -23,6 +23,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pub db: DatabaseConnection,
+    sessions: Arc<SessionCache>,
 }
 
 impl Application {
@@ -73,7 +74,9 @@ impl Application {
         let sweep_every = settings.no_show_sweep_interval;
         let hashes = HashGate::new(settings.auth.hash_concurrency, settings.auth.hash_wait);
         let run_calculations = settings.run_calculations;
+        let sessions = Arc::new(SessionCache::new(settings.auth.session_cache));
         let state = web::Data::new(AppState {
+            sessions: sessions.clone(),
             db: db.clone(),
             keys,
             settings: Arc::new(settings),
@@ -118,11 +121,22 @@ impl Application {
         if run_calculations {
             calculation_tasks::spawn_runner(db.clone());
         }
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            sessions,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's session cache: a test that changes users or hospitals in the database by hand empties it,
+    /// as the cache's expiry would.
+    pub fn sessions(&self) -> Arc<SessionCache> {
+        self.sessions.clone()
     }
 
     /// Stops the server from elsewhere (benchmarks start several in one process).

@@ -239,6 +239,7 @@ pub async fn authenticate(
         let ip = client_ip(req.request(), state.settings.trust_proxy);
         let outcome = auth::authenticate(
             &state.db,
+            &state.sessions,
             &state.keys,
             state.settings.auth.password_policy,
             &token,

@@ -47,6 +47,8 @@ pub struct AppState {
     pub hashes: crate::auth::password::HashGate,
     /// Whether the database is known to be unreachable.
     pub health: crate::db::Health,
+    /// Sessions checked lately; whatever changes a session, a user or a hospital's settings empties it.
+    pub sessions: Arc<crate::services::foundation::auth::SessionCache>,
 }
 
 #[derive(OpenApi)]

@@ -24,9 +24,52 @@ pub struct Actor {
     pub session_id: i64,
     pub password_expired: bool,
     pub client_ip: Option<String>,
+    /// The hospital's settings as read with the session: its clock and its booking rules.
+    pub hospital: std::sync::Arc<HospitalSettings>,
+}
+
+/// What a request needs of its hospital besides the id, read with the session (and cached with it).
+#[derive(Debug, Clone)]
+pub struct HospitalSettings {
+    pub timezone: chrono_tz::Tz,
+    pub booking_rules: crate::domain::outpatient::booking_rules::BookingRules,
+}
+
+impl HospitalSettings {
+    /// The hospital's settings from its row (which the caller has read) and its booking rules.
+    pub async fn load(
+        conn: &impl ConnectionTrait,
+        hospital: &crate::entities::foundation::hospital::Model,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            timezone: zone_of(hospital),
+            booking_rules: outpatient::booking_rules::get(conn, hospital.id).await?,
+        })
+    }
+
+    /// The settings of hospital `hospital_id`, for work no session asked for (seeding, benchmarks).
+    pub async fn read(conn: &impl ConnectionTrait, hospital_id: i64) -> Result<Self, AppError> {
+        let hospital = crate::entities::foundation::hospital::Entity::find_by_id(hospital_id)
+            .one(conn)
+            .await?
+            .ok_or(AppError::NotFound("hospital"))?;
+        Self::load(conn, &hospital).await
+    }
+
+    /// The hospital's local time now.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .naive_local()
+    }
 }
 
 impl Actor {
+    /// The local time now in the actor's hospital: schedule dates, "today" and payment dates are local.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        self.hospital.local_now()
+    }
+
     /// A successful action by this actor on a resource, for the audit log.
     pub fn audit(
         &self,
@@ -63,6 +106,21 @@ where
         .one(conn)
         .await?
         .ok_or(AppError::NotFound(E::NOUN))
+}
+
+/// Selects every column of `E` as `{prefix}{column}`, as SeaORM's own joins do, so that one row of a join can
+/// be read back as several models with `FromQueryResult::from_query_result(&row, prefix)`.
+pub(crate) fn select_all_as<E: EntityTrait>(
+    q: &mut sea_orm::sea_query::SelectStatement,
+    prefix: &str,
+) {
+    use sea_orm::{IdenStatic, Iterable};
+    for c in E::Column::iter() {
+        q.expr_as(
+            c.select_as(c.into_expr()),
+            sea_orm::sea_query::Alias::new(format!("{prefix}{}", c.as_str())),
+        );
+    }
 }
 
 /// The row a request's `field` refers to, of the actor's hospital; a missing one is that field's error.
@@ -230,9 +288,13 @@ pub async fn local_now(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("hospital"))?;
-    let tz: chrono_tz::Tz = hospital
+    let tz = zone_of(&hospital);
+    Ok((tz, chrono::Utc::now().with_timezone(&tz).naive_local()))
+}
+
+fn zone_of(hospital: &crate::entities::foundation::hospital::Model) -> chrono_tz::Tz {
+    hospital
         .timezone
         .parse()
-        .unwrap_or(chrono_tz::Asia::Shanghai);
-    Ok((tz, chrono::Utc::now().with_timezone(&tz).naive_local()))
+        .unwrap_or(chrono_tz::Asia::Shanghai)
 }

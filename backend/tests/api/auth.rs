@@ -414,6 +414,8 @@ async fn a_deactivated_hospital_ends_its_sessions(app: TestApp) {
         .exec(&app.db)
         .await
         .unwrap();
+    // Deactivated outside the server (as the command line does): its session cache lets go within seconds.
+    app.forget_sessions();
     assert_access_refused(
         &app,
         &session.access,

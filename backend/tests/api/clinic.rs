@@ -102,6 +102,7 @@ pub async fn ensure_open_slots_today(app: &TestApp) {
         h.timezone = Set(HONOLULU.into());
         h.update(&app.db).await.unwrap();
     }
+    app.forget_sessions();
     assert!(!open_slots(local_now(app, app.hospital_a).await).is_empty());
 }
 

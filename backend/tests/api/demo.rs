@@ -16,7 +16,7 @@ use hospital::{
         outpatient::medical_record, outpatient::schedule,
     },
     seed::demo,
-    services::{Actor, local_now, outpatient::billings, outpatient::statistics},
+    services::{Actor, HospitalSettings, local_now, outpatient::billings, outpatient::statistics},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::{collections::HashMap, time::Instant};
@@ -26,8 +26,13 @@ db_tests!(
     the_demo_opens_with_patients_to_check_in_and_in_the_queues,
 );
 
-fn actor(user: &app_user::Model, role: Role) -> Actor {
+async fn actor(conn: &DatabaseConnection, user: &app_user::Model, role: Role) -> Actor {
     Actor {
+        hospital: std::sync::Arc::new(
+            HospitalSettings::read(conn, user.hospital_id)
+                .await
+                .unwrap(),
+        ),
         user_id: user.id,
         hospital_id: user.hospital_id,
         username: user.username.clone(),
@@ -363,7 +368,7 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
             .iter()
             .find(|u| u.hospital_id == b.hospital_id)
             .unwrap();
-        let actor = actor(admin, Role::Admin);
+        let actor = actor(&conn, admin, Role::Admin).await;
         let draft = billings::draft(&conn, &actor, b.medical_record_id)
             .await
             .unwrap();
@@ -392,9 +397,13 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let report = statistics::outpatient(&conn, &actor(&analyst, Role::Analyst), Default::default())
-        .await
-        .expect("statistics");
+    let report = statistics::outpatient(
+        &conn,
+        &actor(&conn, &analyst, Role::Analyst).await,
+        Default::default(),
+    )
+    .await
+    .expect("statistics");
     let t = report.totals;
     println!("H001, last 30 days: {t:?}");
     assert!(t.visits > 0 && t.appointments > t.visits && t.no_shows > 0);
@@ -523,7 +532,7 @@ async fn the_demo_model_is_active_and_covers_every_charge_leaf(
             .unwrap();
         let tree = hospital::services::accounting::dimension_nodes::tree(
             conn,
-            &actor(&admin, Role::Admin),
+            &actor(conn, &admin, Role::Admin).await,
             v.id,
         )
         .await

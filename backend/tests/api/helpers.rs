@@ -145,6 +145,7 @@ pub struct TestApp {
     pub hospital_a: i64,
     pub hospital_b: i64,
     tokens: Mutex<HashMap<String, String>>,
+    sessions: std::sync::Arc<hospital::services::foundation::auth::SessionCache>,
     cleanup: Option<Cleanup>,
     _dir: tempfile::TempDir,
 }
@@ -277,6 +278,7 @@ impl TestApp {
             .await
             .expect("start the server");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let sessions = app.sessions();
         tokio::spawn(app.run_until_stopped());
         Some(Self {
             backend,
@@ -287,9 +289,16 @@ impl TestApp {
             hospital_a,
             hospital_b,
             tokens: Mutex::new(HashMap::new()),
+            sessions,
             cleanup,
             _dir: dir,
         })
+    }
+
+    /// After a change to users or hospitals made in the database by hand: the server's session cache forgets
+    /// what it read, as its expiry would a few seconds later.
+    pub fn forget_sessions(&self) {
+        self.sessions.forget_all();
     }
 
     pub fn url(&self, path: &str) -> String {

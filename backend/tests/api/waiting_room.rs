@@ -486,6 +486,7 @@ async fn around_noon(app: &TestApp) -> NaiveDateTime {
     let mut h = h.into_active_model();
     h.timezone = Set(zone);
     h.update(&app.db).await.unwrap();
+    app.forget_sessions();
     clinic::local_now(app, app.hospital_a).await
 }
 

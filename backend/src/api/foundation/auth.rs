@@ -102,8 +102,10 @@ async fn refresh(
         body.0.refresh_token.trim(),
         &ip(&req, &state),
     )
-    .await?;
-    Ok(web::Json(tokens.into()))
+    .await;
+    // A reused refresh token ends its session.
+    state.sessions.forget_all();
+    Ok(web::Json(tokens?.into()))
 }
 
 /// End the session: its access and refresh tokens stop working.
@@ -111,6 +113,7 @@ async fn refresh(
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     auth::logout(&state.db, &user).await?;
+    state.sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -180,5 +183,6 @@ async fn change_password(
         body.new_password,
     )
     .await?;
+    state.sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

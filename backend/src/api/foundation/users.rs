@@ -199,15 +199,15 @@ async fn update(
     body: Json<UpdateUserRequest>,
 ) -> Result<web::Json<User>, AppError> {
     let changes = body.0.try_into()?;
-    Ok(web::Json(
-        service::update(
-            &state.db,
-            state.settings.auth.password_policy,
-            &user,
-            id.into_inner(),
-            changes,
-        )
-        .await?
-        .into(),
-    ))
+    let updated = service::update(
+        &state.db,
+        state.settings.auth.password_policy,
+        &user,
+        id.into_inner(),
+        changes,
+    )
+    .await?;
+    // A role, a disabled account or a new password takes effect at once.
+    state.sessions.forget_all();
+    Ok(web::Json(updated.into()))
 }

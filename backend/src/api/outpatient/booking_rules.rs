@@ -227,9 +227,10 @@ async fn replace(
     body: Json<BookingRules>,
 ) -> Result<web::Json<BookingRules>, AppError> {
     let rules = body.0.validate()?;
-    Ok(web::Json(
-        service::put(&state.db, &user, rules).await?.into(),
-    ))
+    let rules = service::put(&state.db, &user, rules).await?;
+    // The rules ride with the cached sessions.
+    state.sessions.forget_all();
+    Ok(web::Json(rules.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

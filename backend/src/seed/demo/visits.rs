@@ -218,6 +218,9 @@ pub(super) async fn generate(
         session_id: 0,
         password_expired: false,
         client_ip: None,
+        hospital: std::sync::Arc::new(
+            crate::services::HospitalSettings::read(txn, hospital_id).await?,
+        ),
     };
     let seed = hash(hospital_code) ^ mix(clinic.today.num_days_from_ce() as u64);
     let plan = plan(&clinic, &mut Rng::new(seed));

@@ -1,6 +1,6 @@
 //! Signing in and out: the token pair, refresh-token rotation with reuse detection, lockout, password changes.
 use crate::services::{
-    Actor,
+    Actor, HospitalSettings,
     foundation::audit::{self, Entry, Outcome},
     foundation::throttle,
 };
@@ -352,11 +352,96 @@ async fn hospital_is_active(
         .is_some_and(|h| h.is_active))
 }
 
+/// Sessions checked lately, so that a burst of requests does not read the session, the user, the hospital
+/// and its settings every time. An entry lives `ttl`; every change this server makes to sessions, users or a
+/// hospital's settings (sign-out, refresh, password, role, disabling, booking rules) empties the cache at
+/// once. A change made elsewhere (another instance, the command line, the database by hand) takes effect
+/// within `ttl`.
+pub struct SessionCache {
+    ttl: std::time::Duration,
+    inner: std::sync::Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    /// Bumped by every `forget_all`: a check that started before it must not store what it read.
+    generation: u64,
+    entries: std::collections::HashMap<i64, Checked>,
+}
+
+/// A live session as last read: what the actor is made of.
+#[derive(Clone)]
+struct Checked {
+    at: std::time::Instant,
+    user_id: i64,
+    hospital_id: i64,
+    username: String,
+    role: crate::domain::foundation::role::Role,
+    password_changed_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    hospital: std::sync::Arc<HospitalSettings>,
+}
+
+/// More entries than this and the expired ones are dropped on the next store.
+const CACHE_PRUNE_AT: usize = 10_000;
+
+impl SessionCache {
+    /// A cache whose entries live `ttl`; zero keeps nothing.
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            inner: Default::default(),
+        }
+    }
+
+    /// Forgets every session: the next request of each reads it again.
+    pub fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, session_id: i64) -> Option<Checked> {
+        self.lock()
+            .entries
+            .get(&session_id)
+            .filter(|c| c.at.elapsed() < self.ttl)
+            .cloned()
+    }
+
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn store(&self, session_id: i64, checked: Checked, read_in: u64) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.generation != read_in {
+            return;
+        }
+        if inner.entries.len() >= CACHE_PRUNE_AT {
+            let ttl = self.ttl;
+            inner.entries.retain(|_, c| c.at.elapsed() < ttl);
+        }
+        inner.entries.insert(session_id, checked);
+    }
+}
+
 /// The caller behind an access token: valid signature and expiry, a live session, an active user and
-/// hospital. Role and hospital come from the database, so a demotion takes effect at once.
+/// hospital. Role and hospital come from the database (or the cache, which every change here empties), so a
+/// demotion takes effect at once.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
     db: &DatabaseConnection,
+    cache: &SessionCache,
     keys: &JwtKeys,
     policy: PasswordPolicy,
     token: &str,
@@ -365,35 +450,68 @@ pub async fn authenticate(
     let invalid = || AppError::Unauthorized("the access token is invalid or has expired".into());
     let claims = keys.verify(token).map_err(|_| invalid())?;
     let user_id: i64 = claims.sub.parse().map_err(|_| invalid())?;
-    let (session, user) = match auth_session::Entity::find_by_id(claims.sid)
+    let now = Utc::now();
+    let checked = match cache.get(claims.sid) {
+        Some(checked) => checked,
+        None => {
+            let generation = cache.generation();
+            let checked = check_session(db, claims.sid).await?.ok_or_else(invalid)?;
+            cache.store(claims.sid, checked.clone(), generation);
+            checked
+        }
+    };
+    if checked.user_id != user_id || checked.hospital_id != claims.hid {
+        return Err(invalid());
+    }
+    if checked.expires_at <= now {
+        return Err(session_ended());
+    }
+    Ok(Actor {
+        user_id,
+        hospital_id: checked.hospital_id,
+        username: checked.username,
+        role: checked.role,
+        session_id: claims.sid,
+        password_expired: policy.is_expired(checked.password_changed_at, now),
+        client_ip,
+        hospital: checked.hospital,
+    })
+}
+
+/// Reads a session with its user, hospital and the hospital's settings; `None` for no such session, and
+/// `SESSION_ENDED` for one revoked, a disabled user or a deactivated hospital.
+async fn check_session(
+    db: &DatabaseConnection,
+    session_id: i64,
+) -> Result<Option<Checked>, AppError> {
+    let Some((session, Some(user))) = auth_session::Entity::find_by_id(session_id)
         .find_also_related(app_user::Entity)
         .one(db)
         .await?
-    {
-        Some((session, Some(user))) => (session, user),
-        _ => return Err(invalid()),
+    else {
+        return Ok(None);
     };
-    let now = Utc::now();
-    if session.user_id != user_id || user.hospital_id != claims.hid {
-        return Err(invalid());
+    if session.user_id != user.id {
+        return Ok(None);
     }
-    if session.revoked_at.is_some()
-        || session.expires_at <= now
-        || !user.is_active
-        || !hospital_is_active(db, user.hospital_id).await?
-    {
+    if session.revoked_at.is_some() || !user.is_active {
         return Err(session_ended());
     }
-    let role = user.role;
-    Ok(Actor {
-        user_id,
+    let hospital = hospital::Entity::find_by_id(user.hospital_id)
+        .one(db)
+        .await?
+        .filter(|h| h.is_active)
+        .ok_or_else(session_ended)?;
+    Ok(Some(Checked {
+        at: std::time::Instant::now(),
+        user_id: user.id,
         hospital_id: user.hospital_id,
         username: user.username,
-        role,
-        session_id: session.id,
-        password_expired: policy.is_expired(user.password_changed_at, now),
-        client_ip,
-    })
+        role: user.role,
+        password_changed_at: user.password_changed_at,
+        expires_at: session.expires_at,
+        hospital: std::sync::Arc::new(HospitalSettings::load(db, &hospital).await?),
+    }))
 }
 
 #[tracing::instrument(skip_all)]
@@ -461,4 +579,54 @@ pub async fn profile(
         .await?
         .ok_or(AppError::NotFound("hospital"))?;
     Ok((account, hospital))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as Std;
+
+    fn checked() -> Checked {
+        Checked {
+            at: std::time::Instant::now(),
+            user_id: 1,
+            hospital_id: 1,
+            username: "a".into(),
+            role: crate::domain::foundation::role::Role::FrontDesk,
+            password_changed_at: Utc::now(),
+            expires_at: Utc::now() + Duration::hours(1),
+            hospital: std::sync::Arc::new(HospitalSettings {
+                timezone: chrono_tz::Asia::Shanghai,
+                booking_rules: Default::default(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_check_that_started_before_a_change_is_not_kept() {
+        let cache = SessionCache::new(Std::from_secs(60));
+        let before = cache.generation();
+        cache.forget_all();
+        cache.store(7, checked(), before);
+        assert!(
+            cache.get(7).is_none(),
+            "read before the change, stored after it"
+        );
+        cache.store(7, checked(), cache.generation());
+        assert!(cache.get(7).is_some());
+        cache.forget_all();
+        assert!(cache.get(7).is_none());
+    }
+
+    #[test]
+    fn an_entry_lives_its_time_and_a_zero_cache_keeps_nothing() {
+        let cache = SessionCache::new(Std::ZERO);
+        cache.store(7, checked(), cache.generation());
+        assert!(cache.get(7).is_none());
+        let cache = SessionCache::new(Std::from_secs(60));
+        let mut old = checked();
+        old.at -= Std::from_secs(61);
+        cache.store(7, old, cache.generation());
+        assert!(cache.get(7).is_none(), "an entry past its time");
+    }
 }

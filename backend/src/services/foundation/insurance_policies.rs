@@ -2,7 +2,7 @@
 //! A bill is drawn under the policy in force on the hospital's local date and keeps it: a change is a new
 //! policy from a later date, and a policy that bills were drawn under can no longer be edited or removed.
 use crate::services::{
-    Actor, Page, PageRequest, find_owned, foundation::audit, foundation::insurance_types, local_now,
+    Actor, Page, PageRequest, find_owned, foundation::audit, foundation::insurance_types,
 };
 use crate::{
     db::begin_write,
@@ -98,7 +98,7 @@ pub async fn list(
     f: PolicyFilter,
     page: PageRequest,
 ) -> Result<Page<PolicyView>, AppError> {
-    let (_, now) = local_now(db, actor.hospital_id).await?;
+    let now = actor.local_now();
     let mut select = policy::Entity::find()
         .filter(policy::Column::HospitalId.eq(actor.hospital_id))
         .order_by_asc(policy::Column::InsuranceType)
@@ -181,7 +181,7 @@ pub async fn get(
     id: i64,
 ) -> Result<PolicyView, AppError> {
     let found = find_owned::<policy::Entity>(conn, actor, id).await?;
-    let (_, now) = local_now(conn, actor.hospital_id).await?;
+    let now = actor.local_now();
     let same_type = policy::Entity::find()
         .filter(policy::Column::HospitalId.eq(actor.hospital_id))
         .filter(policy::Column::InsuranceType.eq(found.insurance_type.clone()))

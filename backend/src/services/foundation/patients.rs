@@ -5,7 +5,7 @@ use crate::services::{
     foundation::audit,
     foundation::insurance_types,
     foundation::reference::{Reference, UniqueKey},
-    like_pattern, local_now, sort_by,
+    like_pattern, sort_by,
 };
 use crate::{
     domain::{
@@ -137,7 +137,7 @@ impl Reference for patient::Entity {
                 "does not match the birth date in the document number",
             ));
         }
-        let (_, now) = local_now(txn, actor.hospital_id).await?;
+        let now = actor.local_now();
         if input.dob > now.date() {
             return Err(AppError::invalid("dob", "must not be in the future"));
         }

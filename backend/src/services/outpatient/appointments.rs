@@ -5,7 +5,7 @@
 //! is race-free on every backend; on SQLite the transaction also opens with `BEGIN IMMEDIATE`.
 use crate::services::{
     Actor, find_owned, foundation::audit, local_now, outpatient::booking_rules,
-    outpatient::waitlist, referenced,
+    outpatient::waitlist, referenced, select_all_as,
 };
 use crate::{
     db::begin_write,
@@ -16,15 +16,15 @@ use crate::{
         outpatient::waitlist::WaitlistStatus,
     },
     entities::{
-        foundation::doctor, foundation::patient, outpatient::appointment,
+        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
         outpatient::medical_record, outpatient::schedule,
     },
     error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
 use chrono::{NaiveDateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -87,7 +87,18 @@ pub async fn take_place(
     conn: &impl ConnectionTrait,
     schedule_id: i64,
 ) -> Result<Option<i32>, DbErr> {
-    let taken = schedule::Entity::update_many()
+    Ok(take_place_row(conn, schedule_id)
+        .await?
+        .map(|s| s.last_queue_no))
+}
+
+/// [`take_place`], answering the schedule's row as the update left it (its `last_queue_no` is the number
+/// given): one statement where the database returns updated rows, the update and a read where it does not.
+async fn take_place_row(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<Option<schedule::Model>, DbErr> {
+    let update = schedule::Entity::update_many()
         .col_expr(
             schedule::Column::BookedCount,
             Expr::col(schedule::Column::BookedCount).add(1),
@@ -99,22 +110,15 @@ pub async fn take_place(
         .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(schedule::Column::Id.eq(schedule_id))
         .filter(schedule::Column::Status.eq(ScheduleStatus::Open))
-        .filter(Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)))
-        .exec(conn)
-        .await?
-        .rows_affected
-        == 1;
-    if !taken {
+        .filter(Expr::col(schedule::Column::BookedCount).lt(Expr::col(schedule::Column::Capacity)));
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.pop());
+    }
+    if update.exec(conn).await?.rows_affected != 1 {
         return Ok(None);
     }
     // Our own update holds the row, so the counter read back is the number we were given.
-    let queue_no: Option<i32> = schedule::Entity::find_by_id(schedule_id)
-        .select_only()
-        .column(schedule::Column::LastQueueNo)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(queue_no)
+    schedule::Entity::find_by_id(schedule_id).one(conn).await
 }
 
 async fn give_back_place(
@@ -151,8 +155,72 @@ pub fn check_bookable(slot: &schedule::Model, now: NaiveDateTime) -> Result<(), 
     Ok(())
 }
 
+/// What a booking reads before it writes, in one query: the patient, the schedule, its doctor and department.
+struct BookingRead {
+    patient: patient::Model,
+    slot: schedule::Model,
+    doctor: doctor::Model,
+    department: department::Model,
+}
+
+/// Reads a patient and a schedule of the actor's hospital with the schedule's doctor and department; a
+/// missing one is its field's error.
+async fn read_for_booking(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<BookingRead, AppError> {
+    let mut q = Query::select();
+    select_all_as::<patient::Entity>(&mut q, "p_");
+    select_all_as::<schedule::Entity>(&mut q, "s_");
+    select_all_as::<doctor::Entity>(&mut q, "d_");
+    select_all_as::<department::Entity>(&mut q, "t_");
+    q.from(schedule::Entity)
+        .inner_join(
+            doctor::Entity,
+            Expr::col((doctor::Entity, doctor::Column::Id))
+                .equals((schedule::Entity, schedule::Column::DoctorId)),
+        )
+        .inner_join(
+            department::Entity,
+            Expr::col((department::Entity, department::Column::Id))
+                .equals((schedule::Entity, schedule::Column::DepartmentId)),
+        )
+        .inner_join(
+            patient::Entity,
+            Expr::col((patient::Entity, patient::Column::Id))
+                .eq(patient_id)
+                .and(
+                    Expr::col((patient::Entity, patient::Column::HospitalId))
+                        .equals((schedule::Entity, schedule::Column::HospitalId)),
+                ),
+        )
+        .and_where(Expr::col((schedule::Entity, schedule::Column::Id)).eq(schedule_id))
+        .and_where(
+            Expr::col((schedule::Entity, schedule::Column::HospitalId)).eq(actor.hospital_id),
+        );
+    let statement = conn.get_database_backend().build(&q);
+    let Some(row) = conn.query_one_raw(statement).await? else {
+        // Say which one is missing.
+        referenced::<patient::Entity>(conn, actor, patient_id, "patient_id").await?;
+        referenced::<schedule::Entity>(conn, actor, schedule_id, "schedule_id").await?;
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "schedule {schedule_id} refers to a missing doctor or department"
+        )));
+    };
+    Ok(BookingRead {
+        patient: patient::Model::from_query_result(&row, "p_")?,
+        slot: schedule::Model::from_query_result(&row, "s_")?,
+        doctor: doctor::Model::from_query_result(&row, "d_")?,
+        department: department::Model::from_query_result(&row, "t_")?,
+    })
+}
+
 /// Books within the caller's transaction. `rules` are the hospital's booking rules, `None` for a walk-in
-/// (the patient is at the desk: no window, cutoff, limit or ban).
+/// (the patient is at the desk: no window, cutoff, limit or ban), who is checked in at once. The answer is
+/// built from what the transaction read and wrote: one read, the conditional update of the schedule, the
+/// appointment (and a walk-in's record).
 async fn book_in(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -160,75 +228,137 @@ async fn book_in(
     schedule_id: i64,
     rules: Option<&BookingRules>,
     now: NaiveDateTime,
-) -> Result<(appointment::Model, schedule::Model), AppError> {
+) -> Result<AppointmentView, AppError> {
     let walk_in = rules.is_none();
-    let patient = referenced::<patient::Entity>(conn, actor, patient_id, "patient_id").await?;
-    if !patient.is_active {
+    let read = read_for_booking(conn, actor, patient_id, schedule_id).await?;
+    if !read.patient.is_active {
         return Err(AppError::invalid("patient_id", "the patient is inactive"));
     }
-    let slot = referenced::<schedule::Entity>(conn, actor, schedule_id, "schedule_id").await?;
-    check_bookable(&slot, now)?;
-    if walk_in && slot.schedule_date != now.date() {
+    check_bookable(&read.slot, now)?;
+    if walk_in && read.slot.schedule_date != now.date() {
         return Err(AppError::Conflict {
             code: ErrorCode::NotToday,
             message: "a walk-in is for one of today's schedules".into(),
         });
     }
-    let duplicate = || AppError::Duplicate {
+    if let Some(rules) = rules {
+        booking_rules::check_window(rules, &read.slot, now)?;
+        booking_rules::check_patient(conn, rules, &read.patient, now).await?;
+    }
+    let Some(slot) = take_place_row(conn, schedule_id).await? else {
+        return Err(no_place(conn, patient_id, schedule_id).await?);
+    };
+    let now_utc = Utc::now();
+    let mut row = appointment::Model {
+        id: 0,
+        hospital_id: actor.hospital_id,
+        patient_id,
+        schedule_id,
+        queue_no: slot.last_queue_no,
+        status: AppointmentStatus::Booked,
+        check_in_time: None,
+        called_at: None,
+        assigned_room: None,
+        is_walk_in: walk_in,
+        from_waitlist: false,
+        requeued_at: None,
+        created_at: now_utc,
+        updated_at: now_utc,
+    };
+    if walk_in {
+        row.status = transition(row.status, AppointmentAction::CheckIn)?;
+        row.check_in_time = Some(now_utc);
+        row.assigned_room = Some(slot.room_no.clone());
+    }
+    let mut fresh = row.clone().into_active_model();
+    fresh.id = sea_orm::NotSet;
+    row.id = appointment::Entity::insert(fresh)
+        .exec(conn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate_booking(),
+            _ => e.into(),
+        })?
+        .last_insert_id;
+    let medical_record_id = if walk_in {
+        Some(open_record(conn, actor, &row, &slot).await?)
+    } else {
+        None
+    };
+    Ok(AppointmentView {
+        appointment: row,
+        schedule: slot,
+        patient: read.patient,
+        doctor: read.doctor,
+        department: read.department,
+        medical_record_id,
+    })
+}
+
+fn duplicate_booking() -> AppError {
+    AppError::Duplicate {
         field: "patient_id".into(),
         message: "already has an appointment on this schedule".into(),
-    };
+    }
+}
+
+/// Why no place was taken: the patient already has one, the schedule closed or was cancelled since it was
+/// read (a locking read sees the latest status), or it is full.
+async fn no_place(
+    conn: &impl ConnectionTrait,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<AppError, DbErr> {
     let existing = appointment::Entity::find()
         .filter(appointment::Column::PatientId.eq(patient_id))
         .filter(appointment::Column::ScheduleId.eq(schedule_id))
         .one(conn)
         .await?;
     if existing.is_some() {
-        return Err(duplicate());
+        return Ok(duplicate_booking());
     }
-    if let Some(rules) = rules {
-        booking_rules::check_window(rules, &slot, now)?;
-        booking_rules::check_patient(conn, rules, &patient, now).await?;
-    }
-    let Some(queue_no) = take_place(conn, schedule_id).await? else {
-        // Full — or closed or cancelled since it was read: a locking read sees the latest status.
-        let latest = schedule::Entity::find_by_id(schedule_id)
-            .lock_shared()
-            .one(conn)
-            .await?;
-        if let Some(s) = latest.filter(|s| s.status != ScheduleStatus::Open) {
-            return Err(AppError::Conflict {
-                code: ErrorCode::ScheduleNotOpen,
-                message: format!("the schedule is {}", s.status),
-            });
-        }
-        return Err(AppError::Conflict {
-            code: ErrorCode::SlotFull,
-            message: "the schedule has no place left".into(),
+    let latest = schedule::Entity::find_by_id(schedule_id)
+        .lock_shared()
+        .one(conn)
+        .await?;
+    if let Some(s) = latest.filter(|s| s.status != ScheduleStatus::Open) {
+        return Ok(AppError::Conflict {
+            code: ErrorCode::ScheduleNotOpen,
+            message: format!("the schedule is {}", s.status),
         });
-    };
-    let now_utc = Utc::now();
-    let created = appointment::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        patient_id: Set(patient_id),
-        schedule_id: Set(schedule_id),
-        queue_no: Set(queue_no),
-        status: Set(AppointmentStatus::Booked),
-        check_in_time: Set(None),
-        assigned_room: Set(None),
-        is_walk_in: Set(walk_in),
-        from_waitlist: Set(false),
-        created_at: Set(now_utc),
-        updated_at: Set(now_utc),
-        ..Default::default()
     }
-    .insert(conn)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(),
-        _ => e.into(),
-    })?;
-    Ok((created, slot))
+    Ok(AppError::Conflict {
+        code: ErrorCode::SlotFull,
+        message: "the schedule has no place left".into(),
+    })
+}
+
+/// The empty medical record of a patient just checked in; answers its id.
+async fn open_record(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    checked_in: &appointment::Model,
+    slot: &schedule::Model,
+) -> Result<i64, DbErr> {
+    let now = Utc::now();
+    let record = medical_record::ActiveModel {
+        hospital_id: Set(actor.hospital_id),
+        appointment_id: Set(checked_in.id),
+        doctor_id: Set(slot.doctor_id),
+        patient_id: Set(checked_in.patient_id),
+        diagnosis: Set(None),
+        diagnoses: Set(None),
+        treatment: Set(None),
+        prescription: Set(None),
+        visit_time: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok(medical_record::Entity::insert(record)
+        .exec(conn)
+        .await?
+        .last_insert_id)
 }
 
 /// Books a place: `BOOKED` with the next queue number.
@@ -298,44 +428,32 @@ async fn book_or_walk_in(
     schedule_id: i64,
     walk_in: bool,
 ) -> Result<AppointmentView, AppError> {
-    // Read before the transaction: on MySQL its snapshot must start after the patient's row is taken.
-    let rules = if walk_in {
-        None
-    } else {
-        Some(booking_rules::get(db, actor.hospital_id).await?)
-    };
+    let rules = (!walk_in).then_some(&actor.hospital.booking_rules);
     let txn = begin_write(db).await?;
-    if rules
-        .as_ref()
-        .is_some_and(|r| r.max_active_bookings.is_some())
-    {
+    if rules.is_some_and(|r| r.max_active_bookings.is_some()) {
         // Two bookings of one patient at once must not both pass the limit.
         lock_patient(&txn, actor, patient_id).await?;
     }
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
-    let (created, slot) =
-        match book_in(&txn, actor, patient_id, schedule_id, rules.as_ref(), now).await {
-            Ok(booked) => booked,
-            Err(e) if e.is_duplicate_of("patient_id") => {
-                drop(txn);
-                return Err(with_booking(db, e, patient_id, schedule_id).await);
-            }
-            Err(e) => return Err(e),
-        };
+    let now = actor.local_now();
+    let booked = match book_in(&txn, actor, patient_id, schedule_id, rules, now).await {
+        Ok(booked) => booked,
+        Err(e) if e.is_duplicate_of("patient_id") => {
+            drop(txn);
+            return Err(with_booking(db, e, patient_id, schedule_id).await);
+        }
+        Err(e) => return Err(e),
+    };
     let action = if walk_in {
         "APPOINTMENT_WALK_IN"
     } else {
         "APPOINTMENT_BOOK"
     };
     let entry = actor
-        .audit(action, "appointment", created.id)
-        .with_detail(json!({"schedule_id": schedule_id, "queue_no": created.queue_no}));
-    let row = if walk_in {
-        check_in_in(&txn, actor, created.id, &slot).await?
-    } else {
-        created
-    };
-    finish(txn, entry, row).await
+        .audit(action, "appointment", booked.appointment.id)
+        .with_detail(json!({"schedule_id": schedule_id, "queue_no": booked.appointment.queue_no}));
+    audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok(booked)
 }
 
 /// Takes the patient's row for the rest of the transaction (a no-op update); an unknown patient is left for
@@ -390,7 +508,7 @@ pub async fn move_to(
     id: i64,
     target_id: i64,
 ) -> Result<AppointmentView, AppError> {
-    let rules = booking_rules::get(db, actor.hospital_id).await?;
+    let rules = actor.hospital.booking_rules.clone();
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if current.schedule_id == target_id {
@@ -430,7 +548,7 @@ pub async fn move_to(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("schedule"))?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     check_bookable(&target, now)?;
     booking_rules::check_window(&rules, &target, now)?;
     let on_target = appointment::Entity::find()
@@ -514,23 +632,7 @@ async fn check_in_in(
         .filter(appointment::Column::Id.eq(id))
         .exec(conn)
         .await?;
-    let now = Utc::now();
-    medical_record::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        appointment_id: Set(id),
-        doctor_id: Set(slot.doctor_id),
-        patient_id: Set(checked_in.patient_id),
-        diagnosis: Set(None),
-        diagnoses: Set(None),
-        treatment: Set(None),
-        prescription: Set(None),
-        visit_time: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    open_record(conn, actor, &checked_in, slot).await?;
     get(conn, actor, id).await
 }
 
@@ -566,7 +668,7 @@ pub async fn check_in(
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     let slot = lock_schedule(&txn, actor.hospital_id, current.schedule_id).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     if slot.schedule_date != now.date() && current.status == AppointmentStatus::Booked {
         return Err(AppError::Conflict {
             code: ErrorCode::NotToday,
@@ -592,7 +694,7 @@ pub async fn mark_no_show(
     let txn = begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     let slot = find_owned::<schedule::Entity>(&txn, actor, current.schedule_id).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     if current.status == AppointmentStatus::Booked
         && !has_ended(slot.schedule_date, slot.time_slot, now)
     {
@@ -805,7 +907,7 @@ pub async fn list(
     let mut select =
         appointment::Entity::find().filter(appointment::Column::HospitalId.eq(actor.hospital_id));
     let date = if today {
-        Some(local_now(db, actor.hospital_id).await?.1.date())
+        Some(actor.local_now().date())
     } else {
         f.date
     };

@@ -2,8 +2,8 @@
 //! idempotent payment that writes the paid lines to `charge_details`, and refunds that reverse them.
 use crate::services::{
     Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit,
-    foundation::insurance_policies, local_now, outpatient::appointments,
-    outpatient::medical_records, outpatient::settlements,
+    foundation::insurance_policies, outpatient::appointments, outpatient::medical_records,
+    outpatient::settlements,
 };
 use crate::{
     auth::sha256_hex,
@@ -190,7 +190,7 @@ async fn draft_of(
         .collect::<Result<Vec<_>, _>>()?;
     let total = rules::total(lines.iter().map(|l| l.amount))
         .map_err(|e| AppError::invalid("prescription", e.to_string()))?;
-    let (_, now) = local_now(conn, actor.hospital_id).await?;
+    let now = actor.local_now();
     let policy = insurance_policies::in_force_on(
         conn,
         actor.hospital_id,
@@ -357,7 +357,7 @@ pub async fn pay(
     }
     let txn = begin_write(db).await?;
     get(&txn, actor, id).await?;
-    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let local = actor.local_now();
     settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
     // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
@@ -639,7 +639,7 @@ pub async fn refund(
 ) -> Result<billing::Model, AppError> {
     let txn = begin_write(db).await?;
     get(&txn, actor, id).await?;
-    let (_, local) = local_now(&txn, actor.hospital_id).await?;
+    let local = actor.local_now();
     settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
     let now = Utc::now();
     // By primary key and status, as in `pay`.

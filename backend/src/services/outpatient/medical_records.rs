@@ -2,8 +2,7 @@
 //! and a structured prescription of catalogue items. A doctor sees only their own patients; a billed record
 //! is locked.
 use crate::services::{
-    Actor, find_owned, foundation::audit, foundation::diagnoses, local_now,
-    outpatient::appointments,
+    Actor, find_owned, foundation::audit, foundation::diagnoses, outpatient::appointments,
 };
 use crate::{
     db::begin_write,
@@ -163,7 +162,7 @@ pub struct QueueEntry {
 #[tracing::instrument(skip_all)]
 pub async fn queue(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<QueueEntry>, AppError> {
     let me = doctor_of(db, actor).await?;
-    let (_, now) = local_now(db, actor.hospital_id).await?;
+    let now = actor.local_now();
     let slots = schedule::Entity::find()
         .filter(schedule::Column::DoctorId.eq(me.id))
         .filter(schedule::Column::ScheduleDate.eq(now.date()))

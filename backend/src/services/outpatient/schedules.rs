@@ -1,8 +1,8 @@
 //! Schedules (排班): creating them one at a time or a week from a template, closing and cancelling them,
 //! and listing them with the places left.
 use crate::services::{
-    Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit, local_now,
-    outpatient::appointments, outpatient::booking_rules, outpatient::waitlist, referenced,
+    Actor, Page, PageRequest, fetch_page, find_owned, foundation::audit, outpatient::appointments,
+    outpatient::waitlist, referenced,
 };
 use crate::{
     db::begin_write,
@@ -98,8 +98,8 @@ pub async fn list(
     }
     if f.available == Some(true) {
         // Bookable: open, a place left, a slot that has not ended yet, and within the booking rules' window.
-        let (_, now) = local_now(db, actor.hospital_id).await?;
-        let rules = booking_rules::get(db, actor.hospital_id).await?;
+        let now = actor.local_now();
+        let rules = actor.hospital.booking_rules.clone();
         if let Some(first) = rules.first_open_date(now) {
             select = select.filter(schedule::Column::ScheduleDate.gte(first));
         }
@@ -223,7 +223,7 @@ pub async fn create(
 ) -> Result<schedule::Model, AppError> {
     check_capacity(s.capacity)?;
     let txn = begin_write(db).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     if s.date < now.date() {
         return Err(AppError::invalid("date", "is in the past"));
     }
@@ -262,7 +262,7 @@ pub async fn create_week(
         })?;
     }
     let txn = begin_write(db).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     let mut outcome = WeekOutcome::default();
     for (i, line) in lines.iter().enumerate() {
         let department_id = doctor_department(&txn, actor, line.doctor_id)

@@ -2,7 +2,7 @@
 //! Once an administrator closes a day, it takes no new payment or refund: closing takes the hospital's row
 //! exclusively (FOR UPDATE) and every payment and refund takes it shared (FOR SHARE) before it checks the day,
 //! so a payment either lands before the close, and in its totals, or is refused after it.
-use crate::services::{Actor, foundation::audit, local_now, xlsx_number};
+use crate::services::{Actor, foundation::audit, xlsx_number};
 use crate::{
     db::begin_write,
     domain::{foundation::money::Amount, outpatient::billing::PaymentMethod},
@@ -222,7 +222,7 @@ pub async fn close(
         .lock_exclusive()
         .one(&txn)
         .await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     if day > now.date() {
         return Err(AppError::invalid("day", "must be today or earlier"));
     }

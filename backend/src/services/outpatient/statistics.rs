@@ -4,7 +4,7 @@
 //! Three grouped queries — appointments by their schedule's date, payments by `paid_on`, refunds by
 //! `refunded_on` — each `GROUP BY (bucket, department)` in SQL; Rust only merges their rows by key. The bucket
 //! is a `YYYY-MM-DD` string built in SQL, with a different expression per backend.
-use crate::services::{Actor, local_now};
+use crate::services::Actor;
 use crate::{
     domain::{foundation::money::Amount, outpatient::appointment::AppointmentStatus},
     entities::{
@@ -210,7 +210,7 @@ pub async fn outpatient(
     actor: &Actor,
     params: OutpatientParams,
 ) -> Result<Report, AppError> {
-    let (_, now) = local_now(conn, actor.hospital_id).await?;
+    let now = actor.local_now();
     let range = validate(params, now.date())?;
     let sql = Sql {
         backend: conn.get_database_backend(),

@@ -5,8 +5,8 @@
 //! Every write takes the schedule's row first, as booking does, so joins, releases and promotions of one
 //! schedule run one after another.
 use crate::services::{
-    Actor, find_owned, foundation::audit, local_now, outpatient::appointments,
-    outpatient::booking_rules, referenced,
+    Actor, find_owned, foundation::audit, outpatient::appointments, outpatient::booking_rules,
+    referenced,
 };
 use crate::{
     db::begin_write,
@@ -152,9 +152,9 @@ pub async fn join(
         return Err(AppError::invalid("patient_id", "the patient is inactive"));
     }
     let slot = appointments::lock_schedule(&txn, actor.hospital_id, schedule_id).await?;
-    let (_, now) = local_now(&txn, actor.hospital_id).await?;
+    let now = actor.local_now();
     appointments::check_bookable(&slot, now)?;
-    let rules = booking_rules::get(&txn, actor.hospital_id).await?;
+    let rules = actor.hospital.booking_rules.clone();
     booking_rules::check_window(&rules, &slot, now)?;
     if slot.booked_count < slot.capacity {
         return Err(AppError::Conflict {
