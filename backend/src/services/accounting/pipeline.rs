@@ -5,7 +5,10 @@
 //! holds its claim (see [`begin`]), so a runner that lost its lease writes and deletes nothing more. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
-use super::sql::{Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf, dept_column};
+use super::sql::{
+    CHARGE_LEAF, CREDITED_DEPARTMENT, Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE,
+    credited_leaf, dept_column,
+};
 use crate::{
     db,
     domain::{
@@ -190,34 +193,33 @@ async fn chunks(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Option<Vec
     Ok(Some(codes))
 }
 
-/// Runs `statement(field, chunk)` for both department fields and every chunk, each chunk in a short write
-/// transaction on SQLite; returns the rows written.
+/// Runs `build(field, chunk)`: on SQLite for both department fields and every chunk, each chunk in a short
+/// write transaction (so the front desk's writes get the lock between them); elsewhere once for both fields
+/// (`field` `None`), one pass over the period's lines. Returns the rows written.
 async fn per_department<P: Progress>(
     db: &DatabaseConnection,
     run: &Run,
     progress: &mut P,
-    build: impl Fn(DeptField, Option<&str>) -> (String, Vec<Value>),
+    build: impl Fn(Option<DeptField>, Option<&str>) -> (String, Vec<Value>),
 ) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let mut rows = 0;
-    let fields = [DeptField::Prescribing, DeptField::Executing];
     match chunks(db, run).await? {
         None => {
-            for (i, field) in fields.into_iter().enumerate() {
-                let (sql, values) = build(field, None);
-                let txn = begin(db, run).await?;
-                rows += d.exec(&txn, &sql, values).await?.rows_affected();
-                txn.commit().await?;
-                progress.step_progress((i + 1) as f64 / 2.0).await?;
-            }
+            let (sql, values) = build(None, None);
+            let txn = begin(db, run).await?;
+            rows += d.exec(&txn, &sql, values).await?.rows_affected();
+            txn.commit().await?;
+            progress.step_progress(1.0).await?;
         }
         Some(codes) => {
+            let fields = [DeptField::Prescribing, DeptField::Executing];
             let total = (codes.len() * 2).max(1);
             let mut done = 0;
             for code in &codes {
                 let txn = begin(db, run).await?;
                 for field in fields {
-                    let (sql, values) = build(field, Some(code));
+                    let (sql, values) = build(Some(field), Some(code));
                     rows += d.exec(&txn, &sql, values).await?.rows_affected();
                     done += 1;
                 }
@@ -233,10 +235,13 @@ async fn per_department<P: Progress>(
 /// to the node, the node's department field names a department of the hospital, its business type is in the
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
-fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
-    let col = dept_column(field);
+fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> String {
+    let (department, leaf) = match field {
+        Some(field) => (format!("c.{}", dept_column(field)), credited_leaf(field)),
+        None => (CREDITED_DEPARTMENT.to_owned(), CHARGE_LEAF.to_owned()),
+    };
     let chunk = if chunk.is_some() {
-        format!(" AND c.{col} = ?")
+        format!(" AND {department} = ?")
     } else {
         String::new()
     };
@@ -244,9 +249,8 @@ fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
         "FROM charge_details c \
          JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
          JOIN dimension_node n ON n.id = m.node_id AND {leaf} \
-         JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
+         JOIN department d ON d.hospital_id = c.hospital_id AND d.code = {department} \
          WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} AND {TAKES_BUSINESS_TYPE}",
-        leaf = credited_leaf(field),
         visible = charge_import::visible("c", Some(run.charges_up_to)),
     )
 }
@@ -632,35 +636,10 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
     let txn = begin(db, run).await?;
     let task_run = || vec![v(run.task_id), v(run.run_no)];
     let leaf = "NOT EXISTS (SELECT 1 FROM dimension_node ch WHERE ch.parent_id = calculation_results.node_id)";
-    d.exec(
-        &txn,
-        &format!(
-            "UPDATE calculation_results SET weight = \
-             (SELECT n.weight FROM dimension_node n WHERE n.id = calculation_results.node_id) \
-             WHERE task_id = ? AND run_no = ? AND {leaf}"
-        ),
-        task_run(),
-    )
-    .await?;
-    for a in adjustments
-        .iter()
-        .filter(|a| a.skip_reason.is_none() && a.adjusted_weight != a.original_weight)
-    {
-        d.exec(
-            &txn,
-            "UPDATE calculation_results SET weight = ? WHERE task_id = ? AND run_no = ? AND department_id = ? \
-             AND node_id = ?",
-            vec![
-                v(a.adjusted_weight),
-                v(run.task_id),
-                v(run.run_no),
-                v(a.department_id),
-                v(a.node_id),
-            ],
-        )
-        .await?;
-    }
-    if !adjustments.is_empty() {
+    let adjusted = !adjustments.is_empty();
+    // The verdicts first, so that one statement gives every leaf its weight: the adjusted one where a rule
+    // applied, the node's otherwise.
+    if adjusted {
         let models: Vec<orientation_adjustment_detail::ActiveModel> = adjustments
             .into_iter()
             .map(|a| orientation_adjustment_detail::ActiveModel {
@@ -687,6 +666,26 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
                 .await?;
         }
     }
+    let node_weight =
+        "(SELECT n.weight FROM dimension_node n WHERE n.id = calculation_results.node_id)";
+    let weight = if adjusted {
+        format!(
+            "COALESCE((SELECT a.adjusted_weight FROM orientation_adjustment_detail a \
+             WHERE a.task_id = calculation_results.task_id AND a.run_no = calculation_results.run_no \
+             AND a.department_id = calculation_results.department_id \
+             AND a.node_id = calculation_results.node_id AND a.skip_reason IS NULL), {node_weight})"
+        )
+    } else {
+        node_weight.to_owned()
+    };
+    d.exec(
+        &txn,
+        &format!(
+            "UPDATE calculation_results SET weight = {weight} WHERE task_id = ? AND run_no = ? AND {leaf}"
+        ),
+        task_run(),
+    )
+    .await?;
     // value = base × weight: amount for charges, quantity for workload, −amount for cost (cost deducts).
     let value = format!(
         "CASE (SELECT n.kind FROM dimension_node n WHERE n.id = calculation_results.node_id) \
@@ -713,37 +712,37 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
     .await?;
     let parents = insert_parents(&txn, run, &tree).await?;
     // Each node's share of its siblings' values = its value ÷ its parent's (the sum of the siblings); a root's
-    // is 1. The rows move to a scratch run number so the new ones can read them (MySQL cannot update a table
-    // from a subquery on itself).
-    let scratch = -run.run_no;
+    // is 1. Every other node's parent has a row (the parents are the ancestors of the leaves' rows), found by
+    // the results' unique key.
     d.exec(
         &txn,
-        "UPDATE calculation_results SET run_no = ? WHERE task_id = ? AND run_no = ? AND business_type = ''",
-        vec![v(scratch), v(run.task_id), v(run.run_no)],
+        "UPDATE calculation_results SET ratio = 10000 \
+         WHERE task_id = ? AND run_no = ? AND business_type = '' AND parent_id IS NULL",
+        task_run(),
     )
     .await?;
-    d.exec(
-        &txn,
-        &format!(
-            "INSERT INTO calculation_results ({RESULT_COLUMNS}, ratio) \
-             SELECT x.hospital_id, x.task_id, ?, x.department_id, x.node_id, x.parent_id, x.business_type, \
-             x.amount, x.quantity, x.weight, x.value, x.created_at, \
-             CASE WHEN x.parent_id IS NULL THEN 10000 ELSE {ratio} END \
-             FROM calculation_results x LEFT JOIN calculation_results p ON p.task_id = x.task_id \
-             AND p.run_no = x.run_no AND p.department_id = x.department_id AND p.node_id = x.parent_id \
-             AND p.business_type = '' \
-             WHERE x.task_id = ? AND x.run_no = ?",
-            ratio = d.ratio("x.value", "p.value")
-        ),
-        vec![v(run.run_no), v(run.task_id), v(scratch)],
-    )
-    .await?;
-    d.exec(
-        &txn,
-        "DELETE FROM calculation_results WHERE task_id = ? AND run_no = ?",
-        vec![v(run.task_id), v(scratch)],
-    )
-    .await?;
+    // MySQL cannot update a table from a subquery on itself, but it can join it to itself.
+    let x = if d.0 == DbBackend::MySql {
+        "x"
+    } else {
+        "calculation_results"
+    };
+    let on = format!(
+        "p.task_id = {x}.task_id AND p.run_no = {x}.run_no AND p.department_id = {x}.department_id \
+         AND p.node_id = {x}.parent_id AND p.business_type = ''"
+    );
+    let ratio = d.ratio(&format!("{x}.value"), "p.value");
+    let only = format!("{x}.task_id = ? AND {x}.run_no = ? AND {x}.business_type = ''");
+    let share = if d.0 == DbBackend::MySql {
+        format!(
+            "UPDATE calculation_results x JOIN calculation_results p ON {on} SET x.ratio = {ratio} WHERE {only}"
+        )
+    } else {
+        format!(
+            "UPDATE calculation_results SET ratio = {ratio} FROM calculation_results p WHERE {on} AND {only}"
+        )
+    };
+    d.exec(&txn, &share, task_run()).await?;
     integers_only(&txn, run, "calculation_results", &["value", "ratio"]).await?;
     txn.commit().await?;
     log.push(format!(

@@ -146,6 +146,14 @@ pub fn credited_leaf(field: DeptField) -> String {
     format!("n.kind = 'CHARGE' AND n.dept_field = '{}'", field.as_str())
 }
 
+/// Every CHARGE leaf `n` that credits a department field, whichever ([`credited_leaf`] of both).
+pub const CHARGE_LEAF: &str = "n.kind = 'CHARGE' AND n.dept_field IN ('PRESCRIBING', 'EXECUTING')";
+
+/// The department code a CHARGE leaf `n` credits a line `c` to, by the field the leaf reads (as
+/// [`dept_column`]): both fields in one pass over the lines.
+pub const CREDITED_DEPARTMENT: &str = "CASE n.dept_field WHEN 'PRESCRIBING' THEN c.prescribing_dept_code \
+     ELSE c.executing_dept_code END";
+
 /// A leaf `n` takes a charge line `c` of its business-type scope.
 pub const TAKES_BUSINESS_TYPE: &str =
     "(n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)";
@@ -157,6 +165,17 @@ pub const KEPT_BUSINESS_TYPE: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_credits_what_each_field_credits() {
+        for field in [DeptField::Prescribing, DeptField::Executing] {
+            assert!(CHARGE_LEAF.contains(&format!("'{}'", field.as_str())));
+            assert!(CREDITED_DEPARTMENT.contains(dept_column(field)));
+        }
+        assert!(
+            CREDITED_DEPARTMENT.contains(&format!("WHEN '{}'", DeptField::Prescribing.as_str()))
+        );
+    }
 
     #[test]
     fn postgres_placeholders_are_numbered() {
