@@ -122,6 +122,12 @@ impl Pending {
         Ok(())
     }
 
+    /// Renews the lease on its own, for an import whose writing takes longer than the lease (PostgreSQL's
+    /// COPY and one `INSERT … SELECT`).
+    pub async fn keep_alive(&self, db: &DatabaseConnection) -> Result<(), AppError> {
+        self.renew(db).await
+    }
+
     async fn renew(&self, conn: &impl ConnectionTrait) -> Result<(), AppError> {
         let held = charge_import::Entity::update_many()
             .col_expr(
@@ -193,8 +199,15 @@ impl Pending {
     }
 }
 
-/// Removes a pending import's lines, a chunk per transaction, then the import.
+/// Removes a pending import's staging table (PostgreSQL), its lines, a chunk per transaction, then the import.
 async fn discard_id(db: &DatabaseConnection, id: i64) -> Result<(), AppError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!(
+            "DROP TABLE IF EXISTS {}",
+            super::imports::staging_table(id)
+        ))
+        .await?;
+    }
     loop {
         let txn = begin_write(db).await?;
         // A chunk of ids first: MySQL and SQLite (as built) have no DELETE … LIMIT in common with PostgreSQL.

@@ -40,6 +40,10 @@ use std::{
     sync::Arc,
 };
 
+mod copy;
+
+pub(crate) use copy::staging_table;
+
 /// At most this many problems are listed in a refusal; the rest are only counted.
 pub const MAX_LISTED: usize = 1000;
 /// The widest layout (charge lines).
@@ -154,6 +158,9 @@ pub async fn import_charges(
     let layout = Arc::new(ChargeLayout {
         tz: hospital_tz(db, hospital_id).await?,
     });
+    if db.get_database_backend() == DbBackend::Postgres {
+        return copy::import_charges(db, importer, layout, upload, progress).await;
+    }
     let scan = validate(db, importer, &layout, &upload, "IMPORT_CHARGES", &progress).await?;
     let pending = charge_import::open(db, hospital_id).await?;
     let target = Target::Chunked { db, pending };
@@ -169,6 +176,21 @@ pub async fn import_charges(
         periods: scan.periods.into_iter().collect(),
         sha256: scan.sha256,
     };
+    if let Err(e) = complete_charges(db, importer, &upload, pending, &summary).await {
+        return Err(discard_after(db, pending, e).await);
+    }
+    Ok(summary)
+}
+
+/// Completes a charge import whose lines are written: from this commit on readers see them all, and the audit
+/// log has its entry.
+async fn complete_charges(
+    db: &DatabaseConnection,
+    importer: Importer<'_>,
+    upload: &Upload<'_>,
+    pending: charge_import::Pending,
+    summary: &ChargeSummary,
+) -> Result<(), AppError> {
     let entry = importer
         .audit("IMPORT_CHARGES", &summary.sha256)
         .with_detail(json!({
@@ -178,20 +200,17 @@ pub async fn import_charges(
             "already_present": summary.already_present,
             "periods": period_names(&summary.periods),
         }));
-    let completed = pending
+    pending
         .complete(db, async |txn| {
             audit::record(txn, entry).await?;
             Ok(())
         })
-        .await;
-    if let Err(e) = completed {
-        return Err(discard_after(db, pending, e).await);
-    }
+        .await?;
     crate::metrics::get()
         .imported_rows
         .with_label_values(&["charges"])
         .inc_by(summary.rows);
-    Ok(summary)
+    Ok(())
 }
 
 /// Removes a pending import that failed, and answers the error that failed it. When even the removal fails
@@ -308,6 +327,16 @@ struct ChargeLayout {
     tz: chrono_tz::Tz,
 }
 
+impl ChargeLayout {
+    /// A line that repeats line `first_line`'s `source_line_id` with other content.
+    fn repeat(key: &str, first_line: u64) -> FieldProblem {
+        FieldProblem::new(
+            "source_line_id",
+            format!("{key} is also on line {first_line}, with different content"),
+        )
+    }
+}
+
 impl Layout for ChargeLayout {
     type Row = ChargeLine;
 
@@ -331,10 +360,7 @@ impl Layout for ChargeLayout {
     }
 
     fn duplicate(&self, key: &str, first_line: u64) -> FieldProblem {
-        FieldProblem::new(
-            "source_line_id",
-            format!("{key} is also on line {first_line}, with different content"),
-        )
+        Self::repeat(key, first_line)
     }
 
     fn period(&self, row: &ChargeLine) -> Period {
@@ -723,23 +749,7 @@ fn scan<L: Layout>(
         }
     })?;
     rejection.rows = rows;
-    match header {
-        Header::Missing => reject(
-            &mut rejection,
-            1,
-            FieldProblem::new(
-                "",
-                format!(
-                    "the file is empty; its first line must be the header {}",
-                    columns.join(",")
-                ),
-            ),
-        ),
-        Header::Refused(line, problems) => problems
-            .into_iter()
-            .for_each(|p| reject(&mut rejection, line, p)),
-        Header::Good => {}
-    }
+    refuse_header(&mut rejection, header, columns);
     keys.sort_unstable();
     let repeats = keys.windows(2).any(|w| w[0].0 == w[1].0);
     let suspects: HashSet<u64> = keys
@@ -762,6 +772,27 @@ fn scan<L: Layout>(
     // By line; within a line, in the order the checks found them (column order).
     rejection.errors.sort_by_key(|p| p.row);
     Ok(Err((rejection, sha256)))
+}
+
+/// Adds a missing or refused header to the refusal.
+fn refuse_header(rejection: &mut ImportReport, header: Header, columns: &[&'static str]) {
+    match header {
+        Header::Missing => reject(
+            rejection,
+            1,
+            FieldProblem::new(
+                "",
+                format!(
+                    "the file is empty; its first line must be the header {}",
+                    columns.join(",")
+                ),
+            ),
+        ),
+        Header::Refused(line, problems) => problems
+            .into_iter()
+            .for_each(|p| reject(rejection, line, p)),
+        Header::Good => {}
+    }
 }
 
 /// Reads the file again for the rows whose key hash had two contents, and reports every row that repeats
