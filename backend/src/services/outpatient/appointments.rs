@@ -61,23 +61,36 @@ pub async fn apply(
         update = update.col_expr(appointment::Column::CheckInTime, Expr::value(now));
     }
     if update.exec(conn).await?.rows_affected == 0 {
-        // A locking read: under MySQL's REPEATABLE READ a plain one would still see the status we lost to.
-        let latest = appointment::Entity::find_by_id(id)
-            .filter(appointment::Column::HospitalId.eq(actor.hospital_id))
-            .lock_shared()
-            .one(conn)
-            .await?
-            .ok_or(AppError::NotFound("appointment"))?;
-        let now_status = latest.status;
-        return Err(transition(now_status, action)
+        return Err(lost_race(conn, actor, id, action).await);
+    }
+    get(conn, actor, id).await
+}
+
+/// Why a compare-and-set of an appointment's status found another status: the transition refused from the
+/// status it has now.
+async fn lost_race(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    action: AppointmentAction,
+) -> AppError {
+    // A locking read: under MySQL's REPEATABLE READ a plain one would still see the status we lost to.
+    let latest = appointment::Entity::find_by_id(id)
+        .filter(appointment::Column::HospitalId.eq(actor.hospital_id))
+        .lock_shared()
+        .one(conn)
+        .await;
+    match latest {
+        Err(e) => e.into(),
+        Ok(None) => AppError::NotFound("appointment"),
+        Ok(Some(latest)) => transition(latest.status, action)
             .err()
             .map(AppError::from)
             .unwrap_or(AppError::Conflict {
                 code: ErrorCode::ConcurrentUpdate,
                 message: "the appointment changed while this request ran; try again".into(),
-            }));
+            }),
     }
-    get(conn, actor, id).await
 }
 
 /// Takes a place on the schedule: one conditional update, so two bookings can never take the last place.
@@ -155,7 +168,8 @@ pub fn check_bookable(slot: &schedule::Model, now: NaiveDateTime) -> Result<(), 
     Ok(())
 }
 
-/// What a booking reads before it writes, in one query: the patient, the schedule, its doctor and department.
+/// What a booking or a check-in reads before it writes, in one query: the patient, the schedule, its doctor
+/// and department.
 struct BookingRead {
     patient: patient::Model,
     slot: schedule::Model,
@@ -163,14 +177,9 @@ struct BookingRead {
     department: department::Model,
 }
 
-/// Reads a patient and a schedule of the actor's hospital with the schedule's doctor and department; a
-/// missing one is its field's error.
-async fn read_for_booking(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    patient_id: i64,
-    schedule_id: i64,
-) -> Result<BookingRead, AppError> {
+/// A query for the schedule with its doctor and department and a patient (which the caller joins), each model's
+/// columns under its own prefix.
+fn joined_select() -> sea_orm::sea_query::SelectStatement {
     let mut q = Query::select();
     select_all_as::<patient::Entity>(&mut q, "p_");
     select_all_as::<schedule::Entity>(&mut q, "s_");
@@ -186,20 +195,41 @@ async fn read_for_booking(
             department::Entity,
             Expr::col((department::Entity, department::Column::Id))
                 .equals((schedule::Entity, schedule::Column::DepartmentId)),
-        )
-        .inner_join(
-            patient::Entity,
-            Expr::col((patient::Entity, patient::Column::Id))
-                .eq(patient_id)
-                .and(
-                    Expr::col((patient::Entity, patient::Column::HospitalId))
-                        .equals((schedule::Entity, schedule::Column::HospitalId)),
-                ),
-        )
-        .and_where(Expr::col((schedule::Entity, schedule::Column::Id)).eq(schedule_id))
-        .and_where(
-            Expr::col((schedule::Entity, schedule::Column::HospitalId)).eq(actor.hospital_id),
         );
+    q
+}
+
+impl BookingRead {
+    fn from_row(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        Ok(Self {
+            patient: patient::Model::from_query_result(row, "p_")?,
+            slot: schedule::Model::from_query_result(row, "s_")?,
+            doctor: doctor::Model::from_query_result(row, "d_")?,
+            department: department::Model::from_query_result(row, "t_")?,
+        })
+    }
+}
+
+/// Reads a patient and a schedule of the actor's hospital with the schedule's doctor and department; a
+/// missing one is its field's error.
+async fn read_for_booking(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    patient_id: i64,
+    schedule_id: i64,
+) -> Result<BookingRead, AppError> {
+    let mut q = joined_select();
+    q.inner_join(
+        patient::Entity,
+        Expr::col((patient::Entity, patient::Column::Id))
+            .eq(patient_id)
+            .and(
+                Expr::col((patient::Entity, patient::Column::HospitalId))
+                    .equals((schedule::Entity, schedule::Column::HospitalId)),
+            ),
+    )
+    .and_where(Expr::col((schedule::Entity, schedule::Column::Id)).eq(schedule_id))
+    .and_where(Expr::col((schedule::Entity, schedule::Column::HospitalId)).eq(actor.hospital_id));
     let statement = conn.get_database_backend().build(&q);
     let Some(row) = conn.query_one_raw(statement).await? else {
         // Say which one is missing.
@@ -209,12 +239,40 @@ async fn read_for_booking(
             "schedule {schedule_id} refers to a missing doctor or department"
         )));
     };
-    Ok(BookingRead {
-        patient: patient::Model::from_query_result(&row, "p_")?,
-        slot: schedule::Model::from_query_result(&row, "s_")?,
-        doctor: doctor::Model::from_query_result(&row, "d_")?,
-        department: department::Model::from_query_result(&row, "t_")?,
-    })
+    Ok(BookingRead::from_row(&row)?)
+}
+
+/// An appointment of the actor's hospital with its patient, schedule, doctor and department, in one query.
+async fn read_for_check_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<(appointment::Model, BookingRead), AppError> {
+    let mut q = joined_select();
+    select_all_as::<appointment::Entity>(&mut q, "a_");
+    q.inner_join(
+        appointment::Entity,
+        Expr::col((appointment::Entity, appointment::Column::ScheduleId))
+            .equals((schedule::Entity, schedule::Column::Id)),
+    )
+    .inner_join(
+        patient::Entity,
+        Expr::col((patient::Entity, patient::Column::Id))
+            .equals((appointment::Entity, appointment::Column::PatientId)),
+    )
+    .and_where(Expr::col((appointment::Entity, appointment::Column::Id)).eq(id))
+    .and_where(
+        Expr::col((appointment::Entity, appointment::Column::HospitalId)).eq(actor.hospital_id),
+    );
+    let statement = conn.get_database_backend().build(&q);
+    let row = conn
+        .query_one_raw(statement)
+        .await?
+        .ok_or(AppError::NotFound("appointment"))?;
+    Ok((
+        appointment::Model::from_query_result(&row, "a_")?,
+        BookingRead::from_row(&row)?,
+    ))
 }
 
 /// Books within the caller's transaction. `rules` are the hospital's booking rules, `None` for a walk-in
@@ -616,26 +674,6 @@ pub async fn cancel_all_booked(
     Ok(cancelled)
 }
 
-/// Checks a patient in within the caller's transaction: COMPLETED, the slot's room, the empty record.
-async fn check_in_in(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-    slot: &schedule::Model,
-) -> Result<appointment::Model, AppError> {
-    let checked_in = apply(conn, actor, id, AppointmentAction::CheckIn).await?;
-    appointment::Entity::update_many()
-        .col_expr(
-            appointment::Column::AssignedRoom,
-            Expr::value(slot.room_no.clone()),
-        )
-        .filter(appointment::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    open_record(conn, actor, &checked_in, slot).await?;
-    get(conn, actor, id).await
-}
-
 /// Takes the schedule's row for the rest of the transaction, as cancelling the schedule does first, and reads
 /// it as last committed: a cancellation in flight finishes before, and one that starts after finds the patient
 /// checked in. Bookings, waitlist writes, capacity changes and moves of one schedule so run one after another.
@@ -666,22 +704,63 @@ pub async fn check_in(
     id: i64,
 ) -> Result<AppointmentView, AppError> {
     let txn = begin_write(db).await?;
-    let current = get(&txn, actor, id).await?;
-    let slot = lock_schedule(&txn, actor.hospital_id, current.schedule_id).await?;
+    let (current, read) = read_for_check_in(&txn, actor, id).await?;
+    // The schedule's row, as cancelling the schedule takes it first: a cancellation in flight finishes before
+    // (and the compare-and-set below finds the patient cancelled), and one that starts after finds the patient
+    // checked in.
+    schedule::Entity::update_many()
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(schedule::Column::Id.eq(read.slot.id))
+        .exec(&txn)
+        .await?;
     let now = actor.local_now();
-    if slot.schedule_date != now.date() && current.status == AppointmentStatus::Booked {
+    if read.slot.schedule_date != now.date() && current.status == AppointmentStatus::Booked {
         return Err(AppError::Conflict {
             code: ErrorCode::NotToday,
-            message: format!("the appointment is for {}, not today", slot.schedule_date),
+            message: format!(
+                "the appointment is for {}, not today",
+                read.slot.schedule_date
+            ),
         });
     }
-    let checked_in = check_in_in(&txn, actor, id, &slot).await?;
-    finish(
-        txn,
-        actor.audit("APPOINTMENT_CHECK_IN", "appointment", id),
-        checked_in,
-    )
-    .await
+    let to = transition(current.status, AppointmentAction::CheckIn)?;
+    let now_utc = Utc::now();
+    let checked_in = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
+        .col_expr(appointment::Column::CheckInTime, Expr::value(now_utc))
+        .col_expr(
+            appointment::Column::AssignedRoom,
+            Expr::value(read.slot.room_no.clone()),
+        )
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(now_utc))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::Status.eq(current.status.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !checked_in {
+        // Changed since it was read (this transaction holds the schedule, not the appointment).
+        return Err(lost_race(&txn, actor, id, AppointmentAction::CheckIn).await);
+    }
+    let row = appointment::Model {
+        status: to,
+        check_in_time: Some(now_utc),
+        assigned_room: Some(read.slot.room_no.clone()),
+        updated_at: now_utc,
+        ..current
+    };
+    let medical_record_id = Some(open_record(&txn, actor, &row, &read.slot).await?);
+    audit::record(&txn, actor.audit("APPOINTMENT_CHECK_IN", "appointment", id)).await?;
+    txn.commit().await?;
+    Ok(AppointmentView {
+        appointment: row,
+        schedule: read.slot,
+        patient: read.patient,
+        doctor: read.doctor,
+        department: read.department,
+        medical_record_id,
+    })
 }
 
 /// Marks a booked appointment whose slot has ended as a no-show.
