@@ -17,6 +17,7 @@ mod m20261204_000012_patient_documents;
 mod m20261204_000013_diagnoses;
 mod m20261205_000014_insurance_types;
 mod m20261205_000015_waiting_room;
+mod m20261205_000016_charge_item_totals;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_diagnoses::Migration),
             Box::new(m20261205_000014_insurance_types::Migration),
             Box::new(m20261205_000015_waiting_room::Migration),
+            Box::new(m20261205_000016_charge_item_totals::Migration),
         ]
     }
 }

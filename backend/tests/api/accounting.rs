@@ -14,10 +14,11 @@
 //! Charges of 2026-10 (hospital A): see `charges()`; DRUG1 is mapped to nothing, XXX and ZZZ are no department.
 use crate::db_tests;
 use crate::helpers::TestApp;
+use hospital::domain::accounting::charge_line::ChargeSource;
 use hospital::domain::foundation::money::Amount;
 use hospital::services::accounting::{
     calculation_tasks::{self, Checkpoint},
-    pipeline,
+    charge_totals, pipeline,
 };
 use hospital::{
     domain::{
@@ -29,7 +30,7 @@ use hospital::{
         accounting::orientation_ladder, accounting::orientation_rule, foundation::department,
     },
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{
@@ -310,32 +311,43 @@ pub fn charges() -> Vec<Line> {
     ]
 }
 
+/// Writes charge lines as visible lines without an import (as lines written before imports were recorded),
+/// with their totals, as the product keeps them for every visible line.
 pub async fn insert_charges(app: &TestApp, hospital_id: i64, lines: &[Line]) {
-    let rows: Vec<charge_detail::ActiveModel> = lines
+    let now = chrono::Utc::now();
+    let rows: Vec<charge_detail::Model> = lines
         .iter()
         .map(
-            |(id, bt, presc, exec, item, qty, amount, period)| charge_detail::ActiveModel {
-                hospital_id: Set(hospital_id),
-                source_line_id: Set((*id).into()),
-                business_type: Set(bt.parse().expect("a business type")),
-                prescribing_dept_code: Set((*presc).into()),
-                executing_dept_code: Set((*exec).into()),
-                item_code: Set((*item).into()),
-                item_name: Set(format!("项目{item}")),
-                item_category: Set(Some("TREATMENT".into())),
-                quantity: Set(Amount::from_scaled(qty * 10_000)),
-                amount: Set(Amount::from_scaled(*amount)),
-                charged_at: Set(chrono::Utc::now()),
-                period: Set((*period).parse().unwrap()),
-                created_at: Set(chrono::Utc::now()),
-                ..Default::default()
+            |(id, bt, presc, exec, item, qty, amount, period)| charge_detail::Model {
+                id: 0,
+                hospital_id,
+                source: ChargeSource::Import,
+                source_line_id: (*id).into(),
+                business_type: bt.parse().expect("a business type"),
+                prescribing_dept_code: (*presc).into(),
+                executing_dept_code: (*exec).into(),
+                item_code: (*item).into(),
+                item_name: format!("项目{item}"),
+                item_category: Some("TREATMENT".into()),
+                quantity: Amount::from_scaled(qty * 10_000),
+                amount: Amount::from_scaled(*amount),
+                charged_at: now,
+                period: (*period).parse().unwrap(),
+                billing_id: None,
+                import_id: None,
+                created_at: now,
             },
         )
         .collect();
-    charge_detail::Entity::insert_many(rows)
-        .exec(&app.db)
-        .await
-        .unwrap();
+    charge_totals::add_rows(&app.db, &rows).await.unwrap();
+    charge_detail::Entity::insert_many(rows.into_iter().map(|r| {
+        let mut r = r.into_active_model();
+        r.id = sea_orm::ActiveValue::NotSet;
+        r
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
 }
 
 /// Workload, cost and orientation inputs of 2026-10, and the two orientation rules.
@@ -1831,4 +1843,45 @@ async fn the_largest_accepted_values_give_exact_results(app: TestApp) {
         assert_eq!(scaled(&r["net_value"]), net, "{r}");
         assert_eq!(scaled(&r["share"]), round(net * 10_000, total.abs()), "{r}");
     }
+}
+
+/// The charge totals equal the sums of the visible charge lines, key by key: what the drill-down of a task
+/// without details reads is what the lines say.
+pub async fn assert_totals_are_the_visible_lines(conn: &impl sea_orm::ConnectionTrait) {
+    let d = hospital::services::accounting::sql::Dialect::of(conn);
+    let key =
+        "hospital_id, period, prescribing_dept_code, executing_dept_code, item_code, business_type";
+    let read = |sql: String| async move {
+        d.all(conn, &sql, vec![])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let text = |c: &str| r.try_get::<String>("", c).unwrap();
+                (
+                    r.try_get::<i64>("", "hospital_id").unwrap(),
+                    text("period"),
+                    text("prescribing_dept_code"),
+                    text("executing_dept_code"),
+                    text("item_code"),
+                    text("business_type"),
+                    r.try_get::<i64>("", "amount").unwrap(),
+                    r.try_get::<i64>("", "quantity").unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let lines = read(format!(
+        "SELECT {key}, {} AS amount, {} AS quantity FROM charge_details c WHERE {} GROUP BY {key} ORDER BY {key}",
+        d.sum("amount"),
+        d.sum("quantity"),
+        hospital::services::accounting::charge_import::visible("c", None)
+    ))
+    .await;
+    let totals = read(format!(
+        "SELECT {key}, amount, quantity FROM charge_item_total ORDER BY {key}"
+    ))
+    .await;
+    assert!(!lines.is_empty(), "no visible charge lines to compare");
+    assert_eq!(totals, lines);
 }

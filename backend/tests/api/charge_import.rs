@@ -252,6 +252,7 @@ async fn a_reader_sees_none_or_all_of_an_import(app: TestApp) {
             );
         }
     }
+    accounting::assert_totals_are_the_visible_lines(&app.db).await;
 }
 
 /// Makes the writing pass fail part-way: once some chunks are committed, the file is cut short, so the

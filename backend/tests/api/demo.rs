@@ -130,6 +130,7 @@ async fn the_demo_clinic_is_alive_and_consistent(app: TestApp) {
     // The calendar checks need one "today" throughout.
     let same_day = day_before == shanghai_today();
     assert!(summary.schedules > 0 && summary.appointments > 0 && summary.billings > 0);
+    crate::accounting::assert_totals_are_the_visible_lines(&conn).await;
 
     let hospitals = hospital_entity::Entity::find().all(&conn).await.unwrap();
     assert_eq!(hospitals.len(), 2);

@@ -358,6 +358,8 @@ async fn a_visit_from_registration_to_refund(app: TestApp) {
             "{action}"
         );
     }
+    // The payment's rows and the refund's, added to the charge totals as they were written.
+    crate::accounting::assert_totals_are_the_visible_lines(&app.db).await;
 }
 
 async fn a_walk_in_is_checked_in_at_once(app: TestApp) {

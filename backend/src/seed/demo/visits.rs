@@ -1030,6 +1030,7 @@ async fn write(
         rows.extend(reversed);
     }
     let now = chrono::Utc::now();
+    crate::services::accounting::charge_totals::add_rows(txn, &rows).await?;
     let rows: Vec<_> = rows
         .into_iter()
         .map(|r| billing_service::unsaved(r, now))

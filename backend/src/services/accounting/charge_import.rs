@@ -148,8 +148,9 @@ impl Pending {
         Ok(())
     }
 
-    /// Marks the import COMPLETE with the next sequence number, in one small transaction that also runs
-    /// `finish` (the audit entry): from its commit on, readers see every line of the import.
+    /// Marks the import COMPLETE with the next sequence number, and adds its lines to the charge totals, in one
+    /// transaction that also runs `finish` (the audit entry): from its commit on, readers see every line of the
+    /// import.
     pub async fn complete<F>(&self, db: &DatabaseConnection, finish: F) -> Result<(), AppError>
     where
         F: AsyncFnOnce(&DatabaseTransaction) -> Result<(), AppError>,
@@ -188,6 +189,7 @@ impl Pending {
                 Err(e) => return Err(e.into()),
             }
         };
+        super::charge_totals::add_import(&txn, self.id).await?;
         finish(&txn).await?;
         txn.commit().await?;
         Ok(())

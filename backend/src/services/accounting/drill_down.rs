@@ -1,6 +1,7 @@
 //! Drill-down (下钻): the charge items behind one cell of a task's results.
 //!
-//! From `calculation_details` when the run made them; otherwise from `charge_details` under the node's rules
+//! From `calculation_details` when the run made them; otherwise from the charge lines (their totals per
+//! department pair, item and business type) under the node's rules
 //! (its department field, business-type scope and split), so tasks of a workflow without details stay
 //! drillable without being recomputed. A parent drills into the CHARGE leaves under it (closure table); the
 //! two sources give the same items and totals for the same data.
@@ -230,8 +231,11 @@ fn from_details(
 }
 
 /// The grouped items of a cell from the period's charge lines under the credit rule (for a task whose run kept
-/// no details), and the values to bind. One branch per department field, each joining on a plain column so the
-/// charge line indexes (hospital, period, department code, item) serve a department's drill-down.
+/// no details), and the values to bind. The lines are read as their totals per department pair, item and
+/// business type (`charge_item_total`, kept with the lines: `services::accounting::charge_totals`), so a
+/// whole-hospital cell reads thousands of rows, not millions. One branch per department field, each joining on
+/// a plain column so the totals' indexes (hospital, period, department code, item) serve a department's
+/// drill-down.
 fn from_charge_lines(
     d: Dialect,
     task: &calculation_task::Model,
@@ -259,12 +263,10 @@ fn from_charge_lines(
              FROM dimension_closure cl \
              JOIN dimension_node n ON n.id = cl.descendant_id AND {leaf} \
              JOIN dimension_item_mapping m ON m.node_id = n.id \
-             JOIN charge_details c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
+             JOIN charge_item_total c ON c.hospital_id = ? AND c.period = ? AND c.item_code = m.item_code \
              AND {TAKES_BUSINESS_TYPE} {department} \
-             AND {visible} \
              WHERE cl.ancestor_id = ?",
             leaf = credited_leaf(field),
-            visible = crate::services::accounting::charge_import::visible("c", None),
         );
         values.push(node.id.into());
         if let Some(bt) = request.business_type {

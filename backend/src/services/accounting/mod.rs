@@ -3,6 +3,7 @@
 //! and drill-down.
 pub mod calculation_tasks;
 pub mod charge_import;
+pub mod charge_totals;
 pub mod dimension_nodes;
 pub mod drill_down;
 pub mod imports;

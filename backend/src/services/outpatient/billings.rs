@@ -564,6 +564,7 @@ async fn insert_rows(
 ) -> Result<(), AppError> {
     let now = Utc::now();
     if !rows.is_empty() {
+        crate::services::accounting::charge_totals::add_rows(conn, &rows).await?;
         charge_detail::Entity::insert_many(rows.into_iter().map(|r| unsaved(r, now)))
             .exec(conn)
             .await?;
