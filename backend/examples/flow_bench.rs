@@ -1,0 +1,436 @@
+//! The server's memory through a morning of visits: the release binary serves a SQLite database holding one
+//! hospital (its clock at about nine), ten doctors with a morning schedule of 60 places each, two catalogue items
+//! and 600 patients; eight clients then take every patient through a visit over HTTP (booking, check-in, the
+//! doctor's record with two items, the bill, the payment). The server's resident memory (`VmRSS`) is read when it
+//! has started, after the visits, and after ten quiet seconds, with its peak (`VmHWM`).
+//!
+//! `bench/memory.sh` runs it: `flow_bench <hospital binary> [visits]`.
+#![allow(clippy::unwrap_used)]
+use hospital::{
+    auth::password,
+    db,
+    domain::foundation::{
+        id_card,
+        money::Amount,
+        role::Role,
+        vocab::{DoctorTitle, DocumentType, Gender, InsuranceType, ItemCategory},
+    },
+    domain::outpatient::schedule::ScheduleStatus,
+    entities::{
+        foundation::charge_item, foundation::department, foundation::doctor, foundation::patient,
+        outpatient::schedule,
+    },
+    services::foundation::users,
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::{Value, json};
+use std::{process::Command, sync::Arc, time::Duration};
+
+const PASSWORD: &str = "bench-password-1";
+const DOCTORS: usize = 10;
+
+/// What the visits need: the doctors' ids and the catalogue items.
+struct Seeded {
+    doctors: Vec<(i64, String)>,
+    schedules: Vec<i64>,
+    patients: Vec<i64>,
+    items: Vec<i64>,
+}
+
+async fn seed(url: &str, visits: usize) -> Seeded {
+    let db = db::connect(url, 4).await.unwrap();
+    db::migrate(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    // `Etc/GMT-9` is nine hours ahead of UTC: the morning session is open.
+    let zone = match 9 - i64::from(chrono::Timelike::hour(&now)) {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let h = hospital::services::foundation::hospitals::create(
+        &db,
+        "F".into(),
+        "内存压测医院".into(),
+        &zone,
+    )
+    .await
+    .unwrap();
+    let today = now
+        .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap())
+        .date_naive();
+    let hash = password::hash_blocking(PASSWORD).unwrap();
+    let user = |username: String, role| users::NewUser {
+        display_name: username.clone(),
+        username,
+        role,
+        password: String::new(),
+    };
+    users::insert(
+        &db,
+        h.id,
+        user("desk".into(), Role::FrontDesk),
+        hash.clone(),
+    )
+    .await
+    .unwrap();
+    let dept = department::ActiveModel {
+        hospital_id: Set(h.id),
+        code: Set("INT".into()),
+        name: Set("内科".into()),
+        location: Set(None),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let mut seeded = Seeded {
+        doctors: Vec::new(),
+        schedules: Vec::new(),
+        patients: Vec::new(),
+        items: Vec::new(),
+    };
+    for k in 0..DOCTORS {
+        let username = format!("doctor{k}");
+        let account = users::insert(
+            &db,
+            h.id,
+            user(username.clone(), Role::Doctor),
+            hash.clone(),
+        )
+        .await
+        .unwrap();
+        let doc = doctor::ActiveModel {
+            hospital_id: Set(h.id),
+            department_id: Set(dept.id),
+            user_id: Set(Some(account.id)),
+            name: Set(format!("医生{k}")),
+            title: Set(DoctorTitle::Attending),
+            phone: Set(format!("139{k:08}")),
+            available_slots_per_day: Set(60),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let slot = schedule::ActiveModel {
+            hospital_id: Set(h.id),
+            doctor_id: Set(doc.id),
+            department_id: Set(dept.id),
+            schedule_date: Set(today),
+            time_slot: Set("MORNING".parse().unwrap()),
+            room_no: Set(format!("10{k}")),
+            capacity: Set(visits.div_ceil(DOCTORS) as i32),
+            booked_count: Set(0),
+            last_queue_no: Set(0),
+            status: Set(ScheduleStatus::Open),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        seeded.doctors.push((doc.id, username));
+        seeded.schedules.push(slot.id);
+    }
+    for (code, name, category, price) in [
+        ("DRUG-AMOX", "阿莫西林胶囊", ItemCategory::Drug, 125_000),
+        ("LAB-CRP", "C反应蛋白", ItemCategory::Lab, 300_000),
+        // The registration fee of an attending doctor's visit and the consultation fee, which every bill carries.
+        (
+            "REG-ATTEND",
+            "主治医师挂号费",
+            ItemCategory::Registration,
+            150_000,
+        ),
+        (
+            "CONS-GEN",
+            "普通诊查费",
+            ItemCategory::Consultation,
+            100_000,
+        ),
+    ] {
+        let item = charge_item::ActiveModel {
+            hospital_id: Set(h.id),
+            item_code: Set(code.into()),
+            item_name: Set(name.into()),
+            item_category: Set(category),
+            unit: Set(None),
+            unit_price: Set(Amount::from_scaled(price)),
+            executing_department_id: Set(Some(dept.id)),
+            dose_unit: Set(None),
+            unit_dose: Set(None),
+            pack_units: Set(None),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        seeded.items.push(item.id);
+    }
+    let patients: Vec<patient::ActiveModel> = (0..visits)
+        .map(|i| {
+            let born = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
+                + chrono::Duration::days((i / 1000) as i64);
+            let body = format!("110105{}{:03}", born.format("%Y%m%d"), i % 1000);
+            let id = format!("{body}{}", id_card::check_char(body.as_bytes()).unwrap());
+            patient::ActiveModel {
+                hospital_id: Set(h.id),
+                name: Set(format!("患者{i}")),
+                document_type: Set(DocumentType::IdCard),
+                document_no: Set(Some(id)),
+                phone: Set(format!("138{i:08}")),
+                dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
+                gender: Set(if i % 2 == 1 {
+                    Gender::Male
+                } else {
+                    Gender::Female
+                }),
+                insurance_type: Set(InsuranceType::employee()),
+                address: Set(None),
+                is_active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in patients.chunks(200) {
+        let first = patient::Entity::insert_many(chunk.to_vec())
+            .exec(&db)
+            .await
+            .unwrap()
+            .last_insert_id
+            .unwrap();
+        // Ids are consecutive within one insert on SQLite.
+        let first = first - chunk.len() as i64 + 1;
+        seeded
+            .patients
+            .extend((0..chunk.len() as i64).map(|k| first + k));
+    }
+    db.close().await.unwrap();
+    seeded
+}
+
+/// The server's process, stopped when the bench ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The server's `VmRSS` and `VmHWM`, in MiB.
+fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .unwrap()
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Value) -> Value {
+        let r = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", uuid_like())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status < 300, "{path}: {status} {body}");
+        body
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let r: Value = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "flow-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One patient's visit, from booking to payment.
+async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64, items: &[i64]) {
+    use reqwest::Method;
+    let booked = api
+        .send(
+            Method::POST,
+            "/appointments",
+            desk,
+            json!({"patient_id": patient, "schedule_id": schedule}),
+        )
+        .await;
+    let id = booked["id"].as_i64().unwrap();
+    let checked_in = api
+        .send(
+            Method::POST,
+            &format!("/appointments/{id}/check-in"),
+            desk,
+            json!({}),
+        )
+        .await;
+    let record = checked_in["medical_record_id"].as_i64().unwrap();
+    api.send(
+        Method::PUT,
+        &format!("/medical-records/{record}"),
+        doctor,
+        json!({"diagnosis": "急性上呼吸道感染", "treatment": "多饮水，注意休息",
+               "prescription": [{"charge_item_id": items[0], "quantity": "2"},
+                                {"charge_item_id": items[1], "quantity": "1"}]}),
+    )
+    .await;
+    let bill = api
+        .send(
+            Method::POST,
+            "/billings",
+            desk,
+            json!({"medical_record_id": record}),
+        )
+        .await;
+    let bill = bill["id"].as_i64().unwrap();
+    api.send(
+        Method::POST,
+        &format!("/billings/{bill}/pay"),
+        desk,
+        json!({"payment_method": "CASH"}),
+    )
+    .await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bin = args
+        .get(1)
+        .expect("usage: flow_bench <hospital binary> [visits]");
+    let visits: usize = args.get(2).map_or(600, |v| v.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("flow.db").display());
+    let seeded = seed(&url, visits).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server(
+        Command::new(bin)
+            .arg("serve")
+            .env("DATABASE_URL", &url)
+            .env("APP_DATA_DIR", dir.path())
+            .env("APP_BIND", format!("127.0.0.1:{port}"))
+            .env("JWT_SECRET", "bench-secret-that-is-at-least-32-characters")
+            .env("APP_RATE_LIMIT_PER_SECOND", "0")
+            .env("RUST_LOG", "error")
+            .spawn()
+            .unwrap(),
+    );
+    let api = Arc::new(Api {
+        client: reqwest::Client::new(),
+        base: format!("http://127.0.0.1:{port}"),
+    });
+    while api
+        .client
+        .get(format!("{}/health", api.base))
+        .send()
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = memory(server.0.id());
+    let desk = Arc::new(api.login("desk").await);
+    let mut doctors = Vec::new();
+    for (_, username) in &seeded.doctors {
+        doctors.push(api.login(username).await);
+    }
+    let doctors = Arc::new(doctors);
+    let items = Arc::new(seeded.items);
+    let jobs: Vec<(i64, usize)> = seeded
+        .patients
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, i % DOCTORS))
+        .collect();
+    let jobs = Arc::new(std::sync::Mutex::new(jobs.into_iter()));
+    let schedules = Arc::new(seeded.schedules);
+    let clock = std::time::Instant::now();
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (api, desk, doctors, items, jobs, schedules) = (
+                api.clone(),
+                desk.clone(),
+                doctors.clone(),
+                items.clone(),
+                jobs.clone(),
+                schedules.clone(),
+            );
+            tokio::spawn(async move {
+                loop {
+                    let next = jobs.lock().unwrap().next();
+                    let Some((patient, k)) = next else { break };
+                    visit(&api, &desk, &doctors[k], patient, schedules[k], &items).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let elapsed = clock.elapsed();
+    let after = memory(server.0.id());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let quiet = memory(server.0.id());
+    drop(server);
+    println!(
+        "| {visits} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        elapsed.as_secs_f64(),
+        started.0,
+        after.0,
+        quiet.0,
+        quiet.1
+    );
+}
