@@ -4,7 +4,11 @@
 # holding the demo departments and catalogue and runs `hospital import charges` on it under /usr/bin/time -v
 # (max RSS = peak memory of the whole process), then imports the same file again (every line already present).
 # Also times `hospital seed --charges N` straight into the database (the generator on the same insert path).
-# Knobs: BENCH_SIZES (default "100000 1000000"), BENCH_ROUNDS (default 3). Prints a Markdown table of medians.
+# With BENCH_POSTGRES_URL (a server URL, e.g. postgres://postgres@127.0.0.1:5432) also PostgreSQL, beside
+# PostgreSQL's own loading of the same file: `COPY` into a scratch table of the file's columns, then building
+# the indexes charge_details has (its unique key and the two period indexes), rounds alternating which goes first.
+# Knobs: BENCH_SIZES (default "100000 1000000"), BENCH_POSTGRES_SIZES (default: BENCH_SIZES), BENCH_ROUNDS
+# (default 3), BENCH_SQLITE=0 skips SQLite. Prints Markdown tables of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${BENCH_SIZES:-100000 1000000}"
@@ -28,9 +32,12 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+[[ "${BENCH_SQLITE:-1}" = 0 ]] && sizes=""
+[[ -n "$sizes" ]] && {
 echo
 echo "| rows | file MiB | import s | import rows/s | peak RSS MiB | re-import s | seed into DB rows/s |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
+}
 for n in $sizes; do
     csv="$work/charges-$n.csv"
     APP_DATA_DIR="$work/base" "$bin" seed --charges "$n" --period 2026-03 --seed 1 --csv "$csv" >/dev/null
@@ -50,3 +57,56 @@ for n in $sizes; do
         printf "| %d | %.1f | %.2f | %.0f | %.0f | %.2f | %.0f |\n", n, mib / 1048576, imp, n / imp, rss / 1024, again, n / seed
     }'
 done
+
+[[ -n "${BENCH_POSTGRES_URL:-}" ]] || exit 0
+pg="$BENCH_POSTGRES_URL"
+db=bench_import
+fresh() { # a database with the demo departments and catalogue
+    psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    DATABASE_URL="$pg/$db" "$bin" seed >/dev/null
+}
+# The same file loaded by PostgreSQL itself: COPY into a table of the file's columns, then the indexes.
+copy_file() { # csv -> "<copy s> <index s>"
+    psql "$pg/$db" -qc "DROP TABLE IF EXISTS scratch" -c "CREATE TABLE scratch (source_line_id VARCHAR(64), \
+        business_type VARCHAR(16), prescribing_dept_code VARCHAR(32), executing_dept_code VARCHAR(32), \
+        item_code VARCHAR(64), item_name VARCHAR(128), item_category VARCHAR(64), quantity NUMERIC, amount NUMERIC, \
+        charged_at TIMESTAMP)"
+    local t0 t1 t2
+    t0=$(date +%s.%N)
+    psql "$pg/$db" -qc "\\copy scratch FROM '$1' WITH (FORMAT csv, HEADER true)"
+    t1=$(date +%s.%N)
+    psql "$pg/$db" -qc "CREATE UNIQUE INDEX ON scratch (source_line_id)" \
+        -c "CREATE INDEX ON scratch (charged_at, executing_dept_code, item_code)" \
+        -c "CREATE INDEX ON scratch (charged_at, prescribing_dept_code, item_code)"
+    t2=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "%.2f %.2f\n", b - a, c - b}'
+}
+echo
+echo "PostgreSQL $(psql "$pg/postgres" -Atc 'SHOW server_version'), median of $rounds rounds, alternating:"
+echo "| rows | import s | import rows/s | peak RSS MiB | re-import s | COPY s | COPY + indexes s | COPY + indexes rows/s | import ÷ COPY + indexes (time) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in ${BENCH_POSTGRES_SIZES:-${BENCH_SIZES:-100000 1000000}}; do
+    csv="$work/charges-$n.csv"
+    [[ -f "$csv" ]] || APP_DATA_DIR="$work/base" "$bin" seed --charges "$n" --period 2026-03 --seed 1 --csv "$csv" >/dev/null
+    : >"$work/import" ; : >"$work/rss" ; : >"$work/again" ; : >"$work/copy" ; : >"$work/both"
+    for r in $(seq "$rounds"); do
+        for side in $( ((r % 2)) && echo "import copy" || echo "copy import"); do
+            fresh
+            if [[ "$side" = import ]]; then
+                read -r secs rss < <(DATABASE_URL="$pg/$db" measure "$bin" import charges "$csv" --hospital H001)
+                echo "$secs" >>"$work/import"; echo "$rss" >>"$work/rss"
+                read -r secs _ < <(DATABASE_URL="$pg/$db" measure "$bin" import charges "$csv" --hospital H001)
+                echo "$secs" >>"$work/again"
+            else
+                read -r c i < <(copy_file "$csv")
+                echo "$c" >>"$work/copy"; awk -v c="$c" -v i="$i" 'BEGIN {print c + i}' >>"$work/both"
+            fi
+        done
+    done
+    imp=$(median <"$work/import"); rss=$(median <"$work/rss"); again=$(median <"$work/again")
+    cp_=$(median <"$work/copy"); both=$(median <"$work/both")
+    awk -v n="$n" -v imp="$imp" -v rss="$rss" -v again="$again" -v cp="$cp_" -v both="$both" 'BEGIN {
+        printf "| %d | %.2f | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n", n, imp, n / imp, rss / 1024, again, cp, both, n / both, imp / both
+    }'
+done
+psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"

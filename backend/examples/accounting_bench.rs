@@ -243,20 +243,15 @@ fn hand_written(
                     "DELETE FROM calculation_results WHERE task_id = {t} AND run_no = 1 AND NOT {leaf}"
                 ),
                 parents,
+                // Each node's share of its siblings, from the siblings' sum (a window), not the parent's row.
                 format!(
-                    "UPDATE calculation_results SET run_no = -1 WHERE task_id = {t} AND run_no = 1 AND business_type = ''"
+                    "UPDATE calculation_results SET ratio = CASE WHEN calculation_results.parent_id IS NULL \
+                     THEN 10000 ELSE {} END FROM (SELECT id, {} \
+                     AS total FROM calculation_results WHERE task_id = {t} AND run_no = 1 AND business_type = '') s \
+                     WHERE calculation_results.id = s.id",
+                    ratio("calculation_results.value", "s.total"),
+                    int("SUM(value) OVER (PARTITION BY department_id, parent_id)")
                 ),
-                format!(
-                    "INSERT INTO calculation_results (hospital_id, task_id, run_no, department_id, node_id, parent_id, \
-                     business_type, amount, quantity, weight, value, created_at, ratio) \
-                     SELECT x.hospital_id, x.task_id, 1, x.department_id, x.node_id, x.parent_id, x.business_type, x.amount, \
-                     x.quantity, x.weight, x.value, x.created_at, CASE WHEN x.parent_id IS NULL THEN 10000 ELSE {} END \
-                     FROM calculation_results x LEFT JOIN calculation_results p ON p.task_id = x.task_id AND p.run_no = x.run_no \
-                     AND p.department_id = x.department_id AND p.node_id = x.parent_id AND p.business_type = '' \
-                     WHERE x.task_id = {t} AND x.run_no = -1",
-                    ratio("x.value", "p.value")
-                ),
-                format!("DELETE FROM calculation_results WHERE task_id = {t} AND run_no = -1"),
             ],
         ),
         (

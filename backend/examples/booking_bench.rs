@@ -96,18 +96,26 @@ async fn fresh_database(kind: &str, name: &str) -> String {
 }
 
 /// A hospital with a front-desk user, a doctor, `schedules` schedules of `capacity` places from tomorrow on,
-/// and `attempts` patients; returns (hospital id, schedule ids, patient ids).
-async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>) {
+/// and `attempts` patients; returns (hospital id, schedule ids, patient ids). `today`: every schedule this
+/// morning instead, each with a doctor of its own, in a hospital whose clock says about nine (so the patients
+/// can be checked in).
+async fn seed(db: &DatabaseConnection, load: &Load, today: bool) -> (i64, Vec<i64>, Vec<i64>) {
     let now = chrono::Utc::now();
+    // `Etc/GMT-9` is nine hours ahead of UTC.
+    let zone = if today {
+        match 9 - i64::from(chrono::Timelike::hour(&now)) {
+            0 => "Etc/GMT".to_owned(),
+            o if o > 0 => format!("Etc/GMT-{o}"),
+            o => format!("Etc/GMT+{}", -o),
+        }
+    } else {
+        "Asia/Shanghai".to_owned()
+    };
     // With the national insurance types every hospital starts with.
-    let h = hospital::services::foundation::hospitals::create(
-        db,
-        "B".into(),
-        "压测医院".into(),
-        "Asia/Shanghai",
-    )
-    .await
-    .unwrap();
+    let h =
+        hospital::services::foundation::hospitals::create(db, "B".into(), "压测医院".into(), &zone)
+            .await
+            .unwrap();
     let input = users::NewUser {
         username: "bench_desk".into(),
         display_name: "压测前台".into(),
@@ -135,39 +143,58 @@ async fn seed(db: &DatabaseConnection, load: &Load) -> (i64, Vec<i64>, Vec<i64>)
     .insert(db)
     .await
     .unwrap();
-    let doc = doctor::ActiveModel {
-        hospital_id: Set(h.id),
-        department_id: Set(d.id),
-        user_id: Set(None),
-        name: Set("王医生".into()),
-        title: Set(DoctorTitle::Attending),
-        phone: Set("13900000000".into()),
-        available_slots_per_day: Set(60),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    let tomorrow = (now + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(1);
-    let slots = ["MORNING", "AFTERNOON", "EVENING"];
-    let rows: Vec<schedule::ActiveModel> = (0..load.schedules)
-        .map(|k| schedule::ActiveModel {
+    let doctors = if today { load.schedules } else { 1 };
+    let mut doctor_ids = Vec::new();
+    for k in 0..doctors {
+        let doc = doctor::ActiveModel {
             hospital_id: Set(h.id),
-            doctor_id: Set(doc.id),
             department_id: Set(d.id),
-            schedule_date: Set(tomorrow + chrono::Duration::days((k / 3) as i64)),
-            time_slot: Set(slots[k % 3].parse().unwrap()),
-            room_no: Set("101".into()),
-            capacity: Set(load.capacity as i32),
-            booked_count: Set(0),
-            last_queue_no: Set(0),
-            status: Set(ScheduleStatus::Open),
+            user_id: Set(None),
+            name: Set(format!("王医生{k}")),
+            title: Set(DoctorTitle::Attending),
+            phone: Set(format!("139{k:08}")),
+            available_slots_per_day: Set(60),
+            is_active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        doctor_ids.push(doc.id);
+    }
+    let tomorrow = (now + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(1);
+    let this_morning = chrono::Utc::now()
+        .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap())
+        .date_naive();
+    let slots = ["MORNING", "AFTERNOON", "EVENING"];
+    let rows: Vec<schedule::ActiveModel> = (0..load.schedules)
+        .map(|k| {
+            let (doctor, date, slot) = if today {
+                (doctor_ids[k], this_morning, "MORNING")
+            } else {
+                (
+                    doctor_ids[0],
+                    tomorrow + chrono::Duration::days((k / 3) as i64),
+                    slots[k % 3],
+                )
+            };
+            schedule::ActiveModel {
+                hospital_id: Set(h.id),
+                doctor_id: Set(doctor),
+                department_id: Set(d.id),
+                schedule_date: Set(date),
+                time_slot: Set(slot.parse().unwrap()),
+                room_no: Set("101".into()),
+                capacity: Set(load.capacity as i32),
+                booked_count: Set(0),
+                last_queue_no: Set(0),
+                status: Set(ScheduleStatus::Open),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
         })
         .collect();
     for chunk in rows.chunks(200) {
@@ -302,11 +329,19 @@ struct Served {
 
 /// `quiet`: no background work (calculation runner, no-show sweep, audit sealing) beside the requests.
 async fn serve(kind: &str, name: &str, load: &Load, quiet: bool) -> Served {
-    serve_on(kind, name, load, quiet, true).await
+    serve_on(kind, name, load, quiet, true, false).await
 }
 
-/// [`serve`]; `fresh`: on a new database (else on the one `name` names, created already).
-async fn serve_on(kind: &str, name: &str, load: &Load, quiet: bool, fresh: bool) -> Served {
+/// [`serve`]; `fresh`: on a new database (else on the one `name` names, created already); `today`: the
+/// schedules this morning ([`seed`]).
+async fn serve_on(
+    kind: &str,
+    name: &str,
+    load: &Load,
+    quiet: bool,
+    fresh: bool,
+    today: bool,
+) -> Served {
     let url = if fresh {
         fresh_database(kind, name).await
     } else {
@@ -314,7 +349,7 @@ async fn serve_on(kind: &str, name: &str, load: &Load, quiet: bool, fresh: bool)
     };
     let db = db::connect(&url, 32).await.unwrap();
     db::migrate(&db).await.unwrap();
-    let (_, schedules, patients) = seed(&db, load).await;
+    let (_, schedules, patients) = seed(&db, load, today).await;
     let mut settings = Settings::embedded(std::env::temp_dir());
     settings.database_url = url.into();
     settings.bind = "127.0.0.1:0".into();
@@ -356,7 +391,7 @@ async fn serve_on(kind: &str, name: &str, load: &Load, quiet: bool, fresh: bool)
     }
 }
 
-/// What one booking costs, one at a time, each taking a place: the SQL statements the server sends (its own
+/// What a request costs, one at a time: the SQL statements the server sends (its own
 /// counter: BEGIN and COMMIT not counted, the audit entries' sealing, done in batches in the background, left
 /// out), the statements PostgreSQL logged for the database (`log_statement = all`, BEGIN and COMMIT included;
 /// only when its log is readable), and CPU time: the server's request threads and the database's (PostgreSQL's
@@ -421,10 +456,14 @@ async fn backends(db: &DatabaseConnection, database: &str) -> Vec<u32> {
 }
 
 /// Threads of this process that serve requests (actix's workers); SQLite's connections run on their own.
-const SERVER_THREADS: &[&str] = &["actix-rt"];
+const SERVER_THREADS: &[&str] = &["actix-server"];
 const SQLITE_THREADS: &[&str] = &["sqlx-sqlite"];
 
-async fn booking_cost(kind: &str) -> Cost {
+/// What a booking and a check-in cost (see [`Cost`]): 1,000 bookings one at a time on this morning's schedules,
+/// then each checked in; the first of each warms the connections and is not counted. `logged`: PostgreSQL logs
+/// every statement (for the count; the logging costs the database CPU of its own, so the CPU is measured on a
+/// run without it).
+async fn costs(kind: &str, logged: bool) -> (Cost, Cost) {
     let load = Load {
         schedules: 40,
         capacity: 25,
@@ -432,7 +471,7 @@ async fn booking_cost(kind: &str) -> Cost {
         concurrency: 1,
     };
     let name = "bench_cost";
-    if kind == "postgres" {
+    if kind == "postgres" && logged {
         let url = fresh_database(kind, name).await;
         let db = sea_orm::Database::connect(&url).await.unwrap();
         db.execute_unprepared(&format!("ALTER DATABASE {name} SET log_statement = 'all'"))
@@ -440,22 +479,73 @@ async fn booking_cost(kind: &str) -> Cost {
             .unwrap();
         let _ = db.close().await;
     }
-    let s = serve_on(kind, name, &load, true, kind != "postgres").await;
+    let s = serve_on(
+        kind,
+        name,
+        &load,
+        true,
+        !(kind == "postgres" && logged),
+        true,
+    )
+    .await;
     let client = reqwest::Client::new();
-    let book = |p: i64, sched: i64| {
+    let post = |path: String, body: serde_json::Value| {
         let request = client
-            .post(format!("{}/api/v1/appointments", s.base))
+            .post(format!("{}/api/v1{path}", s.base))
             .bearer_auth(&s.token)
-            .json(&serde_json::json!({"patient_id": p, "schedule_id": sched}));
+            .json(&body);
         async move {
             let r = request.send().await.unwrap();
-            assert_eq!(r.status().as_u16(), 201);
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert!(status < 300, "{status}: {body}");
+            body
         }
     };
-    // One booking first, so every connection and prepared statement the rest use is warm.
+    let book = |(p, sched): (i64, i64)| async move {
+        let body = post(
+            "/appointments".into(),
+            serde_json::json!({"patient_id": p, "schedule_id": sched}),
+        )
+        .await;
+        body["id"].as_i64().unwrap()
+    };
+    let check_in = |id: i64| async move {
+        post(
+            format!("/appointments/{id}/check-in"),
+            serde_json::json!({}),
+        )
+        .await
+    };
     let mut pairs = requests(&s.schedules, &s.patients).into_iter();
-    let (p, sched) = pairs.next().unwrap();
-    book(p, sched).await;
+    let mut booked = vec![book(pairs.next().unwrap()).await];
+    let rest: Vec<(i64, i64)> = pairs.collect();
+    let booking = measure(kind, &s, name, rest.len(), async || {
+        for pair in rest {
+            booked.push(book(pair).await);
+        }
+    })
+    .await;
+    check_in(booked[0]).await;
+    let checking_in = measure(kind, &s, name, booked.len() - 1, async || {
+        for id in &booked[1..] {
+            check_in(*id).await;
+        }
+    })
+    .await;
+    s.server.stop(false).await;
+    finish(kind, s.db, name).await;
+    (booking, checking_in)
+}
+
+/// Runs `work` (`counted` requests, on warm connections) and answers what they cost.
+async fn measure(
+    kind: &str,
+    s: &Served,
+    name: &str,
+    counted: usize,
+    work: impl AsyncFnOnce(),
+) -> Cost {
     let pids = if kind == "postgres" {
         backends(&s.db, name).await
     } else {
@@ -475,24 +565,17 @@ async fn booking_cost(kind: &str) -> Cost {
         cpu_ns(std::process::id(), SERVER_THREADS),
         db_cpu(),
     );
-    let mut booked = 0;
-    for (p, sched) in pairs {
-        book(p, sched).await;
-        booked += 1;
-    }
-    let n = f64::from(booked);
+    work().await;
+    let n = counted as f64;
     let ms = |ns: u64| ns as f64 / 1e6 / n;
-    let cost = Cost {
+    Cost {
         statements: (metrics.db_statements_sent() - statements) as f64 / n,
         logged: log_from
             .filter(|_| kind == "postgres")
             .and_then(|from| Some(logged_statements(&postgres_log()?, from, name) as f64 / n)),
         server_ms: ms(cpu_ns(std::process::id(), SERVER_THREADS) - server),
         db_ms: ms(db_cpu() - database),
-    };
-    s.server.stop(false).await;
-    finish(kind, s.db, name).await;
-    cost
+    }
 }
 
 async fn over_http(kind: &str, load: &Load, round: usize) -> Outcome {
@@ -555,7 +638,7 @@ async fn direct(kind: &str, load: &Load, round: usize) -> Outcome {
     let url = fresh_database(kind, &format!("bench_direct_{round}")).await;
     let db = db::connect(&url, 32).await.unwrap();
     db::migrate(&db).await.unwrap();
-    let (hospital_id, schedules, patients) = seed(&db, load).await;
+    let (hospital_id, schedules, patients) = seed(&db, load, false).await;
     let pool = db.clone();
     let mut out = drive(
         requests(&schedules, &patients),
@@ -636,7 +719,7 @@ async fn main() {
         "| database | path | bookings/s | p50 ms | p99 ms | booked | full | other | overbooked |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    let mut costs = Vec::new();
+    let mut spent = Vec::new();
     for kind in kinds {
         let mut rows = [("HTTP", Series::default()), ("direct", Series::default())];
         for round in 0..rounds {
@@ -658,8 +741,10 @@ async fn main() {
                 series.total.overbooked += o.overbooked;
             }
         }
-        let cost = booking_cost(kind).await;
-        costs.push((kind, cost));
+        let counted = costs(kind, true).await;
+        let (booking, check_in) = costs(kind, false).await;
+        spent.push((kind, "booking", counted.0.logged, booking));
+        spent.push((kind, "check-in", counted.1.logged, check_in));
         for (path, s) in rows {
             println!(
                 "| {kind} | {path} | {:.0} | {:.1} | {:.1} | {} | {} | {} | {} |",
@@ -674,16 +759,19 @@ async fn main() {
         }
     }
     println!();
-    println!("One booking at a time, 999 bookings after a first that warms the connections:");
     println!(
-        "| database | statements (server's count, without BEGIN/COMMIT) | statements PostgreSQL logged (with BEGIN/COMMIT) | server CPU ms | database CPU ms |"
+        "One request at a time, 999 after a first that warms the connections (1,000 bookings on this morning's \
+         schedules, then each checked in):"
     );
-    println!("|---|---:|---:|---:|---:|");
-    for (kind, c) in costs {
+    println!(
+        "| database | request | statements (server's count, without BEGIN/COMMIT) | statements PostgreSQL logged (with BEGIN/COMMIT) | server CPU ms | database CPU ms |"
+    );
+    println!("|---|---|---:|---:|---:|---:|");
+    for (kind, what, logged, c) in spent {
         println!(
-            "| {kind} | {:.2} | {} | {:.3} | {:.3} |",
+            "| {kind} | {what} | {:.2} | {} | {:.3} | {:.3} |",
             c.statements,
-            c.logged.map_or("—".into(), |l| format!("{l:.2}")),
+            logged.map_or("—".into(), |l| format!("{l:.2}")),
             c.server_ms,
             c.db_ms
         );
