@@ -6,7 +6,7 @@
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
 use super::sql::{
-    CHARGE_LEAF, CREDITED_DEPARTMENT, Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE,
+    CHARGE_LEAF, CREDITED_DEPARTMENT_ID, Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE,
     credited_leaf, dept_column,
 };
 use crate::{
@@ -236,10 +236,20 @@ async fn per_department<P: Progress>(
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
 fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> String {
-    let (department, leaf) = match field {
-        Some(field) => (format!("c.{}", dept_column(field)), credited_leaf(field)),
-        None => (CREDITED_DEPARTMENT.to_owned(), CHARGE_LEAF.to_owned()),
+    let visible = charge_import::visible("c", Some(run.charges_up_to));
+    let Some(field) = field else {
+        // Both fields in one pass: each line's two departments by plain-column joins, then the one the leaf reads.
+        return format!(
+            "FROM charge_details c \
+             JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
+             JOIN dimension_node n ON n.id = m.node_id AND {CHARGE_LEAF} \
+             LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
+             LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
+             JOIN department d ON d.id = {CREDITED_DEPARTMENT_ID} \
+             WHERE c.hospital_id = ? AND c.period = ? AND {visible} AND {TAKES_BUSINESS_TYPE}"
+        );
     };
+    let department = format!("c.{}", dept_column(field));
     let chunk = if chunk.is_some() {
         format!(" AND {department} = ?")
     } else {
@@ -251,7 +261,7 @@ fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> Stri
          JOIN dimension_node n ON n.id = m.node_id AND {leaf} \
          JOIN department d ON d.hospital_id = c.hospital_id AND d.code = {department} \
          WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} AND {TAKES_BUSINESS_TYPE}",
-        visible = charge_import::visible("c", Some(run.charges_up_to)),
+        leaf = credited_leaf(field),
     )
 }
 

@@ -149,10 +149,11 @@ pub fn credited_leaf(field: DeptField) -> String {
 /// Every CHARGE leaf `n` that credits a department field, whichever ([`credited_leaf`] of both).
 pub const CHARGE_LEAF: &str = "n.kind = 'CHARGE' AND n.dept_field IN ('PRESCRIBING', 'EXECUTING')";
 
-/// The department code a CHARGE leaf `n` credits a line `c` to, by the field the leaf reads (as
-/// [`dept_column`]): both fields in one pass over the lines.
-pub const CREDITED_DEPARTMENT: &str = "CASE n.dept_field WHEN 'PRESCRIBING' THEN c.prescribing_dept_code \
-     ELSE c.executing_dept_code END";
+/// The department a CHARGE leaf `n` credits a line to, by the field the leaf reads (as [`dept_column`]), from
+/// the line's two departments joined as `dp` (prescribing) and `de` (executing): both fields in one pass over
+/// the lines, each department found by a plain-column join.
+pub const CREDITED_DEPARTMENT_ID: &str =
+    "CASE n.dept_field WHEN 'PRESCRIBING' THEN dp.id ELSE de.id END";
 
 /// A leaf `n` takes a charge line `c` of its business-type scope.
 pub const TAKES_BUSINESS_TYPE: &str =
@@ -170,11 +171,13 @@ mod tests {
     fn one_pass_credits_what_each_field_credits() {
         for field in [DeptField::Prescribing, DeptField::Executing] {
             assert!(CHARGE_LEAF.contains(&format!("'{}'", field.as_str())));
-            assert!(CREDITED_DEPARTMENT.contains(dept_column(field)));
         }
-        assert!(
-            CREDITED_DEPARTMENT.contains(&format!("WHEN '{}'", DeptField::Prescribing.as_str()))
-        );
+        // `dp` is the prescribing department's join, `de` the executing one's.
+        assert_eq!(dept_column(DeptField::Prescribing), "prescribing_dept_code");
+        assert!(CREDITED_DEPARTMENT_ID.contains(&format!(
+            "WHEN '{}' THEN dp.id",
+            DeptField::Prescribing.as_str()
+        )));
     }
 
     #[test]
