@@ -4,9 +4,8 @@
 //!
 //! `bench/booking.sh` runs it on SQLite and, with `BENCH_POSTGRES_URL` (a server URL), on PostgreSQL.
 #![allow(clippy::unwrap_used)]
-use hospital::domain::foundation::vocab::DoctorTitle;
-use hospital::domain::foundation::vocab::InsuranceType;
-use hospital::domain::foundation::vocab::{DocumentType, Gender};
+#[path = "support/seed.rs"]
+mod seed;
 use hospital::domain::outpatient::appointment::AppointmentStatus;
 use hospital::domain::outpatient::schedule::ScheduleStatus;
 
@@ -14,11 +13,8 @@ use hospital::{
     auth::password,
     config::Settings,
     db,
-    domain::{foundation::id_card, foundation::role::Role},
-    entities::{
-        foundation::department, foundation::doctor, foundation::patient, outpatient::appointment,
-        outpatient::schedule,
-    },
+    domain::foundation::role::Role,
+    entities::{outpatient::appointment, outpatient::schedule},
     services::{foundation::users, outpatient::appointments},
     startup::Application,
 };
@@ -101,13 +97,8 @@ async fn fresh_database(kind: &str, name: &str) -> String {
 /// can be checked in).
 async fn seed(db: &DatabaseConnection, load: &Load, today: bool) -> (i64, Vec<i64>, Vec<i64>) {
     let now = chrono::Utc::now();
-    // `Etc/GMT-9` is nine hours ahead of UTC.
     let zone = if today {
-        match 9 - i64::from(chrono::Timelike::hour(&now)) {
-            0 => "Etc/GMT".to_owned(),
-            o if o > 0 => format!("Etc/GMT-{o}"),
-            o => format!("Etc/GMT+{}", -o),
-        }
+        seed::zone_at_nine()
     } else {
         "Asia/Shanghai".to_owned()
     };
@@ -130,39 +121,11 @@ async fn seed(db: &DatabaseConnection, load: &Load, today: bool) -> (i64, Vec<i6
     )
     .await
     .unwrap();
-    let d = department::ActiveModel {
-        hospital_id: Set(h.id),
-        code: Set("INT".into()),
-        name: Set("内科".into()),
-        location: Set(None),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    let d = seed::department(db, h.id).await;
     let doctors = if today { load.schedules } else { 1 };
     let mut doctor_ids = Vec::new();
     for k in 0..doctors {
-        let doc = doctor::ActiveModel {
-            hospital_id: Set(h.id),
-            department_id: Set(d.id),
-            user_id: Set(None),
-            name: Set(format!("王医生{k}")),
-            title: Set(DoctorTitle::Attending),
-            phone: Set(format!("139{k:08}")),
-            available_slots_per_day: Set(60),
-            is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        doctor_ids.push(doc.id);
+        doctor_ids.push(seed::doctor(db, &d, k, None).await.id);
     }
     let tomorrow = (now + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(1);
     let this_morning = chrono::Utc::now()
@@ -203,37 +166,7 @@ async fn seed(db: &DatabaseConnection, load: &Load, today: bool) -> (i64, Vec<i6
             .await
             .unwrap();
     }
-    let patients: Vec<patient::ActiveModel> = (0..load.attempts)
-        .map(|i| {
-            let body = format!("11010519800101{i:03}");
-            let id = format!("{body}{}", id_card::check_char(body.as_bytes()).unwrap());
-            patient::ActiveModel {
-                hospital_id: Set(h.id),
-                name: Set(format!("患者{i}")),
-                document_type: Set(DocumentType::IdCard),
-                document_no: Set(Some(id)),
-                phone: Set(format!("138{i:08}")),
-                dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
-                gender: Set(if i % 2 == 1 {
-                    Gender::Male
-                } else {
-                    Gender::Female
-                }),
-                insurance_type: Set(InsuranceType::employee()),
-                address: Set(None),
-                is_active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-        })
-        .collect();
-    for chunk in patients.chunks(200) {
-        patient::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .unwrap();
-    }
+    let patients = seed::patients(db, h.id, load.attempts).await;
     let schedules = schedule::Entity::find()
         .filter(schedule::Column::HospitalId.eq(h.id))
         .all(db)
@@ -241,14 +174,6 @@ async fn seed(db: &DatabaseConnection, load: &Load, today: bool) -> (i64, Vec<i6
         .unwrap()
         .into_iter()
         .map(|s| s.id)
-        .collect();
-    let patients = patient::Entity::find()
-        .filter(patient::Column::HospitalId.eq(h.id))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.id)
         .collect();
     (h.id, schedules, patients)
 }

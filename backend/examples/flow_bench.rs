@@ -6,23 +6,17 @@
 //!
 //! `bench/memory.sh` runs it: `flow_bench <hospital binary> [visits]`.
 #![allow(clippy::unwrap_used)]
+#[path = "support/seed.rs"]
+mod seed;
 use hospital::{
     auth::password,
     db,
-    domain::foundation::{
-        id_card,
-        money::Amount,
-        role::Role,
-        vocab::{DoctorTitle, DocumentType, Gender, InsuranceType, ItemCategory},
-    },
+    domain::foundation::{money::Amount, role::Role, vocab::ItemCategory},
     domain::outpatient::schedule::ScheduleStatus,
-    entities::{
-        foundation::charge_item, foundation::department, foundation::doctor, foundation::patient,
-        outpatient::schedule,
-    },
+    entities::{foundation::charge_item, outpatient::schedule},
     services::foundation::users,
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
 use std::{process::Command, sync::Arc, time::Duration};
 
@@ -41,12 +35,7 @@ async fn seed(url: &str, visits: usize) -> Seeded {
     let db = db::connect(url, 4).await.unwrap();
     db::migrate(&db).await.unwrap();
     let now = chrono::Utc::now();
-    // `Etc/GMT-9` is nine hours ahead of UTC: the morning session is open.
-    let zone = match 9 - i64::from(chrono::Timelike::hour(&now)) {
-        0 => "Etc/GMT".to_owned(),
-        o if o > 0 => format!("Etc/GMT-{o}"),
-        o => format!("Etc/GMT+{}", -o),
-    };
+    let zone = seed::zone_at_nine();
     let h = hospital::services::foundation::hospitals::create(
         &db,
         "F".into(),
@@ -73,19 +62,7 @@ async fn seed(url: &str, visits: usize) -> Seeded {
     )
     .await
     .unwrap();
-    let dept = department::ActiveModel {
-        hospital_id: Set(h.id),
-        code: Set("INT".into()),
-        name: Set("内科".into()),
-        location: Set(None),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    let dept = seed::department(&db, h.id).await;
     let mut seeded = Seeded {
         doctors: Vec::new(),
         schedules: Vec::new(),
@@ -102,22 +79,7 @@ async fn seed(url: &str, visits: usize) -> Seeded {
         )
         .await
         .unwrap();
-        let doc = doctor::ActiveModel {
-            hospital_id: Set(h.id),
-            department_id: Set(dept.id),
-            user_id: Set(Some(account.id)),
-            name: Set(format!("医生{k}")),
-            title: Set(DoctorTitle::Attending),
-            phone: Set(format!("139{k:08}")),
-            available_slots_per_day: Set(60),
-            is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&db)
-        .await
-        .unwrap();
+        let doc = seed::doctor(&db, &dept, k, Some(account.id)).await;
         let slot = schedule::ActiveModel {
             hospital_id: Set(h.id),
             doctor_id: Set(doc.id),
@@ -177,46 +139,7 @@ async fn seed(url: &str, visits: usize) -> Seeded {
         .unwrap();
         seeded.items.push(item.id);
     }
-    let patients: Vec<patient::ActiveModel> = (0..visits)
-        .map(|i| {
-            let born = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
-                + chrono::Duration::days((i / 1000) as i64);
-            let body = format!("110105{}{:03}", born.format("%Y%m%d"), i % 1000);
-            let id = format!("{body}{}", id_card::check_char(body.as_bytes()).unwrap());
-            patient::ActiveModel {
-                hospital_id: Set(h.id),
-                name: Set(format!("患者{i}")),
-                document_type: Set(DocumentType::IdCard),
-                document_no: Set(Some(id)),
-                phone: Set(format!("138{i:08}")),
-                dob: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
-                gender: Set(if i % 2 == 1 {
-                    Gender::Male
-                } else {
-                    Gender::Female
-                }),
-                insurance_type: Set(InsuranceType::employee()),
-                address: Set(None),
-                is_active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-        })
-        .collect();
-    for chunk in patients.chunks(200) {
-        let first = patient::Entity::insert_many(chunk.to_vec())
-            .exec(&db)
-            .await
-            .unwrap()
-            .last_insert_id
-            .unwrap();
-        // Ids are consecutive within one insert on SQLite.
-        let first = first - chunk.len() as i64 + 1;
-        seeded
-            .patients
-            .extend((0..chunk.len() as i64).map(|k| first + k));
-    }
+    seeded.patients = seed::patients(&db, h.id, visits).await;
     db.close().await.unwrap();
     seeded
 }
