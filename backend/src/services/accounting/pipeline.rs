@@ -5,10 +5,7 @@
 //! holds its claim (see [`begin`]), so a runner that lost its lease writes and deletes nothing more. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
-use super::sql::{
-    CHARGE_LEAF, CREDITED_DEPARTMENT_ID, Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE,
-    credited_leaf, dept_column,
-};
+use super::sql::{Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf, dept_column};
 use crate::{
     db,
     domain::{
@@ -193,33 +190,37 @@ async fn chunks(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Option<Vec
     Ok(Some(codes))
 }
 
-/// Runs `build(field, chunk)`: on SQLite for both department fields and every chunk, each chunk in a short
-/// write transaction (so the front desk's writes get the lock between them); elsewhere once for both fields
-/// (`field` `None`), one pass over the period's lines. Returns the rows written.
+/// Runs `build(field, chunk)` for both department fields and every chunk, each chunk in a short write transaction
+/// on SQLite (so the front desk's writes get the lock between them), one statement per field elsewhere: a pass
+/// per field joins the department on a plain column, where one pass over both fields (the department chosen by
+/// the node's field) measured 2.7 times slower than by hand on PostgreSQL at 10M lines (BENCHMARKS.md). Returns
+/// the rows written.
 async fn per_department<P: Progress>(
     db: &DatabaseConnection,
     run: &Run,
     progress: &mut P,
-    build: impl Fn(Option<DeptField>, Option<&str>) -> (String, Vec<Value>),
+    build: impl Fn(DeptField, Option<&str>) -> (String, Vec<Value>),
 ) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let mut rows = 0;
+    let fields = [DeptField::Prescribing, DeptField::Executing];
     match chunks(db, run).await? {
         None => {
-            let (sql, values) = build(None, None);
-            let txn = begin(db, run).await?;
-            rows += d.exec(&txn, &sql, values).await?.rows_affected();
-            txn.commit().await?;
-            progress.step_progress(1.0).await?;
+            for (i, field) in fields.into_iter().enumerate() {
+                let (sql, values) = build(field, None);
+                let txn = begin(db, run).await?;
+                rows += d.exec(&txn, &sql, values).await?.rows_affected();
+                txn.commit().await?;
+                progress.step_progress((i + 1) as f64 / 2.0).await?;
+            }
         }
         Some(codes) => {
-            let fields = [DeptField::Prescribing, DeptField::Executing];
             let total = (codes.len() * 2).max(1);
             let mut done = 0;
             for code in &codes {
                 let txn = begin(db, run).await?;
                 for field in fields {
-                    let (sql, values) = build(Some(field), Some(code));
+                    let (sql, values) = build(field, Some(code));
                     rows += d.exec(&txn, &sql, values).await?.rows_affected();
                     done += 1;
                 }
@@ -235,23 +236,10 @@ async fn per_department<P: Progress>(
 /// to the node, the node's department field names a department of the hospital, its business type is in the
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
-fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> String {
-    let visible = charge_import::visible("c", Some(run.charges_up_to));
-    let Some(field) = field else {
-        // Both fields in one pass: each line's two departments by plain-column joins, then the one the leaf reads.
-        return format!(
-            "FROM charge_details c \
-             JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
-             JOIN dimension_node n ON n.id = m.node_id AND {CHARGE_LEAF} \
-             LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
-             LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
-             JOIN department d ON d.id = {CREDITED_DEPARTMENT_ID} \
-             WHERE c.hospital_id = ? AND c.period = ? AND {visible} AND {TAKES_BUSINESS_TYPE}"
-        );
-    };
-    let department = format!("c.{}", dept_column(field));
+fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
+    let col = dept_column(field);
     let chunk = if chunk.is_some() {
-        format!(" AND {department} = ?")
+        format!(" AND c.{col} = ?")
     } else {
         String::new()
     };
@@ -259,9 +247,10 @@ fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> Stri
         "FROM charge_details c \
          JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
          JOIN dimension_node n ON n.id = m.node_id AND {leaf} \
-         JOIN department d ON d.hospital_id = c.hospital_id AND d.code = {department} \
+         JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
          WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} AND {TAKES_BUSINESS_TYPE}",
         leaf = credited_leaf(field),
+        visible = charge_import::visible("c", Some(run.charges_up_to)),
     )
 }
 

@@ -146,15 +146,6 @@ pub fn credited_leaf(field: DeptField) -> String {
     format!("n.kind = 'CHARGE' AND n.dept_field = '{}'", field.as_str())
 }
 
-/// Every CHARGE leaf `n` that credits a department field, whichever ([`credited_leaf`] of both).
-pub const CHARGE_LEAF: &str = "n.kind = 'CHARGE' AND n.dept_field IN ('PRESCRIBING', 'EXECUTING')";
-
-/// The department a CHARGE leaf `n` credits a line to, by the field the leaf reads (as [`dept_column`]), from
-/// the line's two departments joined as `dp` (prescribing) and `de` (executing): both fields in one pass over
-/// the lines, each department found by a plain-column join.
-pub const CREDITED_DEPARTMENT_ID: &str =
-    "CASE n.dept_field WHEN 'PRESCRIBING' THEN dp.id ELSE de.id END";
-
 /// A leaf `n` takes a charge line `c` of its business-type scope.
 pub const TAKES_BUSINESS_TYPE: &str =
     "(n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)";
@@ -166,19 +157,6 @@ pub const KEPT_BUSINESS_TYPE: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_pass_credits_what_each_field_credits() {
-        for field in [DeptField::Prescribing, DeptField::Executing] {
-            assert!(CHARGE_LEAF.contains(&format!("'{}'", field.as_str())));
-        }
-        // `dp` is the prescribing department's join, `de` the executing one's.
-        assert_eq!(dept_column(DeptField::Prescribing), "prescribing_dept_code");
-        assert!(CREDITED_DEPARTMENT_ID.contains(&format!(
-            "WHEN '{}' THEN dp.id",
-            DeptField::Prescribing.as_str()
-        )));
-    }
 
     #[test]
     fn postgres_placeholders_are_numbered() {
