@@ -165,6 +165,8 @@ async fn two_desks_paying_one_bill_at_once_pay_once(app: TestApp) {
     }
     assert_eq!(clinic::charge_rows(&app, id).await.len(), 2);
     assert_eq!(audited(&app, "BILLING_PAY", id).await, 1);
+    // The payment that won added its rows to the charge totals once.
+    crate::accounting::assert_totals_are_the_visible_lines(&app.db).await;
 }
 
 async fn two_desks_billing_one_visit_at_once_bill_once(app: TestApp) {

@@ -84,16 +84,16 @@ async fn load_and_move(
     name_repeats(db, &table, &mut reading.report).await?;
     if !reading.report.is_empty() {
         reading.report.errors.sort_by_key(|p| p.row);
-        let entry = importer
-            .audit("IMPORT_CHARGES", &reading.sha256)
-            .with_outcome(audit::Outcome::Failure)
-            .with_detail(json!({
-                "file_name": upload.name,
-                "rows": rows,
-                "errors": reading.report.error_count,
-            }));
-        audit::record(db, entry).await?;
-        return Err(reading.report.rejected());
+        let sha256 = reading.sha256;
+        return Err(refuse(
+            db,
+            importer,
+            "IMPORT_CHARGES",
+            upload,
+            reading.report,
+            &sha256,
+        )
+        .await);
     }
     let d = crate::services::accounting::sql::Dialect::of(db);
     let inserted = d

@@ -473,17 +473,31 @@ async fn validate<L: Layout>(
     match outcome {
         Ok(scan) => Ok(scan),
         Err((rejection, sha256)) => {
-            let entry = importer
-                .audit(action, &sha256)
-                .with_outcome(audit::Outcome::Failure)
-                .with_detail(json!({
-                    "file_name": upload.name,
-                    "rows": rejection.rows,
-                    "errors": rejection.error_count,
-                }));
-            audit::record(db, entry).await?;
-            Err(rejection.rejected())
+            Err(refuse(db, importer, action, upload, rejection, &sha256).await)
         }
+    }
+}
+
+/// Audits a refused file as a failed import; answers the refusal (or the error that kept it from being audited).
+async fn refuse(
+    db: &DatabaseConnection,
+    importer: Importer<'_>,
+    action: &'static str,
+    upload: &Upload<'_>,
+    rejection: ImportReport,
+    sha256: &str,
+) -> AppError {
+    let entry = importer
+        .audit(action, sha256)
+        .with_outcome(audit::Outcome::Failure)
+        .with_detail(json!({
+            "file_name": upload.name,
+            "rows": rejection.rows,
+            "errors": rejection.error_count,
+        }));
+    match audit::record(db, entry).await {
+        Ok(()) => rejection.rejected(),
+        Err(e) => e.into(),
     }
 }
 
