@@ -1885,3 +1885,76 @@ pub async fn assert_totals_are_the_visible_lines(conn: &impl sea_orm::Connection
     assert!(!lines.is_empty(), "no visible charge lines to compare");
     assert_eq!(totals, lines);
 }
+
+/// SQLite's `ANALYZE` reloads the statistics of the connection that ran it only. A pooled connection that had
+/// loaded the schema before a month of lines arrived kept planning with the statistics of an empty month (a
+/// PREPARE that took minutes instead of seconds); after `pipeline::analyze` it plans as a new connection does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_statistics_reach_every_pooled_sqlite_connection() {
+    use sea_orm::{
+        ConnectionTrait,
+        sqlx::{self, Connection, Row},
+    };
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let db = &app.db;
+    for sql in [
+        "CREATE TABLE lines (id INTEGER PRIMARY KEY, hospital_id INTEGER NOT NULL, period TEXT NOT NULL, \
+         item TEXT NOT NULL)",
+        "CREATE INDEX lines_month ON lines (hospital_id, period)",
+        "CREATE INDEX lines_item ON lines (item)",
+        "CREATE TABLE mapped (item TEXT NOT NULL)",
+        "INSERT INTO mapped VALUES ('i1')",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    pipeline::analyze(db, &["lines", "mapped"]).await.unwrap();
+    let count = "SELECT COUNT(*) FROM mapped m JOIN lines l ON l.item = m.item \
+                 WHERE l.hospital_id = 1 AND l.period = '2026-03'";
+    let explain = "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM mapped m JOIN lines l ON l.item = m.item \
+                   WHERE l.hospital_id = 1 AND l.period = '2026-03'";
+    async fn plan(conn: &mut sqlx::SqliteConnection, sql: &'static str) -> String {
+        let rows = sqlx::query(sql)
+            .persistent(false)
+            .fetch_all(conn)
+            .await
+            .unwrap();
+        let steps: Vec<String> = rows.iter().map(|r| r.get("detail")).collect();
+        steps.join("; ")
+    }
+    let pool = db.get_sqlite_connection_pool();
+    let mut held = pool.acquire().await.unwrap();
+    // A statement (EXPLAIN is none) makes the connection check the schema version and re-read what changed: it
+    // now plans with the statistics of an empty month.
+    sqlx::query(count).fetch_one(&mut *held).await.unwrap();
+    let before = plan(&mut held, explain).await;
+
+    // A month of lines over 500 items, and 300 items mapped, through the pool's other connections.
+    db.execute_unprepared(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+         INSERT INTO lines (hospital_id, period, item) SELECT 1, '2026-03', 'i' || (i % 500) FROM n",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(
+        "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
+         INSERT INTO mapped SELECT 'i' || i FROM n",
+    )
+    .await
+    .unwrap();
+    pipeline::analyze(db, &["lines", "mapped"]).await.unwrap();
+
+    let file: String = sqlx::query("PRAGMA database_list")
+        .fetch_one(&mut *held)
+        .await
+        .unwrap()
+        .get("file");
+    let mut new = sqlx::SqliteConnection::connect(&format!("sqlite://{file}"))
+        .await
+        .unwrap();
+    let fresh = plan(&mut new, explain).await;
+    assert_ne!(before, fresh, "the statistics change this plan");
+    sqlx::query(count).fetch_one(&mut *held).await.unwrap();
+    assert_eq!(plan(&mut held, explain).await, fresh);
+}

@@ -70,7 +70,7 @@ pub async fn commit(txn: sea_orm::DatabaseTransaction, entry: Entry) -> Result<(
 
 #[tracing::instrument(skip_all)]
 pub async fn record(conn: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
+    let row = audit_log::ActiveModel {
         hospital_id: Set(entry.hospital_id),
         actor_user_id: Set(entry.actor_user_id),
         actor_username: Set(entry.actor_username),
@@ -85,10 +85,12 @@ pub async fn record(conn: &impl ConnectionTrait, entry: Entry) -> Result<(), DbE
         detail: Set(entry.detail.map(|d| d.to_string())),
         created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map(|_| ())
+    };
+    // Nothing is read back (MySQL would read the row again by its id).
+    audit_log::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
 }
 
 /// The hash of one entry: every field, length-prefixed so no two different entries encode alike.
