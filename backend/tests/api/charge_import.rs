@@ -152,6 +152,42 @@ async fn the_front_desk_works_during_a_large_import(app: TestApp) {
 }
 
 db_tests!(a_reader_sees_none_or_all_of_an_import);
+db_tests!(one_file_sent_twice_at_once_lands_once);
+
+/// The same file sent twice at once (two analysts, or a retry while the first is still loading): one import
+/// writes it; the other is refused with `IMPORT_IN_PROGRESS` while that one is written, or, when it came after,
+/// finds every line present. Sent again, it adds nothing. Every line lands once.
+async fn one_file_sent_twice_at_once_lands_once(app: TestApp) {
+    let analyst = app.token('a', Role::Analyst).await;
+    let before = lines_of(&app).await;
+    let count = 5_000;
+    let csv = october_lines("TWICE", count);
+    let (a, b) = tokio::join!(
+        post_charges(&app, &analyst, csv.clone()),
+        post_charges(&app, &analyst, csv.clone())
+    );
+    let field = |r: &crate::helpers::Resp, name: &str| r.body[name].as_u64().unwrap();
+    let (wrote, other) = if field(&a, "inserted") > 0 {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    assert_eq!(wrote.status, 200, "{:?}", wrote.body);
+    assert_eq!(field(wrote, "inserted"), count as u64, "{:?}", wrote.body);
+    if other.status == 409 {
+        other.assert_problem(409, "IMPORT_IN_PROGRESS");
+    } else {
+        assert_eq!(other.status, 200, "{:?}", other.body);
+        assert_eq!(field(other, "already_present"), count as u64);
+    }
+    let again = post_charges(&app, &analyst, csv).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        (field(&again, "inserted"), field(&again, "already_present")),
+        (0, count as u64)
+    );
+    assert_eq!(lines_of(&app).await, before + count as u64);
+}
 
 /// A drill-down read over and over while an import of the period is written finds either none of its lines
 /// or all of them, and a calculation run during the import counts either none or all.

