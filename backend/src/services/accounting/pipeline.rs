@@ -5,7 +5,10 @@
 //! holds its claim (see [`begin`]), so a runner that lost its lease writes and deletes nothing more. Only the dimension tree, the orientation rules and a few counts are read into Rust; charge
 //! lines, details and results never leave the database. On SQLite (one writer) the steps that scan the period's
 //! charges run per department in short transactions, so payments at the front desk interleave with a run.
-use super::sql::{Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf, dept_column};
+use super::sql::{
+    CREDITED_DEPARTMENT_CODE, Dialect, KEPT_BUSINESS_TYPE, TAKES_BUSINESS_TYPE, credited_leaf,
+    dept_column,
+};
 use crate::{
     db,
     domain::{
@@ -190,24 +193,38 @@ async fn chunks(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Option<Vec
     Ok(Some(codes))
 }
 
-/// Runs `build(field, chunk)` for both department fields and every chunk, each chunk in a short write transaction
-/// on SQLite (so the front desk's writes get the lock between them), one statement per field elsewhere: a pass
-/// per field joins the department on a plain column, where one pass over both fields (the department chosen by
-/// the node's field) measured 2.7 times slower than by hand on PostgreSQL at 10M lines (BENCHMARKS.md). Returns
-/// the rows written.
+/// How much memory PostgreSQL may give each sort and hash of a pass over the period's lines. With the server's
+/// default (4 MB) it expects too many groups (the product of the grouped columns' counts, ~95k at 10M lines,
+/// where there are a few hundred) to hash them in memory, and sorts every joined line on disk instead: 2.1M
+/// lines, 260 MB spilled, 2–3 times the time of hashing them (`EXPLAIN ANALYZE`, BENCHMARKS.md).
+const PASS_WORK_MEM: &str = "64MB";
+
+/// Runs `build(field, chunk)`: on SQLite for both department fields and every chunk, each chunk in a short write
+/// transaction (so the front desk's writes get the lock between them); on PostgreSQL once for both fields
+/// (`field` `None`: the department chosen by the node's field), one pass over the period's lines with
+/// [`PASS_WORK_MEM`]; on MySQL once per field. Returns the rows written.
 async fn per_department<P: Progress>(
     db: &DatabaseConnection,
     run: &Run,
     progress: &mut P,
-    build: impl Fn(DeptField, Option<&str>) -> (String, Vec<Value>),
+    build: impl Fn(Option<DeptField>, Option<&str>) -> (String, Vec<Value>),
 ) -> anyhow::Result<u64> {
     let d = Dialect::of(db);
     let mut rows = 0;
     let fields = [DeptField::Prescribing, DeptField::Executing];
     match chunks(db, run).await? {
+        None if d.0 == DbBackend::Postgres => {
+            let (sql, values) = build(None, None);
+            let txn = begin(db, run).await?;
+            txn.execute_unprepared(&format!("SET LOCAL work_mem = '{PASS_WORK_MEM}'"))
+                .await?;
+            rows += d.exec(&txn, &sql, values).await?.rows_affected();
+            txn.commit().await?;
+            progress.step_progress(1.0).await?;
+        }
         None => {
             for (i, field) in fields.into_iter().enumerate() {
-                let (sql, values) = build(field, None);
+                let (sql, values) = build(Some(field), None);
                 let txn = begin(db, run).await?;
                 rows += d.exec(&txn, &sql, values).await?.rows_affected();
                 txn.commit().await?;
@@ -220,7 +237,7 @@ async fn per_department<P: Progress>(
             for code in &codes {
                 let txn = begin(db, run).await?;
                 for field in fields {
-                    let (sql, values) = build(field, Some(code));
+                    let (sql, values) = build(Some(field), Some(code));
                     rows += d.exec(&txn, &sql, values).await?.rows_affected();
                     done += 1;
                 }
@@ -236,7 +253,18 @@ async fn per_department<P: Progress>(
 /// to the node, the node's department field names a department of the hospital, its business type is in the
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
-fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
+fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> String {
+    let visible = charge_import::visible("c", Some(run.charges_up_to));
+    let Some(field) = field else {
+        // Both fields in one pass: the department the node's field names.
+        return format!(
+            "FROM charge_details c \
+             JOIN dimension_item_mapping m ON m.model_version_id = ? AND m.item_code = c.item_code \
+             JOIN dimension_node n ON n.id = m.node_id AND n.kind = 'CHARGE' \
+             JOIN department d ON d.hospital_id = c.hospital_id AND d.code = {CREDITED_DEPARTMENT_CODE} \
+             WHERE c.hospital_id = ? AND c.period = ? AND {visible} AND {TAKES_BUSINESS_TYPE}"
+        );
+    };
     let col = dept_column(field);
     let chunk = if chunk.is_some() {
         format!(" AND c.{col} = ?")
@@ -250,7 +278,6 @@ fn charge_join(run: &Run, field: DeptField, chunk: Option<&str>) -> String {
          JOIN department d ON d.hospital_id = c.hospital_id AND d.code = c.{col} \
          WHERE c.hospital_id = ? AND c.period = ?{chunk} AND {visible} AND {TAKES_BUSINESS_TYPE}",
         leaf = credited_leaf(field),
-        visible = charge_import::visible("c", Some(run.charges_up_to)),
     )
 }
 

@@ -146,6 +146,10 @@ pub fn credited_leaf(field: DeptField) -> String {
     format!("n.kind = 'CHARGE' AND n.dept_field = '{}'", field.as_str())
 }
 
+/// The code of the department a CHARGE node `n` credits a charge line `c` to: the line's field the node reads.
+pub const CREDITED_DEPARTMENT_CODE: &str = "CASE n.dept_field WHEN 'PRESCRIBING' THEN c.prescribing_dept_code \
+     WHEN 'EXECUTING' THEN c.executing_dept_code END";
+
 /// A leaf `n` takes a charge line `c` of its business-type scope.
 pub const TAKES_BUSINESS_TYPE: &str =
     "(n.business_type_scope = 'ALL' OR n.business_type_scope = c.business_type)";
