@@ -131,7 +131,9 @@ impl Dialect {
 // CHARGE leaf `n` that reads that department field ([`credited_leaf`]), that its item is mapped to in the
 // model version (`m.node_id = n.id AND m.item_code = c.item_code`), and whose business-type scope takes the
 // line's business type ([`TAKES_BUSINESS_TYPE`]). GENERATE_DETAILS and the drill-down from charge lines both
-// spell it with these, so a cell and its drill-down cannot disagree.
+// spell it with these, so a cell and its drill-down cannot disagree; GENERATE_DETAILS' single pass on
+// PostgreSQL names both fields' departments at once ([`CREDITED_DEPARTMENT_CODE`]), the same rule for every
+// leaf (the drill-down tests compare the two sources cell by cell).
 
 /// The department field of a charge line that a CHARGE node credits, as its `charge_details` column.
 pub fn dept_column(field: DeptField) -> &'static str {
