@@ -367,8 +367,7 @@ async fn main() -> anyhow::Result<()> {
             now: Utc::now(),
             previous: None,
             year_before: None,
-            charges_up_to: hospital::services::accounting::charge_import::completed_up_to(&db)
-                .await?,
+            charges: hospital::services::accounting::charge_import::counted_now(&db, h).await?,
         };
         let mut q = Quiet;
         let t0 = Instant::now();

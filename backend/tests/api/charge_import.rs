@@ -490,3 +490,134 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
         .unwrap();
     assert_eq!(b_lines, 2, "the live import's lines stay");
 }
+
+db_tests!(a_run_counts_the_lines_of_the_imports_complete_when_it_started);
+
+/// What a calculation run counts (`charge_import::counted`, a bound on the import id) is the definition's
+/// lines — no import, or an import of the hospital complete up to the run's sequence number — whatever the
+/// hospital's imports are: complete before or after the run started, pending, ids interleaved with another
+/// hospital's; for every sequence number a run may have started at.
+async fn a_run_counts_the_lines_of_the_imports_complete_when_it_started(app: TestApp) {
+    use hospital::services::accounting::charge_import::counted;
+    let (a, b) = (app.hospital_a, app.hospital_b);
+    let now = chrono::Utc::now();
+    // In id order: (hospital, completion sequence number or pending).
+    let imports = [
+        (a, Some(1)),
+        (b, Some(2)),
+        (a, Some(7)),
+        (a, None),
+        (a, Some(3)),
+        (b, Some(6)),
+        (a, Some(4)),
+        (a, Some(8)),
+        (b, None),
+        (b, Some(5)),
+    ];
+    let mut ids = Vec::new();
+    for (hospital_id, seq) in imports {
+        let import = charge_import::ActiveModel {
+            hospital_id: Set(hospital_id),
+            status: Set(if seq.is_some() {
+                ImportStatus::Complete
+            } else {
+                ImportStatus::Pending
+            }),
+            pending_hospital_id: Set(None),
+            completed_seq: Set(seq),
+            lease_until: Set(now),
+            created_at: Set(now),
+            completed_at: Set(seq.map(|_| now)),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        ids.push((hospital_id, Some(import.id)));
+    }
+    // Two lines of each import, two without one in each hospital.
+    ids.extend([(a, None), (b, None)]);
+    let rows = ids.iter().flat_map(|&(hospital_id, import_id)| {
+        (0..2).map(move |i| charge_detail::ActiveModel {
+            hospital_id: Set(hospital_id),
+            source: Set(ChargeSource::Import),
+            source_line_id: Set(format!("L-{}-{i}", import_id.unwrap_or(0))),
+            business_type: Set(BusinessType::Outpatient),
+            prescribing_dept_code: Set("INT".into()),
+            executing_dept_code: Set("INT".into()),
+            item_code: Set("REG".into()),
+            item_name: Set("挂号".into()),
+            item_category: Set(None),
+            quantity: Set(Amount::from_scaled(10_000)),
+            amount: Set(Amount::from_scaled(200_000)),
+            charged_at: Set(now),
+            period: Set("2026-10".parse::<Period>().unwrap()),
+            billing_id: Set(None),
+            import_id: Set(import_id),
+            created_at: Set(now),
+            ..Default::default()
+        })
+    });
+    charge_detail::Entity::insert_many(rows)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let lines = |condition: String, hospital_id: i64| {
+        let db = app.db.clone();
+        async move {
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!(
+                        "SELECT c.id FROM charge_details c WHERE c.hospital_id = {hospital_id} \
+                         AND {condition} ORDER BY c.id"
+                    ),
+                ))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<i64>("", "id").unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    for up_to in 0..=9 {
+        for hospital_id in [a, b] {
+            let view = counted(&app.db, hospital_id, up_to).await.unwrap();
+            let definition = format!(
+                "(c.import_id IS NULL OR c.import_id IN (SELECT ci.id FROM charge_import ci \
+                 WHERE ci.completed_seq <= {up_to}))"
+            );
+            let expected = lines(definition, hospital_id).await;
+            assert_eq!(
+                lines(view.sql("c"), hospital_id).await,
+                expected,
+                "hospital {hospital_id}, runs from sequence number {up_to}: {view:?}"
+            );
+        }
+    }
+    // The case the bound must exclude from below: hospital A's imports of ids 5 and 7 complete after a run
+    // from 5 started and the pending one of id 4, below its last counted import (id 6, sequence number 4).
+    let view = counted(&app.db, a, 5).await.unwrap();
+    let counted_imports: std::collections::BTreeSet<Option<i64>> = {
+        let rows = app
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                format!(
+                    "SELECT DISTINCT c.import_id FROM charge_details c WHERE c.hospital_id = {a} AND {}",
+                    view.sql("c")
+                ),
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<Option<i64>>("", "import_id").unwrap())
+            .collect()
+    };
+    let id = |i: usize| ids[i].1;
+    assert_eq!(
+        counted_imports,
+        [None, id(0), id(4), id(6)].into_iter().collect(),
+        "{view:?}"
+    );
+}

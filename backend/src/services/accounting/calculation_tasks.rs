@@ -648,7 +648,8 @@ async fn run_steps(
         now: Utc::now(),
         previous: latest_succeeded(db, task.hospital_id, period.previous()).await?,
         year_before: latest_succeeded(db, task.hospital_id, period.year_before()).await?,
-        charges_up_to: crate::services::accounting::charge_import::completed_up_to(db).await?,
+        charges: crate::services::accounting::charge_import::counted_now(db, task.hospital_id)
+            .await?,
     };
     // Rows of this run number left by an attempt that started over (or from before every claim had its own).
     pipeline::delete_run(db, task.id, run_no).await?;

@@ -47,9 +47,8 @@ pub struct Run {
     /// The tasks of the previous period and of the same period last year to compare against: (task, run).
     pub previous: Option<(i64, i32)>,
     pub year_before: Option<(i64, i32)>,
-    /// The charge imports the run counts: those complete when it started (up to this sequence number), so one
-    /// completing mid-run counts in none of its departments rather than in some.
-    pub charges_up_to: i64,
+    /// The charge lines the run counts: of the imports complete when it started.
+    pub charges: charge_import::Counted,
 }
 
 /// A run found that its claim was taken over (its lease ran out and another server claimed the task again): it
@@ -254,7 +253,7 @@ async fn per_department<P: Progress>(
 /// node's scope. `c` charge_details, `n` dimension_node, `d` department. Binds: model version, hospital,
 /// period, then the chunk's department code when given.
 fn charge_join(run: &Run, field: Option<DeptField>, chunk: Option<&str>) -> String {
-    let visible = charge_import::visible("c", Some(run.charges_up_to));
+    let visible = run.charges.sql("c");
     let Some(field) = field else {
         // Both fields in one pass: the department the node's field names.
         return format!(
@@ -370,7 +369,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
                  LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
                  ON m.item_code = c.item_code \
                  WHERE c.hospital_id = ? AND c.period = ? AND {visible}",
-                visible = charge_import::visible("c", Some(run.charges_up_to)),
+                visible = run.charges.sql("c"),
                 amount = d.sum("c.amount"),
                 presc_n = d.sum("CASE WHEN dp.id IS NULL THEN 1 ELSE 0 END"),
                 presc_a = d.sum("CASE WHEN dp.id IS NULL THEN c.amount ELSE 0 END"),
@@ -422,7 +421,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
                     "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
                      AND {visible} AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
                      ORDER BY c.{col} LIMIT 10",
-                    visible = charge_import::visible("c", Some(run.charges_up_to)),
+                    visible = run.charges.sql("c"),
                 ),
                 vec![v(run.hospital_id), v(run.period.to_string())],
             )
@@ -451,7 +450,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
                 "SELECT COUNT(*) AS n FROM (SELECT c.item_code FROM charge_details c \
                  WHERE c.hospital_id = ? AND c.period = ? AND {} AND NOT EXISTS (SELECT 1 FROM dimension_item_mapping m \
                  WHERE m.model_version_id = ? AND m.item_code = c.item_code) GROUP BY c.item_code) x",
-                charge_import::visible("c", Some(run.charges_up_to))
+                run.charges.sql("c")
             ),
             vec![v(run.hospital_id), v(run.period.to_string()), v(run.model_version_id)],
         )
