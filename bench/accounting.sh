@@ -3,7 +3,9 @@
 # and drill-down latency from calculation_details and from charge_details.
 # SQLite always (BENCH_SQLITE_ROWS charge lines, default 1,000,000); PostgreSQL when BENCH_POSTGRES_URL names a
 # server (e.g. postgres://postgres@127.0.0.1:5432; BENCH_POSTGRES_ROWS, default 10,000,000).
-# Knobs: BENCH_ROUNDS (default 3), BENCH_PERIOD (default 2026-06); BENCH_SQLITE_ROWS=0 skips SQLite.
+# Knobs: BENCH_ROUNDS (default 3), BENCH_PERIOD (default 2026-06); BENCH_SQLITE_ROWS=0 skips SQLite;
+# BENCH_DATABASE names a PostgreSQL database that already holds the demo data and the period's lines (it is then
+# neither generated nor dropped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p hospital --bin hospital --example accounting_bench
@@ -29,9 +31,11 @@ if [[ "${BENCH_SQLITE_ROWS:-1000000}" != 0 ]]; then
 fi
 
 if [[ -n "${BENCH_POSTGRES_URL:-}" ]]; then
-  db=bench_accounting
-  psql "$BENCH_POSTGRES_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-  fill "$BENCH_POSTGRES_URL/$db" "${BENCH_POSTGRES_ROWS:-10000000}"
+  db=${BENCH_DATABASE:-bench_accounting}
+  if [[ -z "${BENCH_DATABASE:-}" ]]; then
+    psql "$BENCH_POSTGRES_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    fill "$BENCH_POSTGRES_URL/$db" "${BENCH_POSTGRES_ROWS:-10000000}"
+  fi
   "$bin/examples/accounting_bench" "$BENCH_POSTGRES_URL/$db" "$period" "$rounds"
-  psql "$BENCH_POSTGRES_URL/postgres" -qc "DROP DATABASE $db"
+  [[ -n "${BENCH_DATABASE:-}" ]] || psql "$BENCH_POSTGRES_URL/postgres" -qc "DROP DATABASE $db"
 fi

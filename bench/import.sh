@@ -3,7 +3,11 @@
 # `hospital seed --charges N --csv` writes a file in the import layout, then each round copies a fresh database
 # holding the demo departments and catalogue and runs `hospital import charges` on it under /usr/bin/time -v
 # (max RSS = peak memory of the whole process), then imports the same file again (every line already present).
-# Also times `hospital seed --charges N` straight into the database (the generator on the same insert path).
+# Also times `hospital seed --charges N` straight into the database (the generator on the same insert path), and
+# SQLite's own loading of the same file beside the import, rounds alternating which goes first: the sqlite3
+# shell's `.import` (prepared inserts in one transaction) into a table of the file's columns in a copy of the same
+# database, then building the indexes charge_details has; and `.import` into that table with the indexes built
+# first.
 # With BENCH_POSTGRES_URL (a server URL, e.g. postgres://postgres@127.0.0.1:5432) also PostgreSQL, beside
 # PostgreSQL's own loading of the same file: `COPY` into a scratch table of the file's columns, then building
 # the indexes charge_details has (its unique key and the two period indexes); and `COPY` into that table with
@@ -33,29 +37,59 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# The file's columns, and the indexes charge_details has over them (its unique key and the two period indexes).
+file_table="CREATE TABLE scratch (source_line_id VARCHAR(64), business_type VARCHAR(16), \
+    prescribing_dept_code VARCHAR(32), executing_dept_code VARCHAR(32), item_code VARCHAR(64), \
+    item_name VARCHAR(128), item_category VARCHAR(64), quantity NUMERIC, amount NUMERIC, charged_at TIMESTAMP);"
+file_indexes="CREATE UNIQUE INDEX scratch_key ON scratch (source_line_id); \
+    CREATE INDEX scratch_exec ON scratch (charged_at, executing_dept_code, item_code); \
+    CREATE INDEX scratch_presc ON scratch (charged_at, prescribing_dept_code, item_code);"
+seconds_of() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f\n", b - a}'; }
+# sqlite3 .import of csv into a fresh copy of the base database: "<load s> <index s> <load into indexed s>".
+sqlite_load() {
+    local db="$work/run/hospital.db" load index indexed
+    rm -rf "$work/run" && cp -r "$work/base" "$work/run"
+    load=$(seconds_of sqlite3 "$db" "$file_table" ".import --csv --skip 1 $1 scratch")
+    index=$(seconds_of sqlite3 "$db" "$file_indexes")
+    rm -rf "$work/run" && cp -r "$work/base" "$work/run"
+    sqlite3 "$db" "$file_table $file_indexes"
+    indexed=$(seconds_of sqlite3 "$db" ".import --csv --skip 1 $1 scratch")
+    echo "$load $index $indexed"
+}
+
 [[ "${BENCH_SQLITE:-1}" = 0 ]] && sizes=""
 [[ -n "$sizes" ]] && {
 echo
-echo "| rows | file MiB | import s | import rows/s | peak RSS MiB | re-import s | seed into DB rows/s |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
+echo "SQLite: the server's bundled library, the sqlite3 shell $(sqlite3 --version | cut -d' ' -f1); median of $rounds rounds, alternating:"
+echo "| rows | file MiB | import s | import rows/s | peak RSS MiB | re-import s | seed into DB rows/s | .import + indexes s | .import + indexes rows/s | .import into indexed s | import ÷ .import + indexes (time) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 }
 for n in $sizes; do
     csv="$work/charges-$n.csv"
     APP_DATA_DIR="$work/base" "$bin" seed --charges "$n" --period 2026-03 --seed 1 --csv "$csv" >/dev/null
-    : >"$work/import" ; : >"$work/rss" ; : >"$work/again" ; : >"$work/seed"
-    for _ in $(seq "$rounds"); do
-        rm -rf "$work/run" && cp -r "$work/base" "$work/run"
-        read -r secs rss < <(APP_DATA_DIR="$work/run" measure "$bin" import charges "$csv" --hospital H001)
-        echo "$secs" >>"$work/import"; echo "$rss" >>"$work/rss"
-        read -r secs _ < <(APP_DATA_DIR="$work/run" measure "$bin" import charges "$csv" --hospital H001)
-        echo "$secs" >>"$work/again"
-        rm -rf "$work/run" && cp -r "$work/base" "$work/run"
-        read -r secs _ < <(APP_DATA_DIR="$work/run" measure "$bin" seed --charges "$n" --period 2026-03 --seed 1)
-        echo "$secs" >>"$work/seed"
+    : >"$work/import" ; : >"$work/rss" ; : >"$work/again" ; : >"$work/seed" ; : >"$work/both" ; : >"$work/indexed"
+    for r in $(seq "$rounds"); do
+        for side in $( ((r % 2)) && echo "import shell" || echo "shell import"); do
+            if [[ "$side" = shell ]]; then
+                read -r l i x < <(sqlite_load "$csv")
+                awk -v l="$l" -v i="$i" 'BEGIN {print l + i}' >>"$work/both"; echo "$x" >>"$work/indexed"
+                continue
+            fi
+            rm -rf "$work/run" && cp -r "$work/base" "$work/run"
+            read -r secs rss < <(APP_DATA_DIR="$work/run" measure "$bin" import charges "$csv" --hospital H001)
+            echo "$secs" >>"$work/import"; echo "$rss" >>"$work/rss"
+            read -r secs _ < <(APP_DATA_DIR="$work/run" measure "$bin" import charges "$csv" --hospital H001)
+            echo "$secs" >>"$work/again"
+            rm -rf "$work/run" && cp -r "$work/base" "$work/run"
+            read -r secs _ < <(APP_DATA_DIR="$work/run" measure "$bin" seed --charges "$n" --period 2026-03 --seed 1)
+            echo "$secs" >>"$work/seed"
+        done
     done
     imp=$(median <"$work/import"); rss=$(median <"$work/rss"); again=$(median <"$work/again"); seed=$(median <"$work/seed")
-    awk -v n="$n" -v mib="$(stat -c %s "$csv")" -v imp="$imp" -v rss="$rss" -v again="$again" -v seed="$seed" 'BEGIN {
-        printf "| %d | %.1f | %.2f | %.0f | %.0f | %.2f | %.0f |\n", n, mib / 1048576, imp, n / imp, rss / 1024, again, n / seed
+    both=$(median <"$work/both"); indexed=$(median <"$work/indexed")
+    awk -v n="$n" -v mib="$(stat -c %s "$csv")" -v imp="$imp" -v rss="$rss" -v again="$again" -v seed="$seed" \
+        -v both="$both" -v ix="$indexed" 'BEGIN {
+        printf "| %d | %.1f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f |\n", n, mib / 1048576, imp, n / imp, rss / 1024, again, n / seed, both, n / both, ix, imp / both
     }'
 done
 

@@ -27,7 +27,7 @@ use hospital::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, Set, TransactionTrait,
 };
 use std::time::Instant;
 
@@ -390,19 +390,29 @@ async fn main() -> anyhow::Result<()> {
 
         // The same steps by hand, into another task's rows.
         let hand = new_task(&db, h, &period.to_string(), version.id, workflow).await;
-        for (i, (_, statements)) in hand_written(b, h, hand, &period.to_string(), version.id)
+        for (i, (step, statements)) in hand_written(b, h, hand, &period.to_string(), version.id)
             .into_iter()
             .enumerate()
         {
             let t0 = Instant::now();
+            // Each step in a transaction, as the pipeline's; the one pass with the step's memory on PostgreSQL.
+            let txn = db.begin().await?;
+            if b == DbBackend::Postgres && step == "GENERATE_DETAILS" {
+                txn.execute_unprepared(&format!(
+                    "SET LOCAL work_mem = '{}'",
+                    pipeline::PASS_WORK_MEM
+                ))
+                .await?;
+            }
             for sql in statements {
                 if sql.starts_with("SELECT") {
-                    db.query_all_raw(sea_orm::Statement::from_string(b, sql))
+                    txn.query_all_raw(sea_orm::Statement::from_string(b, sql))
                         .await?;
                 } else {
-                    db.execute_unprepared(&sql).await?;
+                    txn.execute_unprepared(&sql).await?;
                 }
             }
+            txn.commit().await?;
             theirs[i].push(t0.elapsed().as_secs_f64() * 1e3);
             if i == 1 {
                 pipeline::analyze(&db, &["calculation_details"]).await?;

@@ -1959,3 +1959,48 @@ async fn fresh_statistics_reach_every_pooled_sqlite_connection() {
     sqlx::query(count).fetch_one(&mut *held).await.unwrap();
     assert_eq!(plan(&mut held, explain).await, fresh);
 }
+
+db_tests!(prepare_counts_the_lines_and_codes_no_result_will_include);
+
+/// PREPARE's counts in its one scan: lines of items mapped to no node (two items, five lines) counted as lines
+/// and as items, and the codes that match no department listed, sorted, the first ten of twelve.
+async fn prepare_counts_the_lines_and_codes_no_result_will_include(app: TestApp) {
+    model(&app).await;
+    let text = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut lines: Vec<Line> = Vec::new();
+    // Twelve unmatched prescribing codes, in reverse order, each on a line of the mapped registration.
+    for i in (1..=12).rev() {
+        let code = text(format!("HIS-{i:02}"));
+        lines.push((code, "OUTPATIENT", code, "INT", "REG", 1, 10_000, "2026-10"));
+    }
+    for (i, item) in ["NOMAP-A", "NOMAP-A", "NOMAP-A", "NOMAP-B", "NOMAP-B"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = text(format!("U{i}"));
+        lines.push((id, "OUTPATIENT", "INT", "INT", item, 1, 20_000, "2026-10"));
+    }
+    insert_charges(&app, app.hospital_a, &lines).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let log = task["log"].as_str().unwrap();
+    assert!(log.contains("17 charge lines, amount 22"), "{log}");
+    assert!(
+        log.contains(
+            "12 charge lines (amount 12) name a prescribing department that matches no department \
+             (HIS-01, HIS-02, HIS-03, HIS-04, HIS-05, HIS-06, HIS-07, HIS-08, HIS-09, HIS-10): they stay out"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "0 charge lines (amount 0) name a executing department that matches no department:"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("5 charge lines (amount 10) of 2 items are mapped to no node"),
+        "{log}"
+    );
+}

@@ -196,7 +196,7 @@ async fn chunks(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Option<Vec
 /// default (4 MB) it expects too many groups (the product of the grouped columns' counts, ~95k at 10M lines,
 /// where there are a few hundred) to hash them in memory, and sorts every joined line on disk instead: 2.1M
 /// lines, 260 MB spilled, 2–3 times the time of hashing them (`EXPLAIN ANALYZE`, BENCHMARKS.md).
-const PASS_WORK_MEM: &str = "64MB";
+pub const PASS_WORK_MEM: &str = "64MB";
 
 /// Runs `build(field, chunk)`: on SQLite for both department fields and every chunk, each chunk in a short write
 /// transaction (so the front desk's writes get the lock between them); on PostgreSQL once for both fields
@@ -356,36 +356,60 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
             .to_decimal()
             .normalize()
     };
+    let joins = format!(
+        "FROM charge_details c \
+         LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
+         LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
+         LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
+         ON m.item_code = c.item_code \
+         WHERE c.hospital_id = ? AND c.period = ? AND {}",
+        run.charges.sql("c")
+    );
+    let presc_n = d.sum("CASE WHEN dp.id IS NULL THEN 1 ELSE 0 END");
+    let presc_a = d.sum("CASE WHEN dp.id IS NULL THEN c.amount ELSE 0 END");
+    let exec_n = d.sum("CASE WHEN de.id IS NULL THEN 1 ELSE 0 END");
+    let exec_a = d.sum("CASE WHEN de.id IS NULL THEN c.amount ELSE 0 END");
+    // One scan counts everything, the unmapped items included. SQLite counts them with COUNT(DISTINCT …), a
+    // small index of the few unmapped items. PostgreSQL would sort every unmapped line for that, so there the
+    // lines are grouped by their item when it is unmapped (the mapped ones in one group) and the groups counted:
+    // a hash of a few hundred items.
+    let scan = if d.0 == DbBackend::Sqlite {
+        format!(
+            "SELECT COUNT(*) AS n, {amount} AS amount, {presc_n} AS presc_n, {presc_a} AS presc_a, \
+             {exec_n} AS exec_n, {exec_a} AS exec_a, {item_n} AS item_n, {item_a} AS item_a, \
+             COUNT(DISTINCT c.item_code) FILTER (WHERE m.item_code IS NULL) AS items {joins}",
+            amount = d.sum("c.amount"),
+            item_n = d.sum("CASE WHEN m.item_code IS NULL THEN 1 ELSE 0 END"),
+            item_a = d.sum("CASE WHEN m.item_code IS NULL THEN c.amount ELSE 0 END"),
+        )
+    } else {
+        let unmapped = "CASE WHEN m.item_code IS NULL THEN c.item_code END";
+        format!(
+            "SELECT {n} AS n, {amount} AS amount, {g_presc_n} AS presc_n, {g_presc_a} AS presc_a, \
+             {g_exec_n} AS exec_n, {g_exec_a} AS exec_a, {item_n} AS item_n, {item_a} AS item_a, \
+             COUNT(g.item) AS items FROM (SELECT {unmapped} AS item, COUNT(*) AS n, {line_amount} AS amount, \
+             {presc_n} AS presc_n, {presc_a} AS presc_a, {exec_n} AS exec_n, {exec_a} AS exec_a \
+             {joins} GROUP BY {unmapped}) g",
+            line_amount = d.sum("c.amount"),
+            n = d.sum("g.n"),
+            amount = d.sum("g.amount"),
+            g_presc_n = d.sum("g.presc_n"),
+            g_presc_a = d.sum("g.presc_a"),
+            g_exec_n = d.sum("g.exec_n"),
+            g_exec_a = d.sum("g.exec_a"),
+            item_n = d.sum("CASE WHEN g.item IS NULL THEN 0 ELSE g.n END"),
+            item_a = d.sum("CASE WHEN g.item IS NULL THEN 0 ELSE g.amount END"),
+        )
+    };
     let row = d
         .one(
             db,
-            &format!(
-                "SELECT COUNT(*) AS n, {amount} AS amount, \
-                 {presc_n} AS presc_n, {presc_a} AS presc_a, {exec_n} AS exec_n, {exec_a} AS exec_a, \
-                 {item_n} AS item_n, {item_a} AS item_a, {items} AS items \
-                 FROM charge_details c \
-                 LEFT JOIN department dp ON dp.hospital_id = c.hospital_id AND dp.code = c.prescribing_dept_code \
-                 LEFT JOIN department de ON de.hospital_id = c.hospital_id AND de.code = c.executing_dept_code \
-                 LEFT JOIN (SELECT DISTINCT item_code FROM dimension_item_mapping WHERE model_version_id = ?) m \
-                 ON m.item_code = c.item_code \
-                 WHERE c.hospital_id = ? AND c.period = ? AND {visible}",
-                visible = run.charges.sql("c"),
-                amount = d.sum("c.amount"),
-                presc_n = d.sum("CASE WHEN dp.id IS NULL THEN 1 ELSE 0 END"),
-                presc_a = d.sum("CASE WHEN dp.id IS NULL THEN c.amount ELSE 0 END"),
-                exec_n = d.sum("CASE WHEN de.id IS NULL THEN 1 ELSE 0 END"),
-                exec_a = d.sum("CASE WHEN de.id IS NULL THEN c.amount ELSE 0 END"),
-                item_n = d.sum("CASE WHEN m.item_code IS NULL THEN 1 ELSE 0 END"),
-                item_a = d.sum("CASE WHEN m.item_code IS NULL THEN c.amount ELSE 0 END"),
-                // SQLite counts the few unmapped items in this scan (a second scan took as long as this one at
-                // a million lines); PostgreSQL would sort every unmapped line for it (see below).
-                items = if d.0 == DbBackend::Sqlite {
-                    "COUNT(DISTINCT c.item_code) FILTER (WHERE m.item_code IS NULL)"
-                } else {
-                    "NULL"
-                },
-            ),
-            vec![v(run.model_version_id), v(run.hospital_id), v(run.period.to_string())],
+            &scan,
+            vec![
+                v(run.model_version_id),
+                v(run.hospital_id),
+                v(run.period.to_string()),
+            ],
         )
         .await?
         .context("the period's counts")?;
@@ -397,39 +421,35 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
         get("n")?,
         money(get("amount")?)
     )];
-    for (col, what, lines, amount) in [
-        (
-            "prescribing_dept_code",
-            "prescribing",
-            get("presc_n")?,
-            get("presc_a")?,
-        ),
-        (
-            "executing_dept_code",
-            "executing",
-            get("exec_n")?,
-            get("exec_a")?,
-        ),
-    ] {
-        // Which codes, only when there are some (another scan, rare in clean data).
-        let codes: Vec<String> = if lines == 0 {
-            Vec::new()
-        } else {
-            d.all(
+    // Which codes match no department, only when some lines have one (rare in clean data): one more scan for
+    // both fields, the distinct pairs of the lines with such a code.
+    let (presc_codes, exec_codes) = if get("presc_n")? == 0 && get("exec_n")? == 0 {
+        (Vec::new(), Vec::new())
+    } else {
+        let pairs = d
+            .all(
                 db,
                 &format!(
-                    "SELECT DISTINCT c.{col} AS code FROM charge_details c WHERE c.hospital_id = ? AND c.period = ? \
-                     AND {visible} AND NOT EXISTS (SELECT 1 FROM department d WHERE d.hospital_id = c.hospital_id AND d.code = c.{col}) \
-                     ORDER BY c.{col} LIMIT 10",
-                    visible = run.charges.sql("c"),
+                    "SELECT DISTINCT CASE WHEN dp.id IS NULL THEN c.prescribing_dept_code END AS presc, \
+                     CASE WHEN de.id IS NULL THEN c.executing_dept_code END AS exec {joins} \
+                     AND (dp.id IS NULL OR de.id IS NULL)"
                 ),
-                vec![v(run.hospital_id), v(run.period.to_string())],
+                vec![v(run.model_version_id), v(run.hospital_id), v(run.period.to_string())],
             )
-            .await?
-            .iter()
-            .filter_map(|r| r.try_get::<String>("", "code").ok())
-            .collect()
+            .await?;
+        let codes = |col: &str| -> Vec<String> {
+            let set: std::collections::BTreeSet<String> = pairs
+                .iter()
+                .filter_map(|r| r.try_get::<Option<String>>("", col).ok().flatten())
+                .collect();
+            set.into_iter().take(10).collect()
         };
+        (codes("presc"), codes("exec"))
+    };
+    for (what, lines, amount, codes) in [
+        ("prescribing", get("presc_n")?, get("presc_a")?, presc_codes),
+        ("executing", get("exec_n")?, get("exec_a")?, exec_codes),
+    ] {
         log.push(format!(
             "{lines} charge lines (amount {}) name a {what} department that matches no department{}: they stay out \
              of the nodes crediting the {what} department",
@@ -437,27 +457,7 @@ pub async fn prepare(db: &DatabaseConnection, run: &Run) -> anyhow::Result<Vec<S
             if codes.is_empty() { String::new() } else { format!(" ({})", codes.join(", ")) }
         ));
     }
-    // How many items, only when some lines are unmapped: COUNT(DISTINCT …) in the scan above would make
-    // PostgreSQL sort every unmapped line of the period.
-    let items = if get("item_n")? == 0 {
-        0
-    } else if let Some(n) = row.try_get::<Option<i64>>("", "items")? {
-        n
-    } else {
-        d.one(
-            db,
-            &format!(
-                "SELECT COUNT(*) AS n FROM (SELECT c.item_code FROM charge_details c \
-                 WHERE c.hospital_id = ? AND c.period = ? AND {} AND NOT EXISTS (SELECT 1 FROM dimension_item_mapping m \
-                 WHERE m.model_version_id = ? AND m.item_code = c.item_code) GROUP BY c.item_code) x",
-                run.charges.sql("c")
-            ),
-            vec![v(run.hospital_id), v(run.period.to_string()), v(run.model_version_id)],
-        )
-        .await?
-        .context("unmapped items")?
-        .try_get::<i64>("", "n")?
-    };
+    let items = get("items")?;
     log.push(format!(
         "{} charge lines (amount {}) of {items} items are mapped to no node",
         get("item_n")?,
