@@ -4,7 +4,10 @@
 //! doctor's record with two items, the bill, the payment). The server's resident memory (`VmRSS`) is read when it
 //! has started, after the visits, and after ten quiet seconds, with its peak (`VmHWM`).
 //!
-//! `bench/memory.sh` runs it: `flow_bench <hospital binary> [visits]`.
+//! `bench/memory.sh` runs it: `flow_bench <hospital binary> [visits]`. With `statements` as a third argument it
+//! takes the patients through one at a time instead and counts the SQL statements the server sends for each
+//! request (its `hospital_db_statements_total` on `/metrics`, BEGIN and COMMIT not counted), printing the median
+//! per request after a first visit that warms the connections.
 #![allow(clippy::unwrap_used)]
 #[path = "support/seed.rs"]
 mod seed;
@@ -172,10 +175,59 @@ fn memory(pid: u32) -> (f64, f64) {
 struct Api {
     client: reqwest::Client,
     base: String,
+    /// When counting: the statements each request cost, by request.
+    counted: Option<std::sync::Mutex<Vec<(&'static str, u64)>>>,
 }
 
+/// The token `/metrics` asks for when the statements are counted.
+const METRICS_TOKEN: &str = "bench-metrics-token";
+
 impl Api {
-    async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Value) -> Value {
+    /// The statements the server has sent so far.
+    async fn statements(&self) -> u64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("hospital_db_statements_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
+    async fn send(
+        &self,
+        what: &'static str,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> Value {
+        let before = match self.counted {
+            Some(_) => self.statements().await,
+            None => 0,
+        };
+        let body = self.request(method, path, token, body).await;
+        if let Some(counted) = &self.counted {
+            let spent = self.statements().await - before;
+            counted.lock().unwrap().push((what, spent));
+        }
+        body
+    }
+
+    async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> Value {
         let r = self
             .client
             .request(method, format!("{}/api/v1{path}", self.base))
@@ -221,6 +273,7 @@ async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64,
     use reqwest::Method;
     let booked = api
         .send(
+            "booking",
             Method::POST,
             "/appointments",
             desk,
@@ -230,6 +283,7 @@ async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64,
     let id = booked["id"].as_i64().unwrap();
     let checked_in = api
         .send(
+            "check-in",
             Method::POST,
             &format!("/appointments/{id}/check-in"),
             desk,
@@ -238,6 +292,7 @@ async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64,
         .await;
     let record = checked_in["medical_record_id"].as_i64().unwrap();
     api.send(
+        "record",
         Method::PUT,
         &format!("/medical-records/{record}"),
         doctor,
@@ -248,6 +303,7 @@ async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64,
     .await;
     let bill = api
         .send(
+            "bill",
             Method::POST,
             "/billings",
             desk,
@@ -256,6 +312,7 @@ async fn visit(api: &Api, desk: &str, doctor: &str, patient: i64, schedule: i64,
         .await;
     let bill = bill["id"].as_i64().unwrap();
     api.send(
+        "payment",
         Method::POST,
         &format!("/billings/{bill}/pay"),
         desk,
@@ -271,6 +328,7 @@ async fn main() {
         .get(1)
         .expect("usage: flow_bench <hospital binary> [visits]");
     let visits: usize = args.get(2).map_or(600, |v| v.parse().unwrap());
+    let counting = args.get(3).is_some_and(|a| a == "statements");
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("flow.db").display());
     let seeded = seed(&url, visits).await;
@@ -288,12 +346,15 @@ async fn main() {
             .env("JWT_SECRET", "bench-secret-that-is-at-least-32-characters")
             .env("APP_RATE_LIMIT_PER_SECOND", "0")
             .env("RUST_LOG", "error")
+            .env("APP_METRICS_TOKEN", METRICS_TOKEN)
+            .env("APP_RUN_CALCULATIONS", "false")
             .spawn()
             .unwrap(),
     );
     let api = Arc::new(Api {
         client: reqwest::Client::new(),
         base: format!("http://127.0.0.1:{port}"),
+        counted: counting.then(Default::default),
     });
     while api
         .client
@@ -309,6 +370,10 @@ async fn main() {
     let mut doctors = Vec::new();
     for (_, username) in &seeded.doctors {
         doctors.push(api.login(username).await);
+    }
+    if counting {
+        count_statements(&api, &desk, &doctors, &seeded).await;
+        return;
     }
     let doctors = Arc::new(doctors);
     let items = Arc::new(seeded.items);
@@ -356,4 +421,42 @@ async fn main() {
         quiet.0,
         quiet.1
     );
+}
+
+/// The patients through one at a time, each request's statements counted; prints the median of each request
+/// over the visits after the first (which warms the connections and the caches).
+async fn count_statements(api: &Api, desk: &str, doctors: &[String], seeded: &Seeded) {
+    for (i, patient) in seeded.patients.iter().enumerate() {
+        let k = i % DOCTORS;
+        if i == 1 {
+            api.counted.as_ref().unwrap().lock().unwrap().clear();
+        }
+        visit(
+            api,
+            desk,
+            &doctors[k],
+            *patient,
+            seeded.schedules[k],
+            &seeded.items,
+        )
+        .await;
+    }
+    let counted = api.counted.as_ref().unwrap().lock().unwrap().clone();
+    println!("| request | visits | statements, median | min | max |");
+    println!("|---|---:|---:|---:|---:|");
+    for what in ["booking", "check-in", "record", "bill", "payment"] {
+        let mut spent: Vec<u64> = counted
+            .iter()
+            .filter(|(w, _)| *w == what)
+            .map(|(_, n)| *n)
+            .collect();
+        spent.sort_unstable();
+        println!(
+            "| {what} | {} | {} | {} | {} |",
+            spent.len(),
+            spent[spent.len() / 2],
+            spent[0],
+            spent[spent.len() - 1]
+        );
+    }
 }

@@ -384,6 +384,34 @@ async fn a_failed_import_leaves_no_line(app: TestApp) {
     assert_eq!(lines_of(&app).await, count as u64);
 }
 
+/// An imported October registration line (INT, 挂号, 20.0000) of `import_id`.
+fn registration(
+    hospital_id: i64,
+    source_line_id: String,
+    import_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> charge_detail::ActiveModel {
+    charge_detail::ActiveModel {
+        hospital_id: Set(hospital_id),
+        source: Set(ChargeSource::Import),
+        source_line_id: Set(source_line_id),
+        business_type: Set(BusinessType::Outpatient),
+        prescribing_dept_code: Set("INT".into()),
+        executing_dept_code: Set("INT".into()),
+        item_code: Set("REG".into()),
+        item_name: Set("挂号".into()),
+        item_category: Set(None),
+        quantity: Set(Amount::from_scaled(10_000)),
+        amount: Set(Amount::from_scaled(200_000)),
+        charged_at: Set(now),
+        period: Set("2026-10".parse::<Period>().unwrap()),
+        billing_id: Set(None),
+        import_id: Set(import_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
 db_tests!(an_abandoned_import_is_removed_at_start);
 
 /// A pending import whose process died (its lease ran out) is removed with its lines when a server starts; one
@@ -410,25 +438,8 @@ async fn an_abandoned_import_is_removed_at_start(app: TestApp) {
         .await
         .unwrap();
     for (import, hospital_id, n) in [(&dead, app.hospital_a, 3), (&live, app.hospital_b, 2)] {
-        let rows = (0..n).map(|i| charge_detail::ActiveModel {
-            hospital_id: Set(hospital_id),
-            source: Set(ChargeSource::Import),
-            source_line_id: Set(format!("HALF-{i}")),
-            business_type: Set(BusinessType::Outpatient),
-            prescribing_dept_code: Set("INT".into()),
-            executing_dept_code: Set("INT".into()),
-            item_code: Set("REG".into()),
-            item_name: Set("挂号".into()),
-            item_category: Set(None),
-            quantity: Set(Amount::from_scaled(10_000)),
-            amount: Set(Amount::from_scaled(200_000)),
-            charged_at: Set(now),
-            period: Set("2026-10".parse::<Period>().unwrap()),
-            billing_id: Set(None),
-            import_id: Set(Some(import.id)),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        let rows =
+            (0..n).map(|i| registration(hospital_id, format!("HALF-{i}"), Some(import.id), now));
         charge_detail::Entity::insert_many(rows)
             .exec(&app.db)
             .await
@@ -538,24 +549,9 @@ async fn a_run_counts_the_lines_of_the_imports_complete_when_it_started(app: Tes
     // Two lines of each import, two without one in each hospital.
     ids.extend([(a, None), (b, None)]);
     let rows = ids.iter().flat_map(|&(hospital_id, import_id)| {
-        (0..2).map(move |i| charge_detail::ActiveModel {
-            hospital_id: Set(hospital_id),
-            source: Set(ChargeSource::Import),
-            source_line_id: Set(format!("L-{}-{i}", import_id.unwrap_or(0))),
-            business_type: Set(BusinessType::Outpatient),
-            prescribing_dept_code: Set("INT".into()),
-            executing_dept_code: Set("INT".into()),
-            item_code: Set("REG".into()),
-            item_name: Set("挂号".into()),
-            item_category: Set(None),
-            quantity: Set(Amount::from_scaled(10_000)),
-            amount: Set(Amount::from_scaled(200_000)),
-            charged_at: Set(now),
-            period: Set("2026-10".parse::<Period>().unwrap()),
-            billing_id: Set(None),
-            import_id: Set(import_id),
-            created_at: Set(now),
-            ..Default::default()
+        (0..2).map(move |i| {
+            let id = format!("L-{}-{i}", import_id.unwrap_or(0));
+            registration(hospital_id, id, import_id, now)
         })
     });
     charge_detail::Entity::insert_many(rows)
