@@ -7,10 +7,9 @@
 # BENCH_DATABASE names a database that already holds such data (it is then neither created nor dropped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 cargo build --release --locked -q -p hospital --bin hospital
-target="${CARGO_TARGET_DIR:-target}"
-[[ "$target" = /* ]] || target="$(pwd)/$target"
-bin="$target/release/hospital"
+bin="$(release_dir)/hospital"
 pg="${BENCH_POSTGRES_URL:?a PostgreSQL server URL, e.g. postgres://postgres@127.0.0.1:5432}"
 rows="${BENCH_ROWS:-10000000}"
 server=""
@@ -25,7 +24,7 @@ else
     DATABASE_URL="$pg/$db" "$bin" seed >/dev/null
     DATABASE_URL="$pg/$db" "$bin" seed --charges "$rows" --period 2026-06 --seed 7 >/dev/null
 fi
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 echo "$(psql "$pg/$db" -Atc "SELECT COUNT(*) FROM charge_details WHERE period = '2026-06'") charge lines in 2026-06"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DATABASE_URL="$pg/$db" APP_BIND="127.0.0.1:$port" APP_RATE_LIMIT_PER_SECOND=0 "$bin" serve >/dev/null 2>&1 &

@@ -16,17 +16,16 @@
 # (default 3), BENCH_SQLITE=0 skips SQLite. Prints Markdown tables of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 sizes="${BENCH_SIZES:-100000 1000000}"
 rounds="${BENCH_ROUNDS:-3}"
 cargo build --release --locked -q -p hospital
-target="${CARGO_TARGET_DIR:-target}"
-[[ "$target" = /* ]] || target="$(pwd)/$target"
-bin="$target/release/hospital"
+bin="$(release_dir)/hospital"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export RUST_LOG=error
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 APP_DATA_DIR="$work/base" "$bin" seed >/dev/null
 
 # Runs the command under /usr/bin/time; prints "<seconds> <max RSS KiB>".

@@ -5,21 +5,22 @@
 # (GLIBC_TUNABLES set empty), alternating which goes first. Knobs: BENCH_VISITS, BENCH_ROUNDS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 cargo build --release --locked -q -p hospital --bin hospital --example flow_bench
-target="${CARGO_TARGET_DIR:-target}"
+release="$(release_dir)"
 rounds="${BENCH_ROUNDS:-3}"
 visits="${BENCH_VISITS:-600}"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 echo "| malloc | visits | seconds | RSS started MiB | RSS after the visits MiB | RSS 10 s later MiB | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for r in $(seq "$rounds"); do
     for side in $( ((r % 2)) && echo "server glibc" || echo "glibc server"); do
         if [[ "$side" = server ]]; then
             echo -n "| the server's "
-            env -u GLIBC_TUNABLES RUST_LOG=error "$target/release/examples/flow_bench" "$target/release/hospital" "$visits"
+            env -u GLIBC_TUNABLES RUST_LOG=error "$release/examples/flow_bench" "$release/hospital" "$visits"
         else
             echo -n "| glibc's defaults "
-            GLIBC_TUNABLES= RUST_LOG=error "$target/release/examples/flow_bench" "$target/release/hospital" "$visits"
+            GLIBC_TUNABLES= RUST_LOG=error "$release/examples/flow_bench" "$release/hospital" "$visits"
         fi
     done
 done

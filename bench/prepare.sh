@@ -8,13 +8,12 @@
 # measure instead of this tree's release build, say one built from an earlier commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 if [[ -n "${BENCH_BIN:-}" ]]; then
     bin="$BENCH_BIN"
 else
     cargo build --release --locked -q -p hospital --bin hospital
-    target="${CARGO_TARGET_DIR:-target}"
-    [[ "$target" = /* ]] || target="$(pwd)/$target"
-    bin="$target/release/hospital"
+    bin="$(release_dir)/hospital"
 fi
 rows="${BENCH_ROWS:-1000000}"
 tasks="${BENCH_TASKS:-10}"
@@ -22,7 +21,7 @@ work="$(mktemp -d)"
 server=""
 trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 export RUST_LOG=error JWT_SECRET=bench-secret-that-is-at-least-32-characters APP_DATA_DIR="$work/data"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 "$bin" seed >/dev/null
 "$bin" seed --charges "$rows" --period 2026-03 --seed 1 --csv "$work/charges.csv" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

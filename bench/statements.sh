@@ -4,7 +4,8 @@
 # server's own count of statements read from /metrics around each request; medians over the visits after the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 cargo build --release --locked -q -p hospital --bin hospital --example flow_bench
-target="${CARGO_TARGET_DIR:-target}"
-echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$target/release/examples/flow_bench" "$target/release/hospital" "${BENCH_VISITS:-100}" statements
+release="$(release_dir)"
+machine
+"$release/examples/flow_bench" "$release/hospital" "${BENCH_VISITS:-100}" statements

@@ -289,7 +289,6 @@ pub async fn completed_up_to(conn: &impl ConnectionTrait) -> Result<i64, DbErr> 
 /// before its row does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counted {
-    pub up_to: i64,
     through: Option<i64>,
     except: Vec<i64>,
 }
@@ -355,9 +354,5 @@ pub async fn counted(
                 .await?
         }
     };
-    Ok(Counted {
-        up_to,
-        through,
-        except,
-    })
+    Ok(Counted { through, except })
 }
