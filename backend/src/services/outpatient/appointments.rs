@@ -21,7 +21,7 @@ use crate::{
     },
     error::{AppError, Conflict, ConflictResource, ErrorCode},
 };
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -51,7 +51,8 @@ pub async fn apply(
     let current = get(conn, actor, id).await?;
     let from = current.status;
     let to = transition(from, action)?;
-    let now = Utc::now();
+    // At the precision every database keeps, so the row answered is the row stored.
+    let now = Utc::now().trunc_subsecs(6);
     let mut update = appointment::Entity::update_many()
         .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
         .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
@@ -63,7 +64,16 @@ pub async fn apply(
     if update.exec(conn).await?.rows_affected == 0 {
         return Err(lost_race(conn, actor, id, action).await);
     }
-    get(conn, actor, id).await
+    let check_in_time = match action {
+        AppointmentAction::CheckIn => Some(now),
+        _ => current.check_in_time,
+    };
+    Ok(appointment::Model {
+        status: to,
+        updated_at: now,
+        check_in_time,
+        ..current
+    })
 }
 
 /// Why a compare-and-set of an appointment's status found another status: the transition refused from the
@@ -724,7 +734,7 @@ pub async fn check_in(
         });
     }
     let to = transition(current.status, AppointmentAction::CheckIn)?;
-    let now_utc = Utc::now();
+    let now_utc = Utc::now().trunc_subsecs(6);
     let checked_in = appointment::Entity::update_many()
         .col_expr(appointment::Column::Status, Expr::value(to.as_str()))
         .col_expr(appointment::Column::CheckInTime, Expr::value(now_utc))

@@ -25,10 +25,11 @@ use crate::{
     },
     error::{AppError, ErrorCode},
 };
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
+    QueryOrder, Set, SqlErr,
+    sea_query::{Expr, Query},
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -93,20 +94,6 @@ fn catalogue_missing(code: &str) -> AppError {
     }
 }
 
-async fn item_by_code(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    code: &str,
-) -> Result<charge_item::Model, AppError> {
-    charge_item::Entity::find()
-        .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
-        .filter(charge_item::Column::ItemCode.eq(code))
-        .filter(charge_item::Column::IsActive.eq(true))
-        .one(conn)
-        .await?
-        .ok_or_else(|| catalogue_missing(code))
-}
-
 /// Items without an executing department of their own (registration, consultation) are performed by the
 /// doctor's department.
 fn line(
@@ -163,25 +150,42 @@ async fn draft_of(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("patient"))?;
-    let title = doc.title;
-    let one = Amount::from_scaled(10_000);
-    let mut items = vec![
-        (
-            item_by_code(conn, actor, rules::registration_item_code(title)).await?,
-            one,
-        ),
-        (
-            item_by_code(conn, actor, rules::CONSULTATION_ITEM_CODE).await?,
-            one,
-        ),
+    // Registration (by the doctor's title) and consultation, active today, and the prescribed items: one read.
+    let fixed = [
+        rules::registration_item_code(doc.title),
+        rules::CONSULTATION_ITEM_CODE,
     ];
-    for p in medical_records::prescription_of(&record) {
-        let item = charge_item::Entity::find_by_id(p.charge_item_id)
-            .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
-            .one(conn)
-            .await?
+    let prescription = medical_records::prescription_of(&record);
+    let found = charge_item::Entity::find()
+        .filter(charge_item::Column::HospitalId.eq(actor.hospital_id))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(charge_item::Column::ItemCode.is_in(fixed))
+                        .add(charge_item::Column::IsActive.eq(true)),
+                )
+                .add(charge_item::Column::Id.is_in(prescription.iter().map(|p| p.charge_item_id))),
+        )
+        .all(conn)
+        .await?;
+    let one = Amount::from_scaled(10_000);
+    let mut items = fixed
+        .iter()
+        .map(|code| {
+            found
+                .iter()
+                .find(|i| i.item_code == *code && i.is_active)
+                .map(|i| (i.clone(), one))
+                .ok_or_else(|| catalogue_missing(code))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for p in prescription {
+        let item = found
+            .iter()
+            .find(|i| i.id == p.charge_item_id)
             .ok_or_else(|| catalogue_missing(&p.item_code))?;
-        items.push((item, Amount::from_scaled(p.quantity)));
+        items.push((item.clone(), Amount::from_scaled(p.quantity)));
     }
     let lines = items
         .iter()
@@ -247,34 +251,52 @@ pub async fn create(
     let (insurance, self_pay) = rules::split(draft.total, insurance.unwrap_or(draft.insurance))
         .map_err(|e| AppError::invalid("insurance_amount", e.to_string()))?;
     draft.at_desk(insurance);
-    let now = Utc::now();
-    let bill = billing::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
-        medical_record_id: Set(draft.record.id),
-        appointment_id: Set(draft.record.appointment_id),
-        total_amount: Set(draft.total),
-        insurance_amount: Set(insurance),
-        self_pay_amount: Set(self_pay),
-        insurance_policy_id: Set(draft.policy_id),
-        status: Set(BillingStatus::Pending),
-        payment_method: Set(None),
-        paid_at: Set(None),
-        paid_on: Set(None),
-        refunded_at: Set(None),
-        refunded_on: Set(None),
-        refund_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(AppError::unique(&[(
-        "medical_record_id",
-        "has already been billed",
-    )]))?;
+    let now = Utc::now().trunc_subsecs(6);
+    let bill = billing::Model {
+        id: 0,
+        hospital_id: actor.hospital_id,
+        medical_record_id: draft.record.id,
+        appointment_id: draft.record.appointment_id,
+        total_amount: draft.total,
+        insurance_amount: insurance,
+        self_pay_amount: self_pay,
+        insurance_policy_id: draft.policy_id,
+        status: BillingStatus::Pending,
+        payment_method: None,
+        paid_at: None,
+        paid_on: None,
+        refunded_at: None,
+        refunded_on: None,
+        refund_reason: None,
+        paid_by: None,
+        refunded_by: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut row = sea_orm::IntoActiveModel::into_active_model(bill.clone());
+    row.id = sea_orm::ActiveValue::NotSet;
+    let bill = billing::Model {
+        id: billing::Entity::insert(row)
+            .exec(&txn)
+            .await
+            .map_err(AppError::unique(&[(
+                "medical_record_id",
+                "has already been billed",
+            )]))?
+            .last_insert_id,
+        ..bill
+    };
     let rows = draft.lines.iter().map(|l| line_row(l, bill.id));
-    billing_line::Entity::insert_many(rows).exec(&txn).await?;
+    let lines = if txn.support_returning() {
+        let mut lines = billing_line::Entity::insert_many(rows)
+            .exec_with_returning(&txn)
+            .await?;
+        lines.sort_by_key(|l| l.sort);
+        lines
+    } else {
+        billing_line::Entity::insert_many(rows).exec(&txn).await?;
+        lines_of(&txn, bill.id).await?
+    };
     audit::record(
         &txn,
         actor
@@ -284,7 +306,6 @@ pub async fn create(
             ),
     )
     .await?;
-    let lines = lines_of(&txn, bill.id).await?;
     txn.commit().await?;
     Ok((bill, lines))
 }
@@ -356,10 +377,11 @@ pub async fn pay(
         return Ok(answer);
     }
     let txn = begin_write(db).await?;
-    get(&txn, actor, id).await?;
+    let pending = get(&txn, actor, id).await?;
     let local = actor.local_now();
     settlements::ensure_open(&txn, actor.hospital_id, local.date()).await?;
-    let now = Utc::now();
+    // At the precision every database keeps, so the bill answered is the bill stored.
+    let now = Utc::now().trunc_subsecs(6);
     // The bill row is taken first, by the compare-and-set itself: every other payment of this bill waits
     // here (no lock-order deadlock with the key's insert), then finds it PAID. It names the row by its primary
     // key and status only (`get` checked the hospital): with the hospital in the condition MySQL may walk the
@@ -389,20 +411,36 @@ pub async fn pay(
             message: format!("a bill that is {} cannot become PAID", current.status),
         });
     }
-    let claimed = payment_request::ActiveModel {
+    // Only the payment changes a PENDING bill, so it is now the bill read above as the update left it.
+    let bill = billing::Model {
+        status: BillingStatus::Paid,
+        payment_method: Some(method),
+        paid_at: Some(now),
+        paid_on: Some(local.date()),
+        paid_by: Some(actor.user_id),
+        updated_at: now,
+        ..pending
+    };
+    appointments::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
+    let lines = lines_of(&txn, id).await?;
+    write_payment_charges(&txn, actor, &bill, &lines, now, Period::of(local.date())).await?;
+    let body = render(&bill, &lines);
+    // The key is claimed with its answer, last: a request with the same key for this bill waited on the
+    // bill's row above, and one for another bill meets the key here.
+    let claimed = payment_request::Entity::insert(payment_request::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         idempotency_key: Set(key.to_owned()),
         billing_id: Set(id),
         request_hash: Set(request_hash.clone()),
-        response_status: Set(None),
-        response_body: Set(None),
+        response_status: Set(Some(200)),
+        response_body: Set(Some(body.to_string())),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
+    })
+    .exec_without_returning(&txn)
     .await;
-    let claim = match claimed {
-        Ok(c) => c,
+    match claimed {
+        Ok(_) => {}
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // The key was taken by another request meanwhile: answer what it answered.
             txn.rollback().await?;
@@ -414,16 +452,7 @@ pub async fn pay(
                 });
         }
         Err(e) => return Err(e.into()),
-    };
-    let bill = get(&txn, actor, id).await?;
-    appointments::apply(&txn, actor, bill.appointment_id, AppointmentAction::Pay).await?;
-    let lines = lines_of(&txn, id).await?;
-    write_payment_charges(&txn, actor, &bill, &lines, now, Period::of(local.date())).await?;
-    let body = render(&bill, &lines);
-    let mut claim: payment_request::ActiveModel = claim.into();
-    claim.response_status = Set(Some(200));
-    claim.response_body = Set(Some(body.to_string()));
-    claim.update(&txn).await?;
+    }
     audit::commit(
         txn,
         actor
@@ -581,11 +610,16 @@ async fn write_payment_charges(
     at: chrono::DateTime<Utc>,
     period: Period,
 ) -> Result<(), AppError> {
-    let record = medical_record::Entity::find_by_id(bill.medical_record_id)
-        .one(conn)
-        .await?
-        .ok_or(AppError::NotFound("medical record"))?;
-    let doc = doctor::Entity::find_by_id(record.doctor_id)
+    let doc = doctor::Entity::find()
+        .filter(
+            doctor::Column::Id.in_subquery(
+                Query::select()
+                    .column(medical_record::Column::DoctorId)
+                    .from(medical_record::Entity)
+                    .and_where(medical_record::Column::Id.eq(bill.medical_record_id))
+                    .to_owned(),
+            ),
+        )
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("doctor"))?;
