@@ -244,6 +244,11 @@ pub enum ErrorCode {
     TaskNotReady,
     /// The node's numbers do not come from charge items, so it has no drill-down (422).
     NodeNotDrillable,
+    /// The period is reviewed, published or locked: its calculations and inputs change only once it is
+    /// reopened (409).
+    PeriodClosed,
+    /// A calculation of the period is queued or running; review the period once it has finished (409).
+    PeriodBusy,
 }
 
 impl ImportReport {

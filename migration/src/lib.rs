@@ -18,6 +18,7 @@ mod m20261204_000013_diagnoses;
 mod m20261205_000014_insurance_types;
 mod m20261205_000015_waiting_room;
 mod m20261205_000016_charge_item_totals;
+mod m20261206_000017_accounting_periods;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_insurance_types::Migration),
             Box::new(m20261205_000015_waiting_room::Migration),
             Box::new(m20261205_000016_charge_item_totals::Migration),
+            Box::new(m20261206_000017_accounting_periods::Migration),
         ]
     }
 }

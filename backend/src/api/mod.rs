@@ -88,6 +88,7 @@ strings with up to four places.",
         (name = "orientation-rules", description = "Orientation rules and their ladders (导向规则)"),
         (name = "imports", description = "CSV imports of charge lines and monthly inputs, all or nothing (ANALYST, ADMIN)"),
         (name = "monthly-inputs", description = "Imported workload, cost and orientation values (ANALYST, ADMIN)"),
+        (name = "accounting-periods", description = "A period's life (核算期间): reviewed on one run, published to the departments, locked; reopened with a reason"),
         (name = "system", description = "Liveness and readiness"),
     )
 )]

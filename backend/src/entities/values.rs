@@ -5,6 +5,7 @@ use crate::domain::{
     accounting::calculation::{StepKind, TaskStatus},
     accounting::charge_line::{ChargeSource, ImportStatus},
     accounting::dimension::{BusinessType, BusinessTypeScope, DeptField, NodeKind, Series},
+    accounting::period_close::{PeriodAction, PeriodStatus},
     foundation::money::Amount,
     foundation::period::Period,
     foundation::role::Role,
@@ -79,6 +80,8 @@ stored_as_text!(
     PaymentMethod => |v: &PaymentMethod| v.as_str(),
     StepKind => |v: &StepKind| v.as_str(),
     TaskStatus => |v: &TaskStatus| v.as_str(),
+    PeriodStatus => |v: &PeriodStatus| v.as_str(),
+    PeriodAction => |v: &PeriodAction| v.as_str(),
     BusinessTypeScope => |v: &BusinessTypeScope| v.as_str(),
     DeptField => |v: &DeptField| v.as_str(),
     NodeKind => |v: &NodeKind| v.as_str(),
@@ -159,6 +162,8 @@ mod tests {
         check(crate::domain::accounting::dimension::Series::ALL);
         check(crate::domain::accounting::calculation::StepKind::ALL);
         check(crate::domain::accounting::calculation::TaskStatus::ALL);
+        check(crate::domain::accounting::period_close::PeriodStatus::ALL);
+        check(crate::domain::accounting::period_close::PeriodAction::ALL);
         check(crate::domain::accounting::dimension::NodeKind::ALL);
         check(crate::domain::accounting::dimension::DeptField::ALL);
         check(crate::domain::accounting::dimension::BusinessTypeScope::ALL);

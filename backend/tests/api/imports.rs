@@ -20,7 +20,7 @@ use reqwest::multipart::{Form, Part};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-const HEADER: &str = "source_line_id,business_type,prescribing_dept_code,executing_dept_code,item_code,item_name,item_category,quantity,amount,charged_at";
+pub const HEADER: &str = "source_line_id,business_type,prescribing_dept_code,executing_dept_code,item_code,item_name,item_category,quantity,amount,charged_at";
 
 /// Sends `bytes` as the `file` part of a multipart body.
 pub async fn upload(app: &TestApp, path: &str, token: &str, bytes: impl Into<Vec<u8>>) -> Resp {

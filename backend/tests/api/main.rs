@@ -27,6 +27,7 @@ mod models;
 mod openapi;
 mod operations;
 mod outage;
+mod periods;
 mod prescriptions;
 mod resources;
 mod roles;

@@ -99,6 +99,15 @@ async fn malformed_bodies_get_problem_json_on_every_write_endpoint(app: TestApp)
         (Method::PUT, "/api/v1/schedules/1/capacity".to_owned()),
         (Method::POST, "/api/v1/appointments/1/move".to_owned()),
         (Method::POST, "/api/v1/patients/1/no-show-pardon".to_owned()),
+        (Method::POST, "/api/v1/calculation-tasks".to_owned()),
+        (
+            Method::POST,
+            "/api/v1/accounting-periods/2026-10/review".to_owned(),
+        ),
+        (
+            Method::POST,
+            "/api/v1/accounting-periods/2026-10/reopen".to_owned(),
+        ),
     ];
     let nested = "[".repeat(100_000);
     // Every body fails on its first token or its first value, so the outcome is the same whatever the

@@ -188,9 +188,29 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/workload-records", ANALYTICS),
     ("GET", "/api/v1/cost-records", ANALYTICS),
     ("GET", "/api/v1/orientation-values", ANALYTICS),
+    ("GET", "/api/v1/accounting-periods", ANALYTICS),
+    ("GET", "/api/v1/accounting-periods/{period}", ANALYTICS),
+    (
+        "POST",
+        "/api/v1/accounting-periods/{period}/review",
+        ANALYTICS,
+    ),
+    ("POST", "/api/v1/accounting-periods/{period}/publish", ADMIN),
+    ("POST", "/api/v1/accounting-periods/{period}/lock", ADMIN),
+    (
+        "POST",
+        "/api/v1/accounting-periods/{period}/reopen",
+        ANALYTICS,
+    ),
 ];
 
 const MISSING_ID: &str = "987654";
+
+/// The entry's path with an id no record has, and a period nothing was done in.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", MISSING_ID)
+        .replace("{period}", "2019-01")
+}
 
 db_tests!(
     every_endpoint_admits_exactly_the_roles_in_the_matrix,
@@ -207,8 +227,7 @@ async fn send(
 ) -> crate::helpers::Resp {
     let method: Method = method.parse().unwrap();
     let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
-    app.call(method, &path.replace("{id}", MISSING_ID), token, body)
-        .await
+    app.call(method, &concrete(path), token, body).await
 }
 
 async fn every_endpoint_admits_exactly_the_roles_in_the_matrix(app: TestApp) {
@@ -233,10 +252,7 @@ async fn every_endpoint_admits_exactly_the_roles_in_the_matrix(app: TestApp) {
                     ));
                 }
             } else {
-                refused.push((
-                    username('a', role),
-                    format!("{method} {}", path.replace("{id}", MISSING_ID)),
-                ));
+                refused.push((username('a', role), format!("{method} {}", concrete(path))));
                 let is_forbidden_problem = resp.status == 403
                     && resp.code() == "FORBIDDEN"
                     && resp.content_type() == "application/problem+json";

@@ -4,6 +4,111 @@
  */
 
 export interface paths {
+    "/api/v1/accounting-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the periods that were ever reviewed, newest first
+         * @description A period missing here is DRAFT: it takes calculations and inputs.
+         */
+        get: operations["accountingPeriodsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounting-periods/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a period: its status, its reviewed run and its transitions */
+        get: operations["accountingPeriodsRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounting-periods/{period}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lock a published period */
+        post: operations["accountingPeriodsLock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounting-periods/{period}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a reviewed period */
+        post: operations["accountingPeriodsPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounting-periods/{period}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a period (with a reason) */
+        post: operations["accountingPeriodsReopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounting-periods/{period}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review a period on one task's run */
+        post: operations["accountingPeriodsReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/appointments": {
         parameters: {
             query?: never;
@@ -1648,6 +1753,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountingPeriod: {
+            /** @example 2026-10 */
+            period: string;
+            status: components["schemas"]["PeriodStatus"];
+            /**
+             * Format: int64
+             * @description The task whose run was reviewed and, past REVIEWED, published; none in DRAFT.
+             */
+            task_id?: number | null;
+            /**
+             * Format: int32
+             * @description That task's run as reviewed.
+             */
+            run_no?: number | null;
+            /** @description Every transition, oldest first (only in `GET /accounting-periods/{period}` and the transitions' answers). */
+            events: components["schemas"]["PeriodEvent"][];
+        };
         /** @description An appointment as the front desk sees it (identity masked). */
         Appointment: {
             /** Format: int64 */
@@ -1932,6 +2054,10 @@ export interface components {
             started_at?: string | null;
             /** Format: date-time */
             finished_at?: string | null;
+            /** @description Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs. */
+            period_status: components["schemas"]["PeriodStatus"];
+            /** @description Whether the period's review, and past REVIEWED its publication, is of this task's visible run. */
+            period_run: boolean;
         };
         CancelOutcome: {
             /** Format: int64 */
@@ -2480,7 +2606,7 @@ export interface components {
          *     are for people.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "DAY_CLOSED" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "BOOKING_NOT_OPEN" | "BOOKING_CLOSED" | "BOOKING_LIMIT" | "NO_SHOW_BAN" | "WAITLIST_FULL" | "PLACES_LEFT" | "CAPACITY_BELOW_BOOKED" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE";
+        ErrorCode: "VALIDATION_FAILED" | "NOT_FOUND" | "DUPLICATE" | "IMPORT_REJECTED" | "UNAUTHORIZED" | "FORBIDDEN" | "PASSWORD_EXPIRED" | "TOO_MANY_ATTEMPTS" | "RATE_LIMITED" | "UNAVAILABLE" | "BUSY" | "INTERNAL_ERROR" | "BAD_REQUEST" | "MALFORMED_JSON" | "MALFORMED_MULTIPART" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "REFERENCED" | "CONCURRENT_UPDATE" | "INVALID_TRANSITION" | "SLOT_FULL" | "SLOT_NOT_ENDED" | "NOT_TODAY" | "SCHEDULE_NOT_OPEN" | "SCHEDULE_ENDED" | "SCHEDULE_IN_USE" | "SCHEDULE_HAS_BOOKINGS" | "QUEUE_EMPTY" | "NO_DOCTOR_PROFILE" | "RECORD_LOCKED" | "CATALOGUE_INCOMPLETE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "SELF_LOCKOUT" | "MODEL_VERSION_IN_USE" | "DAY_CLOSED" | "POLICY_IN_USE" | "MODEL_VERSION_ACTIVE" | "IMPORT_IN_PROGRESS" | "BOOKING_NOT_OPEN" | "BOOKING_CLOSED" | "BOOKING_LIMIT" | "NO_SHOW_BAN" | "WAITLIST_FULL" | "PLACES_LEFT" | "CAPACITY_BELOW_BOOKED" | "TASK_NOT_READY" | "NODE_NOT_DRILLABLE" | "PERIOD_CLOSED" | "PERIOD_BUSY";
         FieldError: {
             /** @description The request field, as a JSON path (`items[2].quantity`). */
             field: string;
@@ -3237,6 +3363,10 @@ export interface components {
                 started_at?: string | null;
                 /** Format: date-time */
                 finished_at?: string | null;
+                /** @description Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs. */
+                period_status: components["schemas"]["PeriodStatus"];
+                /** @description Whether the period's review, and past REVIEWED its publication, is of this task's visible run. */
+                period_run: boolean;
             }[];
             /**
              * Format: int64
@@ -3831,12 +3961,40 @@ export interface components {
         };
         /** @enum {string} */
         PaymentMethod: "CASH" | "CARD" | "WECHAT" | "ALIPAY" | "INSURANCE_CARD";
+        /**
+         * @description What moves a period.
+         * @enum {string}
+         */
+        PeriodAction: "REVIEW" | "PUBLISH" | "LOCK" | "REOPEN";
+        PeriodEvent: {
+            action: components["schemas"]["PeriodAction"];
+            from_status: components["schemas"]["PeriodStatus"];
+            to_status: components["schemas"]["PeriodStatus"];
+            /**
+             * Format: int64
+             * @description The run the period stood on after the transition (none once reopened).
+             */
+            task_id?: number | null;
+            /** Format: int32 */
+            run_no?: number | null;
+            /** @example 成本数据更正后重算 */
+            reason?: string | null;
+            /** Format: int64 */
+            user_id: number;
+            /** Format: date-time */
+            at: string;
+        };
         PeriodRows: {
             /** @example 2026-03 */
             period: string;
             /** Format: int64 */
             rows: number;
         };
+        /**
+         * @description Where a period stands; a period nobody has reviewed yet is DRAFT.
+         * @enum {string}
+         */
+        PeriodStatus: "DRAFT" | "REVIEWED" | "PUBLISHED" | "LOCKED";
         /** @description What a workload, cost or orientation import did. `inserted + updated = rows`. */
         PeriodValueImportResult: {
             /** Format: int64 */
@@ -4022,6 +4180,18 @@ export interface components {
             /** @description The model version's tree in display order (each parent before its children). */
             nodes: components["schemas"]["MatrixNodeView"][];
             cells: components["schemas"]["ResultCell"][];
+        };
+        ReviewRequest: {
+            /**
+             * Format: int64
+             * @description The task whose visible run is reviewed: a calculation of this period with a finished run.
+             */
+            task_id: number;
+            /**
+             * @description A note kept with the review (at most 500 characters).
+             * @example 与财务科核对一致
+             */
+            reason?: string | null;
         };
         /** @enum {string} */
         Role: "ADMIN" | "FRONT_DESK" | "DOCTOR" | "ANALYST";
@@ -4218,6 +4388,13 @@ export interface components {
             /** @description When true, only `/auth/me`, `/auth/password` and `/auth/logout` answer until the password is changed. */
             password_expired: boolean;
         };
+        TransitionRequest: {
+            /**
+             * @description Why: required to reopen, optional otherwise (at most 500 characters).
+             * @example 成本数据更正后重算
+             */
+            reason?: string | null;
+        };
         UpdateUserRequest: {
             display_name: string;
             role: components["schemas"]["Role"];
@@ -4397,6 +4574,553 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    accountingPeriodsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"][];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accountingPeriodsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2026-10 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accountingPeriodsLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2026-10 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not PUBLISHED (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accountingPeriodsPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2026-10 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not REVIEWED (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accountingPeriodsReopen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2026-10 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already DRAFT (`INVALID_TRANSITION`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accountingPeriodsReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2026-10 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountingPeriod"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not DRAFT (`INVALID_TRANSITION`), the task has no finished run (`TASK_NOT_READY`), or a calculation of the period is queued or running (`PERIOD_BUSY`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     appointmentsList: {
         parameters: {
             query?: {
@@ -6286,6 +7010,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The period is reviewed, published or locked (`PERIOD_CLOSED`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -6798,7 +7531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already queued or running (`INVALID_TRANSITION`) */
+            /** @description Already queued or running (`INVALID_TRANSITION`), or the period is reviewed, published or locked (`PERIOD_CLOSED`) */
             409: {
                 headers: {
                     [name: string]: unknown;

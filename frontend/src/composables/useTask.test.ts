@@ -23,6 +23,8 @@ function task(status: CalculationTask['status'], progress: number, id = 7): { da
       has_details: false,
       run_no: status === 'SUCCEEDED' ? 1 : 0,
       created_at: '2026-11-22T00:00:00Z',
+      period_status: 'DRAFT',
+      period_run: false,
     },
   }
 }

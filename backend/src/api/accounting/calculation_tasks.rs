@@ -6,16 +6,24 @@ use crate::api::{
     problem::Problem,
 };
 use crate::{
-    domain::{accounting::calculation::TaskStatus, foundation::period::Period},
+    domain::{
+        accounting::{calculation::TaskStatus, period_close::PeriodStatus},
+        foundation::period::Period,
+    },
     entities::accounting::calculation_task,
     error::{AppError, FieldErrors},
-    services::accounting::{
-        calculation_tasks::{self as service, NewTask, TaskFilter},
-        workflows,
+    services::{
+        Actor,
+        accounting::{
+            calculation_tasks::{self as service, NewTask, TaskFilter},
+            periods::{self, Standing},
+            workflows,
+        },
     },
 };
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -83,10 +91,15 @@ pub struct CalculationTask {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs.
+    #[schema(value_type = PeriodStatus)]
+    pub period_status: PeriodStatus,
+    /// Whether the period's review, and past REVIEWED its publication, is of this task's visible run.
+    pub period_run: bool,
 }
 
-impl From<calculation_task::Model> for CalculationTask {
-    fn from(t: calculation_task::Model) -> Self {
+impl From<(calculation_task::Model, Standing)> for CalculationTask {
+    fn from((t, standing): (calculation_task::Model, Standing)) -> Self {
         Self {
             id: t.id,
             period: t.period.to_string(),
@@ -101,8 +114,31 @@ impl From<calculation_task::Model> for CalculationTask {
             created_at: t.created_at,
             started_at: t.started_at,
             finished_at: t.finished_at,
+            period_status: standing.status,
+            period_run: standing.this_run,
         }
     }
+}
+
+/// The tasks as answered, each with where it stands with its period (one read for all).
+pub(crate) async fn views(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    tasks: Vec<calculation_task::Model>,
+) -> Result<Vec<CalculationTask>, AppError> {
+    let standings =
+        periods::standings(db, actor.hospital_id, &tasks.iter().collect::<Vec<_>>()).await?;
+    Ok(tasks.into_iter().zip(standings).map(Into::into).collect())
+}
+
+/// One task as answered (see [`views`]).
+pub(crate) async fn view(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    task: calculation_task::Model,
+) -> Result<CalculationTask, AppError> {
+    let mut one = views(db, actor, vec![task]).await?;
+    Ok(one.remove(0))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -179,13 +215,22 @@ async fn list(
     query: Query<TaskQuery>,
 ) -> Result<web::Json<PageOf<CalculationTask>>, AppError> {
     let found = service::list(&state.db, &user, query.0.try_into()?, page.0.try_into()?).await?;
-    Ok(web::Json(PageOf::from_page(found, CalculationTask::from)))
+    let items = views(&state.db, &user, found.items).await?;
+    Ok(web::Json(PageOf {
+        items,
+        total: found.total,
+        page: found.page,
+        page_size: found.page_size,
+    }))
 }
 
 /// The task is queued and runs in the background; poll `GET /calculation-tasks/{id}` for its status,
 /// progress and log.
 #[utoipa::path(tag = "calculation-tasks", summary = "Create and queue a calculation", request_body = TaskRequest,
-    responses((status = 202, body = CalculationTask)), security(("bearer" = [])))]
+    responses((status = 202, body = CalculationTask),
+    (status = 409, description = "The period is reviewed, published or locked (`PERIOD_CLOSED`)", body = Problem,
+        content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 #[post("/calculation-tasks")]
 async fn create(
     state: web::Data<AppState>,
@@ -193,7 +238,7 @@ async fn create(
     body: Json<TaskRequest>,
 ) -> Result<HttpResponse, AppError> {
     let task = service::create(&state.db, &user, body.0.try_into()?).await?;
-    Ok(HttpResponse::Accepted().json(CalculationTask::from(task)))
+    Ok(HttpResponse::Accepted().json(view(&state.db, &user, task).await?))
 }
 
 #[utoipa::path(tag = "calculation-tasks", summary = "Get a calculation task (status, progress, log)",
@@ -206,18 +251,16 @@ async fn read(
     user: Auth<Analytics>,
     id: web::Path<i64>,
 ) -> Result<web::Json<CalculationTask>, AppError> {
-    Ok(web::Json(
-        service::get(&state.db, &user, id.into_inner())
-            .await?
-            .into(),
-    ))
+    let task = service::get(&state.db, &user, id.into_inner()).await?;
+    Ok(web::Json(view(&state.db, &user, task).await?))
 }
 
 /// Queues a finished (SUCCEEDED or FAILED) task again. The new run replaces the visible results only when it
 /// succeeds; until then, and if it fails, the previous results stay readable.
 #[utoipa::path(tag = "calculation-tasks", summary = "Run a task again",
     responses((status = 202, body = CalculationTask),
-    (status = 409, description = "Already queued or running (`INVALID_TRANSITION`)", body = Problem, content_type = "application/problem+json")),
+    (status = 409, description = "Already queued or running (`INVALID_TRANSITION`), or the period is reviewed, \
+        published or locked (`PERIOD_CLOSED`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/calculation-tasks/{id}/run")]
 async fn run(
@@ -226,5 +269,5 @@ async fn run(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let task = service::queue_again(&state.db, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Accepted().json(CalculationTask::from(task)))
+    Ok(HttpResponse::Accepted().json(view(&state.db, &user, task).await?))
 }

@@ -6,6 +6,7 @@ pub mod mappings;
 pub mod model_versions;
 pub mod monthly_inputs;
 pub mod orientation_rules;
+pub mod periods;
 pub mod results;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -16,5 +17,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(imports::routes)
         .configure(monthly_inputs::routes)
         .configure(calculation_tasks::routes)
+        .configure(periods::routes)
         .configure(results::routes);
 }

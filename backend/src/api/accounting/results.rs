@@ -1,6 +1,6 @@
 //! A calculation task's results (ANALYST, ADMIN): the department × dimension matrix, the value summary and the
 //! orientation adjustments (JSON or Excel), and the drill-down from a cell to its charge lines.
-use super::calculation_tasks::CalculationTask;
+use super::calculation_tasks::{CalculationTask, view};
 use crate::api::{
     AppState, PageParams, XlsxFile,
     extract::{Analytics, Auth, Query},
@@ -145,7 +145,7 @@ async fn results_matrix(
 ) -> Result<web::Json<ResultsMatrix>, AppError> {
     let m = results::matrix(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(ResultsMatrix {
-        task: m.task.into(),
+        task: view(&state.db, &user, m.task).await?,
         departments: m.departments.into_iter().map(Into::into).collect(),
         nodes: m.nodes.into_iter().map(Into::into).collect(),
         cells: m.cells.into_iter().map(Into::into).collect(),
@@ -211,7 +211,7 @@ async fn value_summary(
 ) -> Result<web::Json<ValueSummary>, AppError> {
     let (task, rows) = results::summary(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(ValueSummary {
-        task: task.into(),
+        task: view(&state.db, &user, task).await?,
         rows: rows
             .into_iter()
             .map(|r| ValueSummaryRow {
@@ -286,7 +286,7 @@ async fn orientation_adjustments(
 ) -> Result<web::Json<OrientationAdjustments>, AppError> {
     let (task, rows) = results::adjustments(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(OrientationAdjustments {
-        task: task.into(),
+        task: view(&state.db, &user, task).await?,
         rows: rows
             .into_iter()
             .map(|r| OrientationAdjustment {

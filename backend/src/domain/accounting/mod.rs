@@ -4,5 +4,6 @@ pub mod calculation;
 pub mod charge_line;
 pub mod dimension;
 pub mod import_layout;
+pub mod period_close;
 pub mod period_value;
 pub mod valuation;

@@ -8,6 +8,7 @@
 //! runner that lost its lease writes and deletes nothing more, and never touches the rows of the run that took
 //! the task over. A step that panics fails its task with the reason; the runner goes on with the next task.
 use super::{
+    periods,
     pipeline::{self, LEASE, LeaseLost, Progress, Run},
     workflows,
 };
@@ -25,7 +26,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, future::BoxFuture};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 use std::{
     panic::AssertUnwindSafe,
@@ -150,6 +151,7 @@ pub async fn create(
     // The version's row is read (foreign key) under the write lock: a model edit in flight finishes first, and
     // one that comes later finds the version in use.
     let txn = crate::db::begin_write(db).await?;
+    periods::ensure_open(&txn, actor.hospital_id, &[input.period]).await?;
     let task = calculation_task::ActiveModel {
         hospital_id: Set(actor.hospital_id),
         period: Set(input.period),
@@ -217,7 +219,9 @@ pub async fn queue_again(
     id: i64,
 ) -> Result<calculation_task::Model, AppError> {
     let task = get(db, actor, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    // A run replaces the visible results: not of a period that was reviewed.
+    periods::ensure_open(&txn, actor.hospital_id, &[task.period]).await?;
     let updated = calculation_task::Entity::update_many()
         .col_expr(
             calculation_task::Column::Status,

@@ -10,6 +10,7 @@ pub mod imports;
 pub mod mappings;
 pub mod model_versions;
 pub mod orientation_rules;
+pub mod periods;
 pub mod pipeline;
 pub mod results;
 pub mod sql;

@@ -95,6 +95,8 @@ async fn load_and_move(
         )
         .await);
     }
+    let periods: Vec<Period> = reading.periods.keys().copied().collect();
+    periods::ensure_open(db, importer.hospital_id(), &periods).await?;
     let inserted = move_lines(db, &table, &pending).await?;
     progress.writing(rows, rows);
     db.execute_unprepared(&format!("DROP TABLE {table}"))

@@ -5,7 +5,8 @@
 //! millions, in short transactions under a pending charge import that one final transaction completes
 //! (`services::accounting::charge_import`), so the whole file counts or none of it does, and other writers are not held up.
 use crate::services::{
-    Actor, Page, PageRequest, accounting::charge_import, fetch_page, foundation::audit, sort_by,
+    Actor, Page, PageRequest, accounting::charge_import, accounting::periods, fetch_page,
+    foundation::audit, sort_by,
 };
 use crate::{
     db::begin_write,
@@ -162,6 +163,9 @@ pub async fn import_charges(
         return copy::import_charges(db, importer, layout, upload, progress).await;
     }
     let scan = validate(db, importer, &layout, &upload, "IMPORT_CHARGES", &progress).await?;
+    // Refused before a line is written; checked again as the import completes (a period reviewed meanwhile).
+    let periods: Vec<Period> = scan.periods.keys().copied().collect();
+    periods::ensure_open(db, hospital_id, &periods).await?;
     let pending = charge_import::open(db, hospital_id).await?;
     let target = Target::Chunked { db, pending };
     let inserted =
@@ -200,8 +204,10 @@ async fn complete_charges(
             "already_present": summary.already_present,
             "periods": period_names(&summary.periods),
         }));
+    let periods: Vec<Period> = summary.periods.iter().map(|(p, _)| *p).collect();
     pending
         .complete(db, async |txn| {
+            periods::ensure_open(txn, importer.hospital_id(), &periods).await?;
             audit::record(txn, entry).await?;
             Ok(())
         })
@@ -253,6 +259,8 @@ pub async fn import_period_values(
     let scan = validate(db, importer, &layout, &upload, action, &progress).await?;
     let periods: Vec<String> = scan.periods.keys().map(Period::to_string).collect();
     let txn = begin_write(db).await?;
+    let closing: Vec<Period> = scan.periods.keys().copied().collect();
+    periods::ensure_open(&txn, hospital_id, &closing).await?;
     let before = count_values(&txn, kind, hospital_id, &periods).await?;
     write_all(
         Target::One(&txn),
