@@ -184,6 +184,13 @@ async fn a_period_is_reviewed_published_locked_and_reopened_with_its_history(app
         (&shown.body["period_status"], &shown.body["period_run"]),
         (&json!("DRAFT"), &json!(false))
     );
+    let names: Vec<_> = reopened.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["user_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["a ANALYST", "a ADMIN", "a ADMIN", "a ADMIN"]);
     let listed = app.get("/api/v1/accounting-periods", &analyst).await;
     assert_eq!(listed.body[0]["period"], "2026-10", "{:?}", listed.body);
     assert_eq!(listed.body[0]["status"], "DRAFT");

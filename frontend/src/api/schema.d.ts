@@ -3979,8 +3979,13 @@ export interface components {
             run_no?: number | null;
             /** @example 成本数据更正后重算 */
             reason?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Who made the transition: the account's id and display name.
+             */
             user_id: number;
+            /** @example 王会计 */
+            user_name: string;
             /** Format: date-time */
             at: string;
         };

@@ -37,12 +37,15 @@ pub struct PeriodEvent {
     pub run_no: Option<i32>,
     #[schema(example = "成本数据更正后重算")]
     pub reason: Option<String>,
+    /// Who made the transition: the account's id and display name.
     pub user_id: i64,
+    #[schema(example = "王会计")]
+    pub user_name: String,
     pub at: DateTime<Utc>,
 }
 
-impl From<accounting_period_event::Model> for PeriodEvent {
-    fn from(e: accounting_period_event::Model) -> Self {
+impl From<(accounting_period_event::Model, String)> for PeriodEvent {
+    fn from((e, user_name): (accounting_period_event::Model, String)) -> Self {
         Self {
             action: e.action,
             from_status: e.from_status,
@@ -51,6 +54,7 @@ impl From<accounting_period_event::Model> for PeriodEvent {
             run_no: e.run_no,
             reason: e.reason,
             user_id: e.user_id,
+            user_name,
             at: e.at,
         }
     }

@@ -16,7 +16,7 @@ use crate::{
     },
     entities::{
         accounting::accounting_period, accounting::accounting_period_event,
-        accounting::calculation_task, foundation::hospital,
+        accounting::calculation_task, foundation::app_user, foundation::hospital,
     },
     error::{AppError, ErrorCode},
 };
@@ -36,7 +36,8 @@ pub struct PeriodView {
     /// The task and run the period was reviewed (and published) with; none in DRAFT.
     pub task_id: Option<i64>,
     pub run_no: Option<i32>,
-    pub events: Vec<accounting_period_event::Model>,
+    /// With the display name of who made each.
+    pub events: Vec<(accounting_period_event::Model, String)>,
 }
 
 /// Where a task stands with its period.
@@ -116,6 +117,24 @@ pub async fn get(
         .order_by_asc(accounting_period_event::Column::Id)
         .all(conn)
         .await?;
+    let names: HashMap<i64, String> = if events.is_empty() {
+        HashMap::new()
+    } else {
+        app_user::Entity::find()
+            .filter(app_user::Column::Id.is_in(events.iter().map(|e| e.user_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    };
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let name = names.get(&e.user_id).cloned().unwrap_or_default();
+            (e, name)
+        })
+        .collect();
     Ok(PeriodView {
         period,
         status: row.as_ref().map_or(PeriodStatus::Draft, |r| r.status),
