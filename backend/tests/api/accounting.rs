@@ -351,7 +351,7 @@ pub async fn insert_charges(app: &TestApp, hospital_id: i64, lines: &[Line]) {
 }
 
 /// Workload, cost and orientation inputs of 2026-10, and the two orientation rules.
-async fn inputs(app: &TestApp, ledger: &Ledger) {
+pub async fn inputs(app: &TestApp, ledger: &Ledger) {
     let h = app.hospital_a;
     for (table, dept, node, column, value) in [
         (

@@ -12,6 +12,7 @@ mod billing;
 mod booking;
 mod charge_import;
 mod clinic;
+mod compare;
 mod conflicts;
 mod contacts;
 mod demo;

@@ -116,6 +116,8 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("POST", "/api/v1/calculation-tasks", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/{id}", ANALYTICS),
     ("POST", "/api/v1/calculation-tasks/{id}/run", ANALYTICS),
+    ("GET", "/api/v1/calculation-tasks/compare", ANALYTICS),
+    ("GET", "/api/v1/calculation-tasks/compare.xlsx", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/{id}/results", ANALYTICS),
     (
         "GET",

@@ -473,6 +473,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calculation-tasks/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare two tasks' runs: per department and node, and the model's differences */
+        get: operations["calculationTasksCompare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/compare.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The comparison of two runs as Excel */
+        get: operations["calculationTasksCompareXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calculation-tasks/{id}": {
         parameters: {
             query?: never;
@@ -2194,6 +2228,45 @@ export interface components {
              */
             day: string;
         };
+        ComparedCell: {
+            department_code: string;
+            node_code: string;
+            /** @description The node's value in the base run; null where that run has no such cell. */
+            base?: string | null;
+            other?: string | null;
+            /** @description other − base (a missing cell counts as 0). */
+            change: string;
+            /** @description change ÷ |base|; null when base is 0 or missing. */
+            change_ratio?: string | null;
+        };
+        ComparedDepartment: components["schemas"]["ComparedTotals"] & {
+            /** @example INT */
+            code: string;
+            /** @example 内科 */
+            name: string;
+        };
+        ComparedNode: {
+            code: string;
+            name: string;
+            /** @description 0 for a root. */
+            depth: number;
+        };
+        ComparedTotals: {
+            /** @example 1250000.0000 */
+            base: string;
+            /** @example 1312500.0000 */
+            other: string;
+            /**
+             * @description other − base.
+             * @example 62500.0000
+             */
+            change: string;
+            /**
+             * @description change ÷ |base|, four places; null when base is 0.
+             * @example 0.0500
+             */
+            change_ratio?: string | null;
+        };
         /**
          * @description The record a request collided with (409), for the person at the desk to recognise it: what it is, its id
          *     and the few fields that tell it apart, private ones masked as lists show them.
@@ -2896,6 +2969,31 @@ export interface components {
         MethodFigures: {
             payment_method: components["schemas"]["PaymentMethod"];
             figures: components["schemas"]["SettlementFigures"];
+        };
+        ModelDifference: {
+            /**
+             * @description `NODE`, `MAPPING` or `RULE`.
+             * @example NODE
+             */
+            kind: string;
+            /**
+             * @description A node's code; an item's code (MAPPING); a rule's node code / department code (`*`: every department).
+             * @example dim-doc-treat
+             */
+            subject: string;
+            /**
+             * @description A node's `node` (added or removed), `name`, `parent`, `weight`, `series`, `kind`, `dept_field`,
+             *     `business_type_scope`, `splits_business_type`; a mapping's `leaf`; a rule's `benchmark` or `ladder`.
+             * @example weight
+             */
+            field: string;
+            /**
+             * @description The value in the base run's version; null where it has none.
+             * @example 2
+             */
+            base?: string | null;
+            /** @example 2.5 */
+            other?: string | null;
         };
         ModelVersion: {
             /** Format: int64 */
@@ -4215,6 +4313,20 @@ export interface components {
             /** @description The column, or empty when the row as a whole is wrong. */
             field: string;
             reason: string;
+        };
+        RunComparison: {
+            base: components["schemas"]["CalculationTask"];
+            other: components["schemas"]["CalculationTask"];
+            /** @description The hospital's net value in each run. */
+            totals: components["schemas"]["ComparedTotals"];
+            /** @description Largest change first. */
+            departments: components["schemas"]["ComparedDepartment"][];
+            /** @description The nodes of both runs: the other run's tree in display order, then the base's nodes it lacks. */
+            nodes: components["schemas"]["ComparedNode"][];
+            /** @description Every department and node of either run, largest change first. */
+            cells: components["schemas"]["ComparedCell"][];
+            /** @description What differs between the two runs' model versions (empty when both ran on one). */
+            model_differences: components["schemas"]["ModelDifference"][];
         };
         Schedule: {
             /** Format: int64 */
@@ -7035,6 +7147,149 @@ export interface operations {
             };
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksCompare: {
+        parameters: {
+            query: {
+                /**
+                 * @description The task compared against (before).
+                 * @example 41
+                 */
+                base: number;
+                /**
+                 * @description The task compared (after).
+                 * @example 42
+                 */
+                other: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunComparison"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A task has no finished run (`TASK_NOT_READY`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksCompareXlsx: {
+        parameters: {
+            query: {
+                /**
+                 * @description The task compared against (before).
+                 * @example 41
+                 */
+                base: number;
+                /**
+                 * @description The task compared (after).
+                 * @example 42
+                 */
+                other: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `compare-<base>-<other>.xlsx`: the changes, the departments' totals, the model's differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 //! Department value accounting: the model, imports, calculation tasks and their results.
 pub mod calculation_tasks;
+pub mod comparison;
 pub mod dimension_nodes;
 pub mod imports;
 pub mod mappings;
@@ -16,6 +17,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(orientation_rules::routes)
         .configure(imports::routes)
         .configure(monthly_inputs::routes)
+        // Before the tasks: `/calculation-tasks/{id}` would take `compare`.
+        .configure(comparison::routes)
         .configure(calculation_tasks::routes)
         .configure(periods::routes)
         .configure(results::routes);

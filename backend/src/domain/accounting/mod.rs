@@ -2,6 +2,7 @@
 //! value formulas, calculation steps and task statuses.
 pub mod calculation;
 pub mod charge_line;
+pub mod comparison;
 pub mod dimension;
 pub mod import_layout;
 pub mod period_close;

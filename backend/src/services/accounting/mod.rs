@@ -4,6 +4,7 @@
 pub mod calculation_tasks;
 pub mod charge_import;
 pub mod charge_totals;
+pub mod comparison;
 pub mod dimension_nodes;
 pub mod drill_down;
 pub mod imports;

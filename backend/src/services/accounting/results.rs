@@ -192,14 +192,14 @@ pub async fn adjustments(
     Ok((task, out))
 }
 
-struct Sheet<'a> {
+pub(super) struct Sheet<'a> {
     sheet: &'a mut rust_xlsxwriter::Worksheet,
-    row: u32,
+    pub(super) row: u32,
     money: Format,
 }
 
 impl Sheet<'_> {
-    fn header(&mut self, titles: &[&str]) -> Result<(), XlsxError> {
+    pub(super) fn header(&mut self, titles: &[&str]) -> Result<(), XlsxError> {
         let bold = Format::new().set_bold();
         for (c, t) in titles.iter().enumerate() {
             self.sheet
@@ -211,11 +211,11 @@ impl Sheet<'_> {
         Ok(())
     }
 
-    fn text(&mut self, col: u16, text: &str) -> Result<(), XlsxError> {
+    pub(super) fn text(&mut self, col: u16, text: &str) -> Result<(), XlsxError> {
         self.sheet.write_string(self.row, col, text).map(|_| ())
     }
 
-    fn number(&mut self, col: u16, amount: Option<Amount>) -> Result<(), XlsxError> {
+    pub(super) fn number(&mut self, col: u16, amount: Option<Amount>) -> Result<(), XlsxError> {
         match amount {
             Some(v) => self
                 .sheet
@@ -230,15 +230,28 @@ fn workbook(
     name: &str,
     fill: impl FnOnce(&mut Sheet<'_>) -> Result<(), XlsxError>,
 ) -> Result<Vec<u8>, AppError> {
+    book(vec![(name, Box::new(fill))])
+}
+
+/// A sheet's name and what fills it.
+pub(super) type SheetFill<'f> = (
+    &'f str,
+    Box<dyn FnOnce(&mut Sheet<'_>) -> Result<(), XlsxError> + 'f>,
+);
+
+/// A workbook of the sheets, in their order.
+pub(super) fn book(sheets: Vec<SheetFill<'_>>) -> Result<Vec<u8>, AppError> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();
-        let sheet = book.add_worksheet().set_name(name)?;
-        let mut s = Sheet {
-            sheet,
-            row: 0,
-            money: Format::new().set_num_format("#,##0.0000"),
-        };
-        fill(&mut s)?;
+        for (name, fill) in sheets {
+            let sheet = book.add_worksheet().set_name(name)?;
+            let mut s = Sheet {
+                sheet,
+                row: 0,
+                money: Format::new().set_num_format("#,##0.0000"),
+            };
+            fill(&mut s)?;
+        }
         book.save_to_buffer()
     };
     build().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
