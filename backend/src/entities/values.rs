@@ -2,6 +2,7 @@
 //! ten-thousandths, `Period` as `YYYY-MM`. Entities hold these types, so nothing past this boundary parses a
 //! stored string or sees a scaled integer; a stored value that does not parse is a database error.
 use crate::domain::{
+    accounting::benchmark::BenchmarkMethod,
     accounting::calculation::{StepKind, TaskStatus},
     accounting::charge_line::{ChargeSource, ImportStatus},
     accounting::dimension::{BusinessType, BusinessTypeScope, DeptField, NodeKind, Series},
@@ -82,6 +83,7 @@ stored_as_text!(
     TaskStatus => |v: &TaskStatus| v.as_str(),
     PeriodStatus => |v: &PeriodStatus| v.as_str(),
     PeriodAction => |v: &PeriodAction| v.as_str(),
+    BenchmarkMethod => |v: &BenchmarkMethod| v.as_str(),
     BusinessTypeScope => |v: &BusinessTypeScope| v.as_str(),
     DeptField => |v: &DeptField| v.as_str(),
     NodeKind => |v: &NodeKind| v.as_str(),
@@ -164,6 +166,7 @@ mod tests {
         check(crate::domain::accounting::calculation::TaskStatus::ALL);
         check(crate::domain::accounting::period_close::PeriodStatus::ALL);
         check(crate::domain::accounting::period_close::PeriodAction::ALL);
+        check(crate::domain::accounting::benchmark::BenchmarkMethod::ALL);
         check(crate::domain::accounting::dimension::NodeKind::ALL);
         check(crate::domain::accounting::dimension::DeptField::ALL);
         check(crate::domain::accounting::dimension::BusinessTypeScope::ALL);

@@ -8,6 +8,7 @@ mod accounting;
 mod audit;
 mod auth;
 mod backup;
+mod benchmarks;
 mod billing;
 mod booking;
 mod charge_import;

@@ -1874,6 +1874,11 @@ export interface components {
              */
             chain_seq?: number | null;
         };
+        /**
+         * @description How a rule's benchmark is found.
+         * @enum {string}
+         */
+        BenchmarkMethod: "FIXED" | "HISTORY_AVERAGE" | "HISTORY_MEDIAN" | "HISTORY_MAX" | "HISTORY_MIN" | "HOSPITAL_AVERAGE";
         /** @description A bill: the lines at the prices charged, and total = insurance + self-pay. */
         Bill: {
             /** Format: int64 */
@@ -3121,7 +3126,14 @@ export interface components {
             rule_id?: number | null;
             rule_name?: string | null;
             actual_value?: string | null;
+            /** @description The benchmark the department was measured against: the rule's fixed one, or the one its method computed. */
             benchmark?: string | null;
+            benchmark_method?: components["schemas"]["BenchmarkMethod"] | null;
+            /**
+             * Format: int32
+             * @description How many actuals a computed benchmark came from; 0 when the method had none and the fixed value held.
+             */
+            benchmark_basis?: number | null;
             /** @description actual ÷ benchmark, rounded to four places before the band was chosen. */
             ratio?: string | null;
             intensity?: string | null;
@@ -3145,8 +3157,17 @@ export interface components {
             name: string;
             /** @description None: every department. */
             department_code?: string | null;
-            /** @example 1200.0000 */
+            /**
+             * @description The fixed benchmark; with a computed method, the one used when it has nothing to compute from.
+             * @example 1200.0000
+             */
             benchmark: string;
+            benchmark_method: components["schemas"]["BenchmarkMethod"];
+            /**
+             * Format: int32
+             * @description How many previous periods a HISTORY_* method looks back.
+             */
+            lookback_periods?: number | null;
             is_active: boolean;
             /** @description By lower bound. */
             ladder: components["schemas"]["LadderBand"][];
@@ -3168,8 +3189,18 @@ export interface components {
              * @example INT
              */
             department_code?: string | null;
-            /** @description The value the imported actual is divided by: more than 0, four decimal places. */
+            /**
+             * @description The value the imported actual is divided by: more than 0, four decimal places. With a computed method, the
+             *     one used when there is nothing to compute from (a department without actuals in the look-back window).
+             */
             benchmark: components["schemas"]["DecimalInput"];
+            benchmark_method?: components["schemas"]["BenchmarkMethod"] | null;
+            /**
+             * Format: int32
+             * @description 1 to 36, for the HISTORY_* methods only.
+             * @example 6
+             */
+            lookback_periods?: number | null;
             /** @description Default true. At most one active rule per node and department. */
             is_active?: boolean | null;
             /** @description One band at least; bands must not overlap. */
@@ -3778,8 +3809,17 @@ export interface components {
                 name: string;
                 /** @description None: every department. */
                 department_code?: string | null;
-                /** @example 1200.0000 */
+                /**
+                 * @description The fixed benchmark; with a computed method, the one used when it has nothing to compute from.
+                 * @example 1200.0000
+                 */
                 benchmark: string;
+                benchmark_method: components["schemas"]["BenchmarkMethod"];
+                /**
+                 * Format: int32
+                 * @description How many previous periods a HISTORY_* method looks back.
+                 */
+                lookback_periods?: number | null;
                 is_active: boolean;
                 /** @description By lower bound. */
                 ladder: components["schemas"]["LadderBand"][];

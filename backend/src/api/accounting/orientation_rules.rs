@@ -8,6 +8,7 @@ use crate::api::{
 };
 use crate::{
     domain::{
+        accounting::benchmark::{self, BenchmarkMethod},
         accounting::valuation::{Band, MAX_INTENSITY, overlapping},
         foundation::money::Amount,
         foundation::text,
@@ -80,8 +81,13 @@ pub struct OrientationRule {
     pub name: String,
     /// None: every department.
     pub department_code: Option<String>,
+    /// The fixed benchmark; with a computed method, the one used when it has nothing to compute from.
     #[schema(value_type = String, example = "1200.0000")]
     pub benchmark: Decimal,
+    #[schema(value_type = BenchmarkMethod)]
+    pub benchmark_method: BenchmarkMethod,
+    /// How many previous periods a HISTORY_* method looks back.
+    pub lookback_periods: Option<i32>,
     pub is_active: bool,
     /// By lower bound.
     pub ladder: Vec<LadderBand>,
@@ -99,6 +105,8 @@ impl From<RuleView> for OrientationRule {
             name: r.name,
             department_code: r.department_code,
             benchmark: r.benchmark.to_decimal(),
+            benchmark_method: r.benchmark_method,
+            lookback_periods: r.lookback_periods,
             is_active: r.is_active,
             ladder: v.ladder.into_iter().map(LadderBand::from).collect(),
             created_at: r.created_at,
@@ -118,9 +126,18 @@ pub struct OrientationRuleRequest {
     /// A department of the hospital; none for every department.
     #[schema(example = "INT", max_length = 32)]
     pub department_code: Option<String>,
-    /// The value the imported actual is divided by: more than 0, four decimal places.
+    /// The value the imported actual is divided by: more than 0, four decimal places. With a computed method, the
+    /// one used when there is nothing to compute from (a department without actuals in the look-back window).
     #[schema(value_type = crate::api::DecimalInput, example = "1200")]
     pub benchmark: Decimal,
+    /// Default FIXED. HISTORY_AVERAGE / _MEDIAN / _MAX / _MIN: of the department's own actuals of the node over the
+    /// previous `lookback_periods` periods; HOSPITAL_AVERAGE: the mean of every department's actual of the node in
+    /// the same period. A computed benchmark that is not positive falls back to `benchmark`.
+    #[schema(value_type = Option<BenchmarkMethod>)]
+    pub benchmark_method: Option<BenchmarkMethod>,
+    /// 1 to 36, for the HISTORY_* methods only.
+    #[schema(example = 6, minimum = 1, maximum = 36)]
+    pub lookback_periods: Option<i32>,
     /// Default true. At most one active rule per node and department.
     pub is_active: Option<bool>,
     /// One band at least; bands must not overlap.
@@ -143,6 +160,11 @@ impl TryFrom<OrientationRuleRequest> for RuleInput {
         if benchmark.is_some_and(|b| b <= Amount::ZERO) {
             errors.add("benchmark", "must be greater than 0");
         }
+        let benchmark_method = r.benchmark_method.unwrap_or(BenchmarkMethod::Fixed);
+        let lookback_periods = errors.check(
+            "lookback_periods",
+            benchmark::lookback(benchmark_method, r.lookback_periods),
+        );
         if r.ladder.is_empty() {
             errors.add("ladder", "needs at least one band");
         } else if r.ladder.len() > MAX_BANDS {
@@ -200,6 +222,8 @@ impl TryFrom<OrientationRuleRequest> for RuleInput {
                 name: name?,
                 department_code: department_code?,
                 benchmark: benchmark?,
+                benchmark_method,
+                lookback_periods: lookback_periods?,
                 is_active: r.is_active.unwrap_or(true),
                 ladder: bands,
             })

@@ -255,8 +255,14 @@ pub struct OrientationAdjustment {
     pub rule_name: Option<String>,
     #[schema(value_type = Option<String>)]
     pub actual_value: Option<Decimal>,
+    /// The benchmark the department was measured against: the rule's fixed one, or the one its method computed.
     #[schema(value_type = Option<String>)]
     pub benchmark: Option<Decimal>,
+    /// The rule's method (FIXED for runs from before methods were recorded).
+    #[schema(value_type = Option<crate::domain::accounting::benchmark::BenchmarkMethod>)]
+    pub benchmark_method: Option<crate::domain::accounting::benchmark::BenchmarkMethod>,
+    /// How many actuals a computed benchmark came from; 0 when the method had none and the fixed value held.
+    pub benchmark_basis: Option<i32>,
     /// actual ÷ benchmark, rounded to four places before the band was chosen.
     #[schema(value_type = Option<String>)]
     pub ratio: Option<Decimal>,
@@ -298,6 +304,8 @@ async fn orientation_adjustments(
                 rule_name: r.rule_name,
                 actual_value: r.row.actual_value.map(Amount::to_decimal),
                 benchmark: r.row.benchmark.map(Amount::to_decimal),
+                benchmark_method: r.row.benchmark_method,
+                benchmark_basis: r.row.benchmark_basis,
                 ratio: r.row.ratio.map(Amount::to_decimal),
                 intensity: r.row.intensity.map(Amount::to_decimal),
                 original_weight: r.row.original_weight.to_decimal(),

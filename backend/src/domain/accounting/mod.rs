@@ -1,5 +1,6 @@
 //! The accounting rules: dimension nodes and their rules, charge lines and import layouts, monthly inputs, the
 //! value formulas, calculation steps and task statuses.
+pub mod benchmark;
 pub mod calculation;
 pub mod charge_line;
 pub mod comparison;

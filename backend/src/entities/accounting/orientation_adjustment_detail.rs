@@ -1,5 +1,5 @@
 //! The `orientation_adjustment_detail` table: each weight adjustment of a run, or why it was skipped.
-use crate::domain::foundation::money::Amount;
+use crate::domain::{accounting::benchmark::BenchmarkMethod, foundation::money::Amount};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -16,6 +16,9 @@ pub struct Model {
     pub rule_id: Option<i64>,
     pub actual_value: Option<Amount>,
     pub benchmark: Option<Amount>,
+    /// The rule's method, and how many actuals its benchmark came from (0: the rule's fixed value).
+    pub benchmark_method: Option<BenchmarkMethod>,
+    pub benchmark_basis: Option<i32>,
     pub ratio: Option<Amount>,
     pub intensity: Option<Amount>,
     pub original_weight: Amount,

@@ -1,5 +1,5 @@
 //! The `orientation_rule` table: a weight orientation rule: a node, a benchmark (per department or all) and a ladder.
-use crate::domain::foundation::money::Amount;
+use crate::domain::{accounting::benchmark::BenchmarkMethod, foundation::money::Amount};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -13,7 +13,11 @@ pub struct Model {
     pub node_code: String,
     pub name: String,
     pub department_code: Option<String>,
+    /// The fixed benchmark, and a computed method's value when it has nothing to compute from.
     pub benchmark: Amount,
+    pub benchmark_method: BenchmarkMethod,
+    /// How many previous periods a HISTORY_* method looks back.
+    pub lookback_periods: Option<i32>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -347,9 +347,13 @@ async fn rules_of(
         .into_iter()
         .map(|r| {
             let ladder = bands.remove(&r.id).unwrap_or_default().join("; ");
+            let benchmark = match r.lookback_periods {
+                Some(n) => format!("{} {} ({n})", r.benchmark_method, amount(r.benchmark)),
+                None => format!("{} {}", r.benchmark_method, amount(r.benchmark)),
+            };
             (
                 (r.node_code, r.department_code.unwrap_or_default()),
-                (amount(r.benchmark), ladder),
+                (benchmark, ladder),
             )
         })
         .collect())

@@ -527,6 +527,8 @@ pub async fn copy(
             name: Set(r.name),
             department_code: Set(r.department_code),
             benchmark: Set(r.benchmark),
+            benchmark_method: Set(r.benchmark_method),
+            lookback_periods: Set(r.lookback_periods),
             is_active: Set(r.is_active),
             created_at: Set(now),
             updated_at: Set(now),

@@ -5,7 +5,10 @@ use crate::services::{
 };
 use crate::{
     db::begin_write,
-    domain::{accounting::valuation::Band, foundation::money::Amount},
+    domain::{
+        accounting::{benchmark::BenchmarkMethod, valuation::Band},
+        foundation::money::Amount,
+    },
     entities::{
         accounting::dimension_node as node, accounting::orientation_ladder as ladder,
         accounting::orientation_rule as rule, foundation::department,
@@ -27,6 +30,8 @@ pub struct RuleInput {
     /// `None`: every department.
     pub department_code: Option<String>,
     pub benchmark: Amount,
+    pub benchmark_method: BenchmarkMethod,
+    pub lookback_periods: Option<i32>,
     pub is_active: bool,
     pub ladder: Vec<Band>,
 }
@@ -217,6 +222,8 @@ pub async fn create(
         name: Set(input.name),
         department_code: Set(input.department_code),
         benchmark: Set(input.benchmark),
+        benchmark_method: Set(input.benchmark_method),
+        lookback_periods: Set(input.lookback_periods),
         is_active: Set(input.is_active),
         created_at: Set(now),
         updated_at: Set(now),
@@ -277,6 +284,8 @@ pub async fn replace(
     row.name = Set(input.name);
     row.department_code = Set(input.department_code);
     row.benchmark = Set(input.benchmark);
+    row.benchmark_method = Set(input.benchmark_method);
+    row.lookback_periods = Set(input.lookback_periods);
     row.is_active = Set(input.is_active);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;

@@ -12,6 +12,7 @@ use super::sql::{
 use crate::{
     db,
     domain::{
+        accounting::benchmark::{self, BenchmarkMethod},
         accounting::dimension::{DeptField, NodeKind},
         accounting::valuation::{self, Band},
         foundation::money::Amount,
@@ -706,6 +707,8 @@ pub async fn apply_weights(db: &DatabaseConnection, run: &Run) -> anyhow::Result
                 rule_id: Set(Some(a.rule_id)),
                 actual_value: Set(a.actual_value.map(Amount::from_scaled)),
                 benchmark: Set(Some(Amount::from_scaled(a.benchmark))),
+                benchmark_method: Set(Some(a.method)),
+                benchmark_basis: Set(Some(i32::try_from(a.basis).unwrap_or(i32::MAX))),
                 ratio: Set(a.ratio.map(Amount::from_scaled)),
                 intensity: Set(a.intensity.map(Amount::from_scaled)),
                 original_weight: Set(Amount::from_scaled(a.original_weight)),
@@ -814,6 +817,9 @@ struct Adjustment {
     rule_id: i64,
     actual_value: Option<i64>,
     benchmark: i64,
+    method: BenchmarkMethod,
+    /// How many actuals the benchmark came from (0: the rule's fixed value).
+    basis: u32,
     ratio: Option<i64>,
     intensity: Option<i64>,
     original_weight: i64,
@@ -851,21 +857,43 @@ async fn orientation(
         });
     }
     let d = Dialect::of(db);
-    let actuals: HashMap<(String, String), i64> = d
+    // The actuals of the period and of the longest look-back before it, by (period, department, node).
+    let lookback = rules
+        .iter()
+        .filter_map(|r| r.lookback_periods)
+        .max()
+        .unwrap_or(0);
+    let earliest = benchmark::window(run.period, lookback)
+        .first()
+        .copied()
+        .unwrap_or(run.period);
+    let mut actuals: HashMap<(Period, String, String), i64> = HashMap::new();
+    for r in d
         .all(
             db,
-            "SELECT department_code, node_code, actual_value FROM orientation_value WHERE hospital_id = ? AND period = ?",
-            vec![v(run.hospital_id), v(run.period.to_string())],
+            "SELECT period, department_code, node_code, actual_value FROM orientation_value \
+             WHERE hospital_id = ? AND period >= ? AND period <= ?",
+            vec![
+                v(run.hospital_id),
+                v(earliest.to_string()),
+                v(run.period.to_string()),
+            ],
         )
         .await?
-        .iter()
-        .filter_map(|r| {
-            Some((
-                (r.try_get("", "department_code").ok()?, r.try_get("", "node_code").ok()?),
-                r.try_get::<i64>("", "actual_value").ok()?,
-            ))
-        })
-        .collect();
+    {
+        let period: String = r.try_get("", "period")?;
+        let Ok(period) = period.parse::<Period>() else {
+            continue;
+        };
+        actuals.insert(
+            (
+                period,
+                r.try_get("", "department_code")?,
+                r.try_get("", "node_code")?,
+            ),
+            r.try_get::<i64>("", "actual_value")?,
+        );
+    }
     let departments: HashMap<i64, String> = department::Entity::find()
         .filter(department::Column::HospitalId.eq(run.hospital_id))
         .all(db)
@@ -924,16 +952,20 @@ async fn orientation(
         };
         let weight = weights.get(&node_id).copied().unwrap_or(valuation::ONE);
         let actual = actuals
-            .get(&(code.clone(), rule.node_code.clone()))
+            .get(&(run.period, code.clone(), rule.node_code.clone()))
             .copied();
         let ladder = bands.get(&rule.id).map(Vec::as_slice).unwrap_or_default();
-        let a = valuation::orient(weight, actual, rule.benchmark.scaled(), ladder);
+        let basis = benchmark_basis(rule, run.period, code, &actuals);
+        let found = benchmark::benchmark(rule.benchmark_method, rule.benchmark.scaled(), &basis);
+        let a = valuation::orient(weight, actual, found.value, ladder);
         out.push(Adjustment {
             department_id,
             node_id,
             rule_id: rule.id,
             actual_value: actual,
-            benchmark: rule.benchmark.scaled(),
+            benchmark: found.value,
+            method: rule.benchmark_method,
+            basis: found.basis,
             ratio: a.ratio,
             intensity: a.intensity,
             original_weight: weight,
@@ -943,6 +975,32 @@ async fn orientation(
     }
     out.sort_by_key(|a| (a.department_id, a.node_id));
     Ok(out)
+}
+
+/// The actuals a rule's benchmark is computed from for department `code`: its own of the look-back window
+/// (HISTORY_*), or every department's of the period (HOSPITAL_AVERAGE); none for a FIXED rule.
+fn benchmark_basis(
+    rule: &orientation_rule::Model,
+    period: Period,
+    code: &str,
+    actuals: &HashMap<(Period, String, String), i64>,
+) -> Vec<i64> {
+    match rule.benchmark_method {
+        BenchmarkMethod::Fixed => Vec::new(),
+        BenchmarkMethod::HospitalAverage => actuals
+            .iter()
+            .filter(|((p, _, node), _)| *p == period && *node == rule.node_code)
+            .map(|(_, value)| *value)
+            .collect(),
+        _ => benchmark::window(period, rule.lookback_periods.unwrap_or(0))
+            .into_iter()
+            .filter_map(|p| {
+                actuals
+                    .get(&(p, code.to_owned(), rule.node_code.clone()))
+                    .copied()
+            })
+            .collect(),
+    }
 }
 
 /// Step 5: per department the series' values, the net value, its share of the hospital's (net ÷ |the hospital's

@@ -2,7 +2,7 @@
 //! the orientation adjustments, as data and as Excel workbooks.
 use super::{calculation_tasks, pipeline::Tree};
 use crate::{
-    domain::foundation::money::Amount,
+    domain::{accounting::benchmark::BenchmarkMethod, foundation::money::Amount},
     entities::{
         accounting::calculation_result, accounting::calculation_task, accounting::dimension_node,
         accounting::orientation_adjustment_detail, accounting::orientation_rule,
@@ -211,6 +211,12 @@ impl Sheet<'_> {
         Ok(())
     }
 
+    pub(super) fn count(&mut self, col: u16, n: i32) -> Result<(), XlsxError> {
+        self.sheet
+            .write_number(self.row, col, f64::from(n))
+            .map(|_| ())
+    }
+
     pub(super) fn text(&mut self, col: u16, text: &str) -> Result<(), XlsxError> {
         self.sheet.write_string(self.row, col, text).map(|_| ())
     }
@@ -345,6 +351,18 @@ pub fn summary_xlsx(rows: &[SummaryRow]) -> Result<Vec<u8>, AppError> {
     })
 }
 
+/// A benchmark method as the workbook names it.
+fn benchmark_label(m: BenchmarkMethod) -> &'static str {
+    match m {
+        BenchmarkMethod::Fixed => "固定值",
+        BenchmarkMethod::HistoryAverage => "历史均值",
+        BenchmarkMethod::HistoryMedian => "历史中位数",
+        BenchmarkMethod::HistoryMax => "历史最高",
+        BenchmarkMethod::HistoryMin => "历史最低",
+        BenchmarkMethod::HospitalAverage => "全院均值",
+    }
+}
+
 pub fn adjustments_xlsx(rows: &[AdjustmentRow]) -> Result<Vec<u8>, AppError> {
     workbook("导向调整", |s| {
         s.header(&[
@@ -355,6 +373,8 @@ pub fn adjustments_xlsx(rows: &[AdjustmentRow]) -> Result<Vec<u8>, AppError> {
             "规则",
             "实际值",
             "基准值",
+            "基准来源",
+            "基准依据数",
             "比值",
             "调整强度",
             "原权重",
@@ -369,11 +389,21 @@ pub fn adjustments_xlsx(rows: &[AdjustmentRow]) -> Result<Vec<u8>, AppError> {
             s.text(4, r.rule_name.as_deref().unwrap_or_default())?;
             s.number(5, r.row.actual_value)?;
             s.number(6, r.row.benchmark)?;
-            s.number(7, r.row.ratio)?;
-            s.number(8, r.row.intensity)?;
-            s.number(9, Some(r.row.original_weight))?;
-            s.number(10, Some(r.row.adjusted_weight))?;
-            s.text(11, r.row.skip_reason.as_deref().unwrap_or_default())?;
+            s.text(
+                7,
+                r.row
+                    .benchmark_method
+                    .map(benchmark_label)
+                    .unwrap_or_default(),
+            )?;
+            if let Some(n) = r.row.benchmark_basis {
+                s.count(8, n)?;
+            }
+            s.number(9, r.row.ratio)?;
+            s.number(10, r.row.intensity)?;
+            s.number(11, Some(r.row.original_weight))?;
+            s.number(12, Some(r.row.adjusted_weight))?;
+            s.text(13, r.row.skip_reason.as_deref().unwrap_or_default())?;
             s.row += 1;
         }
         Ok(())
