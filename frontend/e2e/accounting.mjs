@@ -3,8 +3,9 @@
 // task run with the legacy workflow (no calculation details) drilled from the charge lines; a workload or
 // cost cell that offers no drill-down; the value summary, orientation adjustments and exports; the model
 // version, its tree with the derived rules, a copy edited (node added and moved, mappings imported from
-// CSV: a bad file's row report, then a good file) and activated.
-import { DEMO_PASSWORD, apiAs, assert, downloadedBytes, login, settled } from './helpers.mjs'
+// CSV: a bad file's row report, then a good file) and activated; a month that is over reviewed, published,
+// locked and reopened (with its reason) from a task's page, by the analyst and the administrator.
+import { DEMO_PASSWORD, apiAs, assert, downloadedBytes, localNow, login, message, settled } from './helpers.mjs'
 
 /** The month before `period` (yyyy-mm). */
 function monthBefore(period) {
@@ -744,5 +745,171 @@ export async function modelScenarios({ suite, person, base, shot }) {
     await settled(an)
     await shot(an, '58-accounting-models-activated')
     await an.context().close()
+  })
+}
+
+/**
+ * A month's life from a task's page: the analyst reviews the latest calculated month that is over (the demo
+ * calculates this month and the one before), the administrator publishes it (the task cannot run again, a new
+ * calculation of the month is refused), locks it and reopens it with a reason; the history names all four steps.
+ * The month is a draft again at the end (reopened through the API should a step fail), so later scenarios may
+ * still calculate and import it.
+ */
+export async function periodScenario({ suite, person, base, shot, timezone }) {
+  const analyst = await apiAs(base, 'analyst')
+  const admin = await apiAs(base, 'admin')
+  const { date: today } = localNow(timezone)
+  const tasks = (await finishedTasks(analyst)).filter((t) => t.status === 'SUCCEEDED' && t.period < today.slice(0, 7))
+  const period = tasks.map((t) => t.period).sort().pop()
+  const task = tasks.filter((t) => t.period === period).sort((a, b) => b.id - a.id)[0]
+  const name = `analyst: the accounting period ${period} reviewed, published, locked and reopened from task #${task?.id}`
+
+  /** Back to DRAFT (a server reused from an earlier run, or a step of this one that failed). */
+  async function reopen() {
+    const now = await admin('GET', `/accounting-periods/${period}`)
+    if (now.body?.status && now.body.status !== 'DRAFT') {
+      const r = await admin('POST', `/accounting-periods/${period}/reopen`, { reason: 'e2e: back to draft' })
+      assert(r.status === 200, `${period} reopened: ${JSON.stringify(r.body)}`)
+    }
+  }
+
+  await suite.test(name, async () => {
+    assert(task, 'the demo has calculated a month that is over')
+    await reopen()
+    const before = (await analyst('GET', `/accounting-periods/${period}`)).body.events.length
+    const panel = (page) => page.getByTestId('period-panel')
+    const standing = (page, status) => page.locator(`[data-testid="period-panel"][data-status="${status}"]`).waitFor()
+    /** Takes a step in its dialog, with a note when given, and waits for the period to stand where it went. */
+    async function step(page, action, to, note) {
+      await page.getByTestId(`period-${action}`).click()
+      const dialog = page.getByTestId('period-dialog')
+      await dialog.waitFor()
+      if (note) await page.getByTestId('period-reason').locator('textarea').fill(note)
+      await page.getByTestId('period-confirm').click()
+      await standing(page, to)
+      await dialog.waitFor({ state: 'hidden' })
+    }
+    try {
+      // The analyst reviews the task's run.
+      const an = await person()
+      await login(an, base, 'analyst')
+      await an.goto(`${base}/accounting/tasks/${task.id}`)
+      await standing(an, 'DRAFT')
+      assert((await an.getByTestId('period-status').textContent()).trim() === '草稿', 'the period is a draft')
+      assert((await an.getByTestId('period-publish').count()) === 0, 'an analyst is not offered publishing')
+      await settled(an)
+      await shot(an, '70-accounting-period-draft')
+      await step(an, 'review', 'REVIEWED', '与财务科核对一致')
+      await message(an, `${period} 已审核`)
+      assert((await an.getByTestId('period-status').textContent()).trim() === '已审核', 'the tag says 已审核')
+      const run = (await an.getByTestId('period-run').textContent()).trim()
+      assert(run === `审核的是本任务第 ${task.run_no} 次运行的结果`, `this task's run is the one reviewed: ${run}`)
+      await an.locator('[data-testid="task-rerun"]:disabled').waitFor() // a reviewed period takes no new run
+      assert((await an.getByTestId('period-reopen').count()) === 1, 'the analyst may take the review back')
+      assert((await an.getByTestId('period-publish').count()) === 0, 'but not publish')
+      await settled(an)
+      await shot(an, '71-accounting-period-reviewed')
+
+      // The administrator publishes it: the task cannot run again, and says why.
+      const adm = await person()
+      await login(adm, base, 'admin')
+      await adm.goto(`${base}/accounting/tasks/${task.id}`)
+      await standing(adm, 'REVIEWED')
+      await step(adm, 'publish', 'PUBLISHED')
+      await message(adm, `${period} 已发布`)
+      assert((await adm.getByTestId('period-status').textContent()).trim() === '已发布', 'the tag says 已发布')
+      await adm.locator('[data-testid="task-rerun"]:disabled').waitFor() // a published period takes no new run
+      await adm.getByTestId('task-rerun-wrap').hover()
+      await adm.locator('.el-popper:visible', { hasText: '期间已发布，不再接受核算和数据导入' }).waitFor()
+      await adm.waitForTimeout(300) // the tooltip's fade-in
+      await shot(adm, '72-accounting-period-published')
+      await adm.mouse.move(500, 600)
+
+      // The analyst, reading again, may no longer take it back.
+      await an.reload()
+      await standing(an, 'PUBLISHED')
+      assert((await an.getByTestId('period-reopen').count()) === 0, 'only an administrator reopens a published period')
+
+      // In the list the task is the published one; a new calculation of the month is refused in plain words.
+      await adm.getByTestId('task-back').click()
+      const tag = adm.locator(`[data-testid="task-period"][data-task="${task.id}"]`)
+      await tag.waitFor()
+      assert((await tag.getAttribute('data-period-run')) === 'true', 'the list marks the published run')
+      assert((await tag.textContent()).trim() === '已发布', `the list tags it 已发布: ${await tag.textContent()}`)
+      const listed = adm.getByTestId('tasks-table').locator('.el-table__row').filter({ has: tag })
+      assert(await listed.getByTestId('task-rerun').isDisabled(), "the list's 重新运行 is disabled too")
+      const columns = await adm.evaluate(() => {
+        const table = document.querySelector('[data-testid="tasks-table"] .el-table__body-wrapper .el-scrollbar__wrap')
+        return table ? table.scrollWidth - table.clientWidth : -1
+      })
+      assert(columns >= 0 && columns <= 1, `every column of the list fits at 1366 px (${columns} px too wide)`)
+      await settled(adm)
+      await shot(adm, '73-accounting-tasks-published')
+      await adm.getByTestId('task-create').click()
+      await adm.getByTestId('task-dialog').waitFor()
+      const month = adm.getByTestId('task-period').locator('input')
+      await month.fill(period)
+      await month.press('Enter')
+      await settled(adm)
+      await adm.getByTestId('task-submit').click()
+      await message(adm, '该核算期间已审核、发布或锁定，不能再核算或导入数据')
+      await adm.getByTestId('task-dialog').getByRole('button', { name: '取消' }).click()
+
+      // Locked, then reopened: a reopening needs its reason.
+      await adm.goto(`${base}/accounting/tasks/${task.id}`)
+      await standing(adm, 'PUBLISHED')
+      await step(adm, 'lock', 'LOCKED')
+      assert((await adm.getByTestId('period-status').textContent()).trim() === '已锁定', 'the tag says 已锁定')
+      await adm.getByTestId('period-reopen').click()
+      await adm.getByTestId('period-dialog').waitFor()
+      await adm.getByTestId('period-confirm').click()
+      const missing = adm.getByTestId('period-reason').locator('.el-form-item__error')
+      await missing.waitFor()
+      assert((await missing.textContent()).trim() === '重新打开期间必须填写原因', `asks for the reason: ${await missing.textContent()}`)
+      await settled(adm)
+      await shot(adm, '74-accounting-period-reopen-reason')
+      await adm.getByTestId('period-reason').locator('textarea').fill('成本数据更正后重算')
+      await adm.getByTestId('period-confirm').click()
+      await standing(adm, 'DRAFT')
+      await message(adm, `${period} 已重新打开`)
+      await adm.locator('[data-testid="task-rerun"]:enabled').waitFor() // a draft takes runs again
+
+      // The history: the four steps, who took them, when (the hospital's day), and why.
+      const rows = adm.getByTestId('period-history').locator('.el-table__body .el-table__row')
+      await rows.nth(before + 3).waitFor()
+      const history = await rows.evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())),
+      )
+      const steps = history.slice(before)
+      assert(steps.length === 4, `four transitions listed, got ${steps.length}`)
+      const expected = [
+        ['审核', '草稿→已审核', '运营分析 刘洋', '与财务科核对一致'],
+        ['发布', '已审核→已发布', '系统管理员', ''],
+        ['锁定', '已发布→已锁定', '系统管理员', ''],
+        ['重新打开', '已锁定→草稿', '系统管理员', '成本数据更正后重算'],
+      ]
+      steps.forEach(([at, action, change, user, , reason], i) => {
+        const got = [action, change.replace(/\s+/g, ''), user, reason]
+        assert(got.join('|') === expected[i].join('|'), `transition ${i + 1}: ${got.join(' | ')}`)
+        assert(at.startsWith(`${today} `), `in the hospital's time (${today}): ${at}`)
+      })
+      await settled(adm)
+      await adm.getByTestId('period-history').scrollIntoViewIfNeeded()
+      await shot(adm, '75-accounting-period-history')
+
+      // The same in English.
+      await adm.getByTestId('locale-menu').hover()
+      await adm.getByTestId('locale-en').click()
+      await panel(adm).getByText(`Accounting period ${period}`).waitFor()
+      assert((await adm.getByTestId('period-status').textContent()).trim() === 'Draft', 'Draft in English')
+      await adm.getByTestId('period-history').getByText('Reopen', { exact: true }).waitFor()
+      await settled(adm)
+      await adm.getByTestId('period-history').scrollIntoViewIfNeeded()
+      await shot(adm, '76-accounting-period-english')
+      await an.context().close()
+      await adm.context().close()
+    } finally {
+      await reopen()
+    }
   })
 }

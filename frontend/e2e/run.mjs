@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { accountingScenarios, importScenario, largeMatrixScenario, modelScenarios } from './accounting.mjs'
+import { accountingScenarios, importScenario, largeMatrixScenario, modelScenarios, periodScenario } from './accounting.mjs'
 import { boardScenarios } from './board.mjs'
 import { waitlistScenarios } from './waitlist.mjs'
 import { ensureBinary, morningZone, startServer } from './server.mjs'
@@ -1044,6 +1044,7 @@ try {
   await boardScenarios({ suite, browser, base, shot, timezone, today, slot, schedule })
   await waitlistScenarios({ suite, browser, base, shot, timezone, today, slot })
   await accountingScenarios({ suite, person, base, shot, timezone })
+  await periodScenario({ suite, person, base, shot, timezone })
   await importScenario({ suite, person, base, shot })
   await largeMatrixScenario({ suite, person, base, shot })
   await modelScenarios({ suite, person, base, shot })

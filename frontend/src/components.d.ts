@@ -94,6 +94,7 @@ declare module 'vue' {
     PatientDialog: typeof import('./components/PatientDialog.vue')['default']
     PatientDrawer: typeof import('./components/PatientDrawer.vue')['default']
     PatientPicker: typeof import('./components/PatientPicker.vue')['default']
+    PeriodPanel: typeof import('./components/accounting/PeriodPanel.vue')['default']
     PrintHeader: typeof import('./components/PrintHeader.vue')['default']
     PrintPage: typeof import('./components/PrintPage.vue')['default']
     QueueBoard: typeof import('./components/board/QueueBoard.vue')['default']

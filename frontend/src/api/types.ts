@@ -3,6 +3,7 @@ import type { components } from './schema'
 
 type S = components['schemas']
 
+export type AccountingPeriod = S['AccountingPeriod']
 export type Appointment = S['Appointment']
 export type AuditEntry = S['AuditEntry']
 export type AppointmentStatus = S['AppointmentStatus']
@@ -72,6 +73,9 @@ export type Patient = S['Patient']
 export type PatientRequest = S['PatientRequest']
 export type PatientSummary = S['PatientSummary']
 export type PaymentMethod = S['PaymentMethod']
+export type PeriodAction = S['PeriodAction']
+export type PeriodEvent = S['PeriodEvent']
+export type PeriodStatus = S['PeriodStatus']
 export type PrescriptionItem = S['PrescriptionItem']
 export type Problem = S['Problem']
 export type QueueBoard = S['QueueBoard']
@@ -137,6 +141,8 @@ export const ITEM_CATEGORIES: ItemCategory[] = [
   'OTHER',
 ]
 export const TASK_STATUSES: TaskStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED']
+export const PERIOD_STATUSES: PeriodStatus[] = ['DRAFT', 'REVIEWED', 'PUBLISHED', 'LOCKED']
+export const PERIOD_ACTIONS: PeriodAction[] = ['REVIEW', 'PUBLISH', 'LOCK', 'REOPEN']
 export const BUSINESS_TYPES: BusinessType[] = ['OUTPATIENT', 'INPATIENT']
 export const SERIES: Series[] = ['DOCTOR', 'TECH', 'NURSING', 'COST']
 export const DEPT_FIELDS: DeptField[] = ['PRESCRIBING', 'EXECUTING', 'NONE']

@@ -164,6 +164,7 @@ const en: typeof zhCN = {
       OTHER: 'Other',
     },
     taskStatus: { PENDING: 'Queued', RUNNING: 'Running', SUCCEEDED: 'Succeeded', FAILED: 'Failed' },
+    periodStatus: { DRAFT: 'Draft', REVIEWED: 'Reviewed', PUBLISHED: 'Published', LOCKED: 'Locked' },
     series: { DOCTOR: 'Doctor', TECH: 'Tech', NURSING: 'Nursing', COST: 'Cost' },
     nodeKind: { CHARGE: 'Charges', WORKLOAD: 'Workload', COST: 'Cost' },
     businessType: { OUTPATIENT: 'Outpatient', INPATIENT: 'Inpatient' },
@@ -223,6 +224,8 @@ const en: typeof zhCN = {
       IMPORT_REJECTED: 'The file has bad rows; nothing was imported.',
       INTERNAL_ERROR: 'The server had an error. Please try again later.',
       DAY_CLOSED: "The cashier's day is closed: no more payments or refunds can be taken on it.",
+      PERIOD_CLOSED: 'The accounting period is reviewed, published or locked: it takes no calculation or import until it is reopened.',
+      PERIOD_BUSY: 'A calculation of this period is queued or running; review the period once it has finished.',
     },
   },
   conflict: {

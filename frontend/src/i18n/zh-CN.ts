@@ -157,6 +157,7 @@ export default {
       OTHER: '其他',
     },
     taskStatus: { PENDING: '排队中', RUNNING: '运行中', SUCCEEDED: '已完成', FAILED: '失败' },
+    periodStatus: { DRAFT: '草稿', REVIEWED: '已审核', PUBLISHED: '已发布', LOCKED: '已锁定' },
     series: { DOCTOR: '医生', TECH: '医技', NURSING: '护理', COST: '成本' },
     nodeKind: { CHARGE: '收费', WORKLOAD: '工作量', COST: '成本' },
     businessType: { OUTPATIENT: '门诊', INPATIENT: '住院' },
@@ -216,6 +217,8 @@ export default {
       IMPORT_REJECTED: '文件中有错误的行，没有导入任何数据。',
       INTERNAL_ERROR: '服务器出现错误，请稍后重试。',
       DAY_CLOSED: '当日收费已日结关账，不能再收费或退费。',
+      PERIOD_CLOSED: '该核算期间已审核、发布或锁定，不能再核算或导入数据；如需修改，请先重新打开期间。',
+      PERIOD_BUSY: '该期间还有排队或运行中的核算任务，请等其完成后再审核。',
     },
   },
   conflict: {

@@ -22,6 +22,13 @@ describe('server field messages in Chinese', () => {
     expect(localizeFieldMessage('must be in whole fen (at most 2 decimal places)', 'zh-CN')).toBe(
       '须精确到分（最多两位小数）',
     )
+    expect(localizeFieldMessage('has not ended yet: a period is reviewed once it is over', 'zh-CN')).toBe(
+      '该月尚未结束，结束后才能审核',
+    )
+    expect(localizeFieldMessage('is required to reopen a period', 'zh-CN')).toBe('重新打开期间必须填写原因')
+    expect(localizeFieldMessage('is a calculation of 2026-09, not of 2026-10', 'zh-CN')).toBe(
+      '是 2026-09 的核算任务，不是 2026-10 的',
+    )
   })
 
   it('keeps unknown messages, and English as it is', () => {

@@ -62,6 +62,9 @@ const ZH: Rule[] = [
   [/^another policy of this insurance type starts on this date$/, '该医保类型已有从这一天起生效的政策'],
   [/^is listed twice$/, '重复列出'],
   [/^must be in whole fen/, '须精确到分（最多两位小数）'],
+  [/^has not ended yet: a period is reviewed once it is over$/, '该月尚未结束，结束后才能审核'],
+  [/^is required to reopen a period$/, '重新打开期间必须填写原因'],
+  [/^is a calculation of (\S+), not of (\S+)$/, (m) => `是 ${m[1]} 的核算任务，不是 ${m[2]} 的`],
 ]
 
 export function localizeFieldMessage(message: string, locale: string): string {
