@@ -20,6 +20,7 @@ mod m20261205_000015_waiting_room;
 mod m20261205_000016_charge_item_totals;
 mod m20261206_000017_accounting_periods;
 mod m20261206_000018_orientation_benchmarks;
+mod m20261206_000019_calculation_batches;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_charge_item_totals::Migration),
             Box::new(m20261206_000017_accounting_periods::Migration),
             Box::new(m20261206_000018_orientation_benchmarks::Migration),
+            Box::new(m20261206_000019_calculation_batches::Migration),
         ]
     }
 }

@@ -6,7 +6,8 @@ pub mod outpatient;
 mod values;
 
 use accounting::{
-    calculation_task, dimension_item_mapping, dimension_node, model_version, orientation_rule,
+    calculation_batch, calculation_task, dimension_item_mapping, dimension_node, model_version,
+    orientation_rule,
 };
 use foundation::{
     app_user, charge_item, department, diagnosis, doctor, insurance_policy, insurance_type, patient,
@@ -39,6 +40,7 @@ hospital_scoped!(
     display_link => "display link",
     waitlist_entry => "waitlist entry",
     billing => "billing",
+    calculation_batch => "calculation batch",
     calculation_task => "calculation task",
     charge_item => "charge item",
     department => "department",

@@ -8,6 +8,7 @@ mod accounting;
 mod audit;
 mod auth;
 mod backup;
+mod batches;
 mod benchmarks;
 mod billing;
 mod booking;

@@ -18,6 +18,7 @@ use std::sync::{
 };
 
 db_tests!(
+    the_month_after_a_published_one_compares_against_the_published_run,
     a_period_is_reviewed_published_locked_and_reopened_with_its_history,
     a_closed_period_takes_no_calculation_and_no_input,
     a_review_names_a_finished_run_of_an_ended_period,
@@ -485,4 +486,112 @@ async fn a_review_and_a_calculation_of_the_period_never_both_go_through(app: Tes
     }
     hold.store(false, SeqCst);
     assert_eq!(outcomes.len(), 6);
+}
+
+/// The value summary's net value of department `code` in task `id`, and its month-on-month change.
+async fn int_net(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+) -> (rust_decimal::Decimal, Option<rust_decimal::Decimal>) {
+    let summary = app
+        .get(
+            &format!("/api/v1/calculation-tasks/{id}/value-summary"),
+            token,
+        )
+        .await;
+    let row = summary.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["department"]["code"] == "INT")
+        .unwrap()
+        .clone();
+    (
+        row["net_value"].as_str().unwrap().parse().unwrap(),
+        row["mom_change"].as_str().map(|s| s.parse().unwrap()),
+    )
+}
+
+/// September was calculated twice — on the model and, later, on a copy that weighs treatment more — and the
+/// first run was published. October's month-on-month change compares against the published September, not the
+/// latest one.
+async fn the_month_after_a_published_one_compares_against_the_published_run(app: TestApp) {
+    let ledger = model(&app).await;
+    crate::batches::charges_in(&app, &["2026-09", "2026-10"]).await;
+    let analyst = app.token('a', Role::Analyst).await;
+    let admin = app.admin().await;
+    let published = run_task(&app, &analyst, json!({"period": "2026-09"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let copy = app
+        .post(
+            &format!("/api/v1/model-versions/{}/copy", ledger.version),
+            &analyst,
+            json!({"name": "加权"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let nodes = app
+        .get(&format!("/api/v1/model-versions/{copy}/nodes"), &analyst)
+        .await;
+    let treat = nodes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "dim-doc-treat")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let patched = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/dimension-nodes/{treat}"),
+            Some(&analyst),
+            Some(json!({"weight": "3"})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let later = run_task(
+        &app,
+        &analyst,
+        json!({"period": "2026-09", "model_version_id": copy}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = "/api/v1/accounting-periods/2026-09";
+    assert_eq!(
+        app.post(
+            &format!("{path}/review"),
+            &analyst,
+            json!({"task_id": published})
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        app.post(&format!("{path}/publish"), &admin, json!({}))
+            .await
+            .status,
+        200
+    );
+
+    let october = run_task(&app, &analyst, json!({"period": "2026-10"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let (told, _) = int_net(&app, &analyst, published).await;
+    let (latest, _) = int_net(&app, &analyst, later).await;
+    assert_ne!(told, latest);
+    let (now, change) = int_net(&app, &analyst, october).await;
+    let expected = ((now - told) / told.abs())
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(
+        change,
+        Some(expected),
+        "net {now} against the published {told} (latest {latest})"
+    );
 }

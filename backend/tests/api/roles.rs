@@ -117,6 +117,14 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/calculation-tasks/{id}", ANALYTICS),
     ("POST", "/api/v1/calculation-tasks/{id}/run", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/compare", ANALYTICS),
+    ("GET", "/api/v1/calculation-batches", ANALYTICS),
+    ("POST", "/api/v1/calculation-batches", ANALYTICS),
+    ("GET", "/api/v1/calculation-batches/{id}", ANALYTICS),
+    (
+        "GET",
+        "/api/v1/calculation-batches/{id}/value-summaries.xlsx",
+        ANALYTICS,
+    ),
     ("GET", "/api/v1/calculation-tasks/compare.xlsx", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/{id}/results", ANALYTICS),
     (

@@ -455,6 +455,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calculation-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List calculation batches, newest first */
+        get: operations["calculationTasksListBatches"];
+        put?: never;
+        /** Queue a batch: a calculation of every period from one to another */
+        post: operations["calculationTasksCreateBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a batch: its months' tasks, its status and progress */
+        get: operations["calculationTasksReadBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-batches/{id}/value-summaries.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The batch's value summaries as one workbook */
+        get: operations["calculationTasksBatchSummariesXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calculation-tasks": {
         parameters: {
             query?: never;
@@ -1874,6 +1926,28 @@ export interface components {
              */
             chain_seq?: number | null;
         };
+        BatchRequest: {
+            /**
+             * @description The first period, `YYYY-MM`.
+             * @example 2026-01
+             */
+            from: string;
+            /**
+             * @description The last period (at most 24 periods in all).
+             * @example 2026-03
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description Default: the active model version.
+             */
+            model_version_id?: number | null;
+            /**
+             * Format: int64
+             * @description Default: the default workflow.
+             */
+            workflow_id?: number | null;
+        };
         /**
          * @description How a rule's benchmark is found.
          * @enum {string}
@@ -2058,6 +2132,31 @@ export interface components {
          * @enum {string}
          */
         BusinessTypeScope: "ALL" | "OUTPATIENT" | "INPATIENT";
+        CalculationBatch: {
+            /** Format: int64 */
+            id: number;
+            /** @example 2026-01 */
+            from: string;
+            /** @example 2026-03 */
+            to: string;
+            /** Format: int64 */
+            model_version_id: number;
+            /** Format: int64 */
+            workflow_id: number;
+            /** @description SUCCEEDED when every month did; FAILED when one failed and none is left to run; RUNNING while months run. */
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Format: int32
+             * @description The mean of the months' progress, 0–100.
+             */
+            progress: number;
+            /** Format: int64 */
+            created_by: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description One task per month, in period order. */
+            tasks: components["schemas"]["CalculationTask"][];
+        };
         CalculationTask: {
             /** Format: int64 */
             id: number;
@@ -3444,6 +3543,43 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 lines: components["schemas"]["BillLine"][];
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
+        PageOf_CalculationBatch: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @example 2026-01 */
+                from: string;
+                /** @example 2026-03 */
+                to: string;
+                /** Format: int64 */
+                model_version_id: number;
+                /** Format: int64 */
+                workflow_id: number;
+                /** @description SUCCEEDED when every month did; FAILED when one failed and none is left to run; RUNNING while months run. */
+                status: components["schemas"]["TaskStatus"];
+                /**
+                 * Format: int32
+                 * @description The mean of the months' progress, 0–100.
+                 */
+                progress: number;
+                /** Format: int64 */
+                created_by: number;
+                /** Format: date-time */
+                created_at: string;
+                /** @description One task per month, in period order. */
+                tasks: components["schemas"]["CalculationTask"][];
             }[];
             /**
              * Format: int64
@@ -7035,6 +7171,297 @@ export interface operations {
                 };
             };
             /** @description A value out of range or a time not `HH:MM` (`VALIDATION_FAILED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksListBatches: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_CalculationBatch"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksCreateBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationBatch"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A period of the batch is reviewed, published or locked (`PERIOD_CLOSED`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksReadBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationBatch"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such batch in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksBatchSummariesXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `batch-<id>-value-summaries.xlsx`: a summary sheet (each department's net value per month and its total), then a sheet per month with a finished run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,5 @@
 //! Department value accounting: the model, imports, calculation tasks and their results.
+pub mod batches;
 pub mod calculation_tasks;
 pub mod comparison;
 pub mod dimension_nodes;
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         // Before the tasks: `/calculation-tasks/{id}` would take `compare`.
         .configure(comparison::routes)
         .configure(calculation_tasks::routes)
+        .configure(batches::routes)
         .configure(periods::routes)
         .configure(results::routes);
 }

@@ -25,6 +25,8 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub claimed_by: Option<String>,
     pub created_by: Option<i64>,
+    /// The batch the task was queued in, if any: its tasks run in period order.
+    pub batch_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

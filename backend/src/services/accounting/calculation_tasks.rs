@@ -16,9 +16,12 @@ use crate::services::find_owned;
 use crate::{
     domain::{
         accounting::calculation::{StepKind, TaskStatus},
+        accounting::period_close::PeriodStatus,
         foundation::period::Period,
     },
-    entities::{accounting::calculation_task, accounting::model_version},
+    entities::{
+        accounting::accounting_period, accounting::calculation_task, accounting::model_version,
+    },
     error::{AppError, ErrorCode},
     services::{Actor, Page, PageRequest, fetch_page, foundation::audit},
 };
@@ -115,15 +118,15 @@ pub struct TaskFilter {
     pub status: Option<TaskStatus>,
 }
 
-/// Queues a calculation of `period` on the given (or the active) model version with the given (or the
-/// default) workflow.
-#[tracing::instrument(skip_all)]
-pub async fn create(
+/// The model version (the given one, or the active one) and the workflow (the given one, or the default) a
+/// calculation runs on, as (version id, workflow id).
+pub(super) async fn resolve(
     db: &DatabaseConnection,
     actor: &Actor,
-    input: NewTask,
-) -> Result<calculation_task::Model, AppError> {
-    let version = match input.model_version_id {
+    model_version_id: Option<i64>,
+    workflow_id: Option<i64>,
+) -> Result<(i64, i64), AppError> {
+    let version = match model_version_id {
         Some(id) => model_version::Entity::find_by_id(id)
             .filter(model_version::Column::HospitalId.eq(actor.hospital_id))
             .one(db)
@@ -141,33 +144,62 @@ pub async fn create(
                 )
             })?,
     };
-    let workflow = workflows::get(db, actor, input.workflow_id)
+    let workflow = workflows::get(db, actor, workflow_id)
         .await
         .map_err(|e| match e {
             AppError::NotFound(_) => AppError::invalid("workflow_id", "no such workflow"),
             other => other,
         })?;
-    let now = Utc::now();
-    // The version's row is read (foreign key) under the write lock: a model edit in flight finishes first, and
-    // one that comes later finds the version in use.
-    let txn = crate::db::begin_write(db).await?;
-    periods::ensure_open(&txn, actor.hospital_id, &[input.period]).await?;
-    let task = calculation_task::ActiveModel {
+    Ok((version.id, workflow.workflow.id))
+}
+
+/// A task of `period` as queued, not saved yet.
+pub(super) fn queued(
+    actor: &Actor,
+    period: Period,
+    (model_version_id, workflow_id): (i64, i64),
+    batch_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> calculation_task::ActiveModel {
+    calculation_task::ActiveModel {
         hospital_id: Set(actor.hospital_id),
-        period: Set(input.period),
-        model_version_id: Set(version.id),
-        workflow_id: Set(workflow.workflow.id),
+        period: Set(period),
+        model_version_id: Set(model_version_id),
+        workflow_id: Set(workflow_id),
         status: Set(TaskStatus::Pending),
         progress: Set(0),
         has_details: Set(false),
         run_no: Set(0),
         created_by: Set(Some(actor.user_id)),
+        batch_id: Set(batch_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
-    .await?;
+}
+
+/// Wakes this process's runners: a task was queued.
+pub(super) fn wake() {
+    WAKE.notify_waiters();
+}
+
+/// Queues a calculation of `period` on the given (or the active) model version with the given (or the
+/// default) workflow.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewTask,
+) -> Result<calculation_task::Model, AppError> {
+    let on = resolve(db, actor, input.model_version_id, input.workflow_id).await?;
+    let now = Utc::now();
+    // The version's row is read (foreign key) under the write lock: a model edit in flight finishes first, and
+    // one that comes later finds the version in use.
+    let txn = crate::db::begin_write(db).await?;
+    periods::ensure_open(&txn, actor.hospital_id, &[input.period]).await?;
+    let task = queued(actor, input.period, on, None, now)
+        .insert(&txn)
+        .await?;
     audit::commit(
         txn,
         actor.audit("calculation_task.create", "calculation_task", task.id),
@@ -280,8 +312,13 @@ async fn claim_next(
     instance: &str,
 ) -> Result<Option<calculation_task::Model>, sea_orm::DbErr> {
     loop {
+        // A batch's month waits while an earlier month of the batch is queued or running, whichever server runs it.
         let Some(next) = calculation_task::Entity::find()
             .filter(calculation_task::Column::Status.eq(TaskStatus::Pending))
+            .filter(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM calculation_task e WHERE e.batch_id = calculation_task.batch_id \
+                 AND e.period < calculation_task.period AND e.status IN ('PENDING', 'RUNNING'))",
+            ))
             .order_by_asc(calculation_task::Column::Id)
             .one(db)
             .await?
@@ -494,12 +531,51 @@ fn spawn_heartbeat(
     }))
 }
 
-/// The latest succeeded task of a period, as (task, run): what the value summary compares against.
+/// Why a task of a batch does not run: an earlier month of its batch failed (its month-on-month change would
+/// compare against a stale month). It fails too, and runs once queued again.
+async fn batch_stopped(
+    db: &DatabaseConnection,
+    task: &calculation_task::Model,
+) -> Result<Option<String>, sea_orm::DbErr> {
+    let Some(batch_id) = task.batch_id else {
+        return Ok(None);
+    };
+    let failed = calculation_task::Entity::find()
+        .filter(calculation_task::Column::BatchId.eq(batch_id))
+        .filter(calculation_task::Column::Period.lt(task.period))
+        .filter(calculation_task::Column::Status.eq(TaskStatus::Failed))
+        .order_by_asc(calculation_task::Column::Period)
+        .one(db)
+        .await?;
+    Ok(failed.map(|f| {
+        format!(
+            "the batch stopped: {} (task {}) failed before this month; run this month again once it has succeeded",
+            f.period, f.id
+        )
+    }))
+}
+
+/// The run a period's value summary is compared against, as (task, run): the published one when the period was
+/// published (or locked), otherwise the latest succeeded task's.
 async fn latest_succeeded(
     db: &DatabaseConnection,
     hospital_id: i64,
     period: Period,
 ) -> Result<Option<(i64, i32)>, sea_orm::DbErr> {
+    let published = accounting_period::Entity::find()
+        .filter(accounting_period::Column::HospitalId.eq(hospital_id))
+        .filter(accounting_period::Column::Period.eq(period))
+        .filter(
+            accounting_period::Column::Status
+                .is_in([PeriodStatus::Published, PeriodStatus::Locked]),
+        )
+        .one(db)
+        .await?;
+    if let Some(p) = published
+        && let (Some(task), Some(run)) = (p.task_id, p.run_no)
+    {
+        return Ok(Some((task, run)));
+    }
     Ok(calculation_task::Entity::find()
         .filter(calculation_task::Column::HospitalId.eq(hospital_id))
         .filter(calculation_task::Column::Period.eq(period.to_string()))
@@ -529,7 +605,11 @@ async fn execute(
         step: 0,
         steps: 1,
     };
-    let mut outcome = attempt(db, &task, &mut reporter, observer).await;
+    let mut outcome = match batch_stopped(db, &task).await {
+        Ok(None) => attempt(db, &task, &mut reporter, observer).await,
+        Ok(Some(reason)) => Err(anyhow::anyhow!(reason)),
+        Err(e) => Err(e.into()),
+    };
     // A deadlock rolled back one statement's transaction; the run starts over (it clears its own rows first).
     for n in 2..=ATTEMPTS {
         match &outcome {

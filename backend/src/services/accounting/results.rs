@@ -317,38 +317,41 @@ pub fn matrix_xlsx(m: &Matrix) -> Result<Vec<u8>, AppError> {
 }
 
 pub fn summary_xlsx(rows: &[SummaryRow]) -> Result<Vec<u8>, AppError> {
-    workbook("价值汇总", |s| {
-        s.header(&[
-            "排名",
-            "科室编码",
-            "科室",
-            "医生价值",
-            "护理价值",
-            "医技价值",
-            "成本",
-            "净价值",
-            "占比",
-            "环比",
-            "同比",
-        ])?;
-        for r in rows {
-            if let Some(rank) = r.row.value_rank {
-                s.sheet.write_number(s.row, 0, rank)?;
-            }
-            s.text(1, &r.department.code)?;
-            s.text(2, &r.department.name)?;
-            s.number(3, Some(r.row.doctor_value))?;
-            s.number(4, Some(r.row.nursing_value))?;
-            s.number(5, Some(r.row.tech_value))?;
-            s.number(6, Some(r.row.cost_value))?;
-            s.number(7, Some(r.row.net_value))?;
-            s.number(8, r.row.share)?;
-            s.number(9, r.row.mom_change)?;
-            s.number(10, r.row.yoy_change)?;
-            s.row += 1;
+    workbook("价值汇总", |s| fill_summary(s, rows))
+}
+
+/// A value summary as a sheet: the ranked departments with their series, net value, share and changes.
+pub(super) fn fill_summary(s: &mut Sheet<'_>, rows: &[SummaryRow]) -> Result<(), XlsxError> {
+    s.header(&[
+        "排名",
+        "科室编码",
+        "科室",
+        "医生价值",
+        "护理价值",
+        "医技价值",
+        "成本",
+        "净价值",
+        "占比",
+        "环比",
+        "同比",
+    ])?;
+    for r in rows {
+        if let Some(rank) = r.row.value_rank {
+            s.sheet.write_number(s.row, 0, rank)?;
         }
-        Ok(())
-    })
+        s.text(1, &r.department.code)?;
+        s.text(2, &r.department.name)?;
+        s.number(3, Some(r.row.doctor_value))?;
+        s.number(4, Some(r.row.nursing_value))?;
+        s.number(5, Some(r.row.tech_value))?;
+        s.number(6, Some(r.row.cost_value))?;
+        s.number(7, Some(r.row.net_value))?;
+        s.number(8, r.row.share)?;
+        s.number(9, r.row.mom_change)?;
+        s.number(10, r.row.yoy_change)?;
+        s.row += 1;
+    }
+    Ok(())
 }
 
 /// A benchmark method as the workbook names it.
