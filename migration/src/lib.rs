@@ -21,6 +21,7 @@ mod m20261205_000016_charge_item_totals;
 mod m20261206_000017_accounting_periods;
 mod m20261206_000018_orientation_benchmarks;
 mod m20261206_000019_calculation_batches;
+mod m20261206_000020_auto_calculation;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_accounting_periods::Migration),
             Box::new(m20261206_000018_orientation_benchmarks::Migration),
             Box::new(m20261206_000019_calculation_batches::Migration),
+            Box::new(m20261206_000020_auto_calculation::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 //! stored string or sees a scaled integer; a stored value that does not parse is a database error.
 use crate::domain::{
     accounting::benchmark::BenchmarkMethod,
-    accounting::calculation::{StepKind, TaskStatus},
+    accounting::calculation::{RunAfter, StepKind, TaskOrigin, TaskStatus},
     accounting::charge_line::{ChargeSource, ImportStatus},
     accounting::dimension::{BusinessType, BusinessTypeScope, DeptField, NodeKind, Series},
     accounting::period_close::{PeriodAction, PeriodStatus},
@@ -81,6 +81,8 @@ stored_as_text!(
     PaymentMethod => |v: &PaymentMethod| v.as_str(),
     StepKind => |v: &StepKind| v.as_str(),
     TaskStatus => |v: &TaskStatus| v.as_str(),
+    TaskOrigin => |v: &TaskOrigin| v.as_str(),
+    RunAfter => |v: &RunAfter| v.as_str(),
     PeriodStatus => |v: &PeriodStatus| v.as_str(),
     PeriodAction => |v: &PeriodAction| v.as_str(),
     BenchmarkMethod => |v: &BenchmarkMethod| v.as_str(),
@@ -164,6 +166,8 @@ mod tests {
         check(crate::domain::accounting::dimension::Series::ALL);
         check(crate::domain::accounting::calculation::StepKind::ALL);
         check(crate::domain::accounting::calculation::TaskStatus::ALL);
+        check(crate::domain::accounting::calculation::TaskOrigin::ALL);
+        check(crate::domain::accounting::calculation::RunAfter::ALL);
         check(crate::domain::accounting::period_close::PeriodStatus::ALL);
         check(crate::domain::accounting::period_close::PeriodAction::ALL);
         check(crate::domain::accounting::benchmark::BenchmarkMethod::ALL);

@@ -7,6 +7,7 @@ mod helpers;
 mod accounting;
 mod audit;
 mod auth;
+mod auto_runs;
 mod backup;
 mod batches;
 mod benchmarks;

@@ -101,6 +101,7 @@ async fn malformed_bodies_get_problem_json_on_every_write_endpoint(app: TestApp)
         (Method::POST, "/api/v1/patients/1/no-show-pardon".to_owned()),
         (Method::POST, "/api/v1/calculation-tasks".to_owned()),
         (Method::POST, "/api/v1/calculation-batches".to_owned()),
+        (Method::PUT, "/api/v1/auto-calculation".to_owned()),
         (
             Method::POST,
             "/api/v1/accounting-periods/2026-10/review".to_owned(),

@@ -117,6 +117,8 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/calculation-tasks/{id}", ANALYTICS),
     ("POST", "/api/v1/calculation-tasks/{id}/run", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/compare", ANALYTICS),
+    ("GET", "/api/v1/auto-calculation", ANALYTICS),
+    ("PUT", "/api/v1/auto-calculation", ANALYTICS),
     ("GET", "/api/v1/calculation-batches", ANALYTICS),
     ("POST", "/api/v1/calculation-batches", ANALYTICS),
     ("GET", "/api/v1/calculation-batches/{id}", ANALYTICS),

@@ -368,6 +368,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auto-calculation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether imports queue calculations */
+        get: operations["calculationTasksReadAutoCalculation"];
+        /** Set whether imports queue calculations */
+        put: operations["calculationTasksReplaceAutoCalculation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/billings": {
         parameters: {
             query?: never;
@@ -1926,6 +1944,24 @@ export interface components {
              */
             chain_seq?: number | null;
         };
+        AutoCalculation: {
+            /**
+             * @description NEVER; CHARGES: a charge import that adds lines queues a calculation of each of its periods; ALL_INPUTS:
+             *     any import queues one of each period it leaves with charge lines, workload, costs and orientation actuals.
+             *     A period with a calculation already queued gets no second one.
+             */
+            run_after: components["schemas"]["RunAfter"];
+            /**
+             * Format: int64
+             * @description None: the version active when the import completes.
+             */
+            model_version_id?: number | null;
+            /**
+             * Format: int64
+             * @description None in a request: the default workflow (answered by id).
+             */
+            workflow_id?: number | null;
+        };
         BatchRequest: {
             /**
              * @description The first period, `YYYY-MM`.
@@ -2192,6 +2228,10 @@ export interface components {
             started_at?: string | null;
             /** Format: date-time */
             finished_at?: string | null;
+            /** @description MANUAL, BATCH (`batch_id` names it) or AUTO (queued by an import, `/auto-calculation`). */
+            origin: components["schemas"]["TaskOrigin"];
+            /** Format: int64 */
+            batch_id?: number | null;
             /** @description Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs. */
             period_status: components["schemas"]["PeriodStatus"];
             /** @description Whether the period's review, and past REVIEWED its publication, is of this task's visible run. */
@@ -2278,6 +2318,8 @@ export interface components {
             periods: components["schemas"]["PeriodRows"][];
             /** @description SHA-256 of the file, as the audit log records it. */
             sha256: string;
+            /** @description The calculations the import queued, when the hospital has its imports queue them (`/auto-calculation`). */
+            queued_tasks: number[];
         };
         ChargeItem: {
             /** Format: int64 */
@@ -3628,6 +3670,10 @@ export interface components {
                 started_at?: string | null;
                 /** Format: date-time */
                 finished_at?: string | null;
+                /** @description MANUAL, BATCH (`batch_id` names it) or AUTO (queued by an import, `/auto-calculation`). */
+                origin: components["schemas"]["TaskOrigin"];
+                /** Format: int64 */
+                batch_id?: number | null;
                 /** @description Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs. */
                 period_status: components["schemas"]["PeriodStatus"];
                 /** @description Whether the period's review, and past REVIEWED its publication, is of this task's visible run. */
@@ -4290,6 +4336,8 @@ export interface components {
             updated: number;
             periods: components["schemas"]["PeriodRows"][];
             sha256: string;
+            /** @description The calculations the import queued (`/auto-calculation`). */
+            queued_tasks: number[];
         };
         PrescriptionItem: {
             /** Format: int64 */
@@ -4490,6 +4538,13 @@ export interface components {
             field: string;
             reason: string;
         };
+        /**
+         * @description When a hospital's imports queue a calculation of their periods: never; when a charge import adds lines;
+         *     or when an import leaves the period with all four inputs (charge lines, workload, costs, orientation
+         *     actuals).
+         * @enum {string}
+         */
+        RunAfter: "NEVER" | "CHARGES" | "ALL_INPUTS";
         RunComparison: {
             base: components["schemas"]["CalculationTask"];
             other: components["schemas"]["CalculationTask"];
@@ -4626,6 +4681,11 @@ export interface components {
          * @enum {string}
          */
         StepKind: "PREPARE" | "GENERATE_DETAILS" | "AGGREGATE_RESULTS" | "APPLY_WEIGHTS" | "SUMMARIZE_VALUE";
+        /**
+         * @description How a task came to be queued: by hand, in a batch, or after an import (a hospital's `auto_calculation`).
+         * @enum {string}
+         */
+        TaskOrigin: "MANUAL" | "BATCH" | "AUTO";
         TaskRequest: {
             /** @example 2026-10 */
             period: string;
@@ -6569,6 +6629,140 @@ export interface operations {
             };
             /** @description Unknown, expired or reused refresh token; a reused one ends its session (`UNAUTHORIZED`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksReadAutoCalculation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoCalculation"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksReplaceAutoCalculation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoCalculation"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoCalculation"];
+                };
+            };
+            /** @description Malformed JSON (`MALFORMED_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

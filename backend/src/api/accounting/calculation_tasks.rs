@@ -7,7 +7,10 @@ use crate::api::{
 };
 use crate::{
     domain::{
-        accounting::{calculation::TaskStatus, period_close::PeriodStatus},
+        accounting::{
+            calculation::{TaskOrigin, TaskStatus},
+            period_close::PeriodStatus,
+        },
         foundation::period::Period,
     },
     entities::accounting::calculation_task,
@@ -91,6 +94,10 @@ pub struct CalculationTask {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// MANUAL, BATCH (`batch_id` names it) or AUTO (queued by an import, `/auto-calculation`).
+    #[schema(value_type = TaskOrigin)]
+    pub origin: TaskOrigin,
+    pub batch_id: Option<i64>,
     /// Where the task's period stands (`/accounting-periods`): only a DRAFT period takes new runs.
     #[schema(value_type = PeriodStatus)]
     pub period_status: PeriodStatus,
@@ -114,6 +121,8 @@ impl From<(calculation_task::Model, Standing)> for CalculationTask {
             created_at: t.created_at,
             started_at: t.started_at,
             finished_at: t.finished_at,
+            origin: t.origin,
+            batch_id: t.batch_id,
             period_status: standing.status,
             period_run: standing.this_run,
         }

@@ -61,6 +61,8 @@ pub struct ChargeImportResult {
     pub periods: Vec<PeriodRows>,
     /// SHA-256 of the file, as the audit log records it.
     pub sha256: String,
+    /// The calculations the import queued, when the hospital has its imports queue them (`/auto-calculation`).
+    pub queued_tasks: Vec<i64>,
 }
 
 impl From<ChargeSummary> for ChargeImportResult {
@@ -71,6 +73,7 @@ impl From<ChargeSummary> for ChargeImportResult {
             already_present: s.already_present,
             periods: period_rows(s.periods),
             sha256: s.sha256,
+            queued_tasks: s.queued_tasks,
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct PeriodValueImportResult {
     pub updated: u64,
     pub periods: Vec<PeriodRows>,
     pub sha256: String,
+    /// The calculations the import queued (`/auto-calculation`).
+    pub queued_tasks: Vec<i64>,
 }
 
 impl From<PeriodValueSummary> for PeriodValueImportResult {
@@ -95,6 +100,7 @@ impl From<PeriodValueSummary> for PeriodValueImportResult {
             updated: s.updated,
             periods: period_rows(s.periods),
             sha256: s.sha256,
+            queued_tasks: s.queued_tasks,
         }
     }
 }

@@ -1,4 +1,5 @@
 //! Department value accounting: the model, imports, calculation tasks and their results.
+pub mod auto_calculation;
 pub mod batches;
 pub mod calculation_tasks;
 pub mod comparison;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(comparison::routes)
         .configure(calculation_tasks::routes)
         .configure(batches::routes)
+        .configure(auto_calculation::routes)
         .configure(periods::routes)
         .configure(results::routes);
 }

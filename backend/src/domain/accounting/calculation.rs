@@ -11,6 +11,18 @@ vocabulary!(
     TaskStatus { Pending, Running, Succeeded, Failed }
 );
 
+vocabulary!(
+    /// How a task came to be queued: by hand, in a batch, or after an import (a hospital's `auto_calculation`).
+    TaskOrigin { Manual, Batch, Auto }
+);
+
+vocabulary!(
+    /// When a hospital's imports queue a calculation of their periods: never; when a charge import adds lines;
+    /// or when an import leaves the period with all four inputs (charge lines, workload, costs, orientation
+    /// actuals).
+    RunAfter { Never, Charges, AllInputs }
+);
+
 impl TaskStatus {
     /// A task can be queued (again) only when nothing is running it.
     pub fn can_queue(self) -> bool {

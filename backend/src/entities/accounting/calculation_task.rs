@@ -1,6 +1,9 @@
 //! The `calculation_task` table: a calculation of one hospital, period, model version and workflow; `run_no` names the run readers see,
 //! `last_run_no` the latest run a claim took (each claim takes the next; only the holder of that claim may write).
-use crate::domain::{accounting::calculation::TaskStatus, foundation::period::Period};
+use crate::domain::{
+    accounting::calculation::{TaskOrigin, TaskStatus},
+    foundation::period::Period,
+};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -27,6 +30,7 @@ pub struct Model {
     pub created_by: Option<i64>,
     /// The batch the task was queued in, if any: its tasks run in period order.
     pub batch_id: Option<i64>,
+    pub origin: TaskOrigin,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

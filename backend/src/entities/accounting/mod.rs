@@ -1,6 +1,7 @@
 //! The tables of department value accounting.
 pub mod accounting_period;
 pub mod accounting_period_event;
+pub mod auto_calculation;
 pub mod calculation_batch;
 pub mod calculation_detail;
 pub mod calculation_result;

@@ -15,7 +15,7 @@ use super::{
 use crate::services::find_owned;
 use crate::{
     domain::{
-        accounting::calculation::{StepKind, TaskStatus},
+        accounting::calculation::{StepKind, TaskOrigin, TaskStatus},
         accounting::period_close::PeriodStatus,
         foundation::period::Period,
     },
@@ -154,15 +154,16 @@ pub(super) async fn resolve(
 }
 
 /// A task of `period` as queued, not saved yet.
-pub(super) fn queued(
-    actor: &Actor,
+pub(super) fn queued_for(
+    hospital_id: i64,
+    created_by: Option<i64>,
     period: Period,
     (model_version_id, workflow_id): (i64, i64),
-    batch_id: Option<i64>,
+    origin: TaskOrigin,
     now: DateTime<Utc>,
 ) -> calculation_task::ActiveModel {
     calculation_task::ActiveModel {
-        hospital_id: Set(actor.hospital_id),
+        hospital_id: Set(hospital_id),
         period: Set(period),
         model_version_id: Set(model_version_id),
         workflow_id: Set(workflow_id),
@@ -170,16 +171,41 @@ pub(super) fn queued(
         progress: Set(0),
         has_details: Set(false),
         run_no: Set(0),
-        created_by: Set(Some(actor.user_id)),
-        batch_id: Set(batch_id),
+        created_by: Set(created_by),
+        batch_id: Set(None),
+        origin: Set(origin),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
 }
 
+/// A task of `period` queued by the actor, by hand or in batch `batch_id`.
+pub(super) fn queued(
+    actor: &Actor,
+    period: Period,
+    on: (i64, i64),
+    batch_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> calculation_task::ActiveModel {
+    let origin = match batch_id {
+        Some(_) => TaskOrigin::Batch,
+        None => TaskOrigin::Manual,
+    };
+    let mut task = queued_for(
+        actor.hospital_id,
+        Some(actor.user_id),
+        period,
+        on,
+        origin,
+        now,
+    );
+    task.batch_id = Set(batch_id);
+    task
+}
+
 /// Wakes this process's runners: a task was queued.
-pub(super) fn wake() {
+pub fn wake() {
     WAKE.notify_waiters();
 }
 

@@ -1,6 +1,7 @@
 //! Department value accounting (科室价值核算): the model (versions, dimension tree, item mappings, orientation
 //! rules), the imports of charge lines and monthly inputs, workflows and tasks, the five-step pipeline, results
 //! and drill-down.
+pub mod auto_runs;
 pub mod batches;
 pub mod calculation_tasks;
 pub mod charge_import;

@@ -107,9 +107,13 @@ async fn load_and_move(
         already_present: rows - inserted,
         periods: reading.periods.into_iter().collect(),
         sha256: reading.sha256,
+        queued_tasks: Vec::new(),
     };
-    super::complete_charges(db, importer, upload, pending, &summary).await?;
-    Ok(summary)
+    let queued_tasks = super::complete_charges(db, importer, upload, pending, &summary).await?;
+    Ok(ChargeSummary {
+        queued_tasks,
+        ..summary
+    })
 }
 
 /// Moves the staged lines into `charge_details` under the pending import, skipping the lines the hospital has

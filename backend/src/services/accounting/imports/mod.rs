@@ -5,8 +5,14 @@
 //! millions, in short transactions under a pending charge import that one final transaction completes
 //! (`services::accounting::charge_import`), so the whole file counts or none of it does, and other writers are not held up.
 use crate::services::{
-    Actor, Page, PageRequest, accounting::charge_import, accounting::periods, fetch_page,
-    foundation::audit, sort_by,
+    Actor, Page, PageRequest,
+    accounting::{
+        auto_runs::{self, Fed},
+        calculation_tasks, charge_import, periods,
+    },
+    fetch_page,
+    foundation::audit,
+    sort_by,
 };
 use crate::{
     db::begin_write,
@@ -82,6 +88,14 @@ impl Importer<'_> {
         }
     }
 
+    /// The signed-in user; none for the command line.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Importer::User(a) => Some(a.user_id),
+            Importer::Command { .. } => None,
+        }
+    }
+
     fn audit(&self, action: &'static str, sha256: &str) -> audit::Entry {
         match self {
             Importer::User(actor) => actor.audit(action, "import", sha256),
@@ -116,6 +130,8 @@ pub struct ChargeSummary {
     /// Rows per period (the local month of charged_at).
     pub periods: Vec<(Period, u64)>,
     pub sha256: String,
+    /// The calculations the import queued (the hospital's `auto_calculation`).
+    pub queued_tasks: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +144,8 @@ pub struct PeriodValueSummary {
     pub updated: u64,
     pub periods: Vec<(Period, u64)>,
     pub sha256: String,
+    /// The calculations the import queued (the hospital's `auto_calculation`).
+    pub queued_tasks: Vec<i64>,
 }
 
 /// The time zone charge times without an offset are read in.
@@ -179,11 +197,15 @@ pub async fn import_charges(
         already_present: scan.rows - inserted,
         periods: scan.periods.into_iter().collect(),
         sha256: scan.sha256,
+        queued_tasks: Vec::new(),
     };
-    if let Err(e) = complete_charges(db, importer, &upload, pending, &summary).await {
-        return Err(discard_after(db, pending, e).await);
+    match complete_charges(db, importer, &upload, pending, &summary).await {
+        Ok(queued_tasks) => Ok(ChargeSummary {
+            queued_tasks,
+            ..summary
+        }),
+        Err(e) => Err(discard_after(db, pending, e).await),
     }
-    Ok(summary)
 }
 
 /// Completes a charge import whose lines are written: from this commit on readers see them all, and the audit
@@ -194,7 +216,7 @@ async fn complete_charges(
     upload: &Upload<'_>,
     pending: charge_import::Pending,
     summary: &ChargeSummary,
-) -> Result<(), AppError> {
+) -> Result<Vec<i64>, AppError> {
     let entry = importer
         .audit("IMPORT_CHARGES", &summary.sha256)
         .with_detail(json!({
@@ -205,18 +227,32 @@ async fn complete_charges(
             "periods": period_names(&summary.periods),
         }));
     let periods: Vec<Period> = summary.periods.iter().map(|(p, _)| *p).collect();
+    let mut queued = Vec::new();
     pending
         .complete(db, async |txn| {
             periods::ensure_open(txn, importer.hospital_id(), &periods).await?;
+            if summary.inserted > 0 {
+                queued = auto_runs::queue_after_import(
+                    txn,
+                    importer.hospital_id(),
+                    importer.user_id(),
+                    Fed::Charges,
+                    &periods,
+                )
+                .await?;
+            }
             audit::record(txn, entry).await?;
             Ok(())
         })
         .await?;
+    if !queued.is_empty() {
+        calculation_tasks::wake();
+    }
     crate::metrics::get()
         .imported_rows
         .with_label_values(&["charges"])
         .inc_by(summary.rows);
-    Ok(())
+    Ok(queued)
 }
 
 /// Removes a pending import that failed, and answers the error that failed it. When even the removal fails
@@ -279,7 +315,16 @@ pub async fn import_period_values(
         updated: scan.rows - inserted,
         periods: scan.periods.into_iter().collect(),
         sha256: scan.sha256,
+        queued_tasks: Vec::new(),
     };
+    let queued_tasks = auto_runs::queue_after_import(
+        &txn,
+        hospital_id,
+        importer.user_id(),
+        Fed::MonthlyInputs,
+        &closing,
+    )
+    .await?;
     let entry = importer.audit(action, &summary.sha256).with_detail(json!({
         "file_name": upload.name,
         "rows": summary.rows,
@@ -288,11 +333,17 @@ pub async fn import_period_values(
         "periods": period_names(&summary.periods),
     }));
     audit::commit(txn, entry).await?;
+    if !queued_tasks.is_empty() {
+        calculation_tasks::wake();
+    }
     crate::metrics::get()
         .imported_rows
         .with_label_values(&[value_table(kind)])
         .inc_by(summary.rows);
-    Ok(summary)
+    Ok(PeriodValueSummary {
+        queued_tasks,
+        ..summary
+    })
 }
 
 fn period_action(kind: PeriodInput) -> &'static str {
