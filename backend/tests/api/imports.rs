@@ -94,6 +94,7 @@ db_tests!(
     imported_lines_named_like_payments_keep_to_their_own_ids,
     a_huge_row_is_refused_where_it_starts,
     every_upload_without_a_file_answers_the_documented_problem,
+    the_import_history_names_who_imported_what_into_which_periods,
 );
 
 /// A byte-order mark, Chinese business types, a quoted name with a comma, a refund, an RFC 3339 time, no
@@ -967,4 +968,98 @@ fn tokio_stream_of(
     mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+async fn the_import_history_names_who_imported_what_into_which_periods(app: TestApp) {
+    departments(&app).await;
+    let token = analyst(&app).await;
+    let good = upload(&app, "/api/v1/imports/charges", &token, good_file()).await;
+    assert_eq!(good.status, 200, "{:?}", good.body);
+    let bad =
+        format!("{HEADER}\nHIS-9,门诊,INT,LAB,LAB-001,血常规,LAB,x,20.5,2026-03-05 09:15:00\n");
+    assert_eq!(
+        upload(&app, "/api/v1/imports/charges", &token, bad)
+            .await
+            .status,
+        422
+    );
+    let workload = "period,department_code,node_code,quantity\n2026-03,INT,dim-nur-bed,312\n";
+    assert_eq!(
+        upload(&app, "/api/v1/imports/workload", &token, workload)
+            .await
+            .status,
+        200
+    );
+
+    let all = app.get("/api/v1/imports", &token).await;
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    let got: Vec<_> = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_owned(),
+                r["accepted"].as_bool().unwrap(),
+                r["file_name"].as_str().map(str::to_owned),
+                r["rows"].as_u64(),
+                r["inserted"].as_u64(),
+                r["errors"].as_u64(),
+                r["periods"].clone(),
+                r["username"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    let name = Some("upload.csv".to_owned());
+    let who = Some("a_analyst".to_owned());
+    assert_eq!(
+        got,
+        vec![
+            (
+                "WORKLOAD".into(),
+                true,
+                name.clone(),
+                Some(1),
+                Some(1),
+                None,
+                json!(["2026-03"]),
+                who.clone()
+            ),
+            (
+                "CHARGES".into(),
+                false,
+                name.clone(),
+                Some(1),
+                None,
+                Some(1),
+                json!([]),
+                who.clone()
+            ),
+            (
+                "CHARGES".into(),
+                true,
+                name,
+                Some(4),
+                Some(4),
+                None,
+                json!(["2026-03", "2026-04"]),
+                who
+            ),
+        ]
+    );
+    let charges = app.get("/api/v1/imports?kind=CHARGES", &token).await;
+    assert_eq!(charges.body["total"], 2);
+    let april = app.get("/api/v1/imports?period=2026-04", &token).await;
+    assert_eq!(april.body["total"], 1, "{:?}", april.body);
+    assert_eq!(april.body["items"][0]["sha256"], good.body["sha256"]);
+    app.get("/api/v1/imports?kind=DRUGS", &token)
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
+    app.get("/api/v1/imports?period=2026-13", &token)
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
+    let theirs = app
+        .get("/api/v1/imports", &app.token('b', Role::Analyst).await)
+        .await;
+    assert_eq!(theirs.body["total"], 0);
 }

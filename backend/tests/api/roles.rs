@@ -193,6 +193,7 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ),
     ("PUT", "/api/v1/orientation-rules/{id}", ANALYTICS),
     ("DELETE", "/api/v1/orientation-rules/{id}", ANALYTICS),
+    ("GET", "/api/v1/imports", ANALYTICS),
     ("POST", "/api/v1/imports/charges", ANALYTICS),
     ("POST", "/api/v1/imports/workload", ANALYTICS),
     ("POST", "/api/v1/imports/costs", ANALYTICS),

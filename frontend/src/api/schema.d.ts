@@ -1084,6 +1084,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hospital's imports, newest first: who imported which file into which periods */
+        get: operations["importsListImports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/charges": {
         parameters: {
             query?: never;
@@ -2866,6 +2883,44 @@ export interface components {
             code: string;
             name: string;
         };
+        /** @description One import, accepted or refused, as the audit log recorded it. */
+        ImportRecord: {
+            /**
+             * Format: int64
+             * @description The audit log entry's id.
+             */
+            id: number;
+            /**
+             * @description CHARGES, WORKLOAD, COSTS or ORIENTATION_VALUES.
+             * @example CHARGES
+             */
+            kind: string;
+            /** @description False for a file refused whole (`errors` counts its problems). */
+            accepted: boolean;
+            /** @example his-2026-10.csv */
+            file_name?: string | null;
+            /** Format: int64 */
+            rows?: number | null;
+            /**
+             * Format: int64
+             * @description Charge lines added, or monthly values that were new.
+             */
+            inserted?: number | null;
+            /**
+             * Format: int64
+             * @description Charge lines already there (skipped), or monthly values replaced.
+             */
+            unchanged_or_updated?: number | null;
+            /** Format: int64 */
+            errors?: number | null;
+            /** @description The periods of its rows. */
+            periods: string[];
+            sha256?: string | null;
+            /** @description Who imported it (`command line` for the CLI). */
+            username?: string | null;
+            /** Format: date-time */
+            at: string;
+        };
         /** @description Why an uploaded file was refused: its data rows and the problems, listed up to a limit. */
         ImportReport: {
             /**
@@ -3831,6 +3886,55 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description Matching items over all pages.
+             */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+        };
+        /** @description One page of a list. */
+        PageOf_ImportRecord: {
+            items: {
+                /**
+                 * Format: int64
+                 * @description The audit log entry's id.
+                 */
+                id: number;
+                /**
+                 * @description CHARGES, WORKLOAD, COSTS or ORIENTATION_VALUES.
+                 * @example CHARGES
+                 */
+                kind: string;
+                /** @description False for a file refused whole (`errors` counts its problems). */
+                accepted: boolean;
+                /** @example his-2026-10.csv */
+                file_name?: string | null;
+                /** Format: int64 */
+                rows?: number | null;
+                /**
+                 * Format: int64
+                 * @description Charge lines added, or monthly values that were new.
+                 */
+                inserted?: number | null;
+                /**
+                 * Format: int64
+                 * @description Charge lines already there (skipped), or monthly values replaced.
+                 */
+                unchanged_or_updated?: number | null;
+                /** Format: int64 */
+                errors?: number | null;
+                /** @description The periods of its rows. */
+                periods: string[];
+                sha256?: string | null;
+                /** @description Who imported it (`command line` for the CLI). */
+                username?: string | null;
+                /** Format: date-time */
+                at: string;
             }[];
             /**
              * Format: int64
@@ -11179,6 +11283,77 @@ export interface operations {
             };
             /** @description No such doctor in your hospital (`NOT_FOUND`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importsListImports: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (default 1, at most 1000000). */
+                page?: number;
+                /** @description Items per page, 1–200 (default 20). */
+                page_size?: number;
+                /**
+                 * @description CHARGES, WORKLOAD, COSTS or ORIENTATION_VALUES.
+                 * @example CHARGES
+                 */
+                kind?: string;
+                /**
+                 * @description Only imports with rows of this period, `YYYY-MM`.
+                 * @example 2026-10
+                 */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_ImportRecord"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,25 +2,124 @@
 //! workload, cost and orientation values (read back through `monthly_inputs`). ANALYST and ADMIN. Layouts and
 //! rules: docs/imports.md.
 use crate::api::{
-    AppState,
-    extract::{Analytics, Auth},
+    AppState, PageOf, PageParams,
+    extract::{Analytics, Auth, Query},
     problem::Problem,
     upload::{self, MALFORMED, NOT_MULTIPART, Received},
 };
 use crate::{
     config::Settings,
     domain::{accounting::period_value::PeriodInput, foundation::period::Period},
-    error::AppError,
-    services::accounting::imports::{
-        self as service, ChargeSummary, Importer, PeriodValueSummary, Silent, Upload,
+    error::{AppError, FieldErrors},
+    services::accounting::{
+        import_history::{self as history, ImportFilter},
+        imports::{self as service, ChargeSummary, Importer, PeriodValueSummary, Silent, Upload},
     },
 };
-use actix_web::{HttpRequest, post, web};
-use serde::Serialize;
+use actix_web::{HttpRequest, get, post, web};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-crate::api::routes!(charges, workload, costs, orientation_values);
+crate::api::routes!(list_imports, charges, workload, costs, orientation_values);
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// CHARGES, WORKLOAD, COSTS or ORIENTATION_VALUES.
+    #[param(example = "CHARGES")]
+    pub kind: Option<String>,
+    /// Only imports with rows of this period, `YYYY-MM`.
+    #[param(example = "2026-10")]
+    pub period: Option<String>,
+}
+
+/// One import, accepted or refused, as the audit log recorded it.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRecord {
+    /// The audit log entry's id.
+    pub id: i64,
+    /// CHARGES, WORKLOAD, COSTS or ORIENTATION_VALUES.
+    #[schema(example = "CHARGES")]
+    pub kind: &'static str,
+    /// False for a file refused whole (`errors` counts its problems).
+    pub accepted: bool,
+    #[schema(example = "his-2026-10.csv")]
+    pub file_name: Option<String>,
+    pub rows: Option<u64>,
+    /// Charge lines added, or monthly values that were new.
+    pub inserted: Option<u64>,
+    /// Charge lines already there (skipped), or monthly values replaced.
+    pub unchanged_or_updated: Option<u64>,
+    pub errors: Option<u64>,
+    /// The periods of its rows.
+    pub periods: Vec<String>,
+    pub sha256: Option<String>,
+    /// Who imported it (`command line` for the CLI).
+    pub username: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(tag = "imports", summary = "The hospital's imports, newest first: who imported which file into which periods",
+    params(PageParams, ImportQuery),
+    responses((status = 200, body = PageOf<ImportRecord>)), security(("bearer" = [])))]
+#[get("/imports")]
+async fn list_imports(
+    state: web::Data<AppState>,
+    user: Auth<Analytics>,
+    page: Query<PageParams>,
+    query: Query<ImportQuery>,
+) -> Result<web::Json<PageOf<ImportRecord>>, AppError> {
+    let mut errors = FieldErrors::new();
+    let kind = match query
+        .0
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        None => None,
+        Some(k) => match history::KINDS.iter().find(|(name, _)| *name == k) {
+            Some((name, _)) => Some(*name),
+            None => {
+                errors.add(
+                    "kind",
+                    "must be one of: CHARGES, WORKLOAD, COSTS, ORIENTATION_VALUES",
+                );
+                None
+            }
+        },
+    };
+    let period = query
+        .0
+        .period
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .and_then(|p| errors.check("period", p.parse::<Period>()));
+    errors.finish(|| Some(()))?;
+    let found = history::list(
+        &state.db,
+        &user,
+        ImportFilter { kind, period },
+        page.0.try_into()?,
+    )
+    .await?;
+    Ok(web::Json(PageOf::from_page(found, |r| ImportRecord {
+        id: r.id,
+        kind: r.kind,
+        accepted: r.accepted,
+        file_name: r.file_name,
+        rows: r.rows,
+        inserted: r.inserted,
+        unchanged_or_updated: r.unchanged_or_updated,
+        errors: r.errors,
+        periods: r.periods,
+        sha256: r.sha256,
+        username: r.username,
+        at: r.at,
+    })))
+}
 
 /// A CSV file sent as `multipart/form-data`.
 #[derive(ToSchema)]

@@ -9,6 +9,7 @@ pub mod charge_totals;
 pub mod comparison;
 pub mod dimension_nodes;
 pub mod drill_down;
+pub mod import_history;
 pub mod imports;
 pub mod mappings;
 pub mod model_versions;

@@ -25,7 +25,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "SUCCESS",
             Outcome::Failure => "FAILURE",
