@@ -19,6 +19,7 @@ mod compare;
 mod conflicts;
 mod contacts;
 mod demo;
+mod department_report;
 mod diagnoses;
 mod documents;
 mod edge;

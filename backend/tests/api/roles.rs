@@ -117,6 +117,16 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/calculation-tasks/{id}", ANALYTICS),
     ("POST", "/api/v1/calculation-tasks/{id}/run", ANALYTICS),
     ("GET", "/api/v1/calculation-tasks/compare", ANALYTICS),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/departments/{department_id}/report",
+        ANALYTICS,
+    ),
+    (
+        "GET",
+        "/api/v1/calculation-tasks/{id}/departments/{department_id}/report.xlsx",
+        ANALYTICS,
+    ),
     ("GET", "/api/v1/auto-calculation", ANALYTICS),
     ("PUT", "/api/v1/auto-calculation", ANALYTICS),
     ("GET", "/api/v1/calculation-batches", ANALYTICS),
@@ -223,6 +233,7 @@ const MISSING_ID: &str = "987654";
 fn concrete(path: &str) -> String {
     path.replace("{id}", MISSING_ID)
         .replace("{period}", "2019-01")
+        .replace("{department_id}", MISSING_ID)
 }
 
 db_tests!(

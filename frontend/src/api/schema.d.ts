@@ -594,6 +594,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calculation-tasks/{id}/departments/{department_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One department's page of a run: series against the month before, top nodes and items, orientation */
+        get: operations["calculationTasksDepartmentReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calculation-tasks/{id}/departments/{department_id}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One department's page of a run as Excel */
+        get: operations["calculationTasksDepartmentReportXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calculation-tasks/{id}/drill-down": {
         parameters: {
             query?: never;
@@ -2591,6 +2625,22 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        DepartmentReport: {
+            task: components["schemas"]["CalculationTask"];
+            department: components["schemas"]["MatrixDepartment"];
+            previous_task?: components["schemas"]["CalculationTask"] | null;
+            series: components["schemas"]["SeriesValue"][];
+            /** @description Net value ÷ |the hospital's net value|; its rank among the departments. */
+            share?: string | null;
+            /** Format: int32 */
+            rank?: number | null;
+            /** @description The ten leaves of largest value (by magnitude). */
+            nodes: components["schemas"]["ReportNode"][];
+            /** @description The twenty charge items credited to the department for the largest amounts. */
+            items: components["schemas"]["ReportItem"][];
+            /** @description Every orientation rule's verdict on the department. */
+            orientation: components["schemas"]["ReportEffect"][];
+        };
         DepartmentRequest: {
             /**
              * @description Letters, digits, `-`, `_`, `.`; unique in the hospital; case-sensitive.
@@ -4584,6 +4634,30 @@ export interface components {
             /** @description `DELETED`, or `DEACTIVATED` when history refers to the record. */
             outcome: components["schemas"]["Removal"];
         };
+        ReportEffect: {
+            node_code: string;
+            node_name: string;
+            rule_name?: string | null;
+            actual_value?: string | null;
+            benchmark?: string | null;
+            ratio?: string | null;
+            original_weight: string;
+            adjusted_weight: string;
+            skip_reason?: string | null;
+        };
+        ReportItem: {
+            item_code: string;
+            item_name?: string | null;
+            quantity: string;
+            amount: string;
+        };
+        ReportNode: {
+            /** Format: int64 */
+            node_id: number;
+            code: string;
+            name: string;
+            value: string;
+        };
         /**
          * @description One cell: a department's figures for a node (its total when `business_type` is null, else that
          *     business type's share of a leaf that keeps it).
@@ -4722,6 +4796,18 @@ export interface components {
          * @enum {string}
          */
         Series: "DOCTOR" | "TECH" | "NURSING" | "COST";
+        SeriesValue: {
+            /**
+             * @description DOCTOR, NURSING, TECH, COST (negative: it deducts) or NET.
+             * @example NET
+             */
+            series: string;
+            value?: string | null;
+            /** @description In the run of the month before it is compared with (`previous_task`). */
+            previous?: string | null;
+            /** @description value − previous. */
+            change?: string | null;
+        };
         /** @description Who closed the day, when, and its totals then. */
         SettlementClose: {
             /** Format: int64 */
@@ -8121,6 +8207,151 @@ export interface operations {
                 };
             };
             /** @description No such task in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksDepartmentReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                department_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentReport"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The task has no finished run (`TASK_NOT_READY`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or parameters (`VALIDATION_FAILED`, with `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`INTERNAL_ERROR`); details are logged, never returned */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculationTasksDepartmentReportXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                department_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, named `calculation-<id>-<department code>.xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
+                };
+            };
+            /** @description Missing, invalid or expired token, or an ended session (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not do this (`FORBIDDEN`), or the password must be changed first (`PASSWORD_EXPIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in your hospital (`NOT_FOUND`) */
             404: {
                 headers: {
                     [name: string]: unknown;

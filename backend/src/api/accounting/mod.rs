@@ -3,6 +3,7 @@ pub mod auto_calculation;
 pub mod batches;
 pub mod calculation_tasks;
 pub mod comparison;
+pub mod department_report;
 pub mod dimension_nodes;
 pub mod imports;
 pub mod mappings;
@@ -25,5 +26,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(batches::routes)
         .configure(auto_calculation::routes)
         .configure(periods::routes)
-        .configure(results::routes);
+        .configure(results::routes)
+        .configure(department_report::routes);
 }

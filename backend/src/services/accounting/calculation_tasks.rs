@@ -583,8 +583,8 @@ async fn batch_stopped(
 
 /// The run a period's value summary is compared against, as (task, run): the published one when the period was
 /// published (or locked), otherwise the latest succeeded task's.
-async fn latest_succeeded(
-    db: &DatabaseConnection,
+pub(super) async fn compared_run(
+    db: &impl ConnectionTrait,
     hospital_id: i64,
     period: Period,
 ) -> Result<Option<(i64, i32)>, sea_orm::DbErr> {
@@ -756,8 +756,8 @@ async fn run_steps(
         period,
         model_version_id: task.model_version_id,
         now: Utc::now(),
-        previous: latest_succeeded(db, task.hospital_id, period.previous()).await?,
-        year_before: latest_succeeded(db, task.hospital_id, period.year_before()).await?,
+        previous: compared_run(db, task.hospital_id, period.previous()).await?,
+        year_before: compared_run(db, task.hospital_id, period.year_before()).await?,
         charges: crate::services::accounting::charge_import::counted_now(db, task.hospital_id)
             .await?,
     };

@@ -7,6 +7,7 @@ pub mod calculation_tasks;
 pub mod charge_import;
 pub mod charge_totals;
 pub mod comparison;
+pub mod department_report;
 pub mod dimension_nodes;
 pub mod drill_down;
 pub mod import_history;
