@@ -40,9 +40,28 @@ async fn a_department_page_agrees_with_the_run(app: TestApp) {
     let september = run_task(&app, &analyst, json!({"period": "2026-09"})).await["id"]
         .as_i64()
         .unwrap();
-    let october = run_task(&app, &analyst, json!({"period": "2026-10"})).await["id"]
-        .as_i64()
+    let october_task = run_task(&app, &analyst, json!({"period": "2026-10"})).await;
+    let october = october_task["id"].as_i64().unwrap();
+    // The run's log is in the hospital's local time (the test hospitals are in Shanghai).
+    let first = october_task["log"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let logged = chrono::NaiveTime::parse_from_str(&first[..8], "%H:%M:%S").unwrap();
+    let started: chrono::DateTime<chrono::Utc> = october_task["started_at"]
+        .as_str()
+        .unwrap()
+        .parse()
         .unwrap();
+    let local = started.with_timezone(&chrono_tz::Asia::Shanghai).time();
+    let apart = (logged - local).num_seconds().rem_euclid(86_400);
+    assert!(
+        apart <= 5 || apart >= 86_395,
+        "{first} against a start at {local} local"
+    );
     let int = ledger.departments["INT"];
 
     let path = format!("/api/v1/calculation-tasks/{october}/departments/{int}/report");

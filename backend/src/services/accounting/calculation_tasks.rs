@@ -467,13 +467,15 @@ struct Reporter<'a> {
     log: Vec<String>,
     step: usize,
     steps: usize,
+    /// The hospital's time zone: the log's times are its local times, as every time the analyst reads.
+    zone: chrono_tz::Tz,
 }
 
 impl Reporter<'_> {
     fn line(&mut self, text: impl AsRef<str>) {
         self.log.push(format!(
             "{} {}",
-            Utc::now().format("%H:%M:%S"),
+            Utc::now().with_timezone(&self.zone).format("%H:%M:%S"),
             text.as_ref()
         ));
     }
@@ -621,7 +623,12 @@ async fn execute(
     let run_no = task.last_run_no;
     let lost = Arc::new(AtomicBool::new(false));
     let heartbeat = spawn_heartbeat(db.clone(), task.id, run_no, lost.clone());
+    let zone = match crate::services::local_now(db, task.hospital_id).await {
+        Ok((zone, _)) => zone,
+        Err(_) => chrono_tz::Asia::Shanghai,
+    };
     let mut reporter = Reporter {
+        zone,
         db,
         task_id: task.id,
         run_no,
