@@ -2004,3 +2004,43 @@ async fn prepare_counts_the_lines_and_codes_no_result_will_include(app: TestApp)
         "{log}"
     );
 }
+
+/// A copy of model version `version` named `name` whose treatment leaf (dim-doc-treat) weighs `weight`.
+pub async fn treatment_weighted_copy(
+    app: &TestApp,
+    token: &str,
+    version: i64,
+    name: &str,
+    weight: &str,
+) -> i64 {
+    let copy = app
+        .post(
+            &format!("/api/v1/model-versions/{version}/copy"),
+            token,
+            json!({"name": name}),
+        )
+        .await;
+    assert_eq!(copy.status, 201, "{:?}", copy.body);
+    let copy = copy.body["id"].as_i64().unwrap();
+    let nodes = app
+        .get(&format!("/api/v1/model-versions/{copy}/nodes"), token)
+        .await;
+    let treat = nodes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "dim-doc-treat")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let patched = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/dimension-nodes/{treat}"),
+            Some(token),
+            Some(json!({"weight": weight})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    copy
+}

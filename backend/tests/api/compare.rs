@@ -1,6 +1,8 @@
 //! Two runs compared: before and after a weight change on a copied model version, cell by cell, with totals that
 //! are the runs' own; a run against itself; what a comparison refuses.
-use crate::accounting::{charges, inputs, insert_charges, model, run_task};
+use crate::accounting::{
+    charges, inputs, insert_charges, model, run_task, treatment_weighted_copy,
+};
 use crate::db_tests;
 use crate::helpers::TestApp;
 use hospital::domain::foundation::role::Role;
@@ -47,35 +49,7 @@ async fn a_weight_change_shows_in_its_cells_and_the_totals_are_the_runs_own(app:
         .as_i64()
         .unwrap();
     // The treatment leaf weighs 2.5 instead of 2 in a copy of the version.
-    let copy = app
-        .post(
-            &format!("/api/v1/model-versions/{}/copy", ledger.version),
-            &analyst,
-            json!({"name": "治疗加权"}),
-        )
-        .await;
-    assert_eq!(copy.status, 201, "{:?}", copy.body);
-    let copy = copy.body["id"].as_i64().unwrap();
-    let nodes = app
-        .get(&format!("/api/v1/model-versions/{copy}/nodes"), &analyst)
-        .await;
-    let treat = nodes.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["code"] == "dim-doc-treat")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let patched = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/dimension-nodes/{treat}"),
-            Some(&analyst),
-            Some(json!({"weight": "2.5"})),
-        )
-        .await;
-    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let copy = treatment_weighted_copy(&app, &analyst, ledger.version, "治疗加权", "2.5").await;
     let after = run_task(
         &app,
         &analyst,

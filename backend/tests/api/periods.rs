@@ -524,36 +524,9 @@ async fn the_month_after_a_published_one_compares_against_the_published_run(app:
     let published = run_task(&app, &analyst, json!({"period": "2026-09"})).await["id"]
         .as_i64()
         .unwrap();
-    let copy = app
-        .post(
-            &format!("/api/v1/model-versions/{}/copy", ledger.version),
-            &analyst,
-            json!({"name": "加权"}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
-    let nodes = app
-        .get(&format!("/api/v1/model-versions/{copy}/nodes"), &analyst)
-        .await;
-    let treat = nodes.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["code"] == "dim-doc-treat")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let patched = app
-        .call(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/dimension-nodes/{treat}"),
-            Some(&analyst),
-            Some(json!({"weight": "3"})),
-        )
-        .await;
-    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let copy =
+        crate::accounting::treatment_weighted_copy(&app, &analyst, ledger.version, "加权", "3")
+            .await;
     let later = run_task(
         &app,
         &analyst,

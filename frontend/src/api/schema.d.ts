@@ -2639,7 +2639,7 @@ export interface components {
             /** @description The twenty charge items credited to the department for the largest amounts. */
             items: components["schemas"]["ReportItem"][];
             /** @description Every orientation rule's verdict on the department. */
-            orientation: components["schemas"]["ReportEffect"][];
+            orientation: components["schemas"]["OrientationAdjustment"][];
         };
         DepartmentRequest: {
             /**
@@ -4633,17 +4633,6 @@ export interface components {
             id: number;
             /** @description `DELETED`, or `DEACTIVATED` when history refers to the record. */
             outcome: components["schemas"]["Removal"];
-        };
-        ReportEffect: {
-            node_code: string;
-            node_name: string;
-            rule_name?: string | null;
-            actual_value?: string | null;
-            benchmark?: string | null;
-            ratio?: string | null;
-            original_weight: string;
-            adjusted_weight: string;
-            skip_reason?: string | null;
         };
         ReportItem: {
             item_code: string;

@@ -1,7 +1,7 @@
 //! `/calculation-tasks/{id}/departments/{department_id}/report` (ANALYST, ADMIN): one department's page of a run —
 //! its value by series against the month before, its largest nodes and items, the orientation rules' effect.
 use super::calculation_tasks::{CalculationTask, view};
-use super::results::MatrixDepartment;
+use super::results::{MatrixDepartment, OrientationAdjustment};
 use crate::api::{
     AppState, XlsxFile,
     extract::{Analytics, Auth},
@@ -55,24 +55,6 @@ pub struct ReportItem {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReportEffect {
-    pub node_code: String,
-    pub node_name: String,
-    pub rule_name: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub actual_value: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub benchmark: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub ratio: Option<Decimal>,
-    #[schema(value_type = String)]
-    pub original_weight: Decimal,
-    #[schema(value_type = String)]
-    pub adjusted_weight: Decimal,
-    pub skip_reason: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct DepartmentReport {
     pub task: CalculationTask,
     pub department: MatrixDepartment,
@@ -89,7 +71,7 @@ pub struct DepartmentReport {
     /// The twenty charge items credited to the department for the largest amounts.
     pub items: Vec<ReportItem>,
     /// Every orientation rule's verdict on the department.
-    pub orientation: Vec<ReportEffect>,
+    pub orientation: Vec<OrientationAdjustment>,
 }
 
 fn series(row: Option<&value_summary::Model>) -> [Option<Amount>; 5] {
@@ -155,21 +137,7 @@ async fn answer(
                 amount: i.amount.to_decimal(),
             })
             .collect(),
-        orientation: r
-            .effects
-            .into_iter()
-            .map(|e| ReportEffect {
-                node_code: e.node.code,
-                node_name: e.node.name,
-                rule_name: e.rule_name,
-                actual_value: e.row.actual_value.map(Amount::to_decimal),
-                benchmark: e.row.benchmark.map(Amount::to_decimal),
-                ratio: e.row.ratio.map(Amount::to_decimal),
-                original_weight: e.row.original_weight.to_decimal(),
-                adjusted_weight: e.row.adjusted_weight.to_decimal(),
-                skip_reason: e.row.skip_reason,
-            })
-            .collect(),
+        orientation: r.effects.into_iter().map(Into::into).collect(),
     })
 }
 

@@ -12,7 +12,7 @@ use crate::{
     error::{AppError, FieldErrors},
     services::accounting::{
         drill_down::{self, DrillRequest, Sort},
-        results::{self, MatrixNode},
+        results::{self, AdjustmentRow, MatrixNode},
     },
 };
 use actix_web::{HttpResponse, get, web};
@@ -276,6 +276,28 @@ pub struct OrientationAdjustment {
     pub skip_reason: Option<String>,
 }
 
+impl From<AdjustmentRow> for OrientationAdjustment {
+    fn from(r: AdjustmentRow) -> Self {
+        Self {
+            department: r.department.into(),
+            node_id: r.node.id,
+            node_code: r.node.code,
+            node_name: r.node.name,
+            rule_id: r.row.rule_id,
+            rule_name: r.rule_name,
+            actual_value: r.row.actual_value.map(Amount::to_decimal),
+            benchmark: r.row.benchmark.map(Amount::to_decimal),
+            benchmark_method: r.row.benchmark_method,
+            benchmark_basis: r.row.benchmark_basis,
+            ratio: r.row.ratio.map(Amount::to_decimal),
+            intensity: r.row.intensity.map(Amount::to_decimal),
+            original_weight: r.row.original_weight.to_decimal(),
+            adjusted_weight: r.row.adjusted_weight.to_decimal(),
+            skip_reason: r.row.skip_reason,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OrientationAdjustments {
     pub task: CalculationTask,
@@ -293,26 +315,7 @@ async fn orientation_adjustments(
     let (task, rows) = results::adjustments(&state.db, &user, id.into_inner()).await?;
     Ok(web::Json(OrientationAdjustments {
         task: view(&state.db, &user, task).await?,
-        rows: rows
-            .into_iter()
-            .map(|r| OrientationAdjustment {
-                department: r.department.into(),
-                node_id: r.node.id,
-                node_code: r.node.code,
-                node_name: r.node.name,
-                rule_id: r.row.rule_id,
-                rule_name: r.rule_name,
-                actual_value: r.row.actual_value.map(Amount::to_decimal),
-                benchmark: r.row.benchmark.map(Amount::to_decimal),
-                benchmark_method: r.row.benchmark_method,
-                benchmark_basis: r.row.benchmark_basis,
-                ratio: r.row.ratio.map(Amount::to_decimal),
-                intensity: r.row.intensity.map(Amount::to_decimal),
-                original_weight: r.row.original_weight.to_decimal(),
-                adjusted_weight: r.row.adjusted_weight.to_decimal(),
-                skip_reason: r.row.skip_reason,
-            })
-            .collect(),
+        rows: rows.into_iter().map(OrientationAdjustment::from).collect(),
     }))
 }
 

@@ -4,7 +4,7 @@ use super::{
     calculation_tasks,
     drill_down::{self, DrillRequest, Sort},
     pipeline::Tree,
-    results::{SheetFill, book},
+    results::{AdjustmentRow, SheetFill, book},
 };
 use crate::{
     domain::foundation::money::Amount,
@@ -38,13 +38,6 @@ pub struct ItemAmount {
 }
 
 #[derive(Debug, Clone)]
-pub struct Effect {
-    pub node: dimension_node::Model,
-    pub row: orientation_adjustment_detail::Model,
-    pub rule_name: Option<String>,
-}
-
-#[derive(Debug, Clone)]
 pub struct Report {
     pub task: calculation_task::Model,
     pub department: department::Model,
@@ -55,7 +48,7 @@ pub struct Report {
     pub nodes: Vec<NodeValue>,
     /// Charge items credited to the department, by amount.
     pub items: Vec<ItemAmount>,
-    pub effects: Vec<Effect>,
+    pub effects: Vec<AdjustmentRow>,
 }
 
 async fn summary_row(
@@ -129,7 +122,7 @@ pub async fn report(
     });
     nodes.truncate(TOP_NODES);
     let items = top_items(conn, actor, &task, &tree, department.id).await?;
-    let effects = effects(conn, &task, department.id, &by_id).await?;
+    let effects = effects(conn, &task, &department, &by_id).await?;
     Ok(Report {
         task,
         department,
@@ -194,13 +187,13 @@ async fn top_items(
 async fn effects(
     conn: &impl ConnectionTrait,
     task: &calculation_task::Model,
-    department_id: i64,
+    department: &department::Model,
     nodes: &HashMap<i64, &dimension_node::Model>,
-) -> Result<Vec<Effect>, AppError> {
+) -> Result<Vec<AdjustmentRow>, AppError> {
     let rows = orientation_adjustment_detail::Entity::find()
         .filter(orientation_adjustment_detail::Column::TaskId.eq(task.id))
         .filter(orientation_adjustment_detail::Column::RunNo.eq(task.run_no))
-        .filter(orientation_adjustment_detail::Column::DepartmentId.eq(department_id))
+        .filter(orientation_adjustment_detail::Column::DepartmentId.eq(department.id))
         .all(conn)
         .await?;
     let rules: HashMap<i64, String> = orientation_rule::Entity::find()
@@ -210,10 +203,11 @@ async fn effects(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let mut out: Vec<Effect> = rows
+    let mut out: Vec<AdjustmentRow> = rows
         .into_iter()
         .filter_map(|row| {
-            Some(Effect {
+            Some(AdjustmentRow {
+                department: department.clone(),
                 node: (*nodes.get(&row.node_id)?).clone(),
                 rule_name: row.rule_id.and_then(|id| rules.get(&id).cloned()),
                 row,
