@@ -8,13 +8,13 @@
 import { DEMO_PASSWORD, apiAs, assert, downloadedBytes, localNow, login, message, settled } from './helpers.mjs'
 
 /** The month before `period` (yyyy-mm). */
-function monthBefore(period) {
+export function monthBefore(period) {
   const [y, m] = period.split('-').map(Number)
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
 }
 
 /** Waits until every calculation the server queued at start has finished; returns them. */
-async function finishedTasks(analyst) {
+export async function finishedTasks(analyst) {
   for (let i = 0; i < 360; i++) {
     const r = await analyst('GET', '/calculation-tasks?page_size=200')
     assert(r.status === 200, `tasks listed: ${r.status}`)

@@ -19,6 +19,7 @@ declare module 'vue' {
     BackHeading: typeof import('./components/BackHeading.vue')['default']
     BillDialog: typeof import('./components/BillDialog.vue')['default']
     CataloguePicker: typeof import('./components/CataloguePicker.vue')['default']
+    CompareGrid: typeof import('./components/accounting/CompareGrid.vue')['default']
     CreatedAtColumn: typeof import('./components/list/CreatedAtColumn.vue')['default']
     DepartmentSelect: typeof import('./components/form/DepartmentSelect.vue')['default']
     DiagnosisPicker: typeof import('./components/DiagnosisPicker.vue')['default']

@@ -25,6 +25,7 @@ function task(status: CalculationTask['status'], progress: number, id = 7): { da
       created_at: '2026-11-22T00:00:00Z',
       period_status: 'DRAFT',
       period_run: false,
+      origin: 'MANUAL',
     },
   }
 }

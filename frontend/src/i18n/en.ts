@@ -40,6 +40,7 @@ const en: typeof zhCN = {
     'accounting-results': 'Results matrix',
     'accounting-value-summary': 'Value summary',
     'accounting-orientation': 'Orientation',
+    'accounting-compare': 'Compare runs',
     password: 'Change password',
   },
   common: {

@@ -38,6 +38,7 @@ export default {
     'accounting-results': '结果矩阵',
     'accounting-value-summary': '价值汇总',
     'accounting-orientation': '导向调整',
+    'accounting-compare': '结果对比',
     password: '修改密码',
   },
   common: {

@@ -19,6 +19,7 @@ describe('screens by role', () => {
       'accounting-models',
       'accounting-imports',
       'accounting-tasks',
+      'accounting-compare',
     ])
     expect(menuFor('ADMIN').map((g) => g.key)).toEqual(['front', 'admin', 'analytics', 'accounting'])
     expect(menuFor('ADMIN').flatMap((g) => g.items)).toEqual(expect.arrayContaining(['admin-audit', 'dashboard']))
@@ -51,6 +52,9 @@ describe('screens by role', () => {
       expect(menuItemOf(screen)).toBe('accounting-tasks')
     }
     expect(menuItemOf('accounting-model')).toBe('accounting-models')
+    expect(menuItemOf('accounting-compare')).toBe('accounting-compare')
+    expect(canAccess('ANALYST', 'accounting-compare')).toBe(true)
+    expect(canAccess('FRONT_DESK', 'accounting-compare')).toBe(false)
     expect(canAccess('FRONT_DESK', 'accounting-models')).toBe(false)
     expect(canAccess('DOCTOR', 'accounting-imports')).toBe(false)
     expect(menuItemOf('receipt')).toBe('cashier')

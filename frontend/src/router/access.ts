@@ -35,6 +35,7 @@ export type ScreenName =
   | 'accounting-results'
   | 'accounting-value-summary'
   | 'accounting-orientation'
+  | 'accounting-compare'
   | 'password'
 
 const FRONT_OFFICE: Role[] = ['ADMIN', 'FRONT_DESK']
@@ -75,6 +76,7 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'accounting-results': ANALYTICS,
   'accounting-value-summary': ANALYTICS,
   'accounting-orientation': ANALYTICS,
+  'accounting-compare': ANALYTICS,
   password: EVERYONE,
 }
 
@@ -139,8 +141,8 @@ const MENU: MenuGroup[] = [
   },
   { key: 'analytics', items: ['dashboard', 'statistics'] },
   // Department value accounting: a model's tree, mappings and rules, and a task's results, value summary and
-  // orientation are reached from the model or the task.
-  { key: 'accounting', items: ['accounting-models', 'accounting-imports', 'accounting-tasks'] },
+  // orientation are reached from the model or the task; two tasks' runs compared from a task, or from here.
+  { key: 'accounting', items: ['accounting-models', 'accounting-imports', 'accounting-tasks', 'accounting-compare'] },
 ]
 
 /** The menu a role sees: only groups with at least one screen it may open. */

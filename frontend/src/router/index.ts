@@ -235,6 +235,13 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'accounting-orientation', title: 'nav.accounting-orientation' },
       },
       {
+        // Two tasks' runs side by side: ?base=<task id>&other=<task id> (other alone: compared with its default).
+        path: 'accounting/compare',
+        name: 'accounting-compare',
+        component: () => import('@/views/accounting/CompareView.vue'),
+        meta: { screen: 'accounting-compare', title: 'nav.accounting-compare' },
+      },
+      {
         path: 'account/password',
         name: 'password',
         component: () => import('@/views/PasswordView.vue'),

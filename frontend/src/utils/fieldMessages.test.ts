@@ -29,6 +29,13 @@ describe('server field messages in Chinese', () => {
     expect(localizeFieldMessage('is a calculation of 2026-09, not of 2026-10', 'zh-CN')).toBe(
       '是 2026-09 的核算任务，不是 2026-10 的',
     )
+    expect(localizeFieldMessage('must be greater than 0', 'zh-CN')).toBe('须大于 0')
+    expect(localizeFieldMessage('is required for HISTORY_AVERAGE: 1 to 36 previous periods', 'zh-CN')).toBe(
+      '历史类标杆来源须填写回溯期数（1–36 期）',
+    )
+    expect(localizeFieldMessage('is only for the HISTORY_* methods, not HOSPITAL_AVERAGE', 'zh-CN')).toBe(
+      '只有历史类标杆来源才填写回溯期数',
+    )
   })
 
   it('keeps unknown messages, and English as it is', () => {

@@ -65,6 +65,9 @@ const ZH: Rule[] = [
   [/^has not ended yet: a period is reviewed once it is over$/, '该月尚未结束，结束后才能审核'],
   [/^is required to reopen a period$/, '重新打开期间必须填写原因'],
   [/^is a calculation of (\S+), not of (\S+)$/, (m) => `是 ${m[1]} 的核算任务，不是 ${m[2]} 的`],
+  [/^must be greater than 0$/, '须大于 0'],
+  [/^is required for HISTORY_\w+: 1 to (\d+) previous periods$/, (m) => `历史类标杆来源须填写回溯期数（1–${m[1]} 期）`],
+  [/^is only for the HISTORY_\* methods/, '只有历史类标杆来源才填写回溯期数'],
 ]
 
 export function localizeFieldMessage(message: string, locale: string): string {
