@@ -57,14 +57,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let b = manager.get_database_backend();
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_calculation_task_batch_id")
-                    .table("calculation_task")
-                    .to_owned(),
-            )
-            .await?;
+        // The foreign key before its index: MySQL refuses to drop an index a foreign key needs.
         if b != DbBackend::Sqlite {
             manager
                 .drop_foreign_key(
@@ -75,6 +68,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_calculation_task_batch_id")
+                    .table("calculation_task")
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
