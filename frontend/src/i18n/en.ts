@@ -40,6 +40,8 @@ const en: typeof zhCN = {
     'accounting-results': 'Results matrix',
     'accounting-value-summary': 'Value summary',
     'accounting-orientation': 'Orientation',
+    'accounting-department-report': 'Department report',
+    'accounting-batch': 'Batch',
     'accounting-compare': 'Compare runs',
     password: 'Change password',
   },
