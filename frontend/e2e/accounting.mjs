@@ -1,12 +1,11 @@
 // The accounting screens in the browser, on the demo's accounting model and charge lines: a task created,
 // followed to the end and opened as a matrix; a drill-down whose total is the cell's; the same cell of a
 // task run with the legacy workflow (no calculation details) drilled from the charge lines; a workload or
-// cost cell that offers no drill-down; the value summary, a department's page of the run (report.mjs),
-// orientation adjustments and exports; the model version, its tree with the derived rules, a copy edited (node added and moved, mappings imported from
+// cost cell that offers no drill-down; the value summary, orientation adjustments and exports; the model
+// version, its tree with the derived rules, a copy edited (node added and moved, mappings imported from
 // CSV: a bad file's row report, then a good file) and activated; a month that is over reviewed, published,
 // locked and reopened (with its reason) from a task's page, by the analyst and the administrator.
 import { DEMO_PASSWORD, apiAs, assert, downloadedBytes, localNow, login, message, settled } from './helpers.mjs'
-import { departmentReportScenario } from './report.mjs'
 
 /** The month before `period` (yyyy-mm). */
 export function monthBefore(period) {
@@ -312,19 +311,6 @@ export async function accountingScenarios({ suite, person, base, shot }) {
     await an.context().close()
   })
 
-  // A department's page of the task drilled above (or, run alone, of the latest finished task of the month).
-  await departmentReportScenario({
-    suite,
-    person,
-    base,
-    shot,
-    taskId: async (analyst) => {
-      if (drilled) return drilled.id
-      const tasks = await finishedTasks(analyst)
-      return tasks.filter((t) => t.period === period && t.status === 'SUCCEEDED').sort((a, b) => b.id - a.id)[0].id
-    },
-  })
-
   await suite.test(`analyst: the value summary of ${first}, the first month, says there is nothing to compare with`, async () => {
     const an = await person()
     await login(an, base, 'analyst')
@@ -502,43 +488,6 @@ export async function importScenario({ suite, person, base, shot }) {
     const again = await dialog.getByTestId('upload-result').textContent()
     assert(again.includes('新增 0 条') && again.includes('已导入过 3 条'), `a second import adds nothing: ${again}`)
     await dialog.getByRole('button', { name: '关闭', exact: true }).click()
-
-    // The history: the three uploads, newest first, the refused one with its error count; filtered to the
-    // month's charge files, only the two that were imported.
-    const history = an.getByTestId('imports-history')
-    const historyRows = history.locator('.el-table__body .el-table__row')
-    await history.locator('[data-testid="imports-history-row"][data-file="charges-bad.csv"]').first().waitFor()
-    // Read again after the second import: it is the newest.
-    await an.waitForFunction(() =>
-      document
-        .querySelector('[data-testid="imports-history"] .el-table__body .el-table__row')
-        ?.textContent.includes('新增 0，跳过 3'),
-    )
-    const newest = (await historyRows.first().locator('td').allTextContents()).map((c) => c.trim())
-    assert(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(newest[0]), `when, in local time: ${newest[0]}`)
-    assert(
-      newest[1] === 'analyst' && newest[2] === '收费明细' && newest[3] === 'charges.csv' && newest[4] === period,
-      `the newest import is the analyst's charges.csv into ${period}: ${newest.join(' | ')}`,
-    )
-    assert(newest[5] === '3' && newest[6].includes('已导入') && newest[6].includes('新增 0，跳过 3'), `its counts: ${newest.join(' | ')}`)
-    const refused = history.locator('.el-table__body .el-table__row', {
-      has: an.locator('[data-testid="imports-history-row"][data-file="charges-bad.csv"]'),
-    })
-    const refusedText = await refused.first().textContent()
-    assert(refusedText.includes('已拒绝') && refusedText.includes('2 处错误'), `the refused file: ${refusedText}`)
-    await an.getByTestId('imports-history-kind').click()
-    await an.locator('.el-select-dropdown__item:visible', { hasText: '收费明细' }).first().click()
-    const periodFilter = an.getByTestId('imports-history-period').locator('input')
-    await periodFilter.fill(period)
-    await periodFilter.press('Enter')
-    await an.getByTestId('imports-history-search').click()
-    await settled(an)
-    await an.waitForFunction(
-      () => document.querySelectorAll('[data-testid="imports-history"] [data-testid="imports-history-row"]').length === 2,
-    )
-    const files = await history.getByTestId('imports-history-row').evaluateAll((els) => els.map((e) => e.dataset.file))
-    assert(files.join() === 'charges.csv,charges.csv', `the month's imported charge files: ${files.join()}`)
-    await shot(an, '62a-accounting-import-history')
 
     // Workload for the month, listed once imported.
     await an.getByTestId('imports-tabs').getByText('工作量', { exact: true }).click()

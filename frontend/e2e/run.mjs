@@ -10,7 +10,6 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { accountingScenarios, importScenario, largeMatrixScenario, modelScenarios, periodScenario } from './accounting.mjs'
-import { batchScenarios } from './batch.mjs'
 import { boardScenarios } from './board.mjs'
 import { compareScenarios } from './compare.mjs'
 import { waitlistScenarios } from './waitlist.mjs'
@@ -1050,10 +1049,8 @@ try {
   await importScenario({ suite, person, base, shot })
   await largeMatrixScenario({ suite, person, base, shot })
   await modelScenarios({ suite, person, base, shot })
-  // Late: it adds a model version and a task of the latest month that the scenarios above do not expect.
+  // Last: it adds a model version and a task of the latest month that the scenarios above do not expect.
   await compareScenarios({ suite, person, base, shot })
-  // After it: batches and calculations after imports add tasks (of months long ago) and imports.
-  await batchScenarios({ suite, person, base, shot })
 } catch (e) {
   console.error(e)
   suite.results.push({ name: 'setup', ok: false, error: e })

@@ -40,8 +40,6 @@ const en: typeof zhCN = {
     'accounting-results': 'Results matrix',
     'accounting-value-summary': 'Value summary',
     'accounting-orientation': 'Orientation',
-    'accounting-department-report': 'Department report',
-    'accounting-batch': 'Batch',
     'accounting-compare': 'Compare runs',
     password: 'Change password',
   },

@@ -38,8 +38,6 @@ export default {
     'accounting-results': '结果矩阵',
     'accounting-value-summary': '价值汇总',
     'accounting-orientation': '导向调整',
-    'accounting-department-report': '科室报告',
-    'accounting-batch': '批量核算',
     'accounting-compare': '结果对比',
     password: '修改密码',
   },

@@ -35,8 +35,6 @@ export type ScreenName =
   | 'accounting-results'
   | 'accounting-value-summary'
   | 'accounting-orientation'
-  | 'accounting-department-report'
-  | 'accounting-batch'
   | 'accounting-compare'
   | 'password'
 
@@ -78,8 +76,6 @@ export const SCREEN_ROLES: Record<ScreenName, Role[]> = {
   'accounting-results': ANALYTICS,
   'accounting-value-summary': ANALYTICS,
   'accounting-orientation': ANALYTICS,
-  'accounting-department-report': ANALYTICS,
-  'accounting-batch': ANALYTICS,
   'accounting-compare': ANALYTICS,
   password: EVERYONE,
 }
@@ -95,8 +91,6 @@ const MENU_PARENT: Partial<Record<ScreenName, ScreenName>> = {
   'accounting-results': 'accounting-tasks',
   'accounting-value-summary': 'accounting-tasks',
   'accounting-orientation': 'accounting-tasks',
-  'accounting-department-report': 'accounting-tasks',
-  'accounting-batch': 'accounting-tasks',
 }
 
 /** The menu item to highlight on a screen. */

@@ -228,26 +228,11 @@ const routes: RouteRecordRaw[] = [
         meta: { screen: 'accounting-value-summary', title: 'nav.accounting-value-summary' },
       },
       {
-        // One department's page of a run, to read, print (A4) or save as a workbook.
-        path: 'accounting/tasks/:id(\\d+)/departments/:departmentId(\\d+)',
-        name: 'accounting-department-report',
-        component: () => import('@/views/accounting/DepartmentReportView.vue'),
-        props: (r) => ({ id: Number(r.params.id), departmentId: Number(r.params.departmentId) }),
-        meta: { screen: 'accounting-department-report', title: 'nav.accounting-department-report' },
-      },
-      {
         path: 'accounting/tasks/:id(\\d+)/orientation',
         name: 'accounting-orientation',
         component: () => import('@/views/accounting/OrientationView.vue'),
         props: (r) => ({ id: Number(r.params.id) }),
         meta: { screen: 'accounting-orientation', title: 'nav.accounting-orientation' },
-      },
-      {
-        path: 'accounting/batches/:id(\\d+)',
-        name: 'accounting-batch',
-        component: () => import('@/views/accounting/BatchView.vue'),
-        props: (r) => ({ id: Number(r.params.id) }),
-        meta: { screen: 'accounting-batch', title: 'nav.accounting-batch' },
       },
       {
         // Two tasks' runs side by side: ?base=<task id>&other=<task id> (other alone: compared with its default).
