@@ -9,7 +9,9 @@ use super::{
 use crate::{
     db::begin_write,
     domain::{
-        accounting::calculation::TaskStatus, foundation::money::Amount, foundation::period::Period,
+        accounting::calculation::{self, TaskStatus},
+        foundation::money::Amount,
+        foundation::period::Period,
     },
     entities::accounting::{calculation_batch, calculation_task},
     error::AppError,
@@ -22,9 +24,6 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
-
-/// The most periods one batch runs: two years.
-pub const MAX_PERIODS: usize = 24;
 
 #[derive(Debug, Clone)]
 pub struct NewBatch {
@@ -42,23 +41,9 @@ pub struct BatchView {
 }
 
 impl BatchView {
-    /// SUCCEEDED when every month did, FAILED when one failed and none is left to run, RUNNING while one runs,
-    /// PENDING before.
+    /// The batch's status, as `domain::accounting::calculation::batch_status` reads its months'.
     pub fn status(&self) -> TaskStatus {
-        let any = |s: TaskStatus| self.tasks.iter().any(|t| t.status == s);
-        if any(TaskStatus::Running) {
-            TaskStatus::Running
-        } else if any(TaskStatus::Pending) {
-            if self.tasks.iter().any(|t| t.status != TaskStatus::Pending) {
-                TaskStatus::Running
-            } else {
-                TaskStatus::Pending
-            }
-        } else if any(TaskStatus::Failed) {
-            TaskStatus::Failed
-        } else {
-            TaskStatus::Succeeded
-        }
+        calculation::batch_status(&self.tasks.iter().map(|t| t.status).collect::<Vec<_>>())
     }
 
     /// The mean of the months' progress, 0–100.
@@ -68,27 +53,6 @@ impl BatchView {
     }
 }
 
-/// The periods from `from` to `to`, in order: at least one, at most [`MAX_PERIODS`].
-pub fn span(from: Period, to: Period) -> Result<Vec<Period>, AppError> {
-    if to < from {
-        return Err(AppError::invalid("to", "must not be before from"));
-    }
-    let mut out = vec![to];
-    let mut p = to;
-    while p > from {
-        p = p.previous();
-        out.push(p);
-        if out.len() > MAX_PERIODS {
-            return Err(AppError::invalid(
-                "to",
-                format!("a batch runs at most {MAX_PERIODS} periods"),
-            ));
-        }
-    }
-    out.reverse();
-    Ok(out)
-}
-
 /// Queues a batch: one task per period, every period DRAFT, in one transaction.
 #[tracing::instrument(skip_all)]
 pub async fn create(
@@ -96,7 +60,8 @@ pub async fn create(
     actor: &Actor,
     input: NewBatch,
 ) -> Result<BatchView, AppError> {
-    let months = span(input.from, input.to)?;
+    let months =
+        calculation::batch_periods(input.from, input.to).map_err(|e| AppError::invalid("to", e))?;
     let on =
         calculation_tasks::resolve(db, actor, input.model_version_id, input.workflow_id).await?;
     let now = Utc::now();
